@@ -1,0 +1,182 @@
+"""Command line: `python -m mygallery ingest|serve|ask|eval|backup|restore` (CONTRACT.md).
+
+Thin: parses arguments, loads Settings once, and calls the modules that do the work. Exit codes: 0 success,
+1 the job failed, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import ConfigError, GalleryError, IndexUnavailable
+
+DEFAULT_QA = Path("data/qa/uec_qa.jsonl")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal, a few plain lines otherwise)."""
+
+    def __init__(self, label: str, stream=sys.stderr) -> None:
+        self.label = label
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_print = 0.0
+
+    def __call__(self, done: int, total: int, current: str) -> None:
+        now = time.monotonic()
+        if not self.tty and done not in (0, total) and now - self.last_print < 2:
+            return
+        self.last_print = now
+        width = 30
+        filled = int(width * done / total) if total else width
+        line = f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {current[:40]}"
+        self.stream.write(("\r" + line.ljust(100)) if self.tty else line + "\n")
+        if self.tty and done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _setup_logging(settings: Settings) -> None:
+    level = logging.DEBUG if settings.debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # bm25s sets its own logger to DEBUG; the handler level still filters it
+
+
+def _settings_with(args: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.with_overrides(docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None),
+                                   host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from .embeddings import make_embedder
+    from .ingest import ingest
+
+    report, _ = ingest(settings, make_embedder(settings), rebuild=args.rebuild, progress=ProgressBar("ingest"))
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def load_or_build_index(settings: Settings):
+    from .embeddings import make_embedder
+    from .index import HybridIndex
+
+    embedder = make_embedder(settings)
+    return HybridIndex.load(settings.index_dir, embedder)
+
+
+def make_answer_service(settings: Settings, library):
+    from .answer import AnswerService
+
+    if settings.resolved_answer_backend == "openai":
+        from .llm import OpenAIAnswerer
+
+        llm = OpenAIAnswerer(settings)
+        return AnswerService(library, llm, top_k=settings.top_k, rewriter=llm.rewrite)
+    return AnswerService(library, top_k=settings.top_k)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .answer import AnswerResult
+    from .index import Library
+
+    library = Library(load_or_build_index(settings))
+    service = make_answer_service(settings, library)
+    result: AnswerResult | None = None
+    for item in service.stream(args.question):
+        if isinstance(item, AnswerResult):
+            result = item
+        elif not args.json:
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    assert result is not None
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print()
+    if result.notice:
+        print(f"\nnote: {result.notice}")
+    print("\nSources:")
+    for s in result.sources:
+        page = f", page {s.page}" if s.page else ""
+        print(f"  [{s.n}] {s.doc} — {s.section or s.title}{page}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluation import evaluate, format_report, load_questions
+
+    index = load_or_build_index(settings)
+    report = evaluate(index, load_questions(args.qa))
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    return serve(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mygallery", description="UEC Knowledge Gallery")
+    parser.add_argument("--version", action="version", version=f"mygallery {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update the index from the documents folder")
+    p.add_argument("--docs", type=Path, help="documents folder (DOCS_DIR)")
+    p.add_argument("--index", type=Path, help="index folder (INDEX_DIR)")
+    p.add_argument("--rebuild", action="store_true", help="ignore the existing index and build from scratch")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("serve", help="start the HTTP server")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--index", type=Path)
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("ask", help="answer one question with its sources, no server")
+    p.add_argument("question")
+    p.add_argument("--index", type=Path)
+    p.add_argument("--json", action="store_true", help="print the /api/chat JSON shape")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("eval", help="retrieval quality: recall@1, recall@5, MRR for dense, bm25, hybrid")
+    p.add_argument("--qa", type=Path, default=DEFAULT_QA)
+    p.add_argument("--index", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings_with(args, load_settings())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    _setup_logging(settings)
+    try:
+        return args.run(args, settings)
+    except IndexUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except GalleryError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

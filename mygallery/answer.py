@@ -1,0 +1,272 @@
+"""Answering: retrieval + numbered sources + an `Answerer`, with a safe fallback — the `AnswerService`.
+
+Two answerers share one small interface (`stream(question, sources, history)` yields text pieces):
+- `ExtractiveAnswerer` (offline default): picks the sentences and table rows of the retrieved chunks that best
+  match the question (IDF-weighted term overlap, embedding similarity, rank of the chunk, question language) and
+  cites each one as [n]. Table rows are shown with their header ("Term: RUD; Expansion: …").
+- `OpenAIAnswerer` (in `llm.py`): chat completions on any OpenAI-compatible server.
+`AnswerService` rewrites follow-up questions into standalone queries, numbers the sources, streams the primary
+answerer and, when it fails or times out (also mid-stream), falls back to the extractive answer with a notice.
+Non-goals: summarising across many documents, answering without sources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .chunking import split_sentences
+from .documents import table_cells
+from .errors import AnswerBackendError, NotReady
+from .index import Hit, HybridIndex, Library
+from .lexicon import cjk_ratio, detect_language, expand_query, has_cjk, tokenize
+
+SNIPPET_CHARS = 240
+_FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|one|ones|why|how so)\b|[它这那其该此]",
+                        re.IGNORECASE)
+_WORD_PIECE = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass
+class Source:
+    n: int
+    doc: str
+    title: str
+    section: str
+    page: int | None
+    snippet: str
+    score: float
+    text: str = field(repr=False, default="")
+    kind: str = "para"
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "doc": self.doc, "title": self.title, "section": self.section, "page": self.page,
+                "snippet": self.snippet, "score": round(self.score, 4)}
+
+
+@dataclass
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+@dataclass
+class AnswerResult:
+    answer: str
+    sources: list[Source]
+    backend: str
+    latency_ms: float = 0.0
+    notice: str = ""
+
+    def to_json(self) -> dict:
+        body = {"answer": self.answer, "sources": [s.to_json() for s in self.sources], "backend": self.backend,
+                "latency_ms": round(self.latency_ms, 1)}
+        if self.notice:
+            body["notice"] = self.notice
+        return body
+
+
+class Answerer(Protocol):
+    name: str
+
+    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]: ...
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def word_pieces(text: str) -> Iterator[str]:
+    """Split an answer into stream tokens: words with their trailing space; Chinese in runs of a few characters."""
+    for piece in _WORD_PIECE.findall(text):
+        if has_cjk(piece) and len(piece) > 4:
+            yield from (piece[i : i + 3] for i in range(0, len(piece), 3))
+        else:
+            yield piece
+
+
+# --- extractive ---------------------------------------------------------------------------------------------
+
+def answer_units(source: Source) -> list[str]:
+    """Sentences and table rows of a source, each a self-contained unit of text."""
+    units: list[str] = []
+    if source.kind == "table":
+        lines = [line for line in source.text.splitlines() if line.strip()]
+        header = table_cells(lines[0]) if lines else []
+        for row in lines[1:]:
+            cells = table_cells(row)
+            pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
+            units.append("; ".join(pairs))
+        return units
+    list_item = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+    for block in re.split(r"\n\s*\n", source.text):
+        lines = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("|")]
+        if lines and all(list_item.match(line) for line in lines):
+            items = [list_item.sub("", line) for line in lines]
+            if units and units[-1].endswith((":", "：")):
+                units[-1] = f"{units[-1]} {'; '.join(items)}"  # a lead-in sentence keeps the list it introduces
+            else:
+                units.extend(i for i in items if len(i) >= 12)
+            continue
+        for line in lines:
+            units.extend(s for s in split_sentences(list_item.sub("", line)) if len(s) >= 12)
+    return units
+
+
+class ExtractiveAnswerer:
+    """Composes an answer from the best-matching sentences of the sources; no model, no network."""
+
+    name = "extractive"
+    max_units = 4
+    max_chars = 900
+
+    def __init__(self, index_provider: Callable[[], HybridIndex | None]) -> None:
+        self._index_provider = index_provider
+
+    def compose(self, question: str, sources: list[Source]) -> str:
+        language = detect_language(question)
+        if not sources:
+            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
+                    else "The documents do not contain an answer to this question.")
+        index = self._index_provider()
+        query_tokens = set(expand_query(question))
+        weight = {t: (index.idf(t) if index else 1.0) for t in query_tokens}
+        total_weight = sum(weight.values()) or 1.0
+        candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
+        for rank, source in enumerate(sources):
+            for unit in answer_units(source):
+                overlap = query_tokens & set(tokenize(unit))
+                lexical = sum(weight[t] for t in overlap) / total_weight
+                candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
+        if not candidates:
+            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
+                    else "The documents do not contain an answer to this question.")
+        if index is not None and index.embedder.local:
+            vectors = index.embedder.embed([question] + [c[3] for c in candidates])
+            similarity = vectors[1:] @ vectors[0]
+            candidates = [(s + 0.35 * float(sim), lex, n, u) for (s, lex, n, u), sim in
+                          zip(candidates, similarity, strict=True)]
+        candidates = [(s + self._language_bonus(language, u), lex, n, u) for s, lex, n, u in candidates]
+        candidates.sort(key=lambda c: -c[0])
+        best = candidates[0]
+        chosen: list[tuple[int, str]] = []
+        seen_tokens: list[set[str]] = []
+        used = 0
+        for score, _, n, unit in candidates:
+            if len(chosen) >= self.max_units or score < 0.55 * best[0] or used + len(unit) > self.max_chars and chosen:
+                break
+            tokens = set(tokenize(unit))
+            if any(len(tokens & other) / max(1, len(tokens | other)) > 0.6 for other in seen_tokens):
+                continue  # a near-duplicate (overlapping chunks) adds nothing
+            chosen.append((n, unit))
+            seen_tokens.append(tokens)
+            used += len(unit)
+        weak = best[1] < 0.2
+        lines = []
+        if weak:
+            lines.append("资料中没有直接的答案；最接近的内容是：" if language == "zh"
+                         else "The documents do not answer this directly; the closest passages are:")
+        elif language == "zh" and not any(has_cjk(u) for _, u in chosen):
+            lines.append("资料中的相关内容（英文原文）：")
+        lines.extend(f"{unit} [{n}]" for n, unit in chosen)
+        return "\n\n".join(lines)
+
+    @staticmethod
+    def _language_bonus(language: str, unit: str) -> float:
+        ratio = cjk_ratio(unit)
+        if language == "zh":
+            return 0.08 * ratio
+        return -0.05 * ratio
+
+    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
+        yield from word_pieces(self.compose(question, sources))
+
+
+# --- the service --------------------------------------------------------------------------------------------
+
+def standalone_query(question: str, history: list[Turn]) -> str:
+    """A follow-up ("and what about its ordering?") searched together with the previous question."""
+    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+    if not previous:
+        return question
+    short = len(tokenize(question)) <= 4
+    if short or _FOLLOW_UP.search(question):
+        return f"{previous} {question}"
+    return question
+
+
+class AnswerService:
+    """Retrieves, numbers sources, streams an answer and falls back to extractive when the LLM fails."""
+
+    def __init__(self, library: Library, primary: Answerer | None = None, *, top_k: int = 5,
+                 rewriter: Callable[[str, list[Turn]], str] | None = None) -> None:
+        self.library = library
+        self.extractive = ExtractiveAnswerer(library.current)
+        self.primary: Answerer = primary or self.extractive
+        self.top_k = top_k
+        self.rewriter = rewriter
+        self._counts_lock = threading.Lock()  # guards answers_by_backend and fallbacks
+        self.answers_by_backend: dict[str, int] = {}
+        self.fallbacks = 0
+        self.on_answer: Callable[[str, bool], None] | None = None  # (backend, fell_back) for /metrics
+
+    def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
+        index = self.library.current()
+        if index is None:
+            raise NotReady(f"the index is not ready: {self.library.problem}")
+        query = standalone_query(question, history)
+        if self.rewriter is not None and history:
+            with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
+                query = self.rewriter(question, history) or query
+        hits: list[Hit] = index.search(query, self.top_k)
+        return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, snippet(h.chunk.text), h.score,
+                       h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
+
+    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | AnswerResult]:
+        """Yield text pieces as they are produced, then one AnswerResult with the final answer."""
+        started = time.perf_counter()
+        history = history or []
+        sources = self.retrieve(question, history)
+        backend, notice, pieces = self.primary.name, "", []
+        try:
+            for piece in self.primary.stream(question, sources, history):
+                pieces.append(piece)
+                yield piece
+            text = "".join(pieces)
+            if backend != self.extractive.name:
+                text = check_citations(text, len(sources))
+        except AnswerBackendError as exc:
+            backend, notice = self.extractive.name, f"The language model is unavailable ({exc}); showing an " \
+                                                     "extractive answer from the documents instead."
+            text = self.extractive.compose(question, sources)
+            if pieces:
+                yield "\n\n"
+            yield from word_pieces(text)
+        with self._counts_lock:
+            self.answers_by_backend[backend] = self.answers_by_backend.get(backend, 0) + 1
+            self.fallbacks += bool(notice)
+        if self.on_answer:
+            self.on_answer(backend, bool(notice))
+        yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice)
+
+    def answer(self, question: str, history: list[Turn] | None = None) -> AnswerResult:
+        result = None
+        for item in self.stream(question, history):
+            if isinstance(item, AnswerResult):
+                result = item
+        assert result is not None
+        return result
+
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def check_citations(text: str, source_count: int) -> str:
+    """Drop citation numbers that do not name one of the sources actually given to the model."""
+    return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)

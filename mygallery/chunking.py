@@ -1,0 +1,128 @@
+"""Structure-aware, token-bounded chunking of loaded documents.
+
+Blocks are grouped by (section, page) first — a chunk never spans two sections or two PDF pages, so every
+citation can name one section and one page. Inside a group, whole blocks are packed up to `max_tokens`; a block
+that is too long is split on sentences (prose), rows (tables, each piece repeating the header row) or lines
+(code). Consecutive prose chunks of one section share up to `overlap` tokens of trailing sentences.
+Each chunk carries a `search_text` ("title > section" + text) used for indexing, so a chunk is findable by the
+name of the section it sits in. Non-goals: semantic chunking by embeddings; chunks across sections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from .documents import Block, Document
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|(?<=[。！？；])")
+
+
+@dataclass
+class Chunk:
+    doc: str
+    title: str
+    section: str
+    page: int | None
+    text: str
+    search_text: str
+    tokens: int
+    kind: str = "para"  # "table" when the chunk is a piece of one table (its first line is the header)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def _pieces(block: Block, max_tokens: int, count: Callable[[str], int]) -> list[tuple[str, str]]:
+    """(kind, text) pieces of one block, each within max_tokens when the block's structure allows it."""
+    if block.kind == "table":
+        rows = [r for r in block.text.splitlines() if r.strip()]
+        header = block.header
+        budget = max(1, max_tokens - (count(header) if header else 0))
+        pieces, current, used = [], [], 0
+        for row in rows:
+            size = count(row)
+            if current and used + size > budget:
+                pieces.append(current)
+                current, used = [], 0
+            current.append(row)
+            used += size
+        if current:
+            pieces.append(current)
+        return [("table", "\n".join(([header] if header else []) + rows_)) for rows_ in pieces]
+    if count(block.text) <= max_tokens:
+        return [(block.kind, block.text)]
+    units = block.text.splitlines() if block.kind in ("code", "list") else split_sentences(block.text)
+    out, current, used = [], [], 0
+    for unit in units:
+        size = count(unit)
+        if current and used + size > max_tokens:
+            out.append(current)
+            current, used = [], 0
+        current.append(unit)
+        used += size
+    if current:
+        out.append(current)
+    joiner = "\n" if block.kind in ("code", "list") else " "
+    return [(block.kind, joiner.join(units_)) for units_ in out]
+
+
+def _tail(text: str, overlap: int, count: Callable[[str], int]) -> str:
+    """The trailing whole sentences of text that fit in `overlap` tokens."""
+    if overlap <= 0:
+        return ""
+    kept: list[str] = []
+    used = 0
+    for sentence in reversed(split_sentences(text)):
+        size = count(sentence)
+        if used + size > overlap:
+            break
+        kept.insert(0, sentence)
+        used += size
+    return " ".join(kept)
+
+
+def chunk_document(doc: Document, *, max_tokens: int, overlap: int, count: Callable[[str], int]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    groups: dict[tuple[tuple[str, ...], int | None], list[Block]] = {}
+    for block in doc.blocks:  # dicts keep insertion order: groups come out in document order
+        groups.setdefault((block.section, block.page), []).append(block)
+    for (section_path, page), blocks in groups.items():
+        section = " > ".join(section_path)
+        prefix = " > ".join(p for p in (doc.title, section) if p)
+        pieces = [p for b in blocks for p in _pieces(b, max_tokens, count)]
+        current: list[str] = []
+        used = 0
+
+        def emit(parts: list[str], kind: str, section: str = section, page: int | None = page,
+                 prefix: str = prefix) -> None:
+            text = "\n\n".join(parts)
+            chunks.append(Chunk(doc.path, doc.title, section, page, text, f"{prefix}\n{text}", count(text), kind))
+
+        for kind, text in pieces:
+            size = count(text)
+            if kind == "table":  # tables stand alone so each piece starts with its header row
+                if current:
+                    emit(current, "para")
+                    current, used = [], 0
+                emit([text], "table")
+                continue
+            if current and used + size > max_tokens:
+                emit(current, "para")
+                tail = _tail(current[-1], overlap, count)
+                current, used = ([tail], count(tail)) if tail and count(tail) + size <= max_tokens else ([], 0)
+            current.append(text)
+            used += size
+        if current:
+            emit(current, "para")
+    return chunks
+
+
+def chunk_documents(docs: Iterable[Document], *, max_tokens: int, overlap: int,
+                    count: Callable[[str], int]) -> list[Chunk]:
+    return [c for d in docs for c in chunk_document(d, max_tokens=max_tokens, overlap=overlap, count=count)]

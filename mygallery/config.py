@@ -1,0 +1,192 @@
+"""Settings: read once from `.env` and the environment into a frozen dataclass, validated at start-up.
+
+Order: the real environment wins over `.env`, which wins over the defaults below (CONTRACT.md). Every invalid
+variable is reported on its own line naming the variable. Nothing else in the package reads `os.environ`.
+Non-goal: live reloading — a changed setting takes effect at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from .errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8000
+    docs_dir: Path = Path("data/docs")
+    index_dir: Path = Path("data/index")
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    embedding_backend: str = "local"
+    embedding_model: str = ""
+    answer_backend: str = "auto"
+    max_sessions: int = 50
+    session_timeout_minutes: float = 30.0
+    cleanup_interval_seconds: float = 300.0
+    admin_token: str = ""
+    max_body_bytes: int = 65536
+    max_message_chars: int = 4000
+    rate_limit_per_minute: int = 60
+    session_store: str = "sqlite"
+    session_db: Path = Path("data/sessions.db")
+    redis_url: str = ""
+    log_dir: Path = Path(".")
+    debug: bool = False
+    chunk_tokens: int = 350
+    chunk_overlap: int = 50
+    top_k: int = 5
+    llm_timeout_seconds: float = 30.0
+    llm_context_tokens: int = 6000
+    max_concurrent_requests: int = 64
+    request_timeout_seconds: float = 30.0
+    # read by monitor.py
+    monitor_server_url: str = "http://localhost:8000"
+    monitor_interval: float = 30.0
+    alert_cpu_percent: float = 80.0
+    alert_memory_percent: float = 85.0
+    alert_disk_percent: float = 90.0
+    alert_sessions: int = 40
+    alert_response_seconds: float = 5.0
+    alert_webhook_url: str = ""
+    alert_repeat_minutes: float = 15.0
+
+    @property
+    def resolved_answer_backend(self) -> str:
+        """`auto` means openai when a key or base URL is configured, else the offline extractive answerer."""
+        if self.answer_backend != "auto":
+            return self.answer_backend
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "extractive"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
+
+    return parse
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a port number from 0 to 65535")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "host": _text,
+    "port": _port,
+    "docs_dir": Path,
+    "index_dir": Path,
+    "openai_api_key": _text,
+    "openai_base_url": _text,
+    "openai_model": _text,
+    "embedding_backend": _choice("local", "openai"),
+    "embedding_model": _text,
+    "answer_backend": _choice("auto", "openai", "extractive"),
+    "max_sessions": _positive(int),
+    "session_timeout_minutes": _positive(float),
+    "cleanup_interval_seconds": _positive(float),
+    "admin_token": _text,
+    "max_body_bytes": _positive(int),
+    "max_message_chars": _positive(int),
+    "rate_limit_per_minute": _non_negative_int,
+    "session_store": _choice("memory", "sqlite", "redis"),
+    "session_db": Path,
+    "redis_url": _text,
+    "log_dir": Path,
+    "debug": _bool,
+    "chunk_tokens": _positive(int),
+    "chunk_overlap": _non_negative_int,
+    "top_k": _positive(int),
+    "llm_timeout_seconds": _positive(float),
+    "llm_context_tokens": _positive(int),
+    "max_concurrent_requests": _positive(int),
+    "request_timeout_seconds": _positive(float),
+    "monitor_server_url": _text,
+    "monitor_interval": _positive(float),
+    "alert_cpu_percent": _positive(float),
+    "alert_memory_percent": _positive(float),
+    "alert_disk_percent": _positive(float),
+    "alert_sessions": _positive(int),
+    "alert_response_seconds": _positive(float),
+    "alert_webhook_url": _text,
+    "alert_repeat_minutes": _positive(float),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = ".env") -> Settings:
+    """Build Settings from `.env` and `environ` (default: os.environ); raise ConfigError naming each bad variable."""
+    values: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    parsed: dict[str, Any] = {}
+    problems: list[str] = []
+    for field in fields(Settings):
+        name = field.name.upper()
+        if name not in values:
+            continue
+        raw = values[name]
+        try:
+            parsed[field.name] = _PARSERS[field.name](raw)
+        except ValueError as exc:
+            reason = str(exc) if "must" in str(exc) else "is not a valid value"
+            problems.append(f"{name}={raw!r} {reason}")
+    settings = Settings(**parsed)
+    if settings.chunk_overlap >= settings.chunk_tokens:
+        problems.append("CHUNK_OVERLAP must be smaller than CHUNK_TOKENS")
+    if settings.session_store == "redis" and not settings.redis_url:
+        problems.append("SESSION_STORE=redis needs REDIS_URL")
+    if problems:
+        raise ConfigError("\n".join(f"configuration error: {line}" for line in problems))
+    return settings

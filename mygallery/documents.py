@@ -1,0 +1,350 @@
+"""Document loaders: Markdown, plain text, HTML and PDF files into structured blocks.
+
+Each `Block` keeps where it came from — file (relative to the docs folder), document title, heading path and PDF
+page — and what it is: a paragraph, a list, a code block or a table (tables keep their header row so that every
+row can later be shown and indexed with it). Text files are decoded as UTF-8, UTF-16 (with BOM) or GB18030.
+A file that cannot be read (binary, undecodable, corrupt PDF) is skipped with a warning naming it; it never stops
+the others. Non-goals: layout analysis of PDFs beyond text order, images, OCR.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html",
+                      ".pdf": "pdf"}
+
+
+class DocumentError(Exception):
+    """This one file cannot be loaded; the message says why."""
+
+
+@dataclass
+class Block:
+    kind: str  # "para" | "list" | "code" | "table"
+    text: str  # for tables: the body rows, one per line, as "| a | b |"
+    section: tuple[str, ...] = ()
+    page: int | None = None
+    header: str = ""  # tables only: the header row "| A | B |"
+
+
+@dataclass
+class Document:
+    path: str  # relative to the docs folder, with forward slashes
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def find_documents(docs_dir: Path) -> list[Path]:
+    """Every supported file under docs_dir, sorted, skipping hidden files and folders."""
+    found = []
+    for path in sorted(docs_dir.rglob("*")):
+        rel = path.relative_to(docs_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found.append(path)
+    return found
+
+
+def fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file; refuse binary data instead of indexing garbage."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise DocumentError("looks like a binary file (NUL bytes)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
+        if controls > max(8, len(text[:8192]) // 100):
+            raise DocumentError("looks like a binary file (control characters)")
+        return text
+    raise DocumentError("not valid UTF-8, UTF-16 or GB18030 text")
+
+
+def load_document(path: Path, docs_dir: Path) -> Document:
+    """Load one file; raise DocumentError with a readable reason when it cannot be used."""
+    rel = path.relative_to(docs_dir).as_posix()
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise DocumentError(f"unsupported file type {path.suffix!r}")
+    try:
+        if kind == "pdf":
+            doc = _load_pdf(path, rel)
+        else:
+            text = decode_text(path.read_bytes())
+            doc = {"markdown": _parse_markdown, "text": _parse_text, "html": _parse_html}[kind](text, rel)
+    except DocumentError:
+        raise
+    except OSError as exc:
+        raise DocumentError(f"cannot read: {exc.strerror or exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - parsers of broken files raise many kinds; the file is skipped
+        raise DocumentError(f"cannot parse: {type(exc).__name__}: {exc}") from exc
+    doc.blocks = [b for b in doc.blocks if b.text.strip()]
+    if not doc.blocks:
+        raise DocumentError("no text found")
+    return doc
+
+
+def load_documents(docs_dir: Path) -> Iterator[tuple[Path, Document | None, str]]:
+    """Yield (path, document or None, warning) for every supported file; bad files come with their warning."""
+    for path in find_documents(docs_dir):
+        try:
+            yield path, load_document(path, docs_dir), ""
+        except DocumentError as exc:
+            warning = f"skipped {path.relative_to(docs_dir).as_posix()}: {exc}"
+            log.warning(warning)
+            yield path, None, warning
+
+
+# --- Markdown -----------------------------------------------------------------------------------------------
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _title_from_path(rel: str) -> str:
+    return Path(rel).stem.replace("-", " ").replace("_", " ").strip().capitalize() or rel
+
+
+def _parse_markdown(text: str, rel: str) -> Document:
+    doc = Document(path=rel, title="")
+    headings: list[tuple[int, str]] = []
+    lines = text.splitlines()
+    i = 0
+    paragraph: list[str] = []
+
+    def section() -> tuple[str, ...]:
+        return tuple(title for level, title in headings if level > 1 or not doc.title or title != doc.title)
+
+    def flush() -> None:
+        if paragraph:
+            kind = "list" if _LIST_ITEM.match(paragraph[0]) else "para"
+            joiner = "\n" if kind == "list" else " "
+            doc.blocks.append(Block(kind, joiner.join(p.strip() for p in paragraph), section()))
+            paragraph.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            flush()
+            fence, body = stripped[:3], []
+            i += 1
+            while i < len(lines) and not lines[i].strip().startswith(fence):
+                body.append(lines[i])
+                i += 1
+            doc.blocks.append(Block("code", "\n".join(body), section()))
+        elif match := _HEADING.match(line):
+            flush()
+            level, title = len(match.group(1)), _strip_inline(match.group(2))
+            if level == 1 and not doc.title:
+                doc.title = title
+            headings = [h for h in headings if h[0] < level] + [(level, title)]
+        elif stripped.startswith("|") and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+            flush()
+            header, rows = _normalise_row(stripped), []
+            i += 2
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                rows.append(_normalise_row(lines[i].strip()))
+                i += 1
+            doc.blocks.append(Block("table", "\n".join(rows), section(), header=header))
+            continue
+        elif not stripped:
+            flush()
+        elif _LIST_ITEM.match(line) and paragraph and not _LIST_ITEM.match(paragraph[0]):
+            flush()
+            paragraph.append(line)
+        else:
+            paragraph.append(line)
+        i += 1
+    flush()
+    doc.title = doc.title or _title_from_path(rel)
+    return doc
+
+
+def _strip_inline(text: str) -> str:
+    return re.sub(r"[*_`]+", "", text).strip()
+
+
+def _normalise_row(line: str) -> str:
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def table_cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+# --- Plain text ---------------------------------------------------------------------------------------------
+
+def _parse_text(text: str, rel: str) -> Document:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    first = paragraphs[0].splitlines()[0].strip() if paragraphs else ""
+    title = first if 0 < len(first) <= 100 else _title_from_path(rel)
+    blocks = [Block("para", " ".join(line.strip() for line in p.splitlines())) for p in paragraphs]
+    if blocks and blocks[0].text == title:
+        blocks = blocks[1:]
+    return Document(path=rel, title=title, blocks=blocks)
+
+
+# --- HTML ---------------------------------------------------------------------------------------------------
+
+class _HtmlBlocks(HTMLParser):
+    """Collect headings, paragraphs, list items, preformatted text and tables; ignore scripts and styles."""
+
+    _BLOCK_TAGS = {"p", "li", "pre", "blockquote", "dd", "dt", "div", "section", "article", "br"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.blocks: list[Block] = []
+        self.headings: list[tuple[int, str]] = []
+        self._text: list[str] = []
+        self._skip = 0
+        self._in_title = False
+        self._heading_level = 0
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._table: list[tuple[bool, list[str]]] | None = None
+        self._row_is_header = False
+
+    def _flush(self, kind: str = "para") -> None:
+        text = re.sub(r"\s+", " ", "".join(self._text)).strip()
+        self._text.clear()
+        if text:
+            self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._flush()
+            self._heading_level = int(tag[1])
+        elif tag == "table":
+            self._flush()
+            self._table = []
+        elif tag == "tr" and self._table is not None:
+            self._row, self._row_is_header = [], False
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            self._row_is_header = self._row_is_header or tag == "th"
+        elif tag in self._BLOCK_TAGS and self._table is None:
+            self._flush("list" if tag == "li" else "para")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif re.fullmatch(r"h[1-6]", tag) and self._heading_level:
+            text = re.sub(r"\s+", " ", "".join(self._text)).strip()
+            self._text.clear()
+            if text:
+                if self._heading_level == 1 and not self.title:
+                    self.title = text
+                else:
+                    self.headings = [h for h in self.headings if h[0] < self._heading_level]
+                    self.headings.append((self._heading_level, text))
+            self._heading_level = 0
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(re.sub(r"\s+", " ", "".join(self._cell)).strip().replace("|", "/"))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._table is not None:
+            if any(self._row):
+                self._table.append((self._row_is_header, self._row))
+            self._row = None
+        elif tag == "table" and self._table is not None:
+            rows = self._table
+            self._table = None
+            if rows:
+                header = rows[0][1] if rows[0][0] or len(rows) > 1 else []
+                body = rows[1:] if header else rows
+                self.blocks.append(Block("table", "\n".join("| " + " | ".join(r) + " |" for _, r in body),
+                                         tuple(h for _, h in self.headings),
+                                         header="| " + " | ".join(header) + " |" if header else ""))
+        elif tag in self._BLOCK_TAGS and self._table is None:
+            self._flush("list" if tag == "li" else "para")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in_title:
+            self.title = self.title or data.strip()
+        elif self._cell is not None:
+            self._cell.append(data)
+        elif self._table is None:
+            self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _parse_html(text: str, rel: str) -> Document:
+    parser = _HtmlBlocks()
+    parser.feed(text)
+    parser.close()
+    return Document(path=rel, title=parser.title or _title_from_path(rel), blocks=parser.blocks)
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+_PDF_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?)\s+\S.{0,80}$")
+
+
+def _load_pdf(path: Path, rel: str) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise DocumentError("PDF is encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except PdfReadError as exc:
+        raise DocumentError(f"corrupt PDF: {exc}") from exc
+    title = str(meta_title).strip()
+    doc = Document(path=rel, title="")
+    heading: tuple[str, ...] = ()
+    for number, page_text in enumerate(pages, start=1):
+        paragraph: list[str] = []
+        for raw in page_text.splitlines() + [""]:
+            line = raw.strip()
+            is_heading = bool(_PDF_HEADING.match(line)) and not line.endswith((".", ",", ";")) and len(line) < 90
+            long_enough = line.endswith((".", ":", "!", "?", "。")) and sum(len(p) for p in paragraph) > 400
+            if line and not is_heading:
+                if not title and not doc.blocks and not paragraph and len(line) < 100:
+                    title = line  # the first short line of a PDF without metadata is its title
+                    continue
+                paragraph.append(line)
+            if (not line or is_heading or long_enough) and paragraph:
+                doc.blocks.append(Block("para", " ".join(paragraph), heading, number))
+                paragraph = []
+            if is_heading:
+                heading = (line,)
+    doc.title = title or _title_from_path(rel)
+    return doc

@@ -1,0 +1,104 @@
+"""Text embeddings behind one small interface, `Embedder`, with two implementations chosen in `make_embedder`.
+
+- `LocalEmbedder` (default, offline): wordllama's 256-dimension model, whose weights and tokenizer ship inside the
+  wordllama package. Its default loader looks for the tokenizer in the wrong folder and then tries the network,
+  so it is loaded with `cache_dir` = the installed package folder and `disable_download=True`.
+- `OpenAIEmbedder`: any OpenAI-compatible /v1/embeddings endpoint (OPENAI_BASE_URL, OPENAI_API_KEY,
+  EMBEDDING_MODEL), batched.
+Vectors are float32 and L2-normalised so cosine similarity is a dot product. The `name` and `dim` of an embedder
+are written into the index manifest; an index built with another embedder is refused at load.
+Non-goal: downloading models — nothing here fetches weights at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .config import Settings
+
+
+class Embedder(Protocol):
+    name: str  # "local:l2_supercat" / "openai:text-embedding-3-small" — recorded in the manifest
+    dim: int
+    local: bool  # cheap enough to embed answer sentences too
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class LocalEmbedder:
+    """wordllama static embeddings: ~15 µs per short text on one core, loaded from the installed package."""
+
+    def __init__(self, config: str = "l2_supercat", dim: int = 256) -> None:
+        import wordllama
+        from wordllama import WordLlama
+
+        self.model = WordLlama.load(config=config, dim=dim, cache_dir=Path(wordllama.__file__).parent,
+                                    disable_download=True)
+        self.name = f"local:wordllama-{config}"
+        self.dim = dim
+        self.local = True
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self.model.embed(texts, norm=False))
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible endpoint; the dimension is learned from the first answer."""
+
+    batch_size = 64
+
+    def __init__(self, settings: Settings) -> None:
+        from openai import OpenAI
+
+        self.model = settings.embedding_model or "text-embedding-3-small"
+        self.client = OpenAI(api_key=settings.openai_api_key or "not-needed",
+                             base_url=settings.openai_base_url or None,
+                             timeout=settings.llm_timeout_seconds, max_retries=2)
+        self.name = f"openai:{self.model}"
+        self.local = False
+        self._dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.embed(["dimension probe"]).shape[1])
+        return self._dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
+            response = self.client.embeddings.create(model=self.model, input=batch)
+            rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        vectors = _normalise(np.array(rows, dtype=np.float32)) if rows else np.zeros((0, self._dim or 1), np.float32)
+        if rows:
+            self._dim = vectors.shape[1]
+        return vectors
+
+
+_local_lock = threading.Lock()  # guards the one shared LocalEmbedder (loading twice would double its memory)
+_local: LocalEmbedder | None = None
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder EMBEDDING_BACKEND asks for; the local model is loaded once per process."""
+    global _local
+    if settings.embedding_backend == "openai":
+        return OpenAIEmbedder(settings)
+    with _local_lock:
+        if _local is None:
+            _local = LocalEmbedder()
+        return _local

@@ -1,0 +1,76 @@
+"""The exceptions of the gallery, each safe to show a user.
+
+Every `GalleryError` carries the HTTP status and the machine-readable code the server answers with; the server
+turns them into the JSON error shape of CONTRACT.md in one place. Non-goal: wrapping unexpected exceptions —
+those are bugs, logged with a traceback and answered as a 500 by the server.
+"""
+
+from __future__ import annotations
+
+
+class GalleryError(Exception):
+    """An error whose message may be shown to the user as it is."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+        self.headers = dict(headers or {})
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadRequest(GalleryError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(GalleryError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(GalleryError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(GalleryError):
+    status, code = 404, "not_found"
+
+
+class MethodNotAllowed(GalleryError):
+    status, code = 405, "method_not_allowed"
+
+
+class PayloadTooLarge(GalleryError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(GalleryError):
+    status, code = 415, "unsupported_media_type"
+
+
+class TooManyRequests(GalleryError):
+    status, code = 429, "too_many_requests"
+
+
+class NotReady(GalleryError):
+    status, code = 503, "not_ready"
+
+
+class ServerBusy(GalleryError):
+    status, code = 503, "server_busy"
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names every bad variable, one per line."""
+
+
+class IndexUnavailable(Exception):
+    """The index on disk is missing, damaged or built with other settings; the message says what to run."""
+
+
+class AnswerBackendError(Exception):
+    """The generative backend failed (error, timeout, refused); the caller falls back to extractive answers."""

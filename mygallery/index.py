@@ -1,0 +1,223 @@
+"""The hybrid index: dense vectors in hnswlib (cosine) fused with BM25 (bm25s) by reciprocal-rank fusion.
+
+On disk (INDEX_DIR) an index is a generation folder — chunks.jsonl, vectors.npy, hnsw.bin — named by a top-level
+manifest.json that is replaced atomically, so a reader sees either the old or the new index, never half of one.
+The manifest records the embedder (name, dimension), the chunking settings and a fingerprint per document;
+loading an index built with another embedder fails with a message saying to re-run ingest.
+
+Concurrency: a `HybridIndex` is never modified after construction, so any number of threads may search it at
+once (hnswlib queries may run together; only adds may not, and adds happen on a private copy during ingest).
+`Library` holds the current index; `swap()` replaces the reference under a lock, readers never wait for a build.
+Non-goals: filtering by metadata, sharding, deleting from a live index in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import hnswlib
+import numpy as np
+
+from .chunking import Chunk
+from .embeddings import Embedder
+from .errors import IndexUnavailable
+from .lexicon import expand_query, tokenize, translations
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+RRF_K = 60  # the constant of reciprocal-rank fusion; 60 is the value of the original paper and works broadly
+METHODS = ("dense", "bm25", "hybrid")
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+
+def dense_query_text(question: str) -> str:
+    """The question plus the other language's form of its general terms, so dense search crosses languages too."""
+    extra = translations(question)
+    return f"{question} {' '.join(extra)}" if extra else question
+
+
+class HybridIndex:
+    """Read-only search over chunks; built by `mygallery.ingest`, loaded with `HybridIndex.load`."""
+
+    ef_search = 96  # hnswlib query breadth; bench/bench_retrieval.py measures recall@10 vs exact search with it
+
+    def __init__(self, chunks: list[Chunk], labels: np.ndarray, vectors: np.ndarray, hnsw: hnswlib.Index | None,
+                 manifest: dict, embedder: Embedder, generation_dir: Path | None = None) -> None:
+        self.chunks = chunks
+        self.labels = labels
+        self.vectors = vectors
+        self.manifest = manifest
+        self.embedder = embedder
+        self.generation_dir = generation_dir
+        self.position_of_label = {int(label): pos for pos, label in enumerate(labels)}
+        self.hnsw = hnsw
+        if hnsw is not None:
+            hnsw.set_num_threads(1)  # one query per request thread; the server has its own parallelism
+            hnsw.set_ef(self.ef_search)
+        self.bm25 = bm25s.BM25()
+        corpus_tokens = [tokenize(c.search_text) or ["\u2205"] for c in chunks]
+        if chunks:
+            self.bm25.index(corpus_tokens, show_progress=False)
+        self.doc_frequency: dict[str, int] = {}
+        for tokens in corpus_tokens:
+            for token in set(tokens):
+                self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def documents(self) -> int:
+        return len(self.manifest.get("documents", {}))
+
+    def idf(self, token: str) -> float:
+        n = max(1, len(self.chunks))
+        return float(np.log(1 + (n - self.doc_frequency.get(token, 0) + 0.5) / (self.doc_frequency.get(token, 0) + 0.5)))
+
+    # --- search ------------------------------------------------------------------------------------------------
+
+    def dense_ranking(self, question: str, n: int) -> list[tuple[int, float]]:
+        if not self.chunks or self.hnsw is None:
+            return []
+        vector = self.embedder.embed([dense_query_text(question)])
+        n = min(n, len(self.chunks))
+        labels, distances = self.hnsw.knn_query(vector, k=n)
+        return [(self.position_of_label[int(lab)], 1.0 - float(dist)) for lab, dist in zip(labels[0], distances[0], strict=True)
+                if int(lab) in self.position_of_label]
+
+    def bm25_ranking(self, question: str, n: int) -> list[tuple[int, float]]:
+        tokens = expand_query(question)
+        if not self.chunks or not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(pos), float(scores[pos])) for pos in top if scores[pos] > 0]
+
+    def search(self, question: str, k: int = 5, *, method: str = "hybrid", candidates: int = 50) -> list[Hit]:
+        """The k best chunks for `question` by `method` (dense, bm25 or hybrid = both fused by RRF)."""
+        if method not in METHODS:
+            raise ValueError(f"unknown search method {method!r}")
+        dense = self.dense_ranking(question, max(k, candidates)) if method != "bm25" else []
+        lexical = self.bm25_ranking(question, max(k, candidates)) if method != "dense" else []
+        if method == "dense":
+            return [Hit(self.chunks[p], s, dense_score=s) for p, s in dense[:k]]
+        if method == "bm25":
+            return [Hit(self.chunks[p], s, bm25_score=s) for p, s in lexical[:k]]
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (pos, _) in enumerate(ranking, start=1):
+                fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank)
+        dense_scores, bm25_scores = dict(dense), dict(lexical)
+        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p)) for p, s in best]
+
+    # --- storage -----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def read_manifest(index_dir: Path) -> dict | None:
+        path = index_dir / MANIFEST
+        if not path.is_file():
+            return None
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"index manifest {path} is unreadable ({exc}); "
+                                   "run `python -m mygallery ingest --rebuild`") from exc
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexUnavailable(f"index in {index_dir} has format {manifest.get('format')}, this version reads "
+                                   f"{FORMAT_VERSION}; run `python -m mygallery ingest --rebuild`")
+        return manifest
+
+    @classmethod
+    def load(cls, index_dir: Path, embedder: Embedder) -> HybridIndex:
+        manifest = cls.read_manifest(index_dir)
+        if manifest is None:
+            raise IndexUnavailable(f"no index in {index_dir}; run `python -m mygallery ingest`")
+        built_with = manifest["embedding"]
+        if built_with["name"] != embedder.name:
+            raise IndexUnavailable(
+                f"index in {index_dir} was built with embedder {built_with['name']} ({built_with['dim']} dims) "
+                f"but {embedder.name} is configured; re-run `python -m mygallery ingest --rebuild`")
+        generation = index_dir / manifest["generation"]
+        try:
+            chunks, labels = [], []
+            with (generation / "chunks.jsonl").open(encoding="utf-8") as handle:
+                for line in handle:
+                    row = json.loads(line)
+                    labels.append(row.pop("label"))
+                    chunks.append(Chunk(**row))
+            vectors = np.load(generation / "vectors.npy")
+            hnsw = None
+            if chunks:
+                hnsw = hnswlib.Index(space="cosine", dim=int(built_with["dim"]))
+                hnsw.load_index(str(generation / "hnsw.bin"), max_elements=int(manifest["capacity"]),
+                                allow_replace_deleted=True)
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+            raise IndexUnavailable(f"index in {index_dir} is damaged ({type(exc).__name__}: {exc}); "
+                                   "run `python -m mygallery ingest --rebuild`") from exc
+        if built_with["dim"] != embedder.dim:
+            raise IndexUnavailable(f"index dimension {built_with['dim']} does not match the embedder's "
+                                   f"{embedder.dim}; re-run `python -m mygallery ingest --rebuild`")
+        return cls(chunks, np.array(labels, dtype=np.int64), vectors, hnsw, manifest, embedder, generation)
+
+    def save(self, index_dir: Path) -> Path:
+        """Write a new generation folder, then point the manifest at it atomically; prune old generations."""
+        index_dir.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+        generation = index_dir / name
+        generation.mkdir()
+        with (generation / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+            for label, chunk in zip(self.labels, self.chunks, strict=True):
+                handle.write(json.dumps({"label": int(label), **chunk.to_json()}, ensure_ascii=False) + "\n")
+        np.save(generation / "vectors.npy", self.vectors)
+        if self.hnsw is not None:
+            self.hnsw.save_index(str(generation / "hnsw.bin"))
+        self.manifest["generation"] = name
+        temporary = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(temporary, index_dir / MANIFEST)
+        self.generation_dir = generation
+        for old in sorted(index_dir.glob("gen-*")):
+            if old.name != name and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)  # readers hold their index in memory, not on disk
+        return generation
+
+
+class Library:
+    """Holds the index the server answers from; a rebuild swaps it in without blocking searches."""
+
+    def __init__(self, index: HybridIndex | None = None) -> None:
+        self._swap_lock = threading.Lock()  # guards _index and loaded_at; searches copy the reference and go
+        self._index = index
+        self.loaded_at = time.time() if index is not None else None
+        self.problem = "" if index is not None else "index not loaded yet"
+
+    def current(self) -> HybridIndex | None:
+        with self._swap_lock:
+            return self._index
+
+    def swap(self, index: HybridIndex) -> None:
+        with self._swap_lock:
+            self._index = index
+            self.loaded_at = time.time()
+            self.problem = ""
+
+    def fail(self, reason: str) -> None:
+        with self._swap_lock:
+            self.problem = reason

@@ -1,0 +1,156 @@
+"""Lexical analysis for BM25 and answer scoring: English words and Chinese text, plus cross-language terms.
+
+- English: lower-cased alphanumeric words, stop-words removed, a light suffix stemmer (plural, -ing, -ed) that
+  leaves short words and acronyms (RUD, PDS, LLR) alone.
+- Chinese: runs of CJK characters become overlapping character bigrams (a single character stays a unigram);
+  common function characters/words split runs so they do not form noise bigrams.
+- Cross-language: `expand_query` adds the other language's form of general networking terms (拥塞 ↔ congestion)
+  so an English question can find a Chinese note and the reverse. The table is general vocabulary of the field,
+  not phrases from any question set.
+Non-goals: a real Chinese word segmenter (bigrams are what BM25 needs) and morphology beyond simple suffixes.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+EN_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done down during each either else even ever every few for from
+    further had has have having he her here hers him his how however i if in into is it its itself just least less
+    let like made make many may me might more most much must my no nor not now of off often on once one only or
+    other our ours out over own per please rather same shall she should so some such than that the their theirs
+    them then there these they this those though through thus to too under until up upon us use used uses using
+    very via was we were what when where whether which while who whom whose why will with within without would yet
+    you your yours tell explain describe mean means meaning does do say says said""".split()
+)
+
+# Function words and particles that separate content in Chinese questions and notes.
+ZH_STOP_WORDS = (
+    "什么", "怎么", "怎样", "如何", "为什么", "哪些", "哪个", "是否", "可以", "能否", "一个", "这个", "那个", "这些",
+    "那些", "我们", "你们", "他们", "它们", "以及", "或者", "还是", "因为", "所以", "但是", "如果", "就是", "什么是",
+    "的", "了", "是", "在", "和", "与", "及", "或", "吗", "呢", "吧", "啊", "也", "都", "就", "而", "被", "把", "对",
+    "从", "到", "由", "为", "将", "于", "中", "上", "下", "里", "有", "没", "不", "会", "要", "能", "该", "请", "它",
+    "这", "那", "个", "之", "其", "等", "用", "时", "后", "前",
+)
+_ZH_SPLIT = re.compile("|".join(sorted(map(re.escape, ZH_STOP_WORDS), key=len, reverse=True)))
+
+# General networking vocabulary, English ↔ Simplified Chinese. Keys are stemmed English tokens.
+BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
+    "congestion": ("拥塞",), "control": ("控制",), "drop": ("丢包", "丢弃"), "loss": ("丢包", "丢失"),
+    "retransmit": ("重传",), "retransmission": ("重传",), "reliable": ("可靠",), "reliability": ("可靠性",),
+    "order": ("有序", "顺序"), "ordered": ("有序",), "unordered": ("无序",), "delivery": ("交付", "传递"),
+    "switch": ("交换机",), "nic": ("网卡",), "link": ("链路",), "multipath": ("多路径",), "path": ("路径",),
+    "encryption": ("加密",), "security": ("安全",), "secure": ("安全",), "key": ("密钥",), "flow": ("流控", "流量"),
+    "credit": ("信用", "credit"), "receiver": ("接收端", "接收方"), "sender": ("发送端", "发送方"),
+    "latency": ("延迟", "时延"), "bandwidth": ("带宽",), "topology": ("拓扑",), "memory": ("内存",),
+    "register": ("注册",), "registration": ("注册",), "packet": ("报文", "数据包"), "header": ("报头", "包头"),
+    "payload": ("负载", "载荷"), "queue": ("队列",), "buffer": ("缓冲", "缓存"), "timeout": ("超时",),
+    "timer": ("定时器", "计时器"), "acknowledg": ("确认",), "ack": ("确认",), "window": ("窗口",),
+    "throughput": ("吞吐",), "counter": ("计数器",), "troubleshoot": ("排查", "故障"), "debug": ("调试", "排查"),
+    "fault": ("故障",), "failure": ("故障", "失败"), "error": ("错误",), "scale": ("规模", "扩展"),
+    "endpoint": ("端点",), "cluster": ("集群",), "training": ("训练",), "inference": ("推理",),
+    "specification": ("规范",), "spec": ("规范",), "chapter": ("章节",), "read": ("阅读", "读取"),
+    "write": ("写入",), "copy": ("拷贝", "复制"), "zero": ("零",), "handshake": ("握手",), "signal": ("信号",),
+    "mark": ("标记",), "threshold": ("阈值",), "measure": ("测量",), "physical": ("物理层",), "layer": ("层",),
+    "transport": ("传输层", "传输"), "protocol": ("协议",), "profile": ("配置文件", "profile"),
+    "compare": ("对比", "比较"), "comparison": ("对比", "比较"), "difference": ("区别", "差异"),
+    "advantage": ("优势", "优点"), "performance": ("性能",), "collective": ("集合通信",), "network": ("网络",),
+    "ethernet": ("以太网",), "fabric": ("网络", "fabric"), "lossless": ("无损",), "lossy": ("有损",),
+    "trim": ("裁剪", "截断"), "trimming": ("裁剪", "截断"), "spray": ("喷洒",), "spraying": ("喷洒",),
+    "entropy": ("熵",), "load": ("负载",), "balance": ("均衡",), "balancing": ("均衡",), "replay": ("重放",),
+    "authentication": ("认证",), "integrity": ("完整性",), "operation": ("操作",), "message": ("消息",),
+    "semantic": ("语义",), "sublayer": ("子层",), "job": ("作业",), "address": ("地址",), "addressing": ("寻址",),
+    "management": ("管理",), "telemetry": ("遥测",), "monitor": ("监控",), "deploy": ("部署",),
+    "deployment": ("部署",), "configuration": ("配置",), "configure": ("配置",), "upgrade": ("升级",),
+    "firmware": ("固件",), "cable": ("线缆",), "speed": ("速率",), "rate": ("速率",), "lane": ("通道",),
+    "error correction": ("纠错",), "forward": ("转发",), "priority": ("优先级",), "incast": ("incast",),
+    "idempotent": ("幂等",), "atomic": ("原子",), "tag": ("标签",), "tagged": ("标签",), "consortium": ("联盟",),
+    "member": ("成员",), "history": ("历史",), "release": ("发布",), "version": ("版本",), "standard": ("标准",),
+    "open": ("开放",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳",),
+}
+
+
+def stem(word: str) -> str:
+    """Strip common English suffixes from words long enough to have them; acronyms and short words stay."""
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            if suffix == "es" and not word.endswith(("shes", "ches", "xes", "sses")):
+                continue
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                continue
+            base = word[: len(word) - len(suffix)] + keep
+            if suffix in ("ing", "ed") and len(base) > 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # trimming -> trim, retransmitted -> retransmit
+            return base
+    return word
+
+
+def cjk_bigrams(run: str) -> list[str]:
+    tokens: list[str] = []
+    for piece in _ZH_SPLIT.split(run):
+        if len(piece) == 1:
+            tokens.append(piece)
+        else:
+            tokens.extend(piece[i : i + 2] for i in range(len(piece) - 1))
+    return tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """Index/search tokens of `text` (English stems and Chinese bigrams)."""
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text.lower()):
+        piece = match.group()
+        if piece[0] <= "z":
+            if piece not in EN_STOP_WORDS:
+                tokens.append(stem(piece))
+        else:
+            tokens.extend(cjk_bigrams(piece))
+    return tokens
+
+
+_ZH_TO_EN: dict[str, set[str]] = {}
+for _en, _zh_terms in BILINGUAL_TERMS.items():
+    for _zh in _zh_terms:
+        _ZH_TO_EN.setdefault(_zh, set()).update(stem(w) for w in _en.split())
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RUN.search(text))
+
+
+def cjk_ratio(text: str) -> float:
+    letters = sum(1 for ch in text if ch.isalpha())
+    return sum(len(run) for run in _CJK_RUN.findall(text)) / letters if letters else 0.0
+
+
+def translations(text: str) -> list[str]:
+    """Words of the other language for the general terms found in `text` (English words, Chinese phrases)."""
+    found: list[str] = []
+    lowered = text.lower()
+    words = {stem(w) for w in re.findall(r"[a-z0-9]+", lowered)}
+    for en, zh_terms in BILINGUAL_TERMS.items():
+        if stem(en) in words or (" " in en and en in lowered):
+            found.extend(t for t in zh_terms if t not in found and has_cjk(t))
+    for zh, en_words in _ZH_TO_EN.items():
+        if zh in text:
+            found.extend(w for w in sorted(en_words) if w not in found)
+    return found
+
+
+def expand_query(text: str) -> list[str]:
+    """Search tokens of a question plus those of its cross-language terms."""
+    tokens = tokenize(text)
+    for term in translations(text):
+        tokens.extend(t for t in tokenize(term) if t not in tokens)
+    return tokens
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up a real part of the letters, else 'en'."""
+    return "zh" if cjk_ratio(text) >= 0.2 else "en"
