@@ -74,19 +74,8 @@ def load_or_build_index(settings: Settings):
     return HybridIndex.load(settings.index_dir, embedder)
 
 
-def make_answer_service(settings: Settings, library):
-    from .answer import AnswerService
-
-    if settings.resolved_answer_backend == "openai":
-        from .llm import OpenAIAnswerer
-
-        llm = OpenAIAnswerer(settings)
-        return AnswerService(library, llm, top_k=settings.top_k, rewriter=llm.rewrite)
-    return AnswerService(library, top_k=settings.top_k)
-
-
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .answer import AnswerResult
+    from .answer import AnswerResult, make_answer_service
     from .index import Library
 
     library = Library(load_or_build_index(settings))

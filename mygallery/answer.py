@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .chunking import split_sentences
+from .config import Settings
 from .documents import table_cells
 from .errors import AnswerBackendError, NotReady
 from .index import Hit, HybridIndex, Library
@@ -262,6 +263,16 @@ class AnswerService:
                 result = item
         assert result is not None
         return result
+
+
+def make_answer_service(settings: Settings, library: Library) -> AnswerService:
+    """The service ANSWER_BACKEND asks for: openai (with extractive fallback) or extractive alone."""
+    if settings.resolved_answer_backend == "openai":
+        from .llm import OpenAIAnswerer
+
+        llm = OpenAIAnswerer(settings)
+        return AnswerService(library, llm, top_k=settings.top_k, rewriter=llm.rewrite)
+    return AnswerService(library, top_k=settings.top_k)
 
 
 _CITATION = re.compile(r"\[(\d+)\]")

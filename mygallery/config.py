@@ -51,6 +51,7 @@ class Settings:
     llm_timeout_seconds: float = 30.0
     llm_context_tokens: int = 6000
     max_concurrent_requests: int = 64
+    max_connections: int = 1024
     request_timeout_seconds: float = 30.0
     # read by monitor.py
     monitor_server_url: str = "http://localhost:8000"
@@ -150,6 +151,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "llm_timeout_seconds": _positive(float),
     "llm_context_tokens": _positive(int),
     "max_concurrent_requests": _positive(int),
+    "max_connections": _positive(int),
     "request_timeout_seconds": _positive(float),
     "monitor_server_url": _text,
     "monitor_interval": _positive(float),

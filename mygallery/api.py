@@ -1,0 +1,313 @@
+"""The gallery's HTTP endpoints as plain functions of a `Request`, routed by a small table.
+
+`GalleryApp` holds what the endpoints share — settings, the index `Library`, the `SessionManager`, the
+`AnswerService`, `Metrics` and the `RateLimiter` — and answers each route with a `Response` (JSON, bytes or
+an event stream). It knows nothing of sockets: `mygallery.server` parses HTTP into a `Request`, calls
+`GalleryApp.handle`, writes the `Response` and turns every `GalleryError` into the JSON error shape.
+Non-goals: HTML rendering (the pages are static files), authentication beyond the admin token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from . import __version__
+from .answer import AnswerResult, AnswerService, Turn
+from .config import Settings
+from .errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    NotReady,
+    ServerBusy,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from .index import Library
+from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from .ratelimit import RateLimiter
+from .session_stores import Message
+from .sessions import Session, SessionManager, looks_like_session_id
+from .static_files import StaticFiles
+
+TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    client: str
+    read_body: Callable[[], bytes]
+    params: dict[str, str] = field(default_factory=dict)
+    session_prefix: str = ""  # set by handlers, for the request log
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+    def json_object(self) -> dict:
+        """The body as a JSON object; 415 when it is not declared JSON, 400 when it is not a valid object."""
+        content_type = self.header("content-type").split(";")[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+        raw = self.read_body()
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw.strip() else None
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadRequest(f"the body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadRequest("the body must be a JSON object")
+        return body
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | dict | list | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    events: Iterator[tuple[str, dict]] | None = None  # server-sent events: (event name, data)
+
+
+Handler = Callable[[Request], Response]
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+class GalleryApp:
+    def __init__(self, settings: Settings, *, library: Library, sessions: SessionManager,
+                 answers: AnswerService, metrics: Metrics, static_dir: Path) -> None:
+        self.settings = settings
+        self.library = library
+        self.sessions = sessions
+        self.answers = answers
+        self.metrics = metrics
+        self.static = StaticFiles(static_dir)
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.started = time.time()
+        self.process = psutil.Process()
+        self._cpu_lock = threading.Lock()  # guards the psutil cpu_percent calls (they keep state between calls)
+        answers.on_answer = metrics.record_answer
+        self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = [
+            # (method, path pattern, route name for metrics and logs, handler)
+            ("GET", re.compile(r"/api/health"), "health", self.health),
+            ("GET", re.compile(r"/api/ready"), "ready", self.ready),
+            ("POST", re.compile(r"/api/sessions"), "sessions", self.create_session),
+            ("GET", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.get_session),
+            ("DELETE", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.delete_session),
+            ("POST", re.compile(r"/api/chat"), "chat", self.chat),
+            ("GET", re.compile(r"/api/admin/stats"), "admin_stats", self.admin_stats),
+            ("GET", re.compile(r"/metrics"), "metrics", self.prometheus),
+            ("GET", re.compile(r"/openapi\.json"), "openapi", self.openapi),
+            ("GET", re.compile(r"/"), "page", lambda r: self.static.response("index.html", r)),
+            ("GET", re.compile(r"/(?:admin|admin/|admin\.html)"), "page", lambda r: self.static.response("admin.html", r)),
+            ("GET", re.compile(r"/static/(?P<path>.+)"), "static", lambda r: self.static.response(r.params["path"], r)),
+            ("GET", re.compile(r"/favicon\.ico"), "static", lambda r: self.static.response("favicon.svg", r)),
+        ]
+
+    # --- routing ---------------------------------------------------------------------------------------------
+
+    def route(self, method: str, path: str) -> tuple[str, Handler, dict[str, str]]:
+        """(route name, handler, path parameters); NotFound or MethodNotAllowed (with Allow) otherwise."""
+        allowed: list[str] = []
+        lookup = "GET" if method == "HEAD" else method
+        for route_method, pattern, name, handler in self.routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == lookup:
+                return name, handler, match.groupdict()
+            allowed.append(route_method)
+        if allowed:
+            allow = ", ".join(sorted(set(allowed) | ({"HEAD"} if "GET" in allowed else set())))
+            raise MethodNotAllowed(f"{method} is not allowed on {path}; use {allow}", headers={"Allow": allow})
+        raise NotFound(f"no such path: {path}")
+
+    # --- health ----------------------------------------------------------------------------------------------
+
+    def health(self, request: Request) -> Response:
+        return Response(body={"status": "ok", "uptime_s": round(time.time() - self.started, 1),
+                              "version": __version__})
+
+    def ready(self, request: Request) -> Response:
+        index = self.library.current()
+        if index is None:
+            raise NotReady(f"the index is not ready: {self.library.problem}", retry_after=5)
+        return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index)})
+
+    # --- sessions --------------------------------------------------------------------------------------------
+
+    def _session(self, request: Request, session_id: object) -> Session:
+        if not isinstance(session_id, str) or not looks_like_session_id(session_id):
+            raise NotFound("conversation not found or expired; start a new one")
+        request.session_prefix = session_id[:8]
+        return self.sessions.get(session_id)
+
+    def create_session(self, request: Request) -> Response:
+        self.rate_limiter.check(request.client)
+        session = self.sessions.create()
+        request.session_prefix = session.id[:8]
+        return Response(201, {"session_id": session.id}, headers={"Location": f"/api/sessions/{session.id}"})
+
+    def get_session(self, request: Request) -> Response:
+        return Response(body=self._session(request, request.params["id"]).to_json())
+
+    def delete_session(self, request: Request) -> Response:
+        session_id = request.params["id"]
+        if looks_like_session_id(session_id):
+            request.session_prefix = session_id[:8]
+            self.sessions.delete(session_id)
+        return Response(204)  # deleting what is already gone succeeds: DELETE is idempotent
+
+    # --- chat ------------------------------------------------------------------------------------------------
+
+    def chat(self, request: Request) -> Response:
+        body = request.json_object()
+        message = body.get("message")
+        if not isinstance(message, str) or not message.strip():
+            raise BadRequest("'message' must be a non-empty string")
+        if len(message) > self.settings.max_message_chars:
+            raise BadRequest(f"'message' is {len(message)} characters; the limit is "
+                             f"{self.settings.max_message_chars}")
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise BadRequest("'stream' must be true or false")
+        stream = stream or "text/event-stream" in request.header("accept")
+        session_id = body.get("session_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise BadRequest("'session_id' must be a string")
+        session = self._session(request, session_id) if session_id else None
+        self.rate_limiter.check(request.client)
+        if session is None:
+            session = self.sessions.create()
+            request.session_prefix = session.id[:8]
+        if not session.turn_lock.acquire(timeout=TURN_WAIT_SECONDS):
+            raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
+        try:
+            history = [Turn(m.role, m.content) for m in session.messages]
+            answer = self.answers.stream(message.strip(), history)
+            first = next(answer)  # retrieval happens here: NotReady becomes a plain JSON error, not a stream
+        except BaseException:
+            session.turn_lock.release()
+            raise
+        if stream:
+            return Response(events=self._chat_events(session, message.strip(), first, answer))
+        try:
+            result = first if isinstance(first, AnswerResult) else _last_result(answer)
+            self._record(session, message.strip(), result)
+        finally:
+            session.turn_lock.release()
+        return Response(body={"session_id": session.id, **result.to_json()})
+
+    def _chat_events(self, session: Session, message: str, first: str | AnswerResult,
+                     answer: Iterator[str | AnswerResult]) -> Iterator[tuple[str, dict]]:
+        """token events as the answer is produced, then done with the full JSON; holds the turn lock."""
+        try:
+            item = first
+            while True:
+                if isinstance(item, AnswerResult):
+                    self._record(session, message, item)  # durable before the user sees `done`
+                    yield "done", {"session_id": session.id, **item.to_json()}
+                    return
+                yield "token", {"text": item}
+                item = next(answer)
+        finally:
+            answer.close()  # a client that went away stops the generation
+            session.turn_lock.release()
+
+    def _record(self, session: Session, question: str, result: AnswerResult) -> None:
+        self.sessions.record_turn(session, Message("user", question),
+                                  Message("assistant", result.answer, [s.to_json() for s in result.sources],
+                                          result.notice))
+
+    # --- admin -----------------------------------------------------------------------------------------------
+
+    def require_admin(self, request: Request) -> None:
+        """With ADMIN_TOKEN: a matching Bearer token (constant-time compare). Without: loopback clients only."""
+        token = self.settings.admin_token
+        if not token:
+            if not is_loopback(request.client):
+                raise Forbidden("the admin API answers only local clients when ADMIN_TOKEN is not set")
+            return
+        scheme, _, given = request.header("authorization").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise Unauthorized("send the admin token as 'Authorization: Bearer <token>'",
+                               headers={"WWW-Authenticate": 'Bearer realm="mygallery-admin"'})
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise Forbidden("the admin token is not valid")
+
+    def admin_stats(self, request: Request) -> Response:
+        self.require_admin(request)
+        return Response(body=self.stats())
+
+    def stats(self) -> dict:
+        with self._cpu_lock:
+            cpu = psutil.cpu_percent(interval=None)
+        memory = psutil.virtual_memory()
+        try:
+            disk = psutil.disk_usage(str(_existing_parent(self.settings.index_dir))).percent
+        except OSError:
+            disk = 0.0
+        index = self.library.current()
+        manifest = index.manifest if index is not None else {}
+        return {
+            "version": __version__, "uptime_s": round(time.time() - self.started, 1), "time": round(time.time(), 3),
+            "system": {"cpu_percent": cpu, "memory_percent": memory.percent,
+                       "memory_rss_mb": round(self.process.memory_info().rss / 2**20, 1), "disk_percent": disk,
+                       "threads": threading.active_count()},
+            "sessions": {"active": self.sessions.active_count(), "max": self.sessions.max_sessions,
+                         "timeout_minutes": self.settings.session_timeout_minutes,
+                         "store": self.sessions.store.name, "list": self.sessions.summaries()},
+            "requests": self.metrics.requests_summary(),
+            "latency": self.metrics.latency_summary(),
+            "index": {"ready": index is not None, "problem": self.library.problem,
+                      "docs": index.documents if index else 0, "chunks": len(index) if index else 0,
+                      "built_at": manifest.get("built_at"),
+                      "embedding": manifest.get("embedding", {}).get("name"),
+                      "tokenizer": manifest.get("chunking", {}).get("tokenizer")},
+            "backends": {"answer": self.answers.primary.name, "embedding": self.settings.embedding_backend,
+                         **self.metrics.answers_summary()},
+            "history": self.metrics.history(),
+        }
+
+    def prometheus(self, request: Request) -> Response:
+        return Response(body=self.metrics.exposition(), content_type=PROMETHEUS_CONTENT_TYPE)
+
+    def openapi(self, request: Request) -> Response:
+        from .openapi import openapi_document
+
+        return Response(body=openapi_document(__version__))
+
+
+def _last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:
+    for item in answer:
+        if isinstance(item, AnswerResult):
+            return item
+    raise RuntimeError("the answer stream ended without a result")
+
+
+def _existing_parent(path: Path) -> Path:
+    path = path.resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

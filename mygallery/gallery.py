@@ -1,0 +1,110 @@
+"""`Gallery`: the running service — index, sessions, answers, metrics and the HTTP server, started and stopped
+together. `python -m mygallery serve` and the integration tests both use it.
+
+Start-up order: bind the socket (so a port in use fails at once), start the background threads (index loader,
+session janitor, metrics sampler), then serve. /api/health answers immediately; /api/ready answers 503 until
+the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop accepting, drain in-flight
+requests up to a deadline, close idle connections, join every thread, flush and close the session store.
+Non-goals: process supervision (systemd does that), hot reload of settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from .answer import AnswerService, make_answer_service
+from .config import Settings
+from .embeddings import make_embedder
+from .errors import IndexUnavailable
+from .index import HybridIndex, Library
+from .metrics import Metrics
+from .server import STATIC_DIR, GalleryHTTPServer
+from .session_stores import make_store
+from .sessions import SessionManager
+
+log = logging.getLogger("mygallery.gallery")
+
+
+class Gallery:
+    def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: Library | None = None,
+                 answers: AnswerService | None = None) -> None:
+        self.settings = settings
+        self.library = library or Library()
+        self.sessions = SessionManager(
+            make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
+            max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
+            cleanup_interval=settings.cleanup_interval_seconds)
+        self.metrics = Metrics(active_sessions=self.sessions.active_count)
+        self.answers = answers or make_answer_service(settings, self.library)
+        from .api import GalleryApp
+
+        self.app = GalleryApp(settings, library=self.library, sessions=self.sessions, answers=self.answers,
+                              metrics=self.metrics, static_dir=static_dir)
+        try:
+            self.http = GalleryHTTPServer((settings.host, settings.port), self.app,
+                                          max_connections=settings.max_connections,
+                                          idle_timeout=settings.request_timeout_seconds)
+        except OSError:
+            self.sessions.close()
+            raise
+        self._threads: list[threading.Thread] = []
+        self._serving = False
+
+    @property
+    def url(self) -> str:
+        return self.http.url
+
+    def start(self) -> Gallery:
+        if self.library.current() is None:
+            self._spawn("index-loader", self._load_index)
+        self.sessions.start_janitor()
+        self.metrics.start_sampler()
+        self._spawn("http-server", self.http.serve_forever, 0.05)
+        self._serving = True
+        log.info("serving on %s", self.url)
+        return self
+
+    def _spawn(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _load_index(self) -> None:
+        """Load the index from INDEX_DIR, building it first when there is none."""
+        settings = self.settings
+        try:
+            embedder = make_embedder(settings)
+            if HybridIndex.read_manifest(settings.index_dir) is None:
+                from .ingest import ingest
+
+                self.library.fail(f"building the index from {settings.docs_dir}")
+                report, index = ingest(settings, embedder)
+                log.info(report.summary())
+            else:
+                index = HybridIndex.load(settings.index_dir, embedder)
+            self.library.swap(index)
+            log.info("index ready: %d documents, %d chunks", index.documents, len(index))
+        except IndexUnavailable as exc:
+            self.library.fail(str(exc))
+            log.error("index unavailable: %s", exc)
+        except Exception as exc:  # noqa: BLE001 - the server keeps answering health and 503 on ready
+            self.library.fail(f"{type(exc).__name__}: {exc}")
+            log.exception("loading the index failed")
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        """Graceful stop; safe to call once from any thread but the HTTP server's own."""
+        deadline = time.monotonic() + grace_seconds
+        if self._serving:
+            self.http.shutdown()  # stop accepting: serve_forever returns
+            self._serving = False
+            if not self.http.drain(deadline):
+                log.warning("stopped with requests still in flight after %.0f s", grace_seconds)
+        self.http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        self.metrics.close()
+        self.sessions.close()
+        log.info("stopped")

@@ -1,0 +1,148 @@
+"""Request and answer metrics: Prometheus series for /metrics and rolling figures for /api/admin/stats.
+
+`Metrics` owns a private prometheus-client registry (so several servers in one test process never share
+series): requests by route and status, latency histograms by route, requests in flight, active sessions,
+answers by backend and fallbacks. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
+the request rate, and a sampler thread records one point every 10 s for the admin panel's one-hour charts.
+Every method is thread-safe: prometheus-client's series lock themselves; `_window_lock` guards the window,
+the totals and the history. Non-goals: long-term storage (that is Prometheus' job), per-user figures.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+WINDOW_SECONDS = 300  # percentiles and rates look at the last five minutes
+WINDOW_MAX = 50_000  # bounded memory under any load; at higher rates the window is shorter than 5 min
+SAMPLE_SECONDS = 10
+HISTORY_POINTS = 360  # one hour of 10-second samples
+# Routes whose latency says nothing about answering users: left out of the percentiles.
+UNTIMED_ROUTES = frozenset({"static", "page", "metrics", "admin_stats", "openapi", "health", "ready", "not_found"})
+
+PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list (0.0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(0, min(len(sorted_values) - 1, int(round(fraction * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[rank]
+
+
+class Metrics:
+    def __init__(self, *, active_sessions: Callable[[], int] = lambda: 0, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("mygallery_http_requests", "HTTP requests answered, by route, method and status",
+                                ["route", "method", "status"], registry=self.registry)
+        self.latency = Histogram("mygallery_http_request_duration_seconds", "Time to answer an HTTP request",
+                                 ["route"], registry=self.registry,
+                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+        self.in_flight = Gauge("mygallery_http_requests_in_flight", "Requests being answered now",
+                               registry=self.registry)
+        self.sessions = Gauge("mygallery_sessions_active", "Live conversations", registry=self.registry)
+        self.sessions.set_function(lambda: float(active_sessions()))
+        self._active_sessions = active_sessions
+        self.answers = Counter("mygallery_answers", "Answers given, by the backend that produced them",
+                               ["backend"], registry=self.registry)
+        self.fallbacks = Counter("mygallery_answer_fallbacks",
+                                 "Answers that fell back to extractive because the language model failed",
+                                 registry=self.registry)
+        self._window_lock = threading.Lock()  # guards _window, _history and the totals below
+        self._window: deque[tuple[float, float]] = deque(maxlen=WINDOW_MAX)  # (time, ms) of timed routes
+        self._arrivals: deque[float] = deque(maxlen=WINDOW_MAX)  # time of every API request, for the rate
+        self._history: deque[dict] = deque(maxlen=HISTORY_POINTS)
+        self.total = 0
+        self.errors = 0
+        self.by_status: dict[str, int] = {}
+        self.answers_by_backend: dict[str, int] = {}
+        self.fallback_count = 0
+        self._stop = threading.Event()
+        self._sampler: threading.Thread | None = None
+
+    # --- recording -------------------------------------------------------------------------------------------
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)
+        now = self.clock()
+        with self._window_lock:
+            self.total += 1
+            self.errors += status >= 500 or status == 429 or status == 413
+            key = str(status)
+            self.by_status[key] = self.by_status.get(key, 0) + 1
+            if route not in UNTIMED_ROUTES:
+                self._arrivals.append(now)
+                if status < 400:
+                    self._window.append((now, seconds * 1000.0))
+
+    def record_answer(self, backend: str, fell_back: bool) -> None:
+        self.answers.labels(backend).inc()
+        if fell_back:
+            self.fallbacks.inc()
+        with self._window_lock:
+            self.answers_by_backend[backend] = self.answers_by_backend.get(backend, 0) + 1
+            self.fallback_count += fell_back
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def latency_summary(self) -> dict:
+        now = self.clock()
+        with self._window_lock:
+            recent = sorted(ms for t, ms in self._window if now - t <= WINDOW_SECONDS)
+        return {"p50_ms": round(percentile(recent, 0.50), 2), "p95_ms": round(percentile(recent, 0.95), 2),
+                "p99_ms": round(percentile(recent, 0.99), 2), "window_s": WINDOW_SECONDS, "count": len(recent)}
+
+    def requests_summary(self) -> dict:
+        now = self.clock()
+        with self._window_lock:
+            last_minute = sum(1 for t in self._arrivals if now - t <= 60)
+            return {"total": self.total, "errors": self.errors, "rate_per_min": last_minute,
+                    "error_rate": round(self.errors / self.total, 4) if self.total else 0.0,
+                    "by_status": dict(self.by_status)}
+
+    def answers_summary(self) -> dict:
+        with self._window_lock:
+            return {"answers_by_backend": dict(self.answers_by_backend), "fallbacks": self.fallback_count}
+
+    def history(self) -> list[dict]:
+        with self._window_lock:
+            return list(self._history)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    # --- the sampler -----------------------------------------------------------------------------------------
+
+    def sample(self) -> dict:
+        latency = self.latency_summary()
+        point = {"t": round(self.clock(), 1), "p50_ms": latency["p50_ms"], "p95_ms": latency["p95_ms"],
+                 "sessions": self._active_sessions(), "rpm": self.requests_summary()["rate_per_min"]}
+        with self._window_lock:
+            self._history.append(point)
+        return point
+
+    def start_sampler(self, interval: float = SAMPLE_SECONDS) -> None:
+        if self._sampler is not None:
+            return
+        self.sample()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                self.sample()
+
+        self._sampler = threading.Thread(target=loop, name="metrics-sampler", daemon=True)
+        self._sampler.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._sampler is not None:
+            self._sampler.join(timeout=5)
+            self._sampler = None

@@ -1,0 +1,174 @@
+"""The OpenAPI 3 description served at /openapi.json — what the server really does, statuses included.
+
+Kept by hand beside `mygallery.api` (the route table) and checked against the running server by schemathesis
+in the test suite: every documented status, header and body shape must be what the server sends, and nothing
+it sends may be missing here. Non-goals: generating the server from this document, or this from the code.
+"""
+
+from __future__ import annotations
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _retry(description: str) -> dict:
+    body = _error(description)
+    body["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+    return body
+
+
+def _json(ref: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+_SESSION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+               "description": "the session id (32 hex digits)"}
+
+_SCHEMAS: dict = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "Health": {"type": "object", "required": ["status", "uptime_s", "version"],
+               "properties": {"status": {"type": "string", "enum": ["ok"]}, "uptime_s": {"type": "number"},
+                              "version": {"type": "string"}}},
+    "Ready": {"type": "object", "required": ["status", "docs", "chunks"],
+              "properties": {"status": {"type": "string", "enum": ["ready"]}, "docs": {"type": "integer"},
+                             "chunks": {"type": "integer"}}},
+    "SessionCreated": {"type": "object", "required": ["session_id"],
+                       "properties": {"session_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}},
+    "Source": {
+        "type": "object", "required": ["n", "doc", "title", "section", "page", "snippet", "score"],
+        "properties": {"n": {"type": "integer", "minimum": 1}, "doc": {"type": "string"}, "title": {"type": "string"},
+                       "section": {"type": "string"}, "page": {"type": "integer", "nullable": True},
+                       "snippet": {"type": "string"}, "score": {"type": "number"}},
+    },
+    "Message": {
+        "type": "object", "required": ["role", "content"],
+        "properties": {"role": {"type": "string", "enum": ["user", "assistant"]}, "content": {"type": "string"},
+                       "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
+                       "notice": {"type": "string"}},
+    },
+    "Session": {
+        "type": "object", "required": ["session_id", "created_at", "last_active", "messages"],
+        "properties": {"session_id": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                       "last_active": {"type": "string", "format": "date-time"},
+                       "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}},
+    },
+    "ChatRequest": {
+        "type": "object", "required": ["message"],
+        "properties": {"message": {"type": "string", "minLength": 1, "description": "the question (max 4000 chars)"},
+                       "session_id": {"type": "string", "description": "omit to start a new conversation"},
+                       "stream": {"type": "boolean", "default": False,
+                                  "description": "answer as server-sent events: token ... done"}},
+    },
+    "ChatResponse": {
+        "type": "object", "required": ["session_id", "answer", "sources", "backend", "latency_ms"],
+        "properties": {"session_id": {"type": "string"}, "answer": {"type": "string"},
+                       "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
+                       "backend": {"type": "string"}, "latency_ms": {"type": "number"},
+                       "notice": {"type": "string", "description": "shown when the language model failed and the "
+                                                                   "answer fell back to extractive"}},
+    },
+    "Stats": {
+        "type": "object",
+        "required": ["version", "uptime_s", "system", "sessions", "requests", "latency", "index", "backends",
+                     "history"],
+        "properties": {
+            "version": {"type": "string"}, "uptime_s": {"type": "number"}, "time": {"type": "number"},
+            "system": {"type": "object", "required": ["cpu_percent", "memory_percent", "disk_percent"],
+                       "properties": {"cpu_percent": {"type": "number"}, "memory_percent": {"type": "number"},
+                                      "memory_rss_mb": {"type": "number"}, "disk_percent": {"type": "number"},
+                                      "threads": {"type": "integer"}}},
+            "sessions": {"type": "object", "required": ["active", "max", "list"],
+                         "properties": {"active": {"type": "integer"}, "max": {"type": "integer"},
+                                        "timeout_minutes": {"type": "number"}, "store": {"type": "string"},
+                                        "list": {"type": "array", "items": {"type": "object", "properties": {
+                                            "id_prefix": {"type": "string"}, "age_s": {"type": "number"},
+                                            "idle_s": {"type": "number"}, "messages": {"type": "integer"}}}}}},
+            "requests": {"type": "object", "required": ["total", "errors", "rate_per_min", "error_rate"],
+                         "properties": {"total": {"type": "integer"}, "errors": {"type": "integer"},
+                                        "rate_per_min": {"type": "integer"}, "error_rate": {"type": "number"},
+                                        "by_status": {"type": "object",
+                                                      "additionalProperties": {"type": "integer"}}}},
+            "latency": {"type": "object", "required": ["p50_ms", "p95_ms", "p99_ms"],
+                        "properties": {"p50_ms": {"type": "number"}, "p95_ms": {"type": "number"},
+                                       "p99_ms": {"type": "number"}, "window_s": {"type": "integer"},
+                                       "count": {"type": "integer"}}},
+            "index": {"type": "object", "properties": {
+                "ready": {"type": "boolean"}, "problem": {"type": "string"}, "docs": {"type": "integer"},
+                "chunks": {"type": "integer"}, "built_at": {"type": "string", "nullable": True},
+                "embedding": {"type": "string", "nullable": True}, "tokenizer": {"type": "string", "nullable": True}}},
+            "backends": {"type": "object", "properties": {
+                "answer": {"type": "string"}, "embedding": {"type": "string"},
+                "answers_by_backend": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "fallbacks": {"type": "integer"}}},
+            "history": {"type": "array", "items": {"type": "object", "properties": {
+                "t": {"type": "number"}, "p50_ms": {"type": "number"}, "p95_ms": {"type": "number"},
+                "sessions": {"type": "integer"}, "rpm": {"type": "integer"}}}},
+        },
+    },
+}
+
+
+def openapi_document(version: str) -> dict:
+    chat_ok = {
+        "description": "the answer; with stream=true or Accept: text/event-stream, server-sent events "
+                       "`token` ({\"text\"}) ... `done` (the ChatResponse) or `error` (an Error)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatResponse"}},
+                    "text/event-stream": {"schema": {"type": "string"}}},
+    }
+    paths = {
+        "/api/health": {"get": {"summary": "liveness", "operationId": "health",
+                                "responses": {"200": _json("Health", "the process is up")}}},
+        "/api/ready": {"get": {"summary": "readiness: the index is loaded", "operationId": "ready",
+                               "responses": {"200": _json("Ready", "ready to answer"),
+                                             "503": _retry("the index is not loaded (the message says why)")}}},
+        "/api/sessions": {"post": {
+            "summary": "start a conversation", "operationId": "createSession",
+            "responses": {"201": {**_json("SessionCreated", "created"),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          "429": _retry("MAX_SESSIONS conversations are active, or the client's rate limit")}}},
+        "/api/sessions/{id}": {
+            "parameters": [_SESSION_ID],
+            "get": {"summary": "a conversation and its messages", "operationId": "getSession",
+                    "responses": {"200": _json("Session", "the conversation"),
+                                  "404": _error("unknown or expired")}},
+            "delete": {"summary": "forget a conversation", "operationId": "deleteSession",
+                       "responses": {"204": {"description": "deleted (also when it did not exist)"}}},
+        },
+        "/api/chat": {"post": {
+            "summary": "ask a question", "operationId": "chat",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}}},
+            "responses": {"200": chat_ok,
+                          "400": _error("malformed JSON, missing or empty message, message over the limit"),
+                          "404": _error("the session_id is unknown or expired"),
+                          "413": _error("body over MAX_BODY_BYTES"), "415": _error("the body is not JSON"),
+                          "429": _retry("rate limit or session cap"),
+                          "503": _retry("the index is not ready, or the conversation is busy answering")}}},
+        "/api/admin/stats": {"get": {
+            "summary": "figures for the admin panel", "operationId": "adminStats",
+            "security": [{"adminToken": []}],
+            "responses": {"200": _json("Stats", "system, sessions, requests, latency, index, backends, history"),
+                          "401": _error("ADMIN_TOKEN is set and no token was sent"),
+                          "403": _error("wrong token, or a non-local client when ADMIN_TOKEN is not set")}}},
+        "/metrics": {"get": {"summary": "Prometheus exposition", "operationId": "metrics",
+                             "responses": {"200": {"description": "text format 0.0.4",
+                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/openapi.json": {"get": {"summary": "this document", "operationId": "openapi",
+                                  "responses": {"200": {"description": "OpenAPI 3",
+                                                        "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "UEC Knowledge Gallery", "version": version,
+                 "description": "Ask questions about the Ultra Ethernet specification; answers cite their sources. "
+                                "Every error is {\"error\": {\"code\", \"message\"}}; 405 (with Allow) for a "
+                                "method a path does not support, 404 for an unknown path."},
+        "paths": paths,
+        "components": {"schemas": _SCHEMAS,
+                       "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,355 @@
+"""The HTTP server: a tuned standard-library ThreadingHTTPServer in front of `GalleryApp`.
+
+Behaviour is set by attributes, as in CPython's http.server: HTTP/1.1 keep-alive with TCP_NODELAY (without it
+every keep-alive response waits for the client's delayed ACK), a listen backlog of 1024 (SYNs dropped at the
+default 5 turn into 1 s retransmit stalls), an idle socket timeout so slow or silent clients cannot pin a
+thread, and at most MAX_CONNECTIONS connection threads — one more is answered 503 and closed at once.
+Errors are answered in one place (`_send_error`) in the JSON shape of CONTRACT.md; an unexpected exception is
+a 500 whose body carries only the request id, the traceback goes to server.log. Every response carries the
+security headers and X-Request-ID. `Gallery` wires app, server and background threads together and stops
+them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle keep-alive
+connections, join every thread, close the session store.
+Non-goals: TLS (terminate it in the reverse proxy), HTTP/2, request pipelining beyond what http.server does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import logging.handlers
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import __version__
+from .api import GalleryApp, Request, Response
+from .config import Settings
+from .errors import BadRequest, GalleryError, PayloadTooLarge, ServerBusy
+
+log = logging.getLogger("mygallery.server")
+access_log = logging.getLogger("mygallery.access")
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                               "form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+DRAIN_BYTES = 1 << 20  # an unread request body up to this size is read and dropped to keep the connection
+
+
+class GalleryHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app: GalleryApp, *, max_connections: int = 1024,
+                 idle_timeout: float = 30.0) -> None:
+        self.app = app
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self.draining = False
+        self._connections_lock = threading.Lock()  # guards _connections
+        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._in_flight = 0
+        self._in_flight_changed = threading.Condition()  # guards _in_flight; notified when it drops
+        super().__init__(address, GalleryRequestHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        return f"http://{shown}:{port}"
+
+    # --- connection threads ----------------------------------------------------------------------------------
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:  # type: ignore[override]
+        with self._connections_lock:
+            full = len(self._connections) >= self.max_connections
+            if not full:
+                thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
+                                          name=f"http-{client_address[0]}:{client_address[1]}", daemon=True)
+                self._connections[request] = thread
+        if full:
+            self._refuse(request)
+            return
+        thread.start()
+
+    def process_request_thread(self, request: socket.socket, client_address: tuple) -> None:  # type: ignore[override]
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # noqa: BLE001 - one broken connection must not take the server down
+            log.debug("connection from %s failed", client_address, exc_info=True)
+        finally:
+            self.shutdown_request(request)
+            with self._connections_lock:
+                self._connections.pop(request, None)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer 503 on a connection over the limit, without a thread, and close it."""
+        body = json.dumps(ServerBusy("too many connections; try again shortly").to_json()).encode()
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+                "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n").encode()
+        with contextlib.suppress(OSError):
+            request.settimeout(1.0)
+            request.sendall(head + body)
+        self.shutdown_request(request)
+
+    def connection_count(self) -> int:
+        with self._connections_lock:
+            return len(self._connections)
+
+    # --- in-flight requests and draining ---------------------------------------------------------------------
+
+    def request_started(self) -> None:
+        with self._in_flight_changed:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._in_flight_changed:
+            self._in_flight -= 1
+            self._in_flight_changed.notify_all()
+
+    def drain(self, deadline: float) -> bool:
+        """After shutdown(): wait for in-flight requests until `deadline` (monotonic), then close connections."""
+        self.draining = True
+        with self._in_flight_changed:
+            finished = self._in_flight_changed.wait_for(lambda: self._in_flight == 0,
+                                                        timeout=max(0.0, deadline - time.monotonic()))
+        with self._connections_lock:
+            connections = list(self._connections.items())
+        for sock, _ in connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # idle keep-alive readers wake up with EOF and exit
+        for _, thread in connections:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        return finished
+
+
+class GalleryRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # headers and body leave in one send; handle_one_request flushes after each request
+    server: GalleryHTTPServer
+
+    def version_string(self) -> str:
+        return f"mygallery/{__version__}"
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout
+        super().setup()
+
+    def __getattr__(self, name: str):
+        # Every method, known or not, goes through dispatch, which answers 405 for the ones a path lacks.
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
+
+    # --- one request -----------------------------------------------------------------------------------------
+
+    def dispatch(self) -> None:
+        started = time.perf_counter()
+        self.request_id = secrets.token_hex(8)
+        self._body_read = False
+        app = self.server.app
+        path = urlsplit(self.path).path or "/"
+        request = Request(self.command, path, {k.lower(): v for k, v in self.headers.items()},
+                          self.client_address[0], self._read_body)
+        route, status = "not_found", 500
+        self.server.request_started()
+        try:
+            try:
+                route, handler, request.params = app.route(self.command, path)
+                status = self._send(handler(request))
+            except GalleryError as error:
+                status = self._send_error(error)
+            except Exception:  # noqa: BLE001 - a bug: log the traceback, answer 500 with the request id only
+                log.exception("request %s %s failed [%s]", self.command, path, self.request_id)
+                status = self._send_error(GalleryError(f"internal error; quote request id {self.request_id}"))
+            self._discard_unread_body()
+            if self.server.draining:
+                self.close_connection = True
+        finally:
+            self.server.request_finished()
+            elapsed = time.perf_counter() - started
+            app.metrics.observe(route, self.command, status, elapsed)
+            access_log.info("%s %s %d %.1fms rid=%s sid=%s client=%s", self.command, path, status,
+                            elapsed * 1000, self.request_id, request.session_prefix or "-", self.client_address[0])
+
+    def _read_body(self) -> bytes:
+        if self._body_read:
+            return b""
+        self._body_read = True
+        if "transfer-encoding" in {k.lower() for k in self.headers}:
+            self.close_connection = True
+            raise BadRequest("chunked request bodies are not supported; send Content-Length")
+        length = self._content_length()
+        if length > self.server.app.settings.max_body_bytes:
+            self.close_connection = True  # the body stays unread: the connection cannot be reused
+            raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
+                                  f"{self.server.app.settings.max_body_bytes}")
+        return self.rfile.read(length) if length else b""
+
+    def _content_length(self) -> int:
+        raw = self.headers.get("Content-Length", "0").strip() or "0"
+        if not raw.isdigit():
+            self.close_connection = True
+            raise BadRequest("Content-Length is not a number")
+        return int(raw)
+
+    def _discard_unread_body(self) -> None:
+        if self._body_read or self.close_connection:
+            return
+        try:
+            length = self._content_length()
+        except BadRequest:
+            return
+        if "transfer-encoding" in {k.lower() for k in self.headers} or length > DRAIN_BYTES:
+            self.close_connection = True
+        elif length:
+            self.rfile.read(length)
+
+    # --- responses -------------------------------------------------------------------------------------------
+
+    def _headers(self, status: int, content_type: str | None, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("X-Request-ID", self.request_id)
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        if "Cache-Control" not in extra:
+            self.send_header("Cache-Control", "no-store")
+        for name, value in extra.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+
+    def _send(self, response: Response) -> int:
+        if response.events is not None:
+            return self._send_events(response)
+        body = response.body
+        if isinstance(body, dict | list):
+            body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        body = body or b""
+        no_body = response.status in (204, 304)
+        self._headers(response.status, None if no_body else response.content_type, response.headers)
+        if not no_body:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and not no_body:
+            self.wfile.write(body)
+        return response.status
+
+    def _send_error(self, error: GalleryError) -> int:
+        headers = dict(error.headers)
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return self._send(Response(error.status, error.to_json(), headers=headers))
+
+    def _send_events(self, response: Response) -> int:
+        """Server-sent events in chunked encoding, flushed event by event; errors become an `error` event."""
+        assert response.events is not None
+        self._headers(200, "text/event-stream; charset=utf-8",
+                      {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Transfer-Encoding": "chunked",
+                       **response.headers})
+        self.end_headers()
+        status = 200
+        try:
+            try:
+                for event, data in response.events:
+                    self._write_chunk(f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n")
+            except GalleryError as error:
+                self._write_chunk(f"event: error\ndata: {json.dumps(error.to_json(), ensure_ascii=False)}\n\n")
+                status = error.status
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
+                raise
+            except Exception:  # noqa: BLE001 - a bug mid-stream: tell the client, log the traceback
+                log.exception("event stream failed [%s]", self.request_id)
+                failure = GalleryError(f"internal error; quote request id {self.request_id}")
+                self._write_chunk(f"event: error\ndata: {json.dumps(failure.to_json())}\n\n")
+                status = 500
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
+            status = 499  # the client went away mid-stream (nginx's name for it)
+        finally:
+            close = getattr(response.events, "close", None)
+            if close:
+                close()
+        return status
+
+    def _write_chunk(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, header too long) in our JSON shape."""
+        self.request_id = getattr(self, "request_id", secrets.token_hex(8))
+        self.close_connection = True
+        error = GalleryError(message or self.responses.get(code, ("error",))[0])
+        error.status, error.code = code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
+                                          431: "headers_too_large"}.get(code, "bad_request")
+        with contextlib.suppress(OSError):
+            self._send(Response(code, error.to_json()))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # dispatch writes one access line per request with more detail
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s: %s", self.client_address[0], format % args)
+
+
+def configure_logging(settings: Settings) -> None:
+    """server.log in LOG_DIR, rotated at 10 MB x 5; warnings also on stderr; DEBUG=true for more."""
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    file_handler = logging.handlers.RotatingFileHandler(settings.log_dir / "server.log", maxBytes=10 * 2**20,
+                                                        backupCount=5, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(file_handler)
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    for noisy in ("bm25s", "httpx", "openai", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if settings.debug else logging.WARNING)
+
+
+def serve(settings: Settings) -> int:
+    """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
+    from .gallery import Gallery
+
+    configure_logging(settings)
+    try:
+        gallery = Gallery(settings)
+    except OSError as exc:
+        print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    gallery.start()
+    print(f"mygallery serving on {gallery.url} (chat: {gallery.url}/, admin: {gallery.url}/admin); "
+          f"logs in {settings.log_dir / 'server.log'}", flush=True)
+    stop.wait()
+    print("mygallery: shutting down", flush=True)
+    gallery.stop()
+    return 0

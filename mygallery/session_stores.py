@@ -1,0 +1,183 @@
+"""Where conversations are kept: the `SessionStore` protocol and its implementations, chosen in `make_store`.
+
+- `MemoryStore`: nothing survives the process; for tests and throw-away demos (SESSION_STORE=memory).
+- `SqliteStore` (default): one file (data/sessions.db) in WAL mode with synchronous=FULL, so a turn that was
+  committed — and only then acknowledged to the user — survives a killed process and a power cut. SQLite's
+  online backup API gives consistent snapshots while the server runs (`backup_to`).
+The `SessionManager` keeps the live sessions in memory and writes through to the store; the store is read in
+full only at start-up (`load_active`). Non-goals: search over conversations, schema migrations beyond v1.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ConfigError, NotFound
+
+
+@dataclass
+class Message:
+    role: str  # "user" | "assistant"
+    content: str
+    sources: list[dict] | None = None
+    notice: str = ""
+
+    def to_json(self) -> dict:
+        body: dict = {"role": self.role, "content": self.content}
+        if self.sources is not None:
+            body["sources"] = self.sources
+        if self.notice:
+            body["notice"] = self.notice
+        return body
+
+    @classmethod
+    def from_json(cls, row: dict) -> Message:
+        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    created_at: float
+    last_active: float
+    messages: list[Message] = field(default_factory=list)
+
+
+class SessionStore(Protocol):
+    name: str
+
+    def create(self, session_id: str, now: float) -> None: ...
+    def append(self, session_id: str, messages: list[Message], now: float) -> None: ...
+    def delete(self, session_id: str) -> None: ...
+    def load_active(self, since: float) -> list[SessionRecord]: ...
+    def delete_idle(self, before: float) -> int: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Keeps nothing beyond what the SessionManager already holds in memory."""
+
+    name = "memory"
+
+    def create(self, session_id: str, now: float) -> None:
+        pass
+
+    def append(self, session_id: str, messages: list[Message], now: float) -> None:
+        pass
+
+    def delete(self, session_id: str) -> None:
+        pass
+
+    def load_active(self, since: float) -> list[SessionRecord]:
+        return []
+
+    def delete_idle(self, before: float) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    last_active REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX IF NOT EXISTS sessions_by_activity ON sessions(last_active);
+"""
+
+
+class SqliteStore:
+    """Conversations in one SQLite file, WAL mode, every turn one durable transaction."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # One connection shared by all request threads. SQLite serialises writers anyway; the lock keeps
+        # the Python connection object single-user, as the sqlite3 module requires.
+        self._db_lock = threading.Lock()  # guards self._db
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # committed = on disk: an acknowledged turn survives a crash
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def create(self, session_id: str, now: float) -> None:
+        with self._db_lock:
+            self._db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (session_id, now, now))
+
+    def append(self, session_id: str, messages: list[Message], now: float) -> None:
+        with self._db_lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if db.execute("UPDATE sessions SET last_active = ? WHERE id = ?", (now, session_id)).rowcount == 0:
+                    raise NotFound("conversation not found or expired; start a new one")  # deleted meanwhile
+                (next_seq,) = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?",
+                                         (session_id,)).fetchone()
+                db.executemany("INSERT INTO messages VALUES (?, ?, ?)",
+                               [(session_id, next_seq + i, json.dumps(m.to_json(), ensure_ascii=False))
+                                for i, m in enumerate(messages)])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def delete(self, session_id: str) -> None:
+        with self._db_lock:
+            self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+    def load_active(self, since: float) -> list[SessionRecord]:
+        with self._db_lock:
+            rows = self._db.execute("SELECT id, created_at, last_active FROM sessions WHERE last_active >= ?",
+                                    (since,)).fetchall()
+            records = {sid: SessionRecord(sid, created, active) for sid, created, active in rows}
+            for sid, body in self._db.execute(
+                    "SELECT m.session_id, m.body FROM messages m JOIN sessions s ON s.id = m.session_id "
+                    "WHERE s.last_active >= ? ORDER BY m.session_id, m.seq", (since,)):
+                records[sid].messages.append(Message.from_json(json.loads(body)))
+        return list(records.values())
+
+    def delete_idle(self, before: float) -> int:
+        with self._db_lock:
+            return self._db.execute("DELETE FROM sessions WHERE last_active < ?", (before,)).rowcount
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the database, taken with SQLite's online backup API (safe while serving)."""
+        destination = sqlite3.connect(str(target))
+        try:
+            with self._db_lock:
+                self._db.backup(destination)
+        finally:
+            destination.close()
+
+    def close(self) -> None:
+        with self._db_lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._db.close()
+
+
+def make_store(kind: str, *, sqlite_path: Path, redis_url: str = "") -> SessionStore:
+    """The store SESSION_STORE names."""
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "redis":
+        raise ConfigError("configuration error: SESSION_STORE=redis is not available in this version; "
+                          "use sqlite or memory")
+    return SqliteStore(sqlite_path)

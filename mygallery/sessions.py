@@ -1,0 +1,188 @@
+"""Per-user conversations: the `SessionManager` (table, cap, idle expiry, janitor) over a `SessionStore`.
+
+A session is a 128-bit random id (`secrets.token_hex(16)`) with its message history. The manager keeps every
+live session in memory for fast reads and writes each change through to the store before it is acknowledged,
+so a crash loses nothing the user has seen. Stores (`mygallery.session_stores`): memory (tests), SQLite in WAL
+mode (default) and Redis.
+
+Locks — the rules:
+- `_table_lock` guards the `_sessions` dict (create, look-up, delete, expiry). Never held during an answer.
+- each `Session.turn_lock` serialises the turns of one conversation: two tabs of one user cannot interleave a
+  question and its answer. Held for the whole turn; never taken while holding `_table_lock`.
+The janitor thread wakes every CLEANUP_INTERVAL_SECONDS on an Event (no sleeping loop), expires idle sessions
+and can be stopped and joined. Expiry also happens lazily on access.
+Non-goals: user accounts, sharing a conversation between users, editing past messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .errors import NotFound, TooManyRequests
+from .session_stores import Message, SessionStore
+
+log = logging.getLogger(__name__)
+
+ID_BYTES = 16  # 128 bits of randomness: ids cannot be guessed or enumerated
+
+
+@dataclass
+class Session:
+    id: str
+    created_at: float
+    last_active: float
+    messages: list[Message] = field(default_factory=list)
+    turn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def to_json(self) -> dict:
+        return {"session_id": self.id, "created_at": _iso(self.created_at), "last_active": _iso(self.last_active),
+                "messages": [m.to_json() for m in self.messages]}
+
+    def summary(self, now: float) -> dict:
+        return {"id_prefix": self.id[:8], "age_s": round(now - self.created_at, 1),
+                "idle_s": round(now - self.last_active, 1), "messages": len(self.messages)}
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
+
+
+def looks_like_session_id(value: str) -> bool:
+    return len(value) == 2 * ID_BYTES and all(c in "0123456789abcdef" for c in value)
+
+
+class SessionManager:
+    """Creates, finds, expires and records conversations; thread-safe."""
+
+    def __init__(self, store: SessionStore, *, max_sessions: int, timeout_seconds: float,
+                 cleanup_interval: float, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.max_sessions = max_sessions
+        self.timeout_seconds = timeout_seconds
+        self.cleanup_interval = cleanup_interval
+        self.clock = clock
+        self._table_lock = threading.Lock()  # guards _sessions; see the module docstring for the rules
+        self._sessions: dict[str, Session] = {}
+        self._stop = threading.Event()
+        self._janitor: threading.Thread | None = None
+        self.expired_total = 0
+        self._restore()
+
+    def _restore(self) -> None:
+        """Reload the conversations that were still live when the process stopped (or crashed)."""
+        since = self.clock() - self.timeout_seconds
+        for record in self.store.load_active(since):
+            self._sessions[record.id] = Session(record.id, record.created_at, record.last_active, record.messages)
+        if self._sessions:
+            log.info("restored %d sessions from the %s store", len(self._sessions), self.store.name)
+        self.store.delete_idle(since)
+
+    # --- the table -------------------------------------------------------------------------------------------
+
+    def create(self) -> Session:
+        now = self.clock()
+        with self._table_lock:
+            stale = self._expire_locked(now)
+            full = len(self._sessions) >= self.max_sessions
+            if not full:
+                session_id = secrets.token_hex(ID_BYTES)
+                session = Session(session_id, now, now)
+                self._sessions[session_id] = session
+            else:
+                oldest_idle = min(s.last_active for s in self._sessions.values())
+        self._forget(stale)
+        if full:
+            retry = max(1, int(oldest_idle + self.timeout_seconds - now) + 1)
+            raise TooManyRequests(f"all {self.max_sessions} conversation slots are in use; try again later",
+                                  retry_after=min(retry, 3600))
+        self.store.create(session_id, now)
+        return session
+
+    def get(self, session_id: str) -> Session:
+        """The live session with this id; NotFound when unknown or idle past the timeout."""
+        now = self.clock()
+        with self._table_lock:
+            session = self._sessions.get(session_id)
+            stale = session is not None and now - session.last_active > self.timeout_seconds
+            if stale:
+                del self._sessions[session_id]
+                self.expired_total += 1
+        if stale:
+            self.store.delete(session_id)
+        if session is None or stale:
+            raise NotFound("conversation not found or expired; start a new one")
+        return session
+
+    def delete(self, session_id: str) -> bool:
+        with self._table_lock:
+            existed = self._sessions.pop(session_id, None) is not None
+        self.store.delete(session_id)
+        return existed
+
+    def record_turn(self, session: Session, question: Message, answer: Message) -> None:
+        """Persist one question and its answer together, then make them visible; call with turn_lock held."""
+        now = self.clock()
+        self.store.append(session.id, [question, answer], now)  # durable before the user is told
+        session.messages.extend((question, answer))
+        session.last_active = now
+
+    def active_count(self) -> int:
+        with self._table_lock:
+            return len(self._sessions)
+
+    def summaries(self, limit: int = 200) -> list[dict]:
+        now = self.clock()
+        with self._table_lock:
+            sessions = sorted(self._sessions.values(), key=lambda s: -s.last_active)[:limit]
+        return [s.summary(now) for s in sessions]
+
+    # --- expiry ----------------------------------------------------------------------------------------------
+
+    def expire_idle(self) -> int:
+        """Drop every session idle longer than the timeout, from memory and from the store."""
+        now = self.clock()
+        with self._table_lock:
+            stale = self._expire_locked(now)
+        self._forget(stale)
+        if stale:
+            log.info("expired %d idle sessions", len(stale))
+        return len(stale)
+
+    def _expire_locked(self, now: float) -> list[str]:
+        """Remove idle sessions from the table (caller holds _table_lock); return their ids for _forget."""
+        stale = [sid for sid, s in self._sessions.items() if now - s.last_active > self.timeout_seconds]
+        for sid in stale:
+            del self._sessions[sid]
+        self.expired_total += len(stale)
+        return stale
+
+    def _forget(self, session_ids: list[str]) -> None:
+        """Delete expired sessions from the store, outside the table lock (it may do I/O)."""
+        for sid in session_ids:
+            self.store.delete(sid)
+
+    def start_janitor(self) -> None:
+        if self._janitor is not None:
+            return
+        self._janitor = threading.Thread(target=self._janitor_loop, name="session-janitor", daemon=True)
+        self._janitor.start()
+
+    def _janitor_loop(self) -> None:
+        while not self._stop.wait(self.cleanup_interval):
+            try:
+                self.expire_idle()
+            except Exception:  # noqa: BLE001 - a failing store must not kill the janitor; it retries next round
+                log.exception("session janitor failed")
+
+    def close(self) -> None:
+        """Stop and join the janitor, then close the store (flushing it)."""
+        self._stop.set()
+        if self._janitor is not None:
+            self._janitor.join(timeout=10)
+            self._janitor = None
+        self.store.close()

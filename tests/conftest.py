@@ -1,0 +1,99 @@
+"""Shared fixtures: temp folders for data, index and logs; one real index over the bundled corpus; a real
+server on port 0 in a thread; and a check that server tests leave no thread behind."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mygallery.config import Settings
+from mygallery.embeddings import make_embedder
+from mygallery.gallery import Gallery
+from mygallery.index import HybridIndex, Library
+from mygallery.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DOCS = ROOT / "data" / "docs"
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing a test does may touch the repository's data/, index or logs: point them at tmp_path."""
+    for name in ("INDEX_DIR", "LOG_DIR", "SESSION_DB"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("SESSION_STORE", "memory")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADMIN_TOKEN", "ANSWER_BACKEND", "EMBEDDING_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # a stray .env in the checkout must not leak into tests
+
+
+def make_settings(tmp_path: Path, **changes) -> Settings:
+    base = Settings(docs_dir=BUNDLED_DOCS, index_dir=tmp_path / "index", log_dir=tmp_path / "logs",
+                    session_db=tmp_path / "sessions.db", session_store="memory", host="127.0.0.1", port=0)
+    return replace(base, **changes)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def bundled_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus ingested once per test run (tests that modify an index copy it first)."""
+    index_dir = tmp_path_factory.mktemp("bundled-index")
+    settings = Settings(docs_dir=BUNDLED_DOCS, index_dir=index_dir)
+    ingest(settings, make_embedder(settings))
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_index_dir: Path) -> HybridIndex:
+    return HybridIndex.load(bundled_index_dir, make_embedder(Settings()))
+
+
+@pytest.fixture
+def copied_index_dir(bundled_index_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "index"
+    shutil.copytree(bundled_index_dir, target)
+    return target
+
+
+@pytest.fixture
+def no_thread_leak() -> Iterator[None]:
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"threads leaked: {[t.name for t in leaked]}")
+
+
+@pytest.fixture
+def gallery_factory(bundled_index: HybridIndex, tmp_path: Path, no_thread_leak: None):
+    """Start real servers on port 0 (default: the shared bundled index, memory sessions); stopped at teardown."""
+    started: list[Gallery] = []
+
+    def start(**changes) -> Gallery:
+        settings = make_settings(tmp_path, **changes)
+        gallery = Gallery(settings, library=Library(bundled_index)).start()
+        started.append(gallery)
+        return gallery
+
+    yield start
+    for gallery in started:
+        gallery.stop(grace_seconds=5)
+
+
+@pytest.fixture
+def gallery(gallery_factory) -> Gallery:
+    return gallery_factory()

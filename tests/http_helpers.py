@@ -1,0 +1,84 @@
+"""A tiny real-HTTP client for the tests (http.client, no mocks): JSON calls and server-sent events."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def error_code(self) -> str:
+        return self.json()["error"]["code"]
+
+
+def connect(url: str, timeout: float = 30) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+
+
+def call(url: str, method: str, path: str, body: object = None, *, headers: dict[str, str] | None = None,
+         raw: bytes | None = None, conn: http.client.HTTPConnection | None = None) -> Reply:
+    own = conn is None
+    conn = conn or connect(url)
+    sent_headers = dict(headers or {})
+    payload = raw
+    if body is not None:
+        payload = json.dumps(body).encode("utf-8")
+        sent_headers.setdefault("Content-Type", "application/json")
+    try:
+        conn.request(method, path, body=payload, headers=sent_headers)
+        response = conn.getresponse()
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        if own:
+            conn.close()
+
+
+def sse_events(url: str, body: dict, *, headers: dict[str, str] | None = None) -> tuple[int, list[tuple[str, dict]]]:
+    """POST /api/chat as an event stream; return (status, [(event, data), ...]) in arrival order."""
+    conn = connect(url)
+    try:
+        conn.request("POST", "/api/chat", body=json.dumps(body).encode(),
+                     headers={"Content-Type": "application/json", "Accept": "text/event-stream", **(headers or {})})
+        response = conn.getresponse()
+        if response.status != 200:
+            return response.status, [("error", json.loads(response.read()))]
+        assert response.getheader("Content-Type", "").startswith("text/event-stream")
+        events: list[tuple[str, dict]] = []
+        name, data = "message", []
+        for raw_line in response:  # http.client undoes the chunked encoding
+            line = raw_line.decode("utf-8").rstrip("\r\n")
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].strip())
+            elif not line and data:
+                events.append((name, json.loads("\n".join(data))))
+                name, data = "message", []
+        return response.status, events
+    finally:
+        conn.close()
+
+
+def new_session(url: str) -> str:
+    reply = call(url, "POST", "/api/sessions")
+    assert reply.status == 201, reply.body
+    return reply.json()["session_id"]
+
+
+def ask(url: str, message: str, session_id: str | None = None) -> Reply:
+    body: dict = {"message": message}
+    if session_id:
+        body["session_id"] = session_id
+    return call(url, "POST", "/api/chat", body)

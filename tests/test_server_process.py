@@ -1,0 +1,104 @@
+"""`python -m mygallery serve` as a real process: crash persistence (SIGKILL), graceful SIGTERM, bad config."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.http_helpers import ask, call, new_session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port", "0"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert match, f"no address in {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
+    url = match.group(0)
+    deadline = time.monotonic() + 60
+    while call(url, "GET", "/api/ready").status != 200:
+        assert time.monotonic() < deadline, "server never became ready"
+        time.sleep(0.1)
+    return process, url
+
+
+def server_env(tmp_path: Path, index_dir: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "INDEX_DIR": str(index_dir), "DOCS_DIR": str(ROOT / "data" / "docs"),
+           "LOG_DIR": str(tmp_path / "logs"), "SESSION_STORE": "sqlite", "SESSION_DB": str(tmp_path / "s.db"),
+           "PYTHONPATH": str(ROOT)}
+    env.update(extra)
+    return env
+
+
+def test_history_survives_sigkill(tmp_path: Path, copied_index_dir: Path) -> None:
+    env = server_env(tmp_path, copied_index_dir)
+    process, url = start_server(env)
+    try:
+        session_id = new_session(url)
+        first = ask(url, "What does RUD guarantee?", session_id).json()
+        second = ask(url, "什么是链路层重传？", session_id).json()
+        empty_session = new_session(url)
+    finally:
+        process.kill()  # SIGKILL: no shutdown code runs
+        process.wait(timeout=10)
+    process, url = start_server(env)
+    try:
+        messages = call(url, "GET", f"/api/sessions/{session_id}").json()["messages"]
+        assert [m["content"] for m in messages] == ["What does RUD guarantee?", first["answer"],
+                                                    "什么是链路层重传？", second["answer"]]
+        assert messages[1]["sources"] == first["sources"]
+        assert call(url, "GET", f"/api/sessions/{empty_session}").status == 200
+        # the conversation goes on where it stopped
+        assert ask(url, "And ROD?", session_id).status == 200
+        assert len(call(url, "GET", f"/api/sessions/{session_id}").json()["messages"]) == 6
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_sigterm_finishes_in_flight_work_and_exits_0(tmp_path: Path, copied_index_dir: Path) -> None:
+    env = server_env(tmp_path, copied_index_dir)
+    process, url = start_server(env)
+    session_id = new_session(url)
+    assert ask(url, "What is packet trimming?", session_id).status == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert "shutting down" in process.stdout.read()
+    log = (tmp_path / "logs" / "server.log").read_text()
+    assert re.search(r"POST /api/chat 200 [\d.]+ms rid=[0-9a-f]{16} sid=" + session_id[:8], log)
+    assert "stopped" in log
+
+
+def test_invalid_environment_stops_startup_with_one_clear_line(tmp_path: Path, copied_index_dir: Path) -> None:
+    env = server_env(tmp_path, copied_index_dir, PORT="abc", MAX_SESSIONS="-1")
+    result = subprocess.run([sys.executable, "-m", "mygallery", "serve"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any("PORT" in line and "abc" in line for line in lines)
+    assert any("MAX_SESSIONS" in line for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path, copied_index_dir: Path) -> None:
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        port = holder.getsockname()[1]
+        env = server_env(tmp_path, copied_index_dir)
+        result = subprocess.run([sys.executable, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port",
+                                 str(port)], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        holder.close()
