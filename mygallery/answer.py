@@ -94,17 +94,21 @@ def word_pieces(text: str) -> Iterator[str]:
 
 # --- extractive ---------------------------------------------------------------------------------------------
 
-def answer_units(source: Source) -> list[str]:
-    """Sentences and table rows of a source, each a self-contained unit of text."""
-    units: list[str] = []
+def answer_units(source: Source) -> list[tuple[str, str]]:
+    """(text, text to match) of each sentence and table row of a source, each a self-contained unit.
+
+    A table row is shown with its header ("Term: RUD; Expansion: …") but matched on its cells alone: header
+    words are shared by every row and would make all rows look alike to the question."""
     if source.kind == "table":
         lines = [line for line in source.text.splitlines() if line.strip()]
         header = table_cells(lines[0]) if lines else []
+        rows = []
         for row in lines[1:]:
             cells = table_cells(row)
             pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
-            units.append("; ".join(pairs))
-        return units
+            rows.append(("; ".join(pairs), " ".join(c for c in cells if c)))
+        return rows
+    units: list[str] = []
     list_item = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
     for block in re.split(r"\n\s*\n", source.text):
         lines = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("|")]
@@ -117,7 +121,37 @@ def answer_units(source: Source) -> list[str]:
             continue
         for line in lines:
             units.extend(s for s in split_sentences(list_item.sub("", line)) if len(s) >= 12)
-    return units
+    return [(unit, unit) for unit in units]
+
+
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
+_DEFINITION_QUESTION = re.compile(
+    r"\b(?:what\s+(?:is|are|does|do)|stands?\s+for|mean(?:s|ing)?|define|definition|expan\w*|abbreviat\w*|acronym"
+    r"|full\s+name|short\s+for)\b|什么是|是什么|全称|缩写|含义|意思|指什么|代表什么|是啥", re.IGNORECASE)
+
+
+def acronyms(question: str) -> list[str]:
+    """Abbreviations named in a question (RUDI, PDCs, JobID): two or more capitals, at most 10 characters."""
+    found = []
+    for term in _ACRONYM.findall(question):
+        term = term[:-1] if term.endswith("s") and term[:-1].isupper() else term
+        if 2 <= len(term) <= 10 and term not in found:
+            found.append(term)
+    return found
+
+
+def asks_for_definition(question: str) -> bool:
+    return bool(_DEFINITION_QUESTION.search(question))
+
+
+def defines(unit: str, term: str) -> bool:
+    """Whether a sentence or table row spells out `term`: "RUDI (Reliable …)", "… (RUDI)", "RUDI stands for",
+    "RUDI 是…", or a table row whose first cell is the term ("Term: RUDI; Expansion: …")."""
+    t = re.escape(term)
+    return bool(re.match(rf"^(?:[^:;]{{0,40}}:\s*)?{t}\s*(?:;|[:：—–-]\s|[(（])", unit)
+                or re.search(rf"[(（]\s*{t}\s*[)）]", unit)
+                or re.search(rf"(?<![A-Za-z0-9]){t}(?![A-Za-z0-9])\s*(?:stands\s+for|means|is\s+short\s+for"
+                             rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)", unit))
 
 
 class ExtractiveAnswerer:
@@ -141,8 +175,8 @@ class ExtractiveAnswerer:
         total_weight = sum(weight.values()) or 1.0
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
         for rank, source in enumerate(sources):
-            for unit in answer_units(source):
-                overlap = query_tokens & set(tokenize(unit))
+            for unit, matched in answer_units(source):
+                overlap = query_tokens & set(tokenize(matched))
                 lexical = sum(weight[t] for t in overlap) / total_weight
                 candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
         if not candidates:
@@ -153,7 +187,11 @@ class ExtractiveAnswerer:
             similarity = vectors[1:] @ vectors[0]
             candidates = [(s + 0.35 * float(sim), lex, n, u) for (s, lex, n, u), sim in
                           zip(candidates, similarity, strict=True)]
-        candidates = [(s + self._language_bonus(language, u), lex, n, u) for s, lex, n, u in candidates]
+        terms = acronyms(question)
+        definition_bonus = 0.5 if asks_for_definition(question) else 0.1
+        candidates = [(s + self._language_bonus(language, u)
+                       + (definition_bonus if any(defines(u, term) for term in terms) else 0.0), lex, n, u)
+                      for s, lex, n, u in candidates]
         candidates.sort(key=lambda c: -c[0])
         best = candidates[0]
         chosen: list[tuple[int, str]] = []

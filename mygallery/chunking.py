@@ -58,6 +58,7 @@ def _pieces(block: Block, max_tokens: int, count: Callable[[str], int]) -> list[
     if count(block.text) <= max_tokens:
         return [(block.kind, block.text)]
     units = block.text.splitlines() if block.kind in ("code", "list") else split_sentences(block.text)
+    units = [piece for unit in units for piece in _hard_split(unit, max_tokens, count)]
     out, current, used = [], [], 0
     for unit in units:
         size = count(unit)
@@ -70,6 +71,20 @@ def _pieces(block: Block, max_tokens: int, count: Callable[[str], int]) -> list[
         out.append(current)
     joiner = "\n" if block.kind in ("code", "list") else " "
     return [(block.kind, joiner.join(units_)) for units_ in out]
+
+
+def _hard_split(text: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
+    """A unit with no sentence or line boundary inside the budget (a run-on PDF line, unpunctuated Chinese)
+    is cut into word runs — or character runs where there are no spaces — that fit."""
+    size = count(text)
+    if size <= max_tokens:
+        return [text]
+    words = text.split(" ") if " " in text.strip() else list(text)
+    joiner = " " if " " in text.strip() else ""
+    step = max(1, int(len(words) * max_tokens / size * 0.9))
+    pieces = [joiner.join(words[i : i + step]) for i in range(0, len(words), step)]
+    return [p for piece in pieces for p in (_hard_split(piece, max_tokens, count) if count(piece) > max_tokens
+                                            and len(piece) > 1 else [piece])]
 
 
 def _tail(text: str, overlap: int, count: Callable[[str], int]) -> str:

@@ -50,7 +50,6 @@ class Settings:
     top_k: int = 5
     llm_timeout_seconds: float = 30.0
     llm_context_tokens: int = 6000
-    max_concurrent_requests: int = 64
     max_connections: int = 1024
     request_timeout_seconds: float = 30.0
     # read by monitor.py
@@ -150,7 +149,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "top_k": _positive(int),
     "llm_timeout_seconds": _positive(float),
     "llm_context_tokens": _positive(int),
-    "max_concurrent_requests": _positive(int),
     "max_connections": _positive(int),
     "request_timeout_seconds": _positive(float),
     "monitor_server_url": _text,

@@ -263,8 +263,8 @@ class _HtmlBlocks(HTMLParser):
             text = re.sub(r"\s+", " ", "".join(self._text)).strip()
             self._text.clear()
             if text:
-                if self._heading_level == 1 and not self.title:
-                    self.title = text
+                if self._heading_level == 1 and (not self.title or text == self.title):
+                    self.title = text  # the page's own heading names the document, not a section
                 else:
                     self.headings = [h for h in self.headings if h[0] < self._heading_level]
                     self.headings.append((self._heading_level, text))

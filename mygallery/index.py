@@ -28,7 +28,7 @@ import numpy as np
 from .chunking import Chunk
 from .embeddings import Embedder
 from .errors import IndexUnavailable
-from .lexicon import expand_query, tokenize, translations
+from .lexicon import detect_language, expand_query, has_cjk, tokenize, translations
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -45,8 +45,14 @@ class Hit:
 
 
 def dense_query_text(question: str) -> str:
-    """The question plus the other language's form of its general terms, so dense search crosses languages too."""
-    extra = translations(question)
+    """A Chinese question plus the English form of its general terms, so dense search reaches English text.
+
+    Only in that direction: the embedding model is English-centred, and Chinese words added to an English
+    question pull its vector towards every Chinese note instead (BM25 covers English -> Chinese, see lexicon).
+    """
+    if detect_language(question) != "zh":
+        return question
+    extra = [term for term in translations(question) if not has_cjk(term)]
     return f"{question} {' '.join(extra)}" if extra else question
 
 

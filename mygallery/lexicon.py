@@ -25,7 +25,7 @@ EN_STOP_WORDS = frozenset(
     other our ours out over own per please rather same shall she should so some such than that the their theirs
     them then there these they this those though through thus to too under until up upon us use used uses using
     very via was we were what when where whether which while who whom whose why will with within without would yet
-    you your yours tell explain describe mean means meaning does do say says said""".split()
+    you your yours tell explain describe mean means meaning does do say says said stand stands""".split()
 )
 
 # Function words and particles that separate content in Chinese questions and notes.
@@ -70,7 +70,8 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "error correction": ("纠错",), "forward": ("转发",), "priority": ("优先级",), "incast": ("incast",),
     "idempotent": ("幂等",), "atomic": ("原子",), "tag": ("标签",), "tagged": ("标签",), "consortium": ("联盟",),
     "member": ("成员",), "history": ("历史",), "release": ("发布",), "version": ("版本",), "standard": ("标准",),
-    "open": ("开放",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳",),
+    "abbreviation": ("缩写",), "acronym": ("缩写",), "definition": ("定义",), "glossary": ("术语表",),
+    "term": ("术语",), "open": ("开放",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳",),
 }
 
 

@@ -79,13 +79,12 @@ class OpenAIAnswerer:
     name = "openai"
 
     def __init__(self, settings: Settings) -> None:
-        import httpx
-        from openai import OpenAI
+        from openai import OpenAI, Timeout
 
         self.model = settings.openai_model
         self.context_tokens = settings.llm_context_tokens
         # A short connect timeout: a dead server must fail fast, not pin a request thread.
-        timeout = httpx.Timeout(settings.llm_timeout_seconds, connect=min(5.0, settings.llm_timeout_seconds))
+        timeout = Timeout(settings.llm_timeout_seconds, connect=min(5.0, settings.llm_timeout_seconds))
         self.client = OpenAI(api_key=settings.openai_api_key or "not-needed",
                              base_url=settings.openai_base_url or None, timeout=timeout, max_retries=1)
 
@@ -96,16 +95,20 @@ class OpenAIAnswerer:
         try:
             response = self.client.chat.completions.create(model=self.model, messages=messages, stream=True,
                                                            temperature=0.2, max_tokens=ANSWER_RESERVE_TOKENS)
-            produced = False
+            produced = finished = False
             for event in response:
                 if not event.choices:
                     continue
-                text = event.choices[0].delta.content
+                choice = event.choices[0]
+                finished = finished or bool(choice.finish_reason)
+                text = choice.delta.content if choice.delta else None
                 if text:
                     produced = True
                     yield text
             if not produced:
                 raise AnswerBackendError("the model returned an empty answer")
+            if not finished:  # the connection closed before the model said it was done: a cut-off answer
+                raise AnswerBackendError("the answer stream broke off")
         except openai.APIError as exc:  # covers connection errors, timeouts and HTTP status errors
             raise AnswerBackendError(type(exc).__name__) from exc
         except (OSError, ValueError) as exc:  # a stream cut off mid-way surfaces as httpx/OS errors

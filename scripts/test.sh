@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run the test suite on this machine: install what the tests need, then pytest (arguments are passed on).
+#   scripts/test.sh                 everything
+#   scripts/test.sh -m "not browser" without the headless-browser tests
+# Installs: the pinned packages (scripts/setup.sh) and, when missing and run as root, Debian's chromium
+# (browser tests) and nginx (checks the sample site with nginx -t).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+
+./scripts/setup.sh
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "test: installing ${missing[*]} from Debian's packages"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "test: ${missing[*]} not installed (needs root and apt-get); the tests that need them are skipped"
+    fi
+fi
+exec .venv/bin/python -m pytest "$@"

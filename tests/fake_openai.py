@@ -1,0 +1,107 @@
+"""A stand-in for a remote OpenAI-compatible server — the one part that cannot run here — speaking the real
+wire protocol (JSON and SSE chunks) so the tests drive the real `openai` client against it.
+
+Behaviour is chosen per instance: `reply` (the text to stream), `mode` = "ok" | "error" (HTTP 500) |
+"hang" (never answers) | "break" (streams a few chunks, then drops the connection). Requests are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOpenAI:
+    def __init__(self, reply: str = "RUD delivers every packet exactly once [1] but not in order [2].",
+                 mode: str = "ok") -> None:
+        self.reply = reply
+        self.mode = mode
+        self.requests: list[dict] = []
+        self._release = threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append({"path": self.path, "body": body})
+                if owner.mode == "hang":
+                    owner._release.wait(30)
+                    return
+                if owner.mode == "error":
+                    data = json.dumps({"error": {"message": "model overloaded", "type": "server_error"}}).encode()
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if self.path.endswith("/embeddings"):
+                    inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    data = [{"object": "embedding", "index": i, "embedding": [float(len(t) % 7), 1.0, 0.5]}
+                            for i, t in enumerate(inputs)]
+                    self._json({"object": "list", "data": data, "model": body["model"],
+                                "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+                elif body.get("stream"):
+                    self._stream(body)
+                else:
+                    text = owner.reply if "standalone" not in json.dumps(body) else "standalone rewritten query"
+                    self._json({"id": "c1", "object": "chat.completion", "created": int(time.time()),
+                                "model": body["model"], "choices": [{"index": 0, "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text}}]})
+
+            def _json(self, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, body: dict) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = owner.reply.split(" ")
+                for number, word in enumerate(words):
+                    if owner.mode == "break" and number == 3:
+                        self.wfile.flush()
+                        self.connection.shutdown(2)  # the model server dies mid-answer
+                        return
+                    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": int(time.time()),
+                             "model": body["model"], "choices": [{"index": 0, "finish_reason": None,
+                             "delta": {"content": word + (" " if number < len(words) - 1 else "")}}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                last = {"id": "c1", "object": "chat.completion.chunk", "created": int(time.time()),
+                        "model": body["model"], "choices": [{"index": 0, "finish_reason": "stop", "delta": {}}]}
+                self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join()
+
+    @property
+    def chat_requests(self) -> list[dict]:
+        return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]

@@ -1,0 +1,126 @@
+"""Answering: the extractive answerer on the real index, and the OpenAI path through the real `openai` client
+against a local server speaking its protocol (streaming, citations check, history budget, fallback)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+
+import pytest
+
+from mygallery.answer import (
+    AnswerResult,
+    AnswerService,
+    ExtractiveAnswerer,
+    Turn,
+    check_citations,
+    make_answer_service,
+    standalone_query,
+)
+from mygallery.config import Settings
+from mygallery.index import HybridIndex, Library
+from mygallery.llm import build_messages, trim_history
+from mygallery.tokens import count_tokens
+from tests.fake_openai import FakeOpenAI
+
+CITATION = re.compile(r"\[(\d+)\]")
+
+
+def extractive(index: HybridIndex) -> AnswerService:
+    return AnswerService(Library(index), top_k=5)
+
+
+def test_extractive_answer_cites_only_real_sources(bundled_index: HybridIndex) -> None:
+    result = extractive(bundled_index).answer("What does RUD guarantee?")
+    assert result.backend == "extractive" and result.sources
+    cited = {int(n) for n in CITATION.findall(result.answer)}
+    assert cited and cited <= {s.n for s in result.sources}
+    assert "exactly once" in result.answer.lower()
+    for source in result.sources:
+        assert source.snippet and len(source.snippet) <= 240
+
+
+def test_extractive_answers_chinese_questions_in_chinese_when_sources_allow(bundled_index: HybridIndex) -> None:
+    result = extractive(bundled_index).answer("包裁剪是怎么工作的？")
+    assert CITATION.search(result.answer)
+    assert sum(1 for ch in result.answer if "\u4e00" <= ch <= "\u9fff") > 20
+
+
+def test_extractive_says_when_nothing_matches(bundled_index: HybridIndex) -> None:
+    answer = ExtractiveAnswerer(lambda: bundled_index).compose("What is the capital of France?", [])
+    assert "do not contain" in answer
+    weak = extractive(bundled_index).answer("Which recipe makes the best sourdough bread?")
+    assert weak.answer.startswith("The documents do not answer this directly")
+
+
+def test_table_rows_are_quoted_with_their_header(bundled_index: HybridIndex) -> None:
+    result = extractive(bundled_index).answer("What does RUDI stand for?")
+    assert "Reliable Unordered Delivery for Idempotent" in result.answer
+
+
+def test_follow_up_questions_are_searched_with_context() -> None:
+    history = [Turn("user", "What does RUD guarantee?"), Turn("assistant", "Exactly-once delivery [1].")]
+    assert standalone_query("And what about its ordering?", history) == \
+        "What does RUD guarantee? And what about its ordering?"
+    assert standalone_query("How does link level retry detect a lost frame?", history) == \
+        "How does link level retry detect a lost frame?"
+
+
+def test_check_citations_drops_numbers_without_a_source() -> None:
+    assert check_citations("A [1] B [7] C [2][3]", 2) == "A [1] B  C [2]"
+
+
+def test_history_is_trimmed_to_the_budget() -> None:
+    history = [Turn("user" if i % 2 == 0 else "assistant", f"turn {i} " + "word " * 50) for i in range(40)]
+    kept = trim_history(history, 300)
+    assert kept == history[-len(kept):] and 0 < len(kept) < 10
+    assert sum(count_tokens(t.content) + 4 for t in kept) <= 300
+    messages = build_messages("What is RUD?", [], history, context_tokens=2000)
+    assert messages[0]["role"] == "system" and messages[-1]["content"].endswith("Question: What is RUD?")
+    assert sum(count_tokens(m["content"]) for m in messages) < 2000
+
+
+def openai_settings(url: str, **changes) -> Settings:
+    return replace(Settings(openai_base_url=url, openai_api_key="test-key", openai_model="fake-model",
+                            llm_timeout_seconds=2.0), **changes)
+
+
+def test_openai_answer_streams_with_checked_citations(bundled_index: HybridIndex) -> None:
+    with FakeOpenAI(reply="RUD is reliable [1] and unordered [2], see also [9].") as fake:
+        service = make_answer_service(openai_settings(fake.url), Library(bundled_index))
+        items = list(service.stream("What does RUD guarantee?"))
+    pieces = [i for i in items if isinstance(i, str)]
+    result = items[-1]
+    assert isinstance(result, AnswerResult) and result.backend == "openai" and not result.notice
+    assert len(pieces) > 3  # streamed token by token
+    assert result.answer == "RUD is reliable [1] and unordered [2], see also ."
+    request = fake.chat_requests[-1]
+    assert request["stream"] is True and request["model"] == "fake-model"
+    prompt = request["messages"][-1]["content"]
+    assert "[1] " in prompt and "Question: What does RUD guarantee?" in prompt
+    assert "cite" in request["messages"][0]["content"].lower()
+
+
+@pytest.mark.parametrize("mode", ["error", "hang", "break"])
+def test_llm_failure_falls_back_to_extractive_with_a_notice(bundled_index: HybridIndex, mode: str) -> None:
+    with FakeOpenAI(mode=mode, reply="one two three four five six seven") as fake:
+        service = make_answer_service(openai_settings(fake.url, llm_timeout_seconds=1.0), Library(bundled_index))
+        started = time.monotonic()
+        result = service.answer("What does RUD guarantee?")
+        elapsed = time.monotonic() - started
+    assert result.backend == "extractive"
+    assert "language model is unavailable" in result.notice
+    assert CITATION.search(result.answer)
+    assert elapsed < 10, "a dead model must not pin the request"
+    assert service.fallbacks == 1
+
+
+def test_follow_ups_are_rewritten_by_the_model(bundled_index: HybridIndex) -> None:
+    with FakeOpenAI() as fake:
+        service = make_answer_service(openai_settings(fake.url), Library(bundled_index))
+        history = [Turn("user", "What does RUD guarantee?"), Turn("assistant", "Exactly once [1].")]
+        service.answer("and ordering?", history)
+        rewrite, answer = fake.chat_requests[0], fake.chat_requests[1]
+    assert rewrite["stream"] is False and "standalone" in rewrite["messages"][0]["content"]
+    assert [m["role"] for m in answer["messages"]] == ["system", "user", "assistant", "user"]

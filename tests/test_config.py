@@ -1,0 +1,46 @@
+"""Settings: defaults, .env and environment order, one clear line per bad variable, .env.example complete."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from mygallery.config import Settings, load_settings
+from mygallery.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_follow_the_contract() -> None:
+    settings = load_settings({}, dotenv_path=None)
+    assert (settings.host, settings.port, settings.max_sessions) == ("0.0.0.0", 8000, 50)
+    assert settings.session_store == "sqlite" and settings.resolved_answer_backend == "extractive"
+    assert settings.rate_limit_per_minute == 60 and settings.max_body_bytes == 65536
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("PORT=9000\nMAX_SESSIONS=7\nOPENAI_BASE_URL=http://127.0.0.1:8080/v1\n")
+    settings = load_settings({"PORT": "9100"}, dotenv_path=env_file)
+    assert settings.port == 9100 and settings.max_sessions == 7
+    assert settings.resolved_answer_backend == "openai"
+
+
+def test_every_bad_variable_is_named_on_its_own_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"PORT": "abc", "MAX_SESSIONS": "-1", "DEBUG": "maybe", "SESSION_STORE": "mongo"},
+                      dotenv_path=None)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4
+    for name in ("PORT", "MAX_SESSIONS", "DEBUG", "SESSION_STORE"):
+        assert sum(name in line for line in lines) == 1
+
+
+def test_env_example_documents_every_setting_and_parses() -> None:
+    example = ROOT / ".env.example"
+    documented = {line.split("=", 1)[0].strip() for line in example.read_text().splitlines()
+                  if "=" in line and not line.lstrip().startswith("#")}
+    assert documented == {f.name.upper() for f in fields(Settings)}
+    assert load_settings({}, dotenv_path=example) == Settings()

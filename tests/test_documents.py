@@ -1,0 +1,116 @@
+"""Loaders on real files: Markdown, text, HTML, PDF; Chinese encodings; bad files skipped with a warning."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import pytest
+
+from mygallery.documents import DocumentError, decode_text, load_document, load_documents
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "scripts" / "make_pdf.py")
+make_pdf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_pdf)
+
+
+def test_markdown_keeps_title_sections_and_tables(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text(
+        "# Link layer notes\n\nIntro paragraph about the link.\n\n## LLR\n\n### Timers\n\n"
+        "The replay timer fires after a gap.\n\n| Term | Meaning |\n|---|---|\n| LLR | Link Level Retry |\n"
+        "| CBFC | Credit Based Flow Control |\n\n## CBFC\n\n- credits per VC\n- returned by the receiver\n\n"
+        "```\ncode stays code\n```\n", encoding="utf-8")
+    doc = load_document(tmp_path / "notes.md", tmp_path)
+    assert doc.title == "Link layer notes" and doc.path == "notes.md"
+    by_kind = {b.kind: b for b in doc.blocks}
+    assert by_kind["table"].header == "| Term | Meaning |"
+    assert by_kind["table"].text.splitlines() == ["| LLR | Link Level Retry |", "| CBFC | Credit Based Flow Control |"]
+    assert by_kind["table"].section == ("LLR", "Timers")
+    assert by_kind["list"].section == ("CBFC",) and "credits per VC" in by_kind["list"].text
+    assert by_kind["code"].text == "code stays code"
+    assert doc.blocks[0].section == () and doc.blocks[0].text == "Intro paragraph about the link."
+
+
+def test_text_file_in_gb18030_chinese(tmp_path: Path) -> None:
+    text = "UET 学习笔记\n\n包裁剪（packet trimming）在拥塞时只转发报头。\n\n第二段。"
+    (tmp_path / "notes.txt").write_bytes(text.encode("gb18030"))
+    doc = load_document(tmp_path / "notes.txt", tmp_path)
+    assert doc.title == "UET 学习笔记"
+    assert doc.blocks[0].text.startswith("包裁剪（packet trimming）")
+
+
+def test_utf16_with_bom_decodes() -> None:
+    assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
+
+
+def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Checklist</title><script>alert('x')</script><style>p{}</style></head><body>"
+        "<h1>Checklist</h1><h2>Switches</h2><p>Enable   trimming\n on every port.</p>"
+        "<table><tr><th>Item</th><th>Value</th></tr><tr><td>MTU</td><td>4096</td></tr></table>"
+        "<ul><li>first item</li><li>second item</li></ul></body></html>", encoding="utf-8")
+    doc = load_document(tmp_path / "page.html", tmp_path)
+    assert doc.title == "Checklist"
+    texts = [b.text for b in doc.blocks]
+    assert "Enable trimming on every port." in texts
+    assert not any("alert" in t for t in texts)
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert table.header == "| Item | Value |" and table.text == "| MTU | 4096 |" and table.section == ("Switches",)
+    assert [b.text for b in doc.blocks if b.kind == "list"] == ["first item", "second item"]
+
+
+def test_pdf_pages_and_headings(tmp_path: Path) -> None:
+    make_pdf.write_pdf(tmp_path / "spec.pdf", "Tiny Spec", [
+        ["1 Introduction", "Ultra Ethernet carries AI traffic over Ethernet."],
+        ["2.1 Delivery modes", "RUD is reliable and unordered.", "ROD adds ordering."],
+    ])
+    doc = load_document(tmp_path / "spec.pdf", tmp_path)
+    assert doc.title == "Tiny Spec"
+    pages = {b.page for b in doc.blocks}
+    assert pages == {1, 2}
+    second = [b for b in doc.blocks if b.page == 2]
+    assert second[0].section == ("2.1 Delivery modes",)
+    assert "RUD is reliable and unordered." in " ".join(b.text for b in second)
+
+
+def test_bundled_pdf_loads_with_pages() -> None:
+    docs = ROOT / "data" / "docs"
+    pdf = next(docs.glob("*.pdf"))
+    doc = load_document(pdf, docs)
+    assert len({b.page for b in doc.blocks}) >= 3
+    assert any(b.section for b in doc.blocks)
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("broken.pdf", b"%PDF-1.7\nthis is not really a pdf", "PDF"),
+    ("binary.md", bytes(range(256)) * 8, "binary"),
+    ("latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9e \x80\x81\x82".encode("latin-1") + b"\x00", "binary"),
+    ("empty.md", b"   \n\n", "no text"),
+])
+def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path, name: str, data: bytes, reason: str,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "good.md").write_text("# Good\n\nRUD is reliable.", encoding="utf-8")
+    (tmp_path / name).write_bytes(data)
+    with caplog.at_level(logging.WARNING):
+        results = list(load_documents(tmp_path))
+    loaded = {path.name: (doc, warning) for path, doc, warning in results}
+    assert loaded["good.md"][0] is not None
+    doc, warning = loaded[name]
+    assert doc is None and warning.startswith(f"skipped {name}:")
+    assert reason.lower() in warning.lower()
+    assert name in caplog.text
+
+
+def test_undecodable_text_is_refused() -> None:
+    with pytest.raises(DocumentError):
+        decode_text(b"\x81\x30\xff\xfe\x00\x01" * 50)
+
+
+def test_hidden_and_unsupported_files_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".draft.md").write_text("# hidden", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "real.md").write_text("# Real\n\ntext", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p, _, _ in load_documents(tmp_path)] == ["sub/real.md"]

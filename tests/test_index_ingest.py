@@ -1,0 +1,159 @@
+"""The hybrid index on real files: search methods, CJK lexical search, manifest checks, incremental ingest,
+atomic swap under concurrent searches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mygallery.config import Settings
+from mygallery.embeddings import make_embedder
+from mygallery.errors import IndexUnavailable
+from mygallery.index import HybridIndex, Library
+from mygallery.ingest import ingest
+from mygallery.lexicon import expand_query, tokenize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def docs_settings(tmp_path: Path, docs: Path) -> Settings:
+    return Settings(docs_dir=docs, index_dir=tmp_path / "index", chunk_tokens=200, chunk_overlap=30)
+
+
+def small_corpus(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rud.md").write_text("# Delivery\n\n## RUD\n\nReliable unordered delivery retransmits lost packets "
+                                 "and delivers each packet exactly once.\n", encoding="utf-8")
+    (docs / "llr.md").write_text("# Link layer\n\n## LLR\n\nLink level retry replays frames that failed the CRC "
+                                 "check between two neighbouring ports.\n", encoding="utf-8")
+    (docs / "zh.md").write_text("# 学习笔记\n\n## 包裁剪\n\n交换机在拥塞时裁剪数据包，只保留报头并优先转发给接收端，"
+                                "接收端据此请求重传。\n", encoding="utf-8")
+    return docs
+
+
+@pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
+def test_every_method_finds_the_right_document(bundled_index: HybridIndex, method: str) -> None:
+    hits = bundled_index.search("What does reliable unordered delivery guarantee?", 5, method=method)
+    assert hits and len(hits) <= 5
+    answering = {c.doc for c in bundled_index.chunks if "exactly once" in c.text.lower() and "RUD" in c.text}
+    assert answering & {h.chunk.doc for h in hits}
+    if method != "dense":  # the static embedding model is too coarse to rank the specific file first
+        assert "delivery-modes.md" in [h.chunk.doc for h in hits]
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_chinese_question_finds_text_lexically(tmp_path: Path) -> None:
+    settings = docs_settings(tmp_path, small_corpus(tmp_path))
+    _, index = ingest(settings, make_embedder(settings))
+    hits = index.search("什么是包裁剪？", 3, method="bm25")
+    assert hits[0].chunk.doc == "zh.md"
+    # an English question reaches the Chinese note through the cross-language terms (trimming -> 裁剪)
+    assert "zh.md" in [h.chunk.doc for h in index.search("packet trimming at the switch", 3, method="bm25")]
+
+
+def test_tokenizer_stems_drops_stop_words_and_makes_bigrams() -> None:
+    assert tokenize("What are the retransmissions of packets?") == ["retransmission", "packet"]
+    assert tokenize("RUD 可靠交付") == ["rud", "可靠", "靠交", "交付"]
+    assert "拥塞" in expand_query("How does congestion control work?")
+    assert "congestion" in expand_query("拥塞控制是怎么工作的")
+
+
+def test_ingest_is_incremental(tmp_path: Path) -> None:
+    docs = small_corpus(tmp_path)
+    settings = docs_settings(tmp_path, docs)
+    embedder = make_embedder(settings)
+    first, index = ingest(settings, embedder)
+    assert sorted(first.added) == ["llr.md", "rud.md", "zh.md"] and first.documents == 3
+
+    again, same = ingest(settings, embedder)
+    assert again.unchanged and again.chunks == len(index)
+    assert "nothing to do" in again.summary()
+
+    (docs / "rud.md").write_text("# Delivery\n\n## RUD\n\nRUD now also mentions selective acknowledgements.",
+                                 encoding="utf-8")
+    (docs / "new.md").write_text("# Profiles\n\nThe HPC profile adds ROD.", encoding="utf-8")
+    (docs / "llr.md").unlink()
+    third, updated = ingest(settings, embedder)
+    assert third.changed == ["rud.md"] and third.added == ["new.md"] and third.removed == ["llr.md"]
+    assert {c.doc for c in updated.chunks} == {"rud.md", "zh.md", "new.md"}
+    reloaded = HybridIndex.load(settings.index_dir, embedder)
+    assert [c.text for c in reloaded.chunks] == [c.text for c in updated.chunks]
+    top = reloaded.search("selective acknowledgements", 1, method="dense")[0]
+    assert top.chunk.doc == "rud.md"
+    assert not any(h.chunk.doc == "llr.md" for h in reloaded.search("link level retry CRC", 5))
+    assert len(list(settings.index_dir.glob("gen-*"))) == 1  # old generations are pruned
+
+
+def test_bad_files_are_skipped_and_remembered(tmp_path: Path) -> None:
+    docs = small_corpus(tmp_path)
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    settings = docs_settings(tmp_path, docs)
+    report, index = ingest(settings, make_embedder(settings))
+    assert report.documents == 3 and any(w.startswith("skipped broken.pdf:") for w in report.warnings)
+    again, _ = ingest(settings, make_embedder(settings))
+    assert again.unchanged and any("broken.pdf" in w for w in again.warnings)
+
+
+def test_index_built_with_another_embedder_is_refused(copied_index_dir: Path) -> None:
+    manifest_path = copied_index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["embedding"]["name"] = "openai:text-embedding-3-small"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexUnavailable, match="re-run `python -m mygallery ingest"):
+        HybridIndex.load(copied_index_dir, make_embedder(Settings()))
+
+
+def test_damaged_index_says_what_to_run(copied_index_dir: Path) -> None:
+    manifest = json.loads((copied_index_dir / "manifest.json").read_text())
+    (copied_index_dir / manifest["generation"] / "chunks.jsonl").write_text("{broken")
+    with pytest.raises(IndexUnavailable, match="damaged.*--rebuild"):
+        HybridIndex.load(copied_index_dir, make_embedder(Settings()))
+
+
+def test_changed_chunk_settings_rebuild_everything(tmp_path: Path) -> None:
+    docs = small_corpus(tmp_path)
+    settings = docs_settings(tmp_path, docs)
+    ingest(settings, make_embedder(settings))
+    report, _ = ingest(replace(settings, chunk_tokens=150), make_embedder(settings))
+    assert sorted(report.added) == ["llr.md", "rud.md", "zh.md"]
+
+
+def test_searches_run_in_parallel_while_the_index_is_swapped(bundled_index: HybridIndex, tmp_path: Path) -> None:
+    library = Library(bundled_index)
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "data" / "docs", docs)
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def searcher() -> None:
+        try:
+            while not stop.is_set():
+                index = library.current()
+                hits = index.search("How does NSCC react to ECN marks?", 5)
+                assert len(hits) == 5 and all(h.chunk.text for h in hits)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searcher) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    try:
+        for round_number in range(3):
+            (docs / f"extra-{round_number}.md").write_text(f"# Extra {round_number}\n\nMore about NSCC and ECN.",
+                                                           encoding="utf-8")
+            _, rebuilt = ingest(settings, make_embedder(settings))
+            library.swap(rebuilt)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not errors, errors
+    assert library.current().documents == bundled_index.documents + 3
