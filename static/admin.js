@@ -1,0 +1,314 @@
+// admin.js — the admin panel: polls GET /api/admin/stats every 5 s and shows system load, sessions, traffic,
+// latency, index and backends, with two live charts of the last hour (charts.js).
+// The admin token is asked for only when the server answers 401/403; it is kept in sessionStorage (this tab
+// only) and can be forgotten. Polling pauses while the tab is hidden or while the token form is shown.
+// Non-goals: changing server settings, ending sessions, keeping history beyond what the server sends.
+
+import { ApiError, getAdminStats } from "./api.js";
+import { drawLineChart } from "./charts.js";
+import { initLanguageToggle, lang, onLangChange, t } from "./i18n.js";
+
+const TOKEN_KEY = "mygallery.adminToken";
+const REFRESH_MS = 5000;
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  token: readToken(),
+  stats: null,
+  updatedAt: null,
+  timer: 0,
+  waitingForToken: false,
+  status: "loading",
+  fetchError: "",
+};
+
+// --- token --------------------------------------------------------------------------------------------------
+
+function readToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+function saveToken(token) {
+  state.token = token;
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Without storage the token lasts until the page is reloaded.
+  }
+  $("token-clear").hidden = !token;
+}
+
+function showTokenForm(errorText) {
+  state.waitingForToken = true;
+  clearTimeout(state.timer);
+  $("stats").hidden = true;
+  $("token-form").hidden = false;
+  const error = $("token-error");
+  error.textContent = errorText;
+  error.hidden = !errorText;
+  $("token-input").focus();
+}
+
+// --- formatting ---------------------------------------------------------------------------------------------
+
+function isNumber(value) {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function number(value, digits = 0) {
+  if (!isNumber(value)) return "—";
+  return new Intl.NumberFormat(lang(), { maximumFractionDigits: digits }).format(value);
+}
+
+function percent(value, digits = 1) {
+  return isNumber(value) ? `${number(value, digits)} %` : "—";
+}
+
+function milliseconds(value) {
+  return isNumber(value) ? `${number(value, value < 10 ? 1 : 0)} ms` : "—";
+}
+
+function duration(seconds) {
+  if (!isNumber(seconds)) return "—";
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return t("duration.dh", { d, h });
+  if (h) return t("duration.hm", { h, m });
+  if (m) return t("duration.ms", { m, s: s % 60 });
+  return t("duration.s", { s });
+}
+
+function dateTime(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toLocaleString(lang());
+}
+
+function clockTime(epochSeconds) {
+  return new Date(epochSeconds * 1000).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit" });
+}
+
+function text(id, value) {
+  const node = $(id);
+  delete node.dataset.i18n; // a value, not a label: the language toggle must not overwrite it
+  node.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+function bar(id, fraction) {
+  const fill = $(id);
+  const value = isNumber(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  fill.style.width = `${(value * 100).toFixed(1)}%`;
+  fill.dataset.level = value >= 0.9 ? "high" : value >= 0.7 ? "warn" : "ok";
+}
+
+// --- rendering ----------------------------------------------------------------------------------------------
+
+function renderStatus() {
+  const box = $("admin-status");
+  box.dataset.state = state.status;
+  const key = { ok: "admin.status_ok", error: "admin.status_error", auth: "admin.auth_required" }[state.status] || "admin.status_loading";
+  const label = $("status-text");
+  label.dataset.i18n = key;
+  label.textContent = t(key);
+  if (state.updatedAt) text("last-updated", state.updatedAt.toLocaleTimeString(lang()));
+  const error = $("admin-error");
+  error.textContent = state.fetchError ? t("admin.fetch_failed", { message: state.fetchError }) : "";
+  error.hidden = !state.fetchError;
+}
+
+function renderSystem(stats) {
+  const system = stats.system || {};
+  text("version", stats.version);
+  text("uptime", duration(stats.uptime_s));
+  text("cpu", percent(system.cpu_percent));
+  bar("cpu-bar", system.cpu_percent / 100);
+  text("memory", percent(system.memory_percent));
+  bar("memory-bar", system.memory_percent / 100);
+  text("memory-rss", isNumber(system.memory_rss_mb) ? `${number(system.memory_rss_mb, 1)} MB` : "—");
+  text("disk", percent(system.disk_percent));
+  bar("disk-bar", system.disk_percent / 100);
+  text("threads", number(system.threads));
+  text("server-time", dateTime(stats.time));
+}
+
+function renderTraffic(stats) {
+  const sessions = stats.sessions || {};
+  const requests = stats.requests || {};
+  const latency = stats.latency || {};
+  text("sessions-active", `${number(sessions.active)} / ${number(sessions.max)}`);
+  bar("sessions-bar", sessions.max ? sessions.active / sessions.max : 0);
+  text("session-timeout", isNumber(sessions.timeout_minutes) ? duration(sessions.timeout_minutes * 60) : "—");
+  text("requests-total", number(requests.total));
+  text("requests-errors", t("admin.errors", { n: number(requests.errors) }));
+  text("request-rate", isNumber(requests.rate_per_min) ? `${number(requests.rate_per_min, 1)} ${t("admin.per_min")}` : "—");
+  text("error-rate", isNumber(requests.error_rate) ? percent(requests.error_rate * 100, 2) : "—");
+  text("latency-p50", milliseconds(latency.p50_ms));
+  text("latency-p95", milliseconds(latency.p95_ms));
+  text("latency-p99", milliseconds(latency.p99_ms));
+  text("latency-window", isNumber(latency.window_s) ? t("admin.latency_window", { window: duration(latency.window_s) }) : "");
+}
+
+function counts(object) {
+  const entries = Object.entries(object || {});
+  return entries.length ? entries.map(([name, count]) => `${name}: ${number(count)}`).join(", ") : "—";
+}
+
+function renderIndex(stats) {
+  const index = stats.index || {};
+  const backends = stats.backends || {};
+  text("index-docs", number(index.docs));
+  text("index-chunks", number(index.chunks));
+  text("index-built", index.ready === false && index.problem ? index.problem : dateTime(index.built_at));
+  text("index-embedding", [backends.embedding, index.embedding].filter(Boolean).join(" · "));
+  text("index-tokenizer", index.tokenizer);
+  text("backend-answer", backends.answer);
+  text("answers-by-backend", counts(backends.answers_by_backend));
+  text("fallbacks", number(backends.fallbacks));
+  const byStatus = Object.entries((stats.requests || {}).by_status || {}).sort(([a], [b]) => a.localeCompare(b));
+  $("by-status").replaceChildren(...byStatus.flatMap(([status, count]) => {
+    const term = document.createElement("dt");
+    term.textContent = status;
+    const value = document.createElement("dd");
+    value.textContent = number(count);
+    return [term, value];
+  }));
+}
+
+function cell(content, className = "") {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  if (content instanceof Node) td.append(content);
+  else td.textContent = content;
+  return td;
+}
+
+function renderSessionsTable(stats) {
+  const list = (stats.sessions || {}).list || [];
+  const rows = list.map((session) => {
+    const tr = document.createElement("tr");
+    const id = document.createElement("code");
+    id.textContent = `${session.id_prefix ?? ""}…`;
+    tr.append(cell(id), cell(duration(session.age_s), "number"), cell(duration(session.idle_s), "number"),
+      cell(number(session.messages), "number"));
+    return tr;
+  });
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    const td = cell(t("admin.no_sessions"), "muted");
+    td.colSpan = 4;
+    tr.append(td);
+    rows.push(tr);
+  }
+  $("sessions-table").tBodies[0].replaceChildren(...rows);
+}
+
+function renderCharts(stats) {
+  const history = Array.isArray(stats.history) ? stats.history : [];
+  const end = isNumber(stats.time) ? stats.time : undefined;
+  const common = { end, spanSeconds: 3600, emptyText: t("admin.no_data"), formatTime: clockTime };
+  drawLineChart($("chart-latency"), {
+    ...common,
+    title: t("admin.chart_latency"),
+    series: [
+      { label: t("admin.series_p50"), points: history.map((p) => ({ t: p.t, v: p.p50_ms })) },
+      { label: t("admin.series_p95"), points: history.map((p) => ({ t: p.t, v: p.p95_ms })) },
+    ],
+    formatValue: milliseconds,
+    formatTick: (v) => number(v),
+  });
+  drawLineChart($("chart-sessions"), {
+    ...common,
+    title: t("admin.chart_sessions"),
+    integer: true,
+    series: [{ label: t("admin.sessions_active"), points: history.map((p) => ({ t: p.t, v: p.sessions })) }],
+    formatValue: (v) => number(v),
+  });
+}
+
+function render() {
+  renderStatus();
+  const stats = state.stats;
+  if (!stats) return;
+  renderSystem(stats);
+  renderTraffic(stats);
+  renderIndex(stats);
+  renderSessionsTable(stats);
+  renderCharts(stats);
+}
+
+// --- polling ------------------------------------------------------------------------------------------------
+
+function schedule() {
+  clearTimeout(state.timer);
+  if (!document.hidden && !state.waitingForToken) state.timer = setTimeout(refresh, REFRESH_MS);
+}
+
+async function refresh() {
+  clearTimeout(state.timer);
+  try {
+    state.stats = await getAdminStats(state.token);
+    state.updatedAt = new Date();
+    state.status = "ok";
+    state.fetchError = "";
+    state.waitingForToken = false;
+    $("token-form").hidden = true;
+    $("stats").hidden = false;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      const hadToken = Boolean(state.token);
+      if (hadToken) saveToken("");
+      state.status = "auth";
+      state.fetchError = "";
+      renderStatus();
+      const reason = hadToken ? t("admin.token_rejected") : t("admin.auth_required");
+      showTokenForm(error.message ? `${reason} (${error.message})` : reason);
+      return;
+    }
+    state.status = "error";
+    state.fetchError = error instanceof ApiError ? error.message || error.code : String(error);
+  }
+  render();
+  schedule();
+}
+
+function init() {
+  initLanguageToggle($("lang-toggle"));
+  onLangChange(render);
+  $("token-clear").hidden = !state.token;
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("token-input");
+    const token = input.value.trim();
+    if (!token) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    saveToken(token);
+    state.waitingForToken = false;
+    $("token-form").hidden = true;
+    refresh();
+  });
+  $("token-clear").addEventListener("click", () => {
+    // Ask the server again without a token: it decides whether one is needed (it is not for local clients
+    // of a server without ADMIN_TOKEN), and a 401 brings the form back.
+    saveToken("");
+    state.stats = null;
+    $("stats").hidden = true;
+    refresh();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !state.waitingForToken) refresh();
+  });
+  refresh();
+}
+
+init();

@@ -1,0 +1,424 @@
+// app.js — the chat page controller: sends questions, streams answers into the conversation, keeps the
+// conversation list in step with the server, shows the sources panel and one error banner.
+// Collaborators: api.js (HTTP + SSE), messages.js (DOM of messages, sources and the conversation list),
+// conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels). It never puts data into the page as HTML.
+// Non-goals: editing or regenerating answers, keeping transcripts in the browser (the server has them).
+
+import { ApiError, checkReady, createSession, deleteSession, getHealth, getSession, streamChat } from "./api.js";
+import { bannerFor, bannerKind, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
+import * as store from "./conversations.js";
+import { initLanguageToggle, onLangChange, t } from "./i18n.js";
+import {
+  answerForClipboard, answerOf, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
+  highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources, translatable,
+} from "./messages.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  question: $("question"), send: $("send"), form: $("composer"), messages: $("messages"), welcome: $("welcome"),
+  conversations: $("conversation-list"), newChat: $("new-chat"), sources: $("sources"),
+  sourceList: $("source-list"), sourcesEmpty: $("sources-empty"), status: $("status"), backdrop: $("backdrop"),
+  sidebarToggle: $("sidebar-toggle"), sourcesToggle: $("sources-toggle"), version: $("version"),
+};
+const sourcesIsDrawer = window.matchMedia("(max-width: 1100px)");
+const sidebarIsDrawer = window.matchMedia("(max-width: 760px)");
+const READY_POLL_MS = 5000;
+
+const state = {
+  conversationId: null,
+  streaming: null, // {controller, message} while an answer streams
+  loadGeneration: 0, // bumped on every switch, so a late history response for another conversation is dropped
+};
+
+// --- drawers (sidebar and sources panel on narrow screens) --------------------------------------------------
+
+function setDrawer(name, open) {
+  document.body.classList.toggle(`${name}-open`, open);
+  const toggle = name === "sidebar" ? ui.sidebarToggle : ui.sourcesToggle;
+  toggle.setAttribute("aria-expanded", String(open));
+  ui.backdrop.hidden = !document.body.matches(".sidebar-open, .sources-open");
+}
+
+function closeDrawers() {
+  setDrawer("sidebar", false);
+  setDrawer("sources", false);
+}
+
+// --- messages, sources, scrolling --------------------------------------------------------------------------
+
+function isNearBottom() {
+  const box = ui.messages;
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+}
+
+function scrollToBottom() {
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+}
+
+function clearConversationView() {
+  for (const node of [...ui.messages.children]) if (node !== ui.welcome) node.remove();
+  ui.welcome.hidden = false;
+  showSourcesOf(null);
+}
+
+function appendToConversation(node) {
+  ui.welcome.hidden = true;
+  ui.messages.append(node);
+}
+
+/** Show the sources of an assistant message in the panel (null clears it); optionally jump to entry n. */
+function showSourcesOf(message, n = null) {
+  for (const node of ui.messages.querySelectorAll(".message.sources-shown")) node.classList.remove("sources-shown");
+  const sources = message ? answerOf(message).sources : null;
+  const count = renderSources(ui.sourceList, sources);
+  ui.sourcesEmpty.hidden = count > 0;
+  if (message && count) message.classList.add("sources-shown");
+  if (n === null) return;
+  if (sourcesIsDrawer.matches) setDrawer("sources", true);
+  highlightSource(ui.sourceList, n);
+}
+
+function announce(key) {
+  ui.status.textContent = t(key);
+}
+
+// --- asking ------------------------------------------------------------------------------------------------
+
+function setBusy(busy) {
+  ui.send.disabled = busy;
+  ui.send.setAttribute("aria-busy", String(busy));
+  translatable(ui.send.querySelector(".send-label"), busy ? "chat.sending" : "chat.send");
+}
+
+function setCurrentConversation(id) {
+  state.conversationId = id || null;
+  store.setCurrentConversationId(state.conversationId);
+  renderConversationList();
+}
+
+/** Stream one answer into `message`; resolves with the `done` payload. */
+async function streamInto(message, question, sessionId, signal) {
+  let text = "";
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    const follow = isNearBottom();
+    renderAnswer(message, text);
+    if (follow) scrollToBottom();
+  };
+  try {
+    return await streamChat({
+      message: question,
+      sessionId,
+      signal,
+      onToken: (piece) => {
+        text += piece;
+        if (!frame) frame = requestAnimationFrame(draw);
+      },
+    });
+  } finally {
+    if (frame) cancelAnimationFrame(frame);
+  }
+}
+
+/** A session for a new conversation; null when the server cannot create one up front (chat will then). */
+async function openSessionFor(question) {
+  try {
+    const id = await createSession();
+    store.rememberConversation(id, question);
+    setCurrentConversation(id);
+    return id;
+  } catch (error) {
+    if (error instanceof ApiError && [404, 405].includes(error.status)) return null;
+    error.creatingSession = true;
+    throw error;
+  }
+}
+
+async function ask(rawQuestion) {
+  const question = rawQuestion.trim();
+  if (state.streaming) return;
+  if (!question) {
+    showBanner({ key: "error.empty_question", kind: "hint" });
+    ui.question.focus();
+    return;
+  }
+  if (navigator.onLine === false) {
+    showBanner({ key: "error.offline", kind: "offline" });
+    return;
+  }
+  hideBanner();
+  appendToConversation(createUserMessage(question));
+  const message = createAssistantMessage();
+  appendToConversation(message);
+  scrollToBottom();
+  ui.question.value = "";
+  resizeQuestion();
+  const controller = new AbortController();
+  state.streaming = { controller, message };
+  setBusy(true);
+  announce("chat.thinking");
+  try {
+    let sessionId = state.conversationId;
+    if (sessionId) store.touchConversation(sessionId);
+    else sessionId = await openSessionFor(question);
+    let result;
+    try {
+      result = await streamInto(message, question, sessionId, controller.signal);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404 && sessionId)) throw error;
+      // The conversation expired on the server: carry on in a new one and say so.
+      store.markExpired(sessionId);
+      setCurrentConversation(null);
+      showBanner({ key: "notice.session_expired", kind: "info" });
+      result = await streamInto(message, question, null, controller.signal);
+    }
+    finishAnswer(message, result);
+    if (result.session_id && result.session_id !== state.conversationId) {
+      store.rememberConversation(result.session_id, question);
+      setCurrentConversation(result.session_id);
+    }
+    showSourcesOf(message);
+    announce("chat.answer_done");
+  } catch (error) {
+    if (error?.name === "AbortError") {
+      failAnswer(message, true);
+      return;
+    }
+    failAnswer(message);
+    showBanner(bannerFor(error, { creatingSession: Boolean(error?.creatingSession) }));
+    announce("chat.failed");
+  } finally {
+    if (state.streaming?.message === message) state.streaming = null;
+    setBusy(false);
+  }
+}
+
+function stopStreaming() {
+  if (state.streaming) state.streaming.controller.abort();
+  state.streaming = null;
+  setBusy(false);
+}
+
+// --- conversations ------------------------------------------------------------------------------------------
+
+function renderConversationList() {
+  renderConversationItems(ui.conversations, store.listConversations(), state.conversationId);
+}
+
+function startNewChat() {
+  stopStreaming();
+  state.loadGeneration += 1;
+  setCurrentConversation(null);
+  clearConversationView();
+  hideBanner();
+  closeDrawers();
+  ui.question.focus();
+}
+
+async function openConversation(id) {
+  stopStreaming();
+  const generation = ++state.loadGeneration;
+  setCurrentConversation(id);
+  clearConversationView();
+  hideBanner();
+  closeDrawers();
+  const loading = translatable(document.createElement("p"), "chat.loading_history");
+  loading.className = "loading muted";
+  appendToConversation(loading);
+  try {
+    const session = await getSession(id);
+    if (generation !== state.loadGeneration) return;
+    loading.remove();
+    let lastWithSources = null;
+    for (const entry of session.messages || []) {
+      if (entry.role === "user") {
+        appendToConversation(createUserMessage(String(entry.content ?? "")));
+      } else {
+        const message = createAssistantMessage({ pending: false });
+        appendToConversation(message);
+        finishAnswer(message, { answer: entry.content, sources: entry.sources, notice: entry.notice });
+        if (Array.isArray(entry.sources) && entry.sources.length) lastWithSources = message;
+      }
+    }
+    if (!ui.messages.querySelector(".message")) ui.welcome.hidden = false;
+    showSourcesOf(lastWithSources);
+    scrollToBottom();
+  } catch (error) {
+    if (generation !== state.loadGeneration) return;
+    loading.remove();
+    ui.welcome.hidden = false;
+    if (error instanceof ApiError && error.status === 404) {
+      store.markExpired(id);
+      setCurrentConversation(null);
+      showBanner({ key: "error.conversation_expired", kind: "info" });
+    } else {
+      showBanner(bannerFor(error));
+    }
+  }
+}
+
+async function removeConversation(id) {
+  try {
+    await deleteSession(id);
+  } catch (error) {
+    const cause = bannerFor(error);
+    showBanner({ key: "error.delete_failed", detail: cause.detail || t(cause.key, cause.params || {}) });
+    return;
+  }
+  store.forgetConversation(id);
+  if (id === state.conversationId) startNewChat();
+  else renderConversationList();
+}
+
+// --- clipboard ----------------------------------------------------------------------------------------------
+
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Permission denied or not focused: try the old way below.
+    }
+  }
+  const helper = document.createElement("textarea");
+  helper.value = text;
+  helper.setAttribute("readonly", "");
+  helper.className = "clipboard-helper";
+  const previousFocus = document.activeElement;
+  document.body.append(helper);
+  helper.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch {
+    copied = false;
+  }
+  helper.remove();
+  previousFocus?.focus?.();
+  return copied;
+}
+
+async function copyAnswer(button, message) {
+  const copied = await copyText(answerForClipboard(message));
+  translatable(button, copied ? "chat.copied" : "chat.copy_failed");
+  button.dataset.copied = String(copied);
+  setTimeout(() => {
+    translatable(button, "chat.copy");
+    delete button.dataset.copied;
+  }, 2000);
+}
+
+// --- the question box ---------------------------------------------------------------------------------------
+
+function resizeQuestion() {
+  const box = ui.question;
+  if (!box.value) {
+    box.style.height = ""; // back to the stylesheet's height (an empty box would measure its placeholder)
+    return;
+  }
+  box.style.height = "auto";
+  box.style.height = `${Math.min(box.scrollHeight + 2, 220)}px`;
+}
+
+function onQuestionKey(event) {
+  // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition (Chinese input) is neither.
+  if (event.key !== "Enter" || event.shiftKey || event.altKey || event.isComposing || event.keyCode === 229) return;
+  event.preventDefault();
+  ask(ui.question.value);
+}
+
+// --- readiness and version ----------------------------------------------------------------------------------
+
+async function watchReadiness() {
+  try {
+    const { ready, reason } = await checkReady();
+    if (ready) {
+      hideBanner("not-ready");
+      return;
+    }
+    if (!bannerKind() || bannerKind() === "not-ready") showBanner({ key: "error.not_ready", detail: reason, kind: "not-ready" });
+  } catch {
+    // The server cannot be reached right now; the next question will say so.
+  }
+  setTimeout(watchReadiness, READY_POLL_MS);
+}
+
+async function showVersion() {
+  try {
+    const health = await getHealth();
+    if (health.version) translatable(ui.version, "app.version", { version: health.version });
+  } catch {
+    // The version is a nicety.
+  }
+}
+
+// --- wiring -------------------------------------------------------------------------------------------------
+
+function onMessagesClick(event) {
+  const message = event.target.closest(".message.assistant");
+  if (!message) {
+    const example = event.target.closest("[data-example]");
+    if (example) ask(t(example.dataset.example));
+    return;
+  }
+  const cite = event.target.closest("a.cite");
+  if (cite) {
+    event.preventDefault();
+    showSourcesOf(message, Number(cite.dataset.cite));
+    return;
+  }
+  const copy = event.target.closest(".copy-answer");
+  if (copy) {
+    copyAnswer(copy, message);
+    return;
+  }
+  if (event.target.closest(".show-sources")) {
+    showSourcesOf(message, answerOf(message).sources?.[0]?.n ?? null);
+  }
+}
+
+function onConversationClick(event) {
+  const li = event.target.closest("li.conversation");
+  if (!li) return;
+  if (event.target.closest(".conversation-delete")) removeConversation(li.dataset.id);
+  else if (event.target.closest(".conversation-open")) openConversation(li.dataset.id);
+}
+
+function init() {
+  initBanner($("error-banner"));
+  initLanguageToggle($("lang-toggle"));
+  onLangChange(() => {
+    refreshDynamicText();
+    renderBanner();
+  });
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ask(ui.question.value);
+  });
+  ui.question.addEventListener("keydown", onQuestionKey);
+  ui.question.addEventListener("input", resizeQuestion);
+  ui.messages.addEventListener("click", onMessagesClick);
+  ui.conversations.addEventListener("click", onConversationClick);
+  ui.newChat.addEventListener("click", startNewChat);
+  ui.sidebarToggle.addEventListener("click", () => setDrawer("sidebar", !document.body.classList.contains("sidebar-open")));
+  ui.sourcesToggle.addEventListener("click", () => setDrawer("sources", !document.body.classList.contains("sources-open")));
+  $("sources-close").addEventListener("click", () => setDrawer("sources", false));
+  ui.backdrop.addEventListener("click", closeDrawers);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeDrawers();
+  });
+  window.addEventListener("offline", () => showBanner({ key: "error.offline", kind: "offline" }));
+  window.addEventListener("online", () => hideBanner("offline"));
+  store.onConversationsChangedElsewhere(renderConversationList);
+
+  const saved = store.currentConversationId();
+  if (saved && store.getConversation(saved) && !store.getConversation(saved).expired) openConversation(saved);
+  else setCurrentConversation(null);
+  watchReadiness();
+  showVersion();
+  if (!sidebarIsDrawer.matches) ui.question.focus(); // on a phone, focusing would pop up the keyboard
+}
+
+init();

@@ -1,0 +1,228 @@
+// messages.js — builds the chat page's dynamic DOM: user and assistant messages, the answer footer
+// (copy, show sources, backend and latency), notices, the entries of the sources panel and the
+// conversation list of the sidebar.
+// Every piece of data (questions, answers, snippets, notices) goes in through textContent or the safe
+// Markdown renderer; nothing here parses HTML. It keeps no page state beyond what each message carries,
+// and it does not fetch or decide what happens on a click (app.js does).
+
+import { lang, t } from "./i18n.js";
+import { renderMarkdown } from "./markdown.js";
+
+const answers = new WeakMap(); // assistant message element -> {text, sources}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Text that follows the language toggle: a plain key uses data-i18n, a key with params data-i18n-key/-args. */
+export function translatable(node, key, params) {
+  if (params) {
+    delete node.dataset.i18n;
+    node.dataset.i18nKey = key;
+    node.dataset.i18nArgs = JSON.stringify(params);
+  } else {
+    delete node.dataset.i18nKey;
+    delete node.dataset.i18nArgs;
+    node.dataset.i18n = key;
+  }
+  node.textContent = t(key, params);
+  return node;
+}
+
+/** Re-translate what i18n.applyTranslations cannot: texts with params and citation labels. */
+export function refreshDynamicText(root = document) {
+  for (const node of root.querySelectorAll("[data-i18n-key]")) {
+    let params = {};
+    try {
+      params = JSON.parse(node.dataset.i18nArgs || "{}");
+    } catch {
+      // Keep the placeholders visible rather than fail.
+    }
+    node.textContent = t(node.dataset.i18nKey, params);
+  }
+  for (const link of root.querySelectorAll("a.cite")) {
+    link.setAttribute("aria-label", t("chat.cite_label", { n: link.dataset.cite }));
+  }
+}
+
+function formatNumber(value, digits = 0) {
+  return new Intl.NumberFormat(lang(), { maximumFractionDigits: digits }).format(value);
+}
+
+export function createUserMessage(text) {
+  const message = element("article", "message user");
+  message.dataset.testid = "message-user";
+  message.append(translatable(element("div", "message-role"), "chat.you"), element("div", "message-body", text));
+  return message;
+}
+
+export function createAssistantMessage({ pending = true } = {}) {
+  const message = element("article", "message assistant");
+  message.dataset.testid = "message-assistant";
+  message.dataset.state = pending ? "streaming" : "done";
+  if (pending) message.setAttribute("aria-busy", "true");
+  const notice = element("p", "notice");
+  notice.setAttribute("role", "note");
+  notice.dataset.testid = "notice";
+  notice.hidden = true;
+  const body = element("div", "answer-body");
+  const thinking = translatable(element("p", "thinking"), "chat.thinking");
+  thinking.hidden = !pending;
+  const footer = element("div", "message-footer");
+  footer.hidden = pending;
+  const copy = translatable(element("button", "text-button copy-answer"), "chat.copy");
+  copy.type = "button";
+  copy.dataset.testid = "copy-answer";
+  const showSources = translatable(element("button", "text-button show-sources"), "chat.show_sources");
+  showSources.type = "button";
+  showSources.hidden = true;
+  footer.append(copy, showSources, element("span", "message-meta"));
+  message.append(translatable(element("div", "message-role"), "chat.assistant"), notice, body, thinking, footer);
+  answers.set(message, { text: "", sources: null });
+  return message;
+}
+
+/** Draw the answer text; sources (when known) limit which [n] become links. */
+export function renderAnswer(message, text, sources = null) {
+  const record = answers.get(message);
+  record.text = text;
+  if (sources) record.sources = sources;
+  const body = message.querySelector(".answer-body");
+  const citationCount = record.sources ? record.sources.length : Infinity;
+  body.replaceChildren(renderMarkdown(text, { citationCount, citationLabel: (n) => t("chat.cite_label", { n }) }));
+  message.querySelector(".thinking").hidden = text !== "" || message.dataset.state !== "streaming";
+}
+
+export function showNotice(message, text) {
+  const notice = message.querySelector(".notice");
+  notice.replaceChildren(translatable(element("strong", "notice-label"), "chat.notice"), document.createTextNode(` ${text}`));
+  notice.hidden = !text;
+}
+
+/** Turn a streaming message into a finished one from the `done` payload (or a stored history entry). */
+export function finishAnswer(message, result) {
+  message.dataset.state = "done";
+  message.removeAttribute("aria-busy");
+  const sources = Array.isArray(result.sources) ? result.sources : null;
+  renderAnswer(message, String(result.answer ?? result.content ?? ""), sources);
+  if (result.notice) showNotice(message, String(result.notice));
+  message.querySelector(".message-footer").hidden = false;
+  message.querySelector(".show-sources").hidden = !(sources && sources.length);
+  const meta = message.querySelector(".message-meta");
+  meta.replaceChildren();
+  if (result.backend) meta.append(labelled("chat.backend", String(result.backend)));
+  if (typeof result.latency_ms === "number") {
+    meta.append(labelled("chat.latency", `${formatNumber(result.latency_ms)} ms`));
+  }
+}
+
+function labelled(key, value) {
+  const item = element("span", "meta-item");
+  item.append(translatable(element("span", "meta-label"), key), document.createTextNode(` ${value}`));
+  return item;
+}
+
+/** Mark a message whose answer failed; keeps any partial text. */
+export function failAnswer(message, aborted = false) {
+  message.dataset.state = aborted ? "aborted" : "error";
+  message.removeAttribute("aria-busy");
+  message.querySelector(".thinking").hidden = true;
+  const record = answers.get(message);
+  if (!aborted) message.querySelector(".answer-body").append(translatable(element("p", "answer-failed"), "chat.failed"));
+  if (record.text) message.querySelector(".message-footer").hidden = false;
+}
+
+export function answerOf(message) {
+  return answers.get(message) || { text: "", sources: null };
+}
+
+/** The answer as plain text for the clipboard, with its sources listed underneath. */
+export function answerForClipboard(message) {
+  const { text, sources } = answerOf(message);
+  if (!sources || !sources.length) return text;
+  const lines = sources.map((source) => {
+    const where = [source.doc, source.section, source.page != null ? t("sources.page", { page: source.page }) : ""];
+    return `[${source.n}] ${source.title || source.doc} — ${where.filter(Boolean).join(", ")}`;
+  });
+  return `${text}\n\n${t("sources.title")}:\n${lines.join("\n")}`;
+}
+
+function sourceItem(source) {
+  const n = Number(source.n);
+  const item = element("li", "source-item");
+  item.id = `source-${n}`;
+  item.dataset.n = String(n);
+  item.dataset.testid = "source-item";
+  item.tabIndex = -1;
+  const heading = element("div", "source-heading");
+  heading.append(element("span", "source-n", String(n)), element("span", "source-title", source.title || source.doc || ""));
+  item.append(heading);
+  const doc = element("p", "source-doc");
+  doc.append(translatable(element("span", "source-label"), "sources.doc"), element("code", "", String(source.doc ?? "")));
+  item.append(doc);
+  if (source.section) {
+    const section = element("p", "source-section");
+    section.append(translatable(element("span", "source-label"), "sources.section"), element("span", "", String(source.section)));
+    item.append(section);
+  }
+  const facts = element("p", "source-facts");
+  if (source.page !== null && source.page !== undefined) {
+    facts.append(translatable(element("span", "source-page"), "sources.page", { page: source.page }));
+  }
+  if (typeof source.score === "number") {
+    facts.append(translatable(element("span", "source-score"), "sources.score", { score: source.score.toFixed(3) }));
+  }
+  if (facts.childNodes.length) item.append(facts);
+  if (source.snippet) item.append(element("blockquote", "source-snippet", String(source.snippet)));
+  return item;
+}
+
+/** Fill the sources panel list; returns how many entries it shows. */
+export function renderSources(list, sources) {
+  list.replaceChildren(...(sources || []).map(sourceItem));
+  return list.children.length;
+}
+
+/** Highlight entry n of the sources list and bring it into view; false when there is no such entry. */
+export function highlightSource(list, n) {
+  const item = list.querySelector(`.source-item[data-n="${Number(n)}"]`);
+  if (!item) return false;
+  for (const other of list.querySelectorAll(".source-item.highlight")) other.classList.remove("highlight");
+  void item.offsetWidth; // restart the highlight animation when the same entry is chosen again
+  item.classList.add("highlight");
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  item.scrollIntoView({ block: "nearest", behavior: smooth ? "smooth" : "auto" });
+  item.focus({ preventScroll: true });
+  return true;
+}
+
+/** Fill the sidebar list from the stored conversations; `activeId` is marked as the open one. */
+export function renderConversationItems(list, items, activeId) {
+  const nodes = items.map((item) => {
+    const li = element("li", "conversation");
+    li.dataset.id = item.id;
+    li.classList.toggle("active", item.id === activeId);
+    li.classList.toggle("expired", Boolean(item.expired));
+    const open = element("button", "conversation-open");
+    open.type = "button";
+    if (item.id === activeId) open.setAttribute("aria-current", "true");
+    const title = element("span", "conversation-title");
+    if (item.title) title.textContent = item.title;
+    else translatable(title, "chat.untitled");
+    open.append(title);
+    if (item.expired) open.append(translatable(element("span", "badge"), "chat.expired"));
+    const remove = element("button", "icon-button conversation-delete", "×");
+    remove.type = "button";
+    remove.dataset.i18nAriaLabel = "chat.delete";
+    remove.dataset.i18nTitle = "chat.delete";
+    remove.setAttribute("aria-label", t("chat.delete"));
+    remove.title = t("chat.delete");
+    li.append(open, remove);
+    return li;
+  });
+  if (!nodes.length) nodes.push(translatable(element("li", "conversation-empty muted"), "chat.no_conversations"));
+  list.replaceChildren(...nodes);
+}
