@@ -78,7 +78,8 @@ class Response:
     body: bytes | dict | list | None = None
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
-    events: Iterator[tuple[str, dict]] | None = None  # server-sent events: (event name, data)
+    # server-sent events: (event name or None for a bare `data:` line, JSON object or literal text)
+    events: Iterator[tuple[str | None, dict | str]] | None = None
 
 
 Handler = Callable[[Request], Response]
@@ -220,7 +221,7 @@ class GalleryApp:
         return Response(body={"session_id": session.id, **result.to_json()})
 
     def _chat_events(self, session: Session, message: str, first: str | AnswerResult,
-                     answer: Iterator[str | AnswerResult]) -> Iterator[tuple[str, dict]]:
+                     answer: Iterator[str | AnswerResult]) -> Iterator[tuple[str | None, dict | str]]:
         """token events as the answer is produced, then done with the full JSON; holds the turn lock."""
         try:
             item = first

@@ -43,12 +43,20 @@ class Reply:
     retry_after: float | None = None
     retried: bool = False  # the first attempt was lost to a dropped connection; this is the second
 
+    def _error_field(self, key: str) -> str:
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        return str(error.get(key) or "") if isinstance(error, dict) else ""
+
     def error_kind(self) -> str:
+        """Short, countable: "429 too_many_requests", "HTTP 502", "timeout (60 s)", "connection refused"."""
         if self.status is None:
             return self.error
-        error = self.body.get("error") if isinstance(self.body, dict) else None
-        code = error.get("code") if isinstance(error, dict) else None
+        code = self._error_field("code")
         return f"{self.status} {code}" if code else f"HTTP {self.status}"
+
+    def error_message(self) -> str:
+        """The server's own words (JSON error shape), shown once per kind in the report."""
+        return self._error_field("message") or self.error_kind()
 
 
 _DROPPED = (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
@@ -137,6 +145,7 @@ class SimulatedUser:
     sent: list[SentMessage] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    error_examples: dict[str, str] = field(default_factory=dict)  # kind -> the first message of that kind
     session_problem: str = ""
     isolation_problem: str = ""
     verify_problem: str = ""  # the history could not be fetched, so isolation is unknown
@@ -309,7 +318,7 @@ class LoadTest:
             reply = user.connection.request("POST", "/api/sessions")
             if reply.status == 201 and isinstance(reply.body, dict) and reply.body.get("session_id"):
                 return str(reply.body["session_id"])
-            user.errors.append(f"create: {reply.error_kind()}")
+            self._note_error(user, "create", reply)
             if reply.status != 429 or attempt == self.plan.session_tries:
                 break
             pause = min(reply.retry_after if reply.retry_after is not None else 1.0,
@@ -322,9 +331,9 @@ class LoadTest:
 
     def _session_refusal(self, reply: Reply, attempts: int) -> str:
         if reply.status == 429:
-            return (f"the server refused a new session with 429 {attempts} time(s): session cap reached "
-                    "(use --max-sessions to keep fewer sessions open at once)")
-        return f"POST /api/sessions failed: {reply.error_kind()}"
+            return (f"POST /api/sessions answered 429 {attempts} time(s): {reply.error_message()} — at the "
+                    "session cap, use --max-sessions to keep fewer sessions open at once")
+        return f"POST /api/sessions failed: {reply.error_message()}"
 
     def _ask(self, user: SimulatedUser, text: str) -> None:
         reply = user.connection.request("POST", "/api/chat", {"message": text, "session_id": user.session_id})
@@ -339,8 +348,14 @@ class LoadTest:
         # a 4xx was refused before storing anything; a 5xx or lost reply may have stored the turn
         if reply.status is None or reply.status >= 500 or reply.retried:
             user.sent.append(SentMessage(text, stored_for_sure=False, maybe_twice=reply.retried))
-        user.errors.append(f"chat: {reply.error_kind()}")
+        self._note_error(user, "chat", reply)
         self._count(1, 1)
+
+    @staticmethod
+    def _note_error(user: SimulatedUser, operation: str, reply: Reply) -> None:
+        kind = f"{operation}: {reply.error_kind()}"
+        user.errors.append(kind)
+        user.error_examples.setdefault(kind, reply.error_message())
 
     def _count(self, done: int, failed: int) -> None:
         with self._counts_lock:

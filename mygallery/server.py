@@ -270,7 +270,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         try:
             try:
                 for event, data in response.events:
-                    self._write_chunk(f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n")
+                    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+                    self._write_chunk((f"event: {event}\n" if event else "") + f"data: {payload}\n\n")
             except GalleryError as error:
                 self._write_chunk(f"event: error\ndata: {json.dumps(error.to_json(), ensure_ascii=False)}\n\n")
                 status = error.status

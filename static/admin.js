@@ -79,9 +79,10 @@ function duration(seconds) {
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
-  if (d) return t("duration.dh", { d, h });
-  if (h) return t("duration.hm", { h, m });
-  if (m) return t("duration.ms", { m, s: s % 60 });
+  const rest = s % 60;
+  if (d) return h ? t("duration.dh", { d, h }) : t("duration.d", { d });
+  if (h) return m ? t("duration.hm", { h, m }) : t("duration.h", { h });
+  if (m) return rest ? t("duration.ms", { m, s: rest }) : t("duration.m", { m });
   return t("duration.s", { s });
 }
 

@@ -2,10 +2,12 @@
 // drawLineChart() replaces a container's content with an <svg> (grid, y ticks, clock-time x ticks, one <path>
 // per series, a dot on the latest value) plus a legend, and shows the nearest values under the pointer.
 // Lines break where samples are missing (the server keeps one point per 10 s). Colours come from style.css.
+// The drawing is as wide as its container in CSS pixels (redrawn on resize), so labels keep their size on phones.
 // Non-goals: zooming, stacked or bar charts, more than a handful of series, animation.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
+const DEFAULT_WIDTH = 640;
+const MIN_WIDTH = 300;
 const HEIGHT = 240;
 const MARGIN = { top: 14, right: 16, bottom: 28, left: 52 };
 const charts = new WeakMap(); // container -> {options, hoverX, hoverLayer, frame}
@@ -59,6 +61,11 @@ export function drawLineChart(container, options) {
       state.hoverX = null;
       drawHover(state);
     });
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(() => {
+        if (Math.abs(Math.round(container.clientWidth) - state.width) > 4) render(container);
+      }).observe(container);
+    }
     state.listening = true;
   }
   render(container);
@@ -80,12 +87,14 @@ function render(container) {
   if (integer) step = Math.max(1, Math.ceil(step));
   const top = Math.max(step, Math.ceil((maxValue * 1.05) / step) * step);
 
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const width = Math.max(MIN_WIDTH, Math.round(container.clientWidth) || DEFAULT_WIDTH);
+  state.width = width;
+  const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (t) => MARGIN.left + ((t - start) / spanSeconds) * plotWidth;
   const y = (v) => MARGIN.top + plotHeight - (v / top) * plotHeight;
 
-  const svg = svgElement("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img", preserveAspectRatio: "xMidYMid meet" });
+  const svg = svgElement("svg", { viewBox: `0 0 ${width} ${HEIGHT}`, role: "img", preserveAspectRatio: "xMidYMid meet" });
   const latest = visible.map((s) => (s.points.length ? `${s.label} ${formatValue(s.points[s.points.length - 1].v)}` : ""));
   svg.setAttribute("aria-label", [title, ...latest.filter(Boolean)].filter(Boolean).join(" — "));
   const titleNode = svgElement("title");
@@ -94,12 +103,13 @@ function render(container) {
 
   for (let tick = 0; tick * step <= top + step / 2; tick += 1) {
     const value = tick * step;
-    svg.append(svgElement("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value) }, "grid-line"));
+    svg.append(svgElement("line", { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(value), y2: y(value) }, "grid-line"));
     const label = svgElement("text", { x: MARGIN.left - 6, y: y(value) + 4, "text-anchor": "end" }, "axis-label");
     label.textContent = formatTick(value);
     svg.append(label);
   }
-  for (let minutesAgo = 60; minutesAgo >= 0; minutesAgo -= 15) {
+  const tickMinutes = plotWidth < 420 ? 30 : 15; // fewer time labels where they would collide
+  for (let minutesAgo = 60; minutesAgo >= 0; minutesAgo -= tickMinutes) {
     const t = end - minutesAgo * 60;
     if (t < start) continue;
     const anchor = minutesAgo === 60 ? "start" : minutesAgo === 0 ? "end" : "middle";
@@ -121,7 +131,7 @@ function render(container) {
   });
   state.hoverLayer = svgElement("g", { "aria-hidden": "true" }, "hover-layer");
   svg.append(state.hoverLayer);
-  state.frame = { lines: visible, x, y, start, end, formatValue, formatTime };
+  state.frame = { lines: visible, x, y, start, end, width, formatValue, formatTime };
   drawHover(state);
 
   const legend = document.createElement("div");
@@ -141,9 +151,9 @@ function drawHover(state) {
   const layer = state.hoverLayer;
   if (!layer) return;
   layer.replaceChildren();
-  const { lines, x, y, start, end, formatValue, formatTime } = state.frame;
+  const { lines, x, y, start, end, width, formatValue, formatTime } = state.frame;
   if (state.hoverX === null || !lines.some((line) => line.points.length)) return;
-  const t = start + ((state.hoverX - MARGIN.left) / (WIDTH - MARGIN.left - MARGIN.right)) * (end - start);
+  const t = start + ((state.hoverX - MARGIN.left) / (width - MARGIN.left - MARGIN.right)) * (end - start);
   const nearest = lines.map((line) => line.points.reduce((best, p) => (!best || Math.abs(p.t - t) < Math.abs(best.t - t) ? p : best), null));
   const anchor = nearest.find(Boolean);
   const px = x(anchor.t);
@@ -155,7 +165,7 @@ function drawHover(state) {
     layer.append(svgElement("circle", { cx: x(point.t), cy: y(point.v), r: 4 }, `dot dot-${index}`));
   });
   const boxWidth = 8 + 6.5 * Math.max(...rows.map((row) => row.length));
-  const boxX = px + boxWidth + 12 > WIDTH - MARGIN.right ? px - boxWidth - 8 : px + 8;
+  const boxX = px + boxWidth + 12 > width - MARGIN.right ? px - boxWidth - 8 : px + 8;
   layer.append(svgElement("rect", { x: boxX, y: MARGIN.top, width: boxWidth, height: 8 + rows.length * 15, rx: 4 }, "hover-box"));
   rows.forEach((row, index) => {
     const text = svgElement("text", { x: boxX + 6, y: MARGIN.top + 16 + index * 15 }, "hover-text");
@@ -170,7 +180,7 @@ function onPointer(container, event) {
   if (!svg) return;
   const box = svg.getBoundingClientRect();
   if (!box.width) return;
-  const hoverX = ((event.clientX - box.left) / box.width) * WIDTH;
-  state.hoverX = hoverX >= MARGIN.left && hoverX <= WIDTH - MARGIN.right ? hoverX : null;
+  const hoverX = ((event.clientX - box.left) / box.width) * state.width;
+  state.hoverX = hoverX >= MARGIN.left && hoverX <= state.width - MARGIN.right ? hoverX : null;
   drawHover(state);
 }
