@@ -172,12 +172,19 @@ class ExtractiveAnswerer:
         index = self._index_provider()
         query_tokens = set(expand_query(question))
         weight = {t: (index.idf(t) if index else 1.0) for t in query_tokens}
+        # A passage in the other language can only match the question's translated terms (and its Latin
+        # words): its coverage is measured against those, or every cross-language answer would look weak.
+        by_script = {script: {t for t in query_tokens if has_cjk(t) == script} for script in (True, False)}
+        script_weight = {script: sum(weight[t] for t in tokens) or 1.0 for script, tokens in by_script.items()}
         total_weight = sum(weight.values()) or 1.0
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
         for rank, source in enumerate(sources):
             for unit, matched in answer_units(source):
-                overlap = query_tokens & set(tokenize(matched))
+                unit_tokens = set(tokenize(matched))
+                overlap = query_tokens & unit_tokens
                 lexical = sum(weight[t] for t in overlap) / total_weight
+                if language == "zh" and not has_cjk(matched):
+                    lexical = max(lexical, sum(weight[t] for t in overlap & by_script[False]) / script_weight[False])
                 candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
         if not candidates:
             return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
@@ -221,7 +228,7 @@ class ExtractiveAnswerer:
         ratio = cjk_ratio(unit)
         if language == "zh":
             return 0.08 * ratio
-        return -0.05 * ratio
+        return -0.15 * ratio
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         yield from word_pieces(self.compose(question, sources))
@@ -238,6 +245,20 @@ def standalone_query(question: str, history: list[Turn]) -> str:
     if short or _FOLLOW_UP.search(question):
         return f"{previous} {question}"
     return question
+
+
+LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language
+
+
+def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
+    """The first k hits, but with the best passage in the question's language among them when one is close
+    behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
+    chinese = detect_language(question) == "zh"
+    top = hits[:k]
+    if not top or any((cjk_ratio(h.chunk.text) >= 0.2) == chinese for h in top):
+        return top
+    match = next((h for h in hits[k:] if (cjk_ratio(h.chunk.text) >= 0.2) == chinese), None)
+    return top[:-1] + [match] if match else top
 
 
 class AnswerService:
@@ -263,7 +284,7 @@ class AnswerService:
         if self.rewriter is not None and history:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
                 query = self.rewriter(question, history) or query
-        hits: list[Hit] = index.search(query, self.top_k)
+        hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
 

@@ -25,15 +25,35 @@ import bm25s
 import hnswlib
 import numpy as np
 
+from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
 from .errors import IndexUnavailable
-from .lexicon import detect_language, expand_query, has_cjk, tokenize, translations
+from .lexicon import detect_language, has_cjk, tokenize, translations
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 RRF_K = 60  # the constant of reciprocal-rank fusion; 60 is the value of the original paper and works broadly
 METHODS = ("dense", "bm25", "hybrid")
+# Expansion terms (other-language forms, abbreviation long/short forms) count for less than the user's own
+# words: they widen recall but must not outvote the question (one English word becomes three Chinese bigrams).
+EXPANSION_WEIGHT = 0.35
+# The embedding model is English-centred: on a Chinese question its ranking is mostly noise, so it gets a
+# smaller say in the fusion there (measured with `eval`; see README "Retrieval").
+DENSE_WEIGHT = {"en": 1.0, "zh": 0.35}
+CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
+
+
+@dataclass
+class Query:
+    """A question prepared for both searches."""
+
+    text: str
+    language: str
+    tokens: list[str]  # the question's own search tokens
+    expansion: list[str]  # tokens of related terms, weighted EXPANSION_WEIGHT
+    dense_text: str
+    crossing: list[str]  # the question seen from the other language: its translated terms and Latin words
 
 
 @dataclass
@@ -82,6 +102,7 @@ class HybridIndex:
         for tokens in corpus_tokens:
             for token in set(tokens):
                 self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
+        self.abbreviations = Abbreviations([pair for c in chunks for pair in find_abbreviations(c.text)])
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -96,20 +117,42 @@ class HybridIndex:
 
     # --- search ------------------------------------------------------------------------------------------------
 
-    def dense_ranking(self, question: str, n: int) -> list[tuple[int, float]]:
+    def prepare(self, question: str) -> Query:
+        tokens = tokenize(question)
+        related = self.abbreviations.related_text(question)
+        expansion = [t for term in translations(question) + related for t in tokenize(term)]
+        expansion = [t for t in dict.fromkeys(expansion) if t not in tokens]
+        dense_text = dense_query_text(question)
+        if related:
+            dense_text = f"{dense_text} {' '.join(related)}"
+        language = detect_language(question)
+        if language == "zh":  # English words and abbreviations in the question + English forms of its terms
+            crossing = [t for t in tokens + expansion if not has_cjk(t)]
+        else:
+            crossing = [t for t in expansion if has_cjk(t)]
+        return Query(question, language, tokens, expansion, dense_text, list(dict.fromkeys(crossing)))
+
+    def dense_ranking(self, query: Query | str, n: int) -> list[tuple[int, float]]:
+        query = self.prepare(query) if isinstance(query, str) else query
         if not self.chunks or self.hnsw is None:
             return []
-        vector = self.embedder.embed([dense_query_text(question)])
+        vector = self.embedder.embed([query.dense_text])
         n = min(n, len(self.chunks))
         labels, distances = self.hnsw.knn_query(vector, k=n)
         return [(self.position_of_label[int(lab)], 1.0 - float(dist)) for lab, dist in zip(labels[0], distances[0], strict=True)
                 if int(lab) in self.position_of_label]
 
-    def bm25_ranking(self, question: str, n: int) -> list[tuple[int, float]]:
-        tokens = expand_query(question)
-        if not self.chunks or not tokens:
+    def bm25_ranking(self, query: Query | str, n: int) -> list[tuple[int, float]]:
+        query = self.prepare(query) if isinstance(query, str) else query
+        if not self.chunks or not (query.tokens or query.expansion):
             return []
-        scores = self.bm25.get_scores(tokens)
+        scores = self.bm25.get_scores(query.tokens) if query.tokens else np.zeros(len(self.chunks), np.float32)
+        if query.expansion:
+            scores = scores + EXPANSION_WEIGHT * self.bm25.get_scores(query.expansion)
+        return self._bm25_top(scores, n)
+
+    @staticmethod
+    def _bm25_top(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
@@ -119,16 +162,21 @@ class HybridIndex:
         """The k best chunks for `question` by `method` (dense, bm25 or hybrid = both fused by RRF)."""
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}")
-        dense = self.dense_ranking(question, max(k, candidates)) if method != "bm25" else []
-        lexical = self.bm25_ranking(question, max(k, candidates)) if method != "dense" else []
+        query = self.prepare(question)
+        dense = self.dense_ranking(query, max(k, candidates)) if method != "bm25" else []
+        lexical = self.bm25_ranking(query, max(k, candidates)) if method != "dense" else []
         if method == "dense":
             return [Hit(self.chunks[p], s, dense_score=s) for p, s in dense[:k]]
         if method == "bm25":
             return [Hit(self.chunks[p], s, bm25_score=s) for p, s in lexical[:k]]
+        # A third, cross-language ranking gives documents in the other language a fair chance: a Chinese
+        # question otherwise matches the Chinese notes on every common word and buries the English files.
+        crossing = self._bm25_top(self.bm25.get_scores(query.crossing), max(k, candidates)) if query.crossing else []
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
+        for ranking, weight in ((dense, DENSE_WEIGHT.get(query.language, 1.0)), (lexical, 1.0),
+                                (crossing, CROSSING_WEIGHT.get(query.language, 0.5))):
             for rank, (pos, _) in enumerate(ranking, start=1):
-                fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank)
+                fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank)
         dense_scores, bm25_scores = dict(dense), dict(lexical)
         best = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p)) for p, s in best]

@@ -30,6 +30,7 @@ EN_STOP_WORDS = frozenset(
 
 # Function words and particles that separate content in Chinese questions and notes.
 ZH_STOP_WORDS = (
+    "全称", "简称", "含义", "意思", "代表", "是啥", "哪里", "多少", "大概", "需要", "具备", "能够", "应该",
     "什么", "怎么", "怎样", "如何", "为什么", "哪些", "哪个", "是否", "可以", "能否", "一个", "这个", "那个", "这些",
     "那些", "我们", "你们", "他们", "它们", "以及", "或者", "还是", "因为", "所以", "但是", "如果", "就是", "什么是",
     "的", "了", "是", "在", "和", "与", "及", "或", "吗", "呢", "吧", "啊", "也", "都", "就", "而", "被", "把", "对",
@@ -71,7 +72,24 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "idempotent": ("幂等",), "atomic": ("原子",), "tag": ("标签",), "tagged": ("标签",), "consortium": ("联盟",),
     "member": ("成员",), "history": ("历史",), "release": ("发布",), "version": ("版本",), "standard": ("标准",),
     "abbreviation": ("缩写",), "acronym": ("缩写",), "definition": ("定义",), "glossary": ("术语表",),
-    "term": ("术语",), "open": ("开放",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳",),
+    "term": ("术语",), "open": ("开放",),
+    "in-network": ("在网",), "computing": ("计算",), "compute": ("计算",), "reduce": ("归约",),
+    "reduction": ("归约",), "allreduce": ("全归约",), "test": ("测试",), "acceptance": ("验收",),
+    "feature": ("功能", "特性"), "function": ("功能", "函数"), "benefit": ("好处", "收益"), "tail": ("尾",),
+    "traffic": ("流量",), "carry": ("承载",), "page": ("页",), "mechanism": ("机制",), "byte": ("字节",),
+    "bit": ("比特",), "width": ("宽度",), "sequence": ("序号", "序列"), "number": ("编号",),
+    "fibre": ("光纤",), "fiber": ("光纤",), "round": ("往返",), "trip": ("往返",), "send": ("发送",),
+    "receive": ("接收",), "state": ("状态",), "connection": ("连接",), "context": ("上下文",),
+    "port": ("端口",), "rack": ("机架",), "server": ("服务器",), "accelerator": ("加速器",),
+    "requirement": ("要求", "需求"), "optional": ("可选",), "mandatory": ("必选", "必须"),
+    "overhead": ("开销",), "efficiency": ("效率",), "utilization": ("利用率",), "fairness": ("公平",),
+    "convergence": ("收敛",), "recovery": ("恢复",), "detect": ("检测",), "detection": ("检测",),
+    "corrupt": ("损坏",), "corruption": ("损坏",), "frame": ("帧",), "hardware": ("硬件",),
+    "software": ("软件",), "driver": ("驱动",), "interface": ("接口",), "library": ("库",), "api": ("接口",),
+    "group": ("组",), "domain": ("域",), "epoch": ("纪元", "epoch"), "rotation": ("轮换",),
+    "attack": ("攻击",), "attacker": ("攻击者",), "tenant": ("租户",), "isolation": ("隔离",),
+    "size": ("大小", "尺寸"), "large": ("大",), "small": ("小",), "first": ("第一",), "start": ("启动", "开始"),
+    "slow": ("慢",), "fast": ("快速",), "limit": ("限制",), "share": ("共享",), "shared": ("共享",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳",),
 }
 
 

@@ -1,7 +1,8 @@
 // app.js — the chat page controller: sends questions, streams answers into the conversation, keeps the
 // conversation list in step with the server, shows the sources panel and one error banner.
 // Collaborators: api.js (HTTP + SSE), messages.js (DOM of messages, sources and the conversation list),
-// conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels). It never puts data into the page as HTML.
+// conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels).
+// It never puts data into the page as HTML.
 // Non-goals: editing or regenerating answers, keeping transcripts in the browser (the server has them).
 
 import { ApiError, checkReady, createSession, deleteSession, getHealth, getSession, streamChat } from "./api.js";
@@ -9,7 +10,7 @@ import { bannerFor, bannerKind, hideBanner, initBanner, renderBanner, showBanner
 import * as store from "./conversations.js";
 import { initLanguageToggle, onLangChange, t } from "./i18n.js";
 import {
-  answerForClipboard, answerOf, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
+  answerOf, copyAnswer, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
   highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources, translatable,
 } from "./messages.js";
 
@@ -28,13 +29,17 @@ const state = {
   conversationId: null,
   streaming: null, // {controller, message} while an answer streams
   loadGeneration: 0, // bumped on every switch, so a late history response for another conversation is dropped
+  loadingHistory: false, // no question is sent while a conversation's history is still arriving
 };
 
 // --- drawers (sidebar and sources panel on narrow screens) --------------------------------------------------
 
 function setDrawer(name, open) {
-  document.body.classList.toggle(`${name}-open`, open);
+  const drawer = name === "sidebar" ? $("sidebar") : ui.sources;
   const toggle = name === "sidebar" ? ui.sidebarToggle : ui.sourcesToggle;
+  // Focus must not stay inside a drawer that is sliding out of view (it becomes invisible).
+  if (!open && document.body.classList.contains(`${name}-open`) && drawer.contains(document.activeElement)) toggle.focus();
+  document.body.classList.toggle(`${name}-open`, open);
   toggle.setAttribute("aria-expanded", String(open));
   ui.backdrop.hidden = !document.body.matches(".sidebar-open, .sources-open");
 }
@@ -122,11 +127,11 @@ async function streamInto(message, question, sessionId, signal) {
 }
 
 /** A session for a new conversation; null when the server cannot create one up front (chat will then). */
-async function openSessionFor(question) {
+async function openSessionFor(question, signal) {
   try {
     const id = await createSession();
     store.rememberConversation(id, question);
-    setCurrentConversation(id);
+    if (!signal.aborted) setCurrentConversation(id); // the user may have switched away meanwhile
     return id;
   } catch (error) {
     if (error instanceof ApiError && [404, 405].includes(error.status)) return null;
@@ -137,7 +142,7 @@ async function openSessionFor(question) {
 
 async function ask(rawQuestion) {
   const question = rawQuestion.trim();
-  if (state.streaming) return;
+  if (state.streaming || state.loadingHistory) return;
   if (!question) {
     showBanner({ key: "error.empty_question", kind: "hint" });
     ui.question.focus();
@@ -161,7 +166,7 @@ async function ask(rawQuestion) {
   try {
     let sessionId = state.conversationId;
     if (sessionId) store.touchConversation(sessionId);
-    else sessionId = await openSessionFor(question);
+    else sessionId = await openSessionFor(question, controller.signal);
     let result;
     try {
       result = await streamInto(message, question, sessionId, controller.signal);
@@ -186,6 +191,10 @@ async function ask(rawQuestion) {
       return;
     }
     failAnswer(message);
+    if (!ui.question.value) {
+      ui.question.value = question; // give the question back, so retrying is one key press
+      resizeQuestion();
+    }
     showBanner(bannerFor(error, { creatingSession: Boolean(error?.creatingSession) }));
     announce("chat.failed");
   } finally {
@@ -209,6 +218,7 @@ function renderConversationList() {
 function startNewChat() {
   stopStreaming();
   state.loadGeneration += 1;
+  state.loadingHistory = false;
   setCurrentConversation(null);
   clearConversationView();
   hideBanner();
@@ -226,9 +236,11 @@ async function openConversation(id) {
   const loading = translatable(document.createElement("p"), "chat.loading_history");
   loading.className = "loading muted";
   appendToConversation(loading);
+  state.loadingHistory = true;
   try {
     const session = await getSession(id);
     if (generation !== state.loadGeneration) return;
+    state.loadingHistory = false;
     loading.remove();
     let lastWithSources = null;
     for (const entry of session.messages || []) {
@@ -246,6 +258,7 @@ async function openConversation(id) {
     scrollToBottom();
   } catch (error) {
     if (generation !== state.loadGeneration) return;
+    state.loadingHistory = false;
     loading.remove();
     ui.welcome.hidden = false;
     if (error instanceof ApiError && error.status === 404) {
@@ -269,45 +282,6 @@ async function removeConversation(id) {
   store.forgetConversation(id);
   if (id === state.conversationId) startNewChat();
   else renderConversationList();
-}
-
-// --- clipboard ----------------------------------------------------------------------------------------------
-
-async function copyText(text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return true;
-    } catch {
-      // Permission denied or not focused: try the old way below.
-    }
-  }
-  const helper = document.createElement("textarea");
-  helper.value = text;
-  helper.setAttribute("readonly", "");
-  helper.className = "clipboard-helper";
-  const previousFocus = document.activeElement;
-  document.body.append(helper);
-  helper.select();
-  let copied = false;
-  try {
-    copied = document.execCommand("copy");
-  } catch {
-    copied = false;
-  }
-  helper.remove();
-  previousFocus?.focus?.();
-  return copied;
-}
-
-async function copyAnswer(button, message) {
-  const copied = await copyText(answerForClipboard(message));
-  translatable(button, copied ? "chat.copied" : "chat.copy_failed");
-  button.dataset.copied = String(copied);
-  setTimeout(() => {
-    translatable(button, "chat.copy");
-    delete button.dataset.copied;
-  }, 2000);
 }
 
 // --- the question box ---------------------------------------------------------------------------------------

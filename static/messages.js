@@ -1,5 +1,5 @@
 // messages.js — builds the chat page's dynamic DOM: user and assistant messages, the answer footer
-// (copy, show sources, backend and latency), notices, the entries of the sources panel and the
+// (copy to the clipboard, show sources, backend and latency), notices, the entries of the sources panel and the
 // conversation list of the sidebar.
 // Every piece of data (questions, answers, snippets, notices) goes in through textContent or the safe
 // Markdown renderer; nothing here parses HTML. It keeps no page state beyond what each message carries,
@@ -64,10 +64,6 @@ export function createAssistantMessage({ pending = true } = {}) {
   message.dataset.testid = "message-assistant";
   message.dataset.state = pending ? "streaming" : "done";
   if (pending) message.setAttribute("aria-busy", "true");
-  const notice = element("p", "notice");
-  notice.setAttribute("role", "note");
-  notice.dataset.testid = "notice";
-  notice.hidden = true;
   const body = element("div", "answer-body");
   const thinking = translatable(element("p", "thinking"), "chat.thinking");
   thinking.hidden = !pending;
@@ -80,7 +76,7 @@ export function createAssistantMessage({ pending = true } = {}) {
   showSources.type = "button";
   showSources.hidden = true;
   footer.append(copy, showSources, element("span", "message-meta"));
-  message.append(translatable(element("div", "message-role"), "chat.assistant"), notice, body, thinking, footer);
+  message.append(translatable(element("div", "message-role"), "chat.assistant"), body, thinking, footer);
   answers.set(message, { text: "", sources: null });
   return message;
 }
@@ -96,10 +92,16 @@ export function renderAnswer(message, text, sources = null) {
   message.querySelector(".thinking").hidden = text !== "" || message.dataset.state !== "streaming";
 }
 
+/** Show the server's notice (e.g. the language model fell back to extractive answers) above the answer. */
 export function showNotice(message, text) {
-  const notice = message.querySelector(".notice");
+  let notice = message.querySelector(".notice");
+  if (!notice) {
+    notice = element("p", "notice");
+    notice.setAttribute("role", "note");
+    notice.dataset.testid = "notice";
+    message.querySelector(".answer-body").before(notice);
+  }
   notice.replaceChildren(translatable(element("strong", "notice-label"), "chat.notice"), document.createTextNode(` ${text}`));
-  notice.hidden = !text;
 }
 
 /** Turn a streaming message into a finished one from the `done` payload (or a stored history entry). */
@@ -148,6 +150,45 @@ export function answerForClipboard(message) {
     return `[${source.n}] ${source.title || source.doc} — ${where.filter(Boolean).join(", ")}`;
   });
   return `${text}\n\n${t("sources.title")}:\n${lines.join("\n")}`;
+}
+
+/** navigator.clipboard where allowed (HTTPS or localhost), else the older execCommand("copy") path. */
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      // Permission denied or not focused: try the old way below.
+    }
+  }
+  const helper = document.createElement("textarea");
+  helper.value = text;
+  helper.setAttribute("readonly", "");
+  helper.className = "clipboard-helper";
+  const previousFocus = document.activeElement;
+  document.body.append(helper);
+  helper.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch {
+    copied = false;
+  }
+  helper.remove();
+  previousFocus?.focus?.();
+  return copied;
+}
+
+/** Copy an answer (with its sources) and say so on the button for two seconds. */
+export async function copyAnswer(button, message) {
+  const copied = await copyText(answerForClipboard(message));
+  translatable(button, copied ? "chat.copied" : "chat.copy_failed");
+  button.dataset.copied = String(copied);
+  setTimeout(() => {
+    translatable(button, "chat.copy");
+    delete button.dataset.copied;
+  }, 2000);
 }
 
 function sourceItem(source) {
@@ -210,7 +251,10 @@ export function renderConversationItems(list, items, activeId) {
     open.type = "button";
     if (item.id === activeId) open.setAttribute("aria-current", "true");
     const title = element("span", "conversation-title");
-    if (item.title) title.textContent = item.title;
+    if (item.title) {
+      title.textContent = item.title;
+      open.title = item.title; // the full title, as the list truncates long ones
+    }
     else translatable(title, "chat.untitled");
     open.append(title);
     if (item.expired) open.append(translatable(element("span", "badge"), "chat.expired"));

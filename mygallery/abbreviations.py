@@ -1,0 +1,94 @@
+"""Abbreviations learned from the documents themselves: "Packet Sequence Number (PSN)", "PDC（Packet Delivery
+Context）", or a table row "| PSN | Packet Sequence Number | … |".
+
+Specifications and study notes are dense with short forms, and a question uses one form while the passage that
+answers it uses the other. `find_abbreviations` reads the definitions a corpus gives; `Abbreviations` then links
+a question's short form to its long form and back, so the index can search for both. A candidate is accepted
+only when the short form's capitals are the initials of the long form's words (small words like "for" may be
+skipped, and one word may give two letters: "Ultra Ethernet Transport" → UET) — prose in parentheses is not a
+definition. Non-goals: abbreviations the documents never spell out, lower-case short forms, Chinese short forms.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SHORT = r"[A-Z][A-Za-z0-9]{1,9}"
+_LONG_THEN_SHORT = re.compile(r"((?:[A-Za-z][A-Za-z-]*\s+){1,8}[A-Za-z][A-Za-z-]*)\s*[(（]\s*(" + _SHORT + r")\s*[)）]")
+_SHORT_THEN_LONG = re.compile(r"(?<![A-Za-z0-9])(" + _SHORT + r")\s*[(（]\s*([A-Za-z][A-Za-z -]{3,80}?)\s*[)）]")
+_TABLE_ROW = re.compile(r"^\|\s*(" + _SHORT + r")\s*\|\s*([A-Za-z][A-Za-z -]{3,80}?)\s*\|", re.MULTILINE)
+_SMALL_WORDS = {"for", "of", "and", "the", "on", "in", "to", "over", "with", "a", "an", "per", "by"}
+
+
+def _letters(short: str) -> str:
+    """The letters a short form spells: its capitals (PDCs -> PDC, JobID -> JID) plus digits."""
+    capitals = "".join(ch for ch in short if ch.isupper() or ch.isdigit())
+    return capitals.lower()
+
+
+def matching_long_form(short: str, words: list[str]) -> str | None:
+    """The shortest tail of `words` whose initials spell `short`, or None."""
+    target = _letters(short)
+    if len(target) < 2 or sum(ch.isupper() for ch in short) < 2:
+        return None
+    for loose in (False, True):  # one letter per word first: "Link Level Retry", not "Level Retry"
+        for start in range(len(words) - 1, -1, -1):
+            tail = words[start:]
+            if _spells(target, [w.lower() for w in tail if w.lower() not in _SMALL_WORDS], loose):
+                return " ".join(tail)
+    return None
+
+
+def _spells(target: str, words: list[str], loose: bool) -> bool:
+    """Whether each word gives its first letter to `target`, in order; `loose` lets a word give one more."""
+    if not words:
+        return not target
+    if not target or words[0][0] != target[0]:
+        return False
+    word, rest = words[0], target[1:]
+    if _spells(rest, words[1:], loose):
+        return True
+    return loose and len(rest) > 0 and rest[0] in word[1:] and _spells(rest[1:], words[1:], loose)
+
+
+def find_abbreviations(text: str) -> list[tuple[str, str]]:
+    """(short form, long form) pairs that `text` defines."""
+    found: list[tuple[str, str]] = []
+    for long_text, short in _LONG_THEN_SHORT.findall(text):
+        long_form = matching_long_form(short, long_text.split())
+        if long_form:
+            found.append((short, long_form))
+    for pattern in (_SHORT_THEN_LONG, _TABLE_ROW):
+        for short, long_text in pattern.findall(text):
+            words = long_text.split()
+            if len(words) >= 2 and matching_long_form(short, words) == " ".join(words):
+                found.append((short, " ".join(words)))
+    return found
+
+
+class Abbreviations:
+    """Short form <-> long form, learned from a corpus; lookups are by lower-cased text."""
+
+    def __init__(self, pairs: list[tuple[str, str]] = ()) -> None:
+        self.long_forms: dict[str, set[str]] = {}  # "psn" -> {"packet sequence number"}
+        for short, long_form in pairs:
+            self.long_forms.setdefault(short.lower(), set()).add(long_form.lower())
+        self._short_of = {long_form: short for short, longs in self.long_forms.items() for long_form in longs}
+        self._long_pattern = re.compile(
+            r"\b(" + "|".join(sorted(map(re.escape, self._short_of), key=len, reverse=True)) + r")\b"
+        ) if self._short_of else None
+
+    def __len__(self) -> int:
+        return len(self.long_forms)
+
+    def related_text(self, question: str) -> list[str]:
+        """Long forms of the short forms in `question`, and short forms of the long forms in it."""
+        lowered = question.lower()
+        related: list[str] = []
+        for word in set(re.findall(r"[a-z][a-z0-9]{1,9}", lowered)):
+            related.extend(sorted(self.long_forms.get(word, ())))
+            if word.endswith("s"):
+                related.extend(sorted(self.long_forms.get(word[:-1], ())))
+        if self._long_pattern is not None:
+            related.extend(self._short_of[m] for m in self._long_pattern.findall(lowered))
+        return list(dict.fromkeys(related))
