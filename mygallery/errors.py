@@ -56,6 +56,16 @@ class TooManyRequests(GalleryError):
     status, code = 429, "too_many_requests"
 
 
+class SessionLimit(TooManyRequests):
+    """MAX_SESSIONS conversations are live: the client should wait, not retry at once."""
+
+    code = "too_many_sessions"
+
+
+class RateLimited(TooManyRequests):
+    code = "rate_limited"
+
+
 class NotReady(GalleryError):
     status, code = 503, "not_ready"
 

@@ -180,7 +180,7 @@ def format_amount(value: float | str | None, unit: str) -> str:
 
 def above_threshold(name: str, label: str, value: float | None, threshold: float, unit: str) -> Reading:
     alert = value is not None and value > threshold
-    message = f"{label} {format_amount(value, unit)} is above {format_amount(threshold, unit)}" if alert else ""
+    message = f"{label} {format_amount(value, unit)} is above {threshold:g}{unit}" if alert else ""
     return Reading(name, label, value, threshold, unit, alert, "warning", message)
 
 

@@ -1,7 +1,7 @@
 """Per-client rate limiting: one token bucket per client address.
 
 A client may spend RATE_LIMIT_PER_MINUTE requests in a burst and then one more every 60/RATE seconds; past
-that, `check` raises TooManyRequests with the whole seconds until the next token (Retry-After). 0 disables the
+that, `check` raises RateLimited with the whole seconds until the next token (Retry-After). 0 disables the
 limit (load tests from one address). `_buckets_lock` guards the bucket table; buckets that have refilled
 completely are dropped when the table grows, so memory stays bounded under address churn.
 Non-goals: distributed limits across processes, per-user quotas.
@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .errors import TooManyRequests
+from .errors import RateLimited
 
 MAX_BUCKETS = 10_000
 
@@ -29,7 +29,7 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, time of last update)
 
     def check(self, client: str) -> None:
-        """Take one token for `client` or raise TooManyRequests saying when to retry."""
+        """Take one token for `client` or raise RateLimited saying when to retry."""
         if self.per_minute <= 0:
             return
         now = self.clock()
@@ -39,7 +39,7 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / self.refill_per_second)
-                raise TooManyRequests(f"rate limit of {self.per_minute} requests per minute reached; "
+                raise RateLimited(f"rate limit of {self.per_minute} requests per minute reached; "
                                       f"retry in {wait} s", retry_after=wait)
             self._buckets[client] = (tokens - 1.0, now)
             if len(self._buckets) > MAX_BUCKETS:

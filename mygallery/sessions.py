@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import NotFound, TooManyRequests
+from .errors import NotFound, SessionLimit
 from .session_stores import Message, SessionStore
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class SessionManager:
         self._forget(stale)
         if full:
             retry = max(1, int(oldest_idle + self.timeout_seconds - now) + 1)
-            raise TooManyRequests(f"all {self.max_sessions} conversation slots are in use; try again later",
+            raise SessionLimit(f"all {self.max_sessions} conversation slots are in use; try again later",
                                   retry_after=min(retry, 3600))
         self.store.create(session_id, now)
         return session

@@ -54,9 +54,8 @@ export function bannerFor(error, { creatingSession = false } = {}) {
   if (code === "offline") return { key: "error.offline", kind: "offline" };
   if (code === "network") return { key: "error.network" };
   if (status === 429) {
-    // One code for both causes; the server's message tells the session cap from the per-client rate limit.
-    const text = `${code} ${detail}`;
-    const sessionCap = !/rate.?limit/i.test(text) && (creatingSession || /session|slot|conversation/i.test(text));
+    // The server names the cause: too_many_sessions (the session cap) or rate_limited (per client).
+    const sessionCap = code === "too_many_sessions" || (code !== "rate_limited" && creatingSession);
     return { key: sessionCap ? "error.too_many_sessions" : "error.rate_limited", retryAfter: error.retryAfter, detail };
   }
   if (status === 503 && code === "server_busy") return { key: "error.busy", retryAfter: error.retryAfter, detail };

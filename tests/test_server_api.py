@@ -106,7 +106,7 @@ def test_session_cap_answers_429_with_retry_after(gallery_factory) -> None:
         new_session(gallery.url)
     refused = call(gallery.url, "POST", "/api/sessions")
     assert refused.status == 429
-    assert refused.error_code == "too_many_requests"
+    assert refused.error_code == "too_many_sessions"
     assert int(refused.headers["retry-after"]) >= 1
     # a chat without a session needs a new one too
     assert ask(gallery.url, "What is RUD?").status == 429
@@ -223,7 +223,7 @@ def test_429_for_the_rate_limit(gallery_factory) -> None:
     statuses = [ask(gallery.url, "What is RUD?").status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     reply = call(gallery.url, "POST", "/api/sessions")
-    _error(reply, 429, "too_many_requests")
+    _error(reply, 429, "rate_limited")
     assert int(reply.headers["retry-after"]) >= 1
     assert call(gallery.url, "GET", "/api/health").status == 200  # cheap reads are not limited
 
