@@ -15,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeOpenAI:
     def __init__(self, reply: str = "RUD delivers every packet exactly once [1] but not in order [2].",
-                 mode: str = "ok") -> None:
+                 mode: str = "ok", delay: float = 0.0) -> None:
         self.reply = reply
         self.mode = mode
+        self.delay = delay  # seconds between streamed chunks, as a real model takes time per token
         self.requests: list[dict] = []
         self._release = threading.Event()
         owner = self
@@ -80,6 +81,8 @@ class FakeOpenAI:
                              "delta": {"content": word + (" " if number < len(words) - 1 else "")}}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    if owner.delay:
+                        owner._release.wait(owner.delay)
                 last = {"id": "c1", "object": "chat.completion.chunk", "created": int(time.time()),
                         "model": body["model"], "choices": [{"index": 0, "finish_reason": "stop", "delta": {}}]}
                 self.wfile.write(f"data: {json.dumps(last)}\n\n".encode())
