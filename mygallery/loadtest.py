@@ -53,8 +53,9 @@ class Reply:
         if self.status is None:
             return self.error
         code = self._error_field("code")
-        if self.status == 429 and "rate limit" in self.error_message().lower():
-            code = f"{code or 'too_many_requests'} (rate limit)"  # the other 429 is the session cap
+        if code in ("", "too_many_requests") and self.status == 429 and \
+                "rate limit" in self._error_field("message").lower():
+            code = "rate_limited"  # a server without distinct codes for the rate limit and the session cap
         return f"{self.status} {code}" if code else f"HTTP {self.status}"
 
     def error_message(self) -> str:

@@ -97,19 +97,14 @@ def _read_error_body(exc: urllib.error.HTTPError) -> bytes:
         return b""
 
 
-def fetch_json(url: str, *, token: str = "", timeout: float = HTTP_TIMEOUT_SECONDS, method: str = "GET",
-               payload: Any = None, opener: urllib.request.OpenerDirector = _DIRECT_OPENER) -> HttpReply:
-    """One request; never raises for HTTP or network trouble — the reply says what happened."""
-    data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+def fetch_json(url: str, *, token: str = "", timeout: float = HTTP_TIMEOUT_SECONDS) -> HttpReply:
+    """One GET, timed; never raises for HTTP or network trouble — the reply says what happened."""
     headers = {"Accept": "application/json", "User-Agent": "uec-gallery-monitor"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     started = time.perf_counter()
     try:
-        with opener.open(request, timeout=timeout) as response:
+        with _DIRECT_OPENER.open(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, _read_error_body(exc)
