@@ -41,6 +41,9 @@ from .session_stores import Message
 from .sessions import Session, SessionManager, looks_like_session_id
 from .static_files import StaticFiles
 
+# What counts as blank in a message: the white space of JSON Schema's (ECMAScript's) \s, so the server and the
+# `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
+BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
 
 
@@ -107,7 +110,6 @@ class GalleryApp:
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
         self.started = time.time()
         self.process = psutil.Process()
-        self._cpu_lock = threading.Lock()  # guards the psutil cpu_percent calls (they keep state between calls)
         answers.on_answer = metrics.record_answer
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = [
             # (method, path pattern, route name for metrics and logs, handler)
@@ -185,8 +187,9 @@ class GalleryApp:
     def chat(self, request: Request) -> Response:
         body = request.json_object()
         message = body.get("message")
-        if not isinstance(message, str) or not message.strip():
+        if not isinstance(message, str) or not message.strip(BLANK):
             raise BadRequest("'message' must be a non-empty string")
+        message = message.strip(BLANK)
         if len(message) > self.settings.max_message_chars:
             raise BadRequest(f"'message' is {len(message)} characters; the limit is "
                              f"{self.settings.max_message_chars}")
@@ -206,16 +209,16 @@ class GalleryApp:
             raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
         try:
             history = [Turn(m.role, m.content) for m in session.messages]
-            answer = self.answers.stream(message.strip(), history)
+            answer = self.answers.stream(message, history)
             first = next(answer)  # retrieval happens here: NotReady becomes a plain JSON error, not a stream
         except BaseException:
             session.turn_lock.release()
             raise
         if stream:
-            return Response(events=self._chat_events(session, message.strip(), first, answer))
+            return Response(events=self._chat_events(session, message, first, answer))
         try:
             result = first if isinstance(first, AnswerResult) else _last_result(answer)
-            self._record(session, message.strip(), result)
+            self._record(session, message, result)
         finally:
             session.turn_lock.release()
         return Response(body={"session_id": session.id, **result.to_json()})
@@ -262,8 +265,7 @@ class GalleryApp:
         return Response(body=self.stats())
 
     def stats(self) -> dict:
-        with self._cpu_lock:
-            cpu = psutil.cpu_percent(interval=None)
+        cpu = self.metrics.cpu_percent
         memory = psutil.virtual_memory()
         try:
             disk = psutil.disk_usage(str(_existing_parent(self.settings.index_dir))).percent

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -66,6 +67,7 @@ class Metrics:
         self.fallback_count = 0
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
+        self.cpu_percent = 0.0
 
     # --- recording -------------------------------------------------------------------------------------------
 
@@ -122,6 +124,9 @@ class Metrics:
     # --- the sampler -----------------------------------------------------------------------------------------
 
     def sample(self) -> dict:
+        # CPU use since the previous sample: psutil measures between calls, so one caller on a fixed beat
+        # gives a steady figure (calls from each admin request would measure random short intervals).
+        self.cpu_percent = psutil.cpu_percent(interval=None)
         latency = self.latency_summary()
         point = {"t": round(self.clock(), 1), "p50_ms": latency["p50_ms"], "p95_ms": latency["p95_ms"],
                  "sessions": self._active_sessions(), "rpm": self.requests_summary()["rate_per_min"]}

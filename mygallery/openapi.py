@@ -59,8 +59,10 @@ _SCHEMAS: dict = {
     },
     "ChatRequest": {
         "type": "object", "required": ["message"],
-        "properties": {"message": {"type": "string", "minLength": 1, "description": "the question (max 4000 chars)"},
-                       "session_id": {"type": "string", "description": "omit to start a new conversation"},
+        "properties": {"message": {"type": "string", "minLength": 1, "pattern": "\\S",
+                                   "description": "the question (not blank; at most MAX_MESSAGE_CHARS, 4000)"},
+                       "session_id": {"type": "string", "nullable": True,
+                                      "description": "omit (or null) to start a new conversation"},
                        "stream": {"type": "boolean", "default": False,
                                   "description": "answer as server-sent events: token ... done"}},
     },
@@ -118,7 +120,12 @@ def openapi_document(version: str) -> dict:
         "description": "the answer; with stream=true or Accept: text/event-stream, server-sent events "
                        "`token` ({\"text\"}) ... `done` (the ChatResponse) or `error` (an Error)",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatResponse"}},
-                    "text/event-stream": {"schema": {"type": "string"}}},
+                    "text/event-stream": {"schema": {
+                        "type": "object", "required": ["data"],
+                        "description": "one server-sent event; `data` is JSON: {\"text\"} for token, the "
+                                       "ChatResponse for done, an Error for error",
+                        "properties": {"event": {"type": "string", "enum": ["token", "done", "error"]},
+                                       "data": {"type": "string"}}}}},
     }
     paths = {
         "/api/health": {"get": {"summary": "liveness", "operationId": "health",
