@@ -47,6 +47,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HEADER_SECONDS = 10.0  # all request headers must arrive within this (or the idle timeout, if shorter)
 DRAIN_BYTES = 1 << 20  # an unread request body up to this size is read and dropped to keep the connection
 
 
@@ -138,6 +139,37 @@ class GalleryHTTPServer(ThreadingHTTPServer):
         return finished
 
 
+class _DeadlineReader:
+    """Wraps the request stream while headers are read: each line may only use what is left of one deadline."""
+
+    def __init__(self, inner, sock: socket.socket, deadline: float) -> None:
+        self.inner, self.sock, self.deadline = inner, sock, deadline
+
+    def readline(self, limit: int = -1) -> bytes:
+        # Byte by byte as they come, checking the deadline before every wait: a plain readline would wait
+        # forever on a line that grows by one byte a second, as each byte resets the socket timeout.
+        line = bytearray()
+        while limit < 0 or len(line) < limit:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("request headers took too long")
+            self.sock.settimeout(remaining)
+            ready = self.inner.peek(1)  # what is buffered, or one wait on the socket for more
+            if not ready:
+                break  # end of stream
+            end = ready.find(b"\n")
+            take = len(ready) if end < 0 else end + 1
+            if limit >= 0:
+                take = min(take, limit - len(line))
+            line += self.inner.read(take)
+            if line.endswith(b"\n"):
+                break
+        return bytes(line)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
 class GalleryRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -150,6 +182,17 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.idle_timeout
         super().setup()
+
+    def parse_request(self) -> bool:
+        """Headers must arrive within one deadline, not merely one byte per idle timeout (slowloris)."""
+        deadline = time.monotonic() + min(HEADER_SECONDS, self.server.idle_timeout)
+        plain = self.rfile
+        self.rfile = _DeadlineReader(plain, self.connection, deadline)  # type: ignore[assignment]
+        try:
+            return super().parse_request()
+        finally:
+            self.rfile = plain
+            self.connection.settimeout(self.server.idle_timeout)
 
     def __getattr__(self, name: str):
         # Every method, known or not, goes through dispatch, which answers 405 for the ones a path lacks.

@@ -71,7 +71,7 @@ def xss_gallery(tmp_path: Path, no_thread_leak):
 def ask(page, question: str) -> None:
     page.fill("#question", question)
     page.keyboard.press("Enter")
-    page.locator(".message.assistant[data-state='done']").last.wait_for(timeout=20_000)
+    page.locator(".message.assistant[data-state='done']").last.wait_for(timeout=30_000)
 
 
 RECORD_ANSWER_SIZES = """

@@ -327,3 +327,30 @@ def test_one_conversation_answers_one_question_at_a_time(gallery: Gallery) -> No
         assert list(pool.map(turn, range(4))) == [200] * 4
     roles = [m["role"] for m in call(gallery.url, "GET", f"/api/sessions/{session_id}").json()["messages"]]
     assert roles == ["user", "assistant"] * 4  # turns never interleave
+
+
+def test_a_client_dribbling_headers_is_cut_off(gallery_factory) -> None:
+    """Slowloris: one header byte every half second never finishes a request; the server hangs up."""
+    gallery = gallery_factory(request_timeout_seconds=1.5)
+    sock = socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=10)
+    try:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\n")
+        started = time.monotonic()
+        closed = False
+        for byte in b"X-Slow: " + b"a" * 40:
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            sock.settimeout(0.5)
+            try:
+                if sock.recv(1024) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                pass
+        assert closed, "the server kept a dribbling client forever"
+        assert time.monotonic() - started < 6
+    finally:
+        sock.close()
