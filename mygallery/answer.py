@@ -24,7 +24,7 @@ from .chunking import split_sentences
 from .config import Settings
 from .documents import table_cells
 from .errors import AnswerBackendError, NotReady
-from .index import Hit, HybridIndex, Library
+from .index import EXPANSION_WEIGHT, Hit, HybridIndex, Library
 from .lexicon import cjk_ratio, detect_language, expand_query, has_cjk, tokenize
 
 SNIPPET_CHARS = 240
@@ -170,21 +170,33 @@ class ExtractiveAnswerer:
             return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
                     else "The documents do not contain an answer to this question.")
         index = self._index_provider()
-        query_tokens = set(expand_query(question))
-        weight = {t: (index.idf(t) if index else 1.0) for t in query_tokens}
-        # A passage in the other language can only match the question's translated terms (and its Latin
-        # words): its coverage is measured against those, or every cross-language answer would look weak.
-        by_script = {script: {t for t in query_tokens if has_cjk(t) == script} for script in (True, False)}
-        script_weight = {script: sum(weight[t] for t in tokens) or 1.0 for script, tokens in by_script.items()}
-        total_weight = sum(weight.values()) or 1.0
+        prepared = index.prepare(question) if index is not None else None
+        own = set(prepared.tokens) if prepared else set(tokenize(question))
+        related = set(prepared.expansion) if prepared else set(expand_query(question)) - own
+        weight = {t: (index.idf(t) if index is not None else 1.0) for t in own | related}
+        # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
+        # question's terms and its abbreviations (written as is in Chinese notes); in an English passage, the
+        # Latin words of a Chinese question and the English forms of its terms. Coverage is measured against
+        # that view, or every cross-language answer would look weak.
+        named = set(tokenize(" ".join(acronyms(question))))
+        other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
+                      else {t for t in own | related if not has_cjk(t)})
+
+        def coverage(view: set[str], unit_tokens: set[str]) -> float:
+            total = sum(weight[t] for t in view)
+            return sum(weight[t] for t in view & unit_tokens) / total if total else 0.0
+
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
+        following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source
         for rank, source in enumerate(sources):
-            for unit, matched in answer_units(source):
+            units = answer_units(source)
+            for (unit, _), (after, _) in zip(units, units[1:], strict=False):
+                following[(source.n, unit)] = after
+            for unit, matched in units:
                 unit_tokens = set(tokenize(matched))
-                overlap = query_tokens & unit_tokens
-                lexical = sum(weight[t] for t in overlap) / total_weight
-                if language == "zh" and not has_cjk(matched):
-                    lexical = max(lexical, sum(weight[t] for t in overlap & by_script[False]) / script_weight[False])
+                lexical = min(1.0, coverage(own, unit_tokens) + EXPANSION_WEIGHT * coverage(related, unit_tokens))
+                if other_view and (cjk_ratio(matched) >= 0.2) != (language == "zh"):
+                    lexical = max(lexical, coverage(other_view, unit_tokens))
                 candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
         if not candidates:
             return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
@@ -213,6 +225,12 @@ class ExtractiveAnswerer:
             chosen.append((n, unit))
             seen_tokens.append(tokens)
             used += len(unit)
+        # A short best passage ("UET does not use go-back-N.") usually opens a thought the next sentence
+        # completes: quote that one too, right after it.
+        best_n, best_unit = chosen[0]
+        after = following.get((best_n, best_unit))
+        if len(best_unit) < 60 and after and (best_n, after) not in chosen and best[3] == best_unit:
+            chosen.insert(1, (best_n, after))
         weak = best[1] < 0.2
         lines = []
         if weak:

@@ -132,3 +132,29 @@ def test_follow_ups_are_rewritten_by_the_model(bundled_index: HybridIndex) -> No
         rewrite, answer = fake.chat_requests[0], fake.chat_requests[1]
     assert rewrite["stream"] is False and "standalone" in rewrite["messages"][0]["content"]
     assert [m["role"] for m in answer["messages"]] == ["system", "user", "assistant", "user"]
+
+
+def test_english_questions_about_a_chinese_note_with_an_abbreviation_table(tmp_path) -> None:
+    """The general case the product is judged on: Chinese notes with English terms and a table of
+    abbreviations, asked about in English."""
+    from mygallery.embeddings import make_embedder
+    from mygallery.ingest import ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "zh-study.md").write_text(
+        "# 学习笔记：拥塞与重传\n\n## 术语表\n\n| 缩写 | 英文全称 | 中文解释 |\n|---|---|---|\n"
+        "| CCC | Congestion Control Context | 拥塞控制上下文，每个目的端维护一份 |\n"
+        "| RTO | Retransmission Timeout | 重传超时，兜底机制 |\n\n"
+        "## 重传机制\n\nUET 不使用 go-back-N。接收端通过 SACK 位图告诉发送端缺了哪些 PSN，发送端只重传缺失的包。"
+        "如果连 SACK 都丢了，就靠 RTO 兜底，RTO 一般设置为若干倍的 base RTT。\n", encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    service = AnswerService(Library(index), top_k=3)
+
+    definition = service.answer("What does CCC stand for?").answer
+    assert definition.startswith("缩写: CCC; 英文全称: Congestion Control Context")
+    lost_ack = service.answer("What happens when the SACK itself is lost?").answer
+    assert not lost_ack.startswith("The documents do not answer") and "RTO 兜底" in lost_ack
+    recovery = service.answer("How does UET recover lost packets without go-back-N?").answer
+    assert "只重传缺失的包" in recovery  # the sentence after the short best match completes it
