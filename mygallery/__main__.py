@@ -1,4 +1,4 @@
-"""Command line: `python -m mygallery ingest|serve|ask|eval|backup|restore` (CONTRACT.md).
+"""Command line: `python -m mygallery ingest|serve|ask|eval|backup|restore|llm-server` (CONTRACT.md).
 
 Thin: parses arguments, loads Settings once, and calls the modules that do the work. Exit codes: 0 success,
 1 the job failed, 2 bad usage or configuration.
@@ -116,6 +116,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings)
 
 
+def cmd_llm_server(args: argparse.Namespace, settings: Settings) -> int:
+    from .local_llm import run_llm_server
+
+    return run_llm_server(port=args.port, model=args.model, context_tokens=args.ctx, threads=args.threads,
+                          log_dir=settings.log_dir)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mygallery", description="UEC Knowledge Gallery")
     parser.add_argument("--version", action="version", version=f"mygallery {__version__}")
@@ -144,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_eval)
+    p = sub.add_parser("llm-server", help="run a local llama.cpp OpenAI-compatible server (needs setup.sh --llm)")
+    p.add_argument("--port", type=int, default=8080, help="loopback port (default 8080; 0 = any free port)")
+    p.add_argument("--model", type=Path, help="a GGUF file (default: the bundled Gemma 3 270M, a base model, "
+                                              "assembled once into data/models/)")
+    p.add_argument("--ctx", type=int, default=4096, help="context window in tokens (default 4096)")
+    p.add_argument("--threads", type=int, help="CPU threads for generation (default: llama.cpp's choice)")
+    p.set_defaults(run=cmd_llm_server)
     return parser
 
 
