@@ -1,0 +1,390 @@
+"""Server benchmark: the gallery against a bare tuned ThreadingHTTPServer, measured with wrk, all in one run.
+
+Started as subprocesses: (a) a bare standard-library ThreadingHTTPServer (HTTP/1.1 keep-alive, TCP_NODELAY,
+backlog 1024, daemon threads) answering a tiny JSON on /api/health, and (b) the real gallery,
+`python -m mygallery serve`, on an index built first into a temporary INDEX_DIR (SESSION_STORE=memory,
+RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large). Measured (wrk -t2, a warm-up run first, REPEATS runs, medians):
+1. /api/health throughput of both; target gallery/bare >= 0.80;
+2. extractive POST /api/chat throughput with a distinct question in every request (a Lua script rotates the
+   bundled QA questions and appends a counter); target chat/health >= 0.10;
+3. chat latency p50/p99 at 200 keep-alive connections: wrk's closed loop (at saturation latency is about
+   connections / throughput), and open loop (bench/open_loop.py: fixed rates below saturation, 200
+   connections held open, latency from the scheduled send time); target p99 < 100 ms;
+4. RSS (VmRSS) of the server process after 10,000 sessions, each with one chat turn; target < 250 MB.
+
+    .venv/bin/python bench/bench_server.py                       # about 6 minutes
+    .venv/bin/python bench/bench_server.py --duration 5 --repeats 1 --sessions 2000   # a quick look
+
+Writes bench/results/server-<time>.json (and server-latest.json). Non-goals: TLS, SSE streaming throughput,
+the LLM backend (its latency is the model's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, machine, say, table, write_results  # noqa: E402
+
+PYTHON = sys.executable
+TARGETS = {"health_ratio": 0.80, "chat_ratio": 0.10, "chat_p99_ms": 100.0, "rss_mb": 250.0}
+
+BARE_SERVER = r'''
+import json, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BODY = json.dumps({"status": "ok", "uptime_s": 1.0, "version": "0.0.0"}).encode()
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+    def log_message(self, *args):
+        pass
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
+print("ready", flush=True)
+server.serve_forever()
+'''
+
+CHAT_LUA = r'''
+-- POST /api/chat with a distinct question in every request: the bundled questions, rotated, plus a counter.
+local questions = {
+%s
+}
+local counter = 0
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function request()
+  counter = counter + 1
+  local q = questions[((counter * 7 + (tid or 0) * 13) %% #questions) + 1]
+  local body = '{"message": "' .. q .. ' (' .. (tid or 0) .. '-' .. counter .. ')"}'
+  return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
+end
+'''
+
+
+# --- processes -------------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float, status: int = 200) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == status:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer {status} within {timeout:.0f} s")
+
+
+class ServerProcess:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, ready_path: str) -> None:
+        self.name, self.port = name, port
+        # The process's output, kept for as long as it runs (read it when a start fails).
+        self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)  # noqa: SIM115
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(self.url(ready_path), 120)
+        except Exception:
+            self.stop()
+            raise
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def rss_mb(self) -> dict:
+        fields = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(("VmRSS:", "VmHWM:", "Threads:")):
+                key, value = line.split(":", 1)
+                fields[key] = int(value.split()[0])
+        return {"rss_mb": round(fields["VmRSS"] / 1024, 1), "peak_rss_mb": round(fields["VmHWM"] / 1024, 1),
+                "threads": fields["Threads"]}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def start_bare() -> ServerProcess:
+    port = free_port()
+    return ServerProcess("bare", [PYTHON, "-c", BARE_SERVER, str(port)], dict(os.environ), port, "/api/health")
+
+
+def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADMIN_TOKEN"):
+        env.pop(name, None)
+    env.update({"HOST": "127.0.0.1", "PORT": str(port), "INDEX_DIR": str(index_dir), "DOCS_DIR": str(ROOT / "data/docs"),
+                "SESSION_STORE": "memory", "RATE_LIMIT_PER_MINUTE": "0", "MAX_SESSIONS": "1000000",
+                "ANSWER_BACKEND": "extractive", "LOG_DIR": str(work / "logs"), "SESSION_DB": str(work / "s.db"),
+                **extra})
+    return env
+
+
+def start_gallery(work: Path, index_dir: Path, extra: dict[str, str]) -> ServerProcess:
+    port = free_port()
+    return ServerProcess("gallery", [PYTHON, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                     "--index", str(index_dir)],
+                         gallery_env(work, index_dir, port, extra), port, "/api/ready")
+
+
+# --- load generators -------------------------------------------------------------------------------------------
+
+def parse_duration_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, *, connections: int, duration: float, script: Path | None = None, threads: int = 2) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "10s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    result = {"connections": connections, "duration_s": duration,
+              "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+              "requests": int(re.search(r"(\d+) requests in", output).group(1))}
+    for label, key in (("50%", "p50_ms"), ("75%", "p75_ms"), ("90%", "p90_ms"), ("99%", "p99_ms")):
+        match = re.search(rf"^\s+{re.escape(label)}\s+(\S+)", output, re.MULTILINE)
+        result[key] = round(parse_duration_ms(match.group(1)), 2) if match else None
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    result["socket_errors"] = sum(map(int, errors.groups())) if errors else 0
+    return result
+
+
+def repeated(label: str, runs: int, measure) -> dict:
+    results = []
+    for run in range(runs):
+        results.append(measure())
+        r = results[-1]
+        say(f"  {label} run {run + 1}: {r['requests_per_s']:,.0f} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms"
+            + (f", non-2xx {r['non_2xx']}" if r.get("non_2xx") else "")
+            + (f", socket errors {r['socket_errors']}" if r.get("socket_errors") else ""))
+    return {"runs": results, **{key: round(statistics.median(r[key] for r in results), 2)
+                                for key in ("requests_per_s", "p50_ms", "p99_ms")}}
+
+
+def open_loop(url: str, rate: float, connections: int, duration: float, questions_file: Path) -> dict:
+    command = [PYTHON, str(ROOT / "bench" / "open_loop.py"), "--url", url, "--rate", f"{rate:g}", "--connections",
+               str(connections), "--duration", f"{duration:g}", "--questions", str(questions_file)]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def fill_sessions(server: ServerProcess, count: int, questions: list[str], workers: int = 8) -> dict:
+    """`count` sessions, each created by POST /api/sessions and given one chat turn; keep-alive clients."""
+    failures = 0
+    lock = threading.Lock()  # guards failures
+
+    def worker(first: int) -> None:
+        nonlocal failures
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for i in range(first, count, workers):
+            try:
+                connection.request("POST", "/api/sessions")
+                response = connection.getresponse()
+                session_id = json.loads(response.read())["session_id"]
+                body = json.dumps({"message": f"{questions[i % len(questions)]} ({i})", "session_id": session_id})
+                connection.request("POST", "/api/chat", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(response.status)
+            except Exception:  # noqa: BLE001 - counted and reported
+                with lock:
+                    failures += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"sessions": count, "failures": failures, "seconds": round(time.perf_counter() - started, 1)}
+
+
+# --- main ------------------------------------------------------------------------------------------------------
+
+def bundled_questions() -> list[str]:
+    path = ROOT / "data" / "qa" / "uec_qa.jsonl"
+    return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def lua_questions(questions: list[str]) -> str:
+    # JSON-escaped (ASCII only) inside a Lua long string: no Lua escaping rules to get wrong.
+    return ",\n".join(f"  [==[{json.dumps(q)[1:-1]}]==]" for q in questions)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
+    parser.add_argument("--repeats", type=int, default=3, help="wrk runs per figure (default 3)")
+    parser.add_argument("--connections", type=int, default=50, help="connections for throughput (default 50)")
+    parser.add_argument("--latency-connections", type=int, default=200, help="connections for chat latency")
+    parser.add_argument("--open-loop-fractions", default="0.25,0.5,0.75",
+                        help="open-loop rates as fractions of the measured closed-loop chat throughput")
+    parser.add_argument("--sessions", type=int, default=10_000, help="sessions for the RSS figure")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the gallery (e.g. a setting under test)")
+    args = parser.parse_args(argv)
+    extra = dict(item.split("=", 1) for item in args.env)
+    if shutil.which("wrk") is None:
+        say("wrk is not installed (apt-get install wrk)")
+        return 2
+
+    results: dict = {"machine": machine(), "targets": TARGETS, "settings": vars(args)}
+    say("machine: " + json.dumps(results["machine"]))
+    work = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    questions = bundled_questions()
+    questions_file = work / "questions.txt"
+    questions_file.write_text("\n".join(questions), encoding="utf-8")
+    chat_script = work / "chat.lua"
+    chat_script.write_text(CHAT_LUA % lua_questions(questions), encoding="utf-8")
+    index_dir = work / "index"
+    subprocess.run([PYTHON, "-m", "mygallery", "ingest", "--docs", str(ROOT / "data/docs"), "--index", str(index_dir)],
+                   cwd=ROOT, env=gallery_env(work, index_dir, 0, extra), check=True, capture_output=True)
+    servers: list[ServerProcess] = []
+    try:
+        bare = start_bare()
+        servers.append(bare)
+        gallery = start_gallery(work, index_dir, extra)
+        servers.append(gallery)
+        c, d = args.connections, args.duration
+
+        say(f"\n== /api/health, wrk -t2 -c{c} -d{d:g}s: bare and gallery alternating ==")
+        for server in (bare, gallery):
+            wrk(server.url("/api/health"), connections=c, duration=min(3, d))  # warm-up
+        health: dict[str, list] = {"bare": [], "gallery": []}
+        for run in range(args.repeats):
+            for name, server in (("bare", bare), ("gallery", gallery)):
+                health[name].append(wrk(server.url("/api/health"), connections=c, duration=d))
+                r = health[name][-1]
+                say(f"  {name} run {run + 1}: {r['requests_per_s']:,.0f} req/s, p50 {r['p50_ms']} ms, "
+                    f"p99 {r['p99_ms']} ms")
+        for name in health:
+            runs = health[name]
+            health[name] = {"runs": runs, **{k: round(statistics.median(r[k] for r in runs), 2)
+                                             for k in ("requests_per_s", "p50_ms", "p99_ms")}}
+        health_ratio = health["gallery"]["requests_per_s"] / health["bare"]["requests_per_s"]
+        ratios = [g["requests_per_s"] / b["requests_per_s"]
+                  for g, b in zip(health["gallery"]["runs"], health["bare"]["runs"], strict=True)]
+        results["health"] = {**health, "ratio": round(health_ratio, 3), "ratio_per_run": [round(x, 3) for x in ratios]}
+
+        say(f"\n== POST /api/chat (extractive, distinct questions), wrk -t2 -c{c} -d{d:g}s ==")
+        wrk(gallery.url("/"), connections=c, duration=min(3, d), script=chat_script)  # warm-up
+        chat = repeated("chat", args.repeats,
+                        lambda: wrk(gallery.url("/"), connections=c, duration=d, script=chat_script))
+        results["chat"] = {**chat, "ratio_to_health": round(chat["requests_per_s"]
+                                                            / health["gallery"]["requests_per_s"], 4)}
+
+        lc = args.latency_connections
+        say(f"\n== chat latency, closed loop: wrk -t2 -c{lc} -d{d:g}s ==")
+        closed = repeated("chat", args.repeats,
+                          lambda: wrk(gallery.url("/"), connections=lc, duration=d, script=chat_script))
+        closed["little_law_ms"] = round(1000 * lc / closed["requests_per_s"], 1)
+        results["chat_closed_loop"] = closed
+
+        say(f"\n== chat latency, open loop: fixed rates with {lc} keep-alive connections, {max(d, 15):g} s each ==")
+        results["chat_open_loop"] = []
+        for fraction in (float(f) for f in args.open_loop_fractions.split(",") if f.strip()):
+            rate = max(1.0, round(chat["requests_per_s"] * fraction))
+            r = open_loop(gallery.url("/api/chat"), rate, lc, max(d, 15), questions_file)
+            r["fraction_of_saturation"] = fraction
+            results["chat_open_loop"].append(r)
+            say(f"  {rate:g} req/s ({fraction:.0%} of saturation): achieved {r['achieved_rate']:g}/s, "
+                f"p50 {r['p50_ms']} ms, p90 {r['p90_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms, "
+                f"errors {r['errors']}, statuses {r['statuses']}")
+        gallery.stop()
+        servers.remove(gallery)
+
+        say(f"\n== RSS with {args.sessions:,} sessions, each with one chat turn (fresh server) ==")
+        gallery = start_gallery(work, index_dir, extra)
+        servers.append(gallery)
+        before = gallery.rss_mb()
+        filled = fill_sessions(gallery, args.sessions, questions)
+        after = gallery.rss_mb()
+        with urllib.request.urlopen(gallery.url("/api/admin/stats"), timeout=10) as response:
+            active = json.loads(response.read())["sessions"]["active"]
+        results["rss"] = {"before": before, "after": after, "active_sessions": active, **filled}
+        say(f"  RSS {before['rss_mb']} MB after start, {after['rss_mb']} MB with {active:,} active sessions "
+            f"(peak {after['peak_rss_mb']} MB, {filled['failures']} failures, {filled['seconds']} s to fill)")
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    # --- the table ---
+    open_rows = []
+    for r in results["chat_open_loop"]:
+        open_rows.append([f"chat p50/p99, open loop {r['rate']:g} req/s ({r['fraction_of_saturation']:.0%}), {lc} conns",
+                          f"{r['p50_ms']} / {r['p99_ms']} ms", f"p99 < {TARGETS['chat_p99_ms']:g} ms",
+                          "PASS" if r["p99_ms"] < TARGETS["chat_p99_ms"] and not r["errors"] else "FAIL"])
+    rows = [
+        ["/api/health bare ThreadingHTTPServer", f"{health['bare']['requests_per_s']:,.0f} req/s", "", ""],
+        ["/api/health gallery", f"{health['gallery']['requests_per_s']:,.0f} req/s", "", ""],
+        ["  ratio gallery / bare", f"{results['health']['ratio']:.3f}", f">= {TARGETS['health_ratio']}",
+         "PASS" if results["health"]["ratio"] >= TARGETS["health_ratio"] else "FAIL"],
+        [f"/api/chat extractive, distinct questions, {c} conns", f"{chat['requests_per_s']:,.0f} req/s", "", ""],
+        ["  ratio chat / health", f"{results['chat']['ratio_to_health']:.3f}", f">= {TARGETS['chat_ratio']}",
+         "PASS" if results["chat"]["ratio_to_health"] >= TARGETS["chat_ratio"] else "FAIL"],
+        [f"chat p50/p99, closed loop (wrk), {lc} conns", f"{closed['p50_ms']} / {closed['p99_ms']} ms "
+         f"@ {closed['requests_per_s']:,.0f} req/s", f"p99 < {TARGETS['chat_p99_ms']:g} ms",
+         "PASS" if closed["p99_ms"] < TARGETS["chat_p99_ms"] else "FAIL"],
+        *open_rows,
+        [f"RSS with {results['rss']['active_sessions']:,} sessions", f"{results['rss']['after']['rss_mb']} MB",
+         f"< {TARGETS['rss_mb']:g} MB", "PASS" if results["rss"]["after"]["rss_mb"] < TARGETS["rss_mb"] else "FAIL"],
+    ]
+    say("\n" + table(["figure", "measured", "target", "result"], rows))
+    say(f"\nresults: {write_results('server', results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
