@@ -49,6 +49,8 @@ class Settings:
     chunk_overlap: int = 50
     top_k: int = 5
     llm_timeout_seconds: float = 30.0
+    llm_first_token_seconds: float = 15.0
+    llm_max_tokens: int = 800
     llm_context_tokens: int = 6000
     max_connections: int = 1024
     request_timeout_seconds: float = 30.0
@@ -148,6 +150,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "chunk_overlap": _non_negative_int,
     "top_k": _positive(int),
     "llm_timeout_seconds": _positive(float),
+    "llm_first_token_seconds": _positive(float),
+    "llm_max_tokens": _positive(int),
     "llm_context_tokens": _positive(int),
     "max_connections": _positive(int),
     "request_timeout_seconds": _positive(float),
