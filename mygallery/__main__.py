@@ -116,6 +116,54 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings)
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, describe_included, prune_snapshots, take_snapshot
+
+    try:
+        snapshot = take_snapshot(settings, backup_dir=args.to, with_secrets=args.with_secrets)
+        pruned = prune_snapshots(args.to, args.keep) if args.keep else []
+    except (BackupError, OSError) as exc:
+        print(f"error: backup failed: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
+    for line in describe_included(snapshot.info):
+        print(f"backup: {line}")
+    if pruned:
+        print(f"backup: pruned {len(pruned)} older snapshot(s): {', '.join(p.name for p in pruned)}")
+    print(f"backup: {snapshot.total_bytes / 2**20:.1f} MB, {len(snapshot.info['files'])} files, checksums in "
+          "snapshot.json")
+    print(snapshot.path)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from .backup import BackupError, find_server_using, open_snapshot, restore_snapshot
+
+    try:
+        snapshot = open_snapshot(args.source)
+        print(f"restore: {len(snapshot.info['files'])} files of {snapshot.info.get('created_at')} match their "
+              "checksums")
+        running = find_server_using(settings)
+        if running:
+            raise BackupError(f"refusing to restore: {running}")
+        for line in restore_snapshot(snapshot, settings, with_config=args.with_config):
+            print(f"restore: {line}")
+    except (BackupError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
+    if settings.session_store != "sqlite":
+        print(f"warning: SESSION_STORE={settings.session_store}: the server will not read the sessions database",
+              file=sys.stderr)
+    print(f"restore: done; conversations idle longer than SESSION_TIMEOUT_MINUTES "
+          f"({settings.session_timeout_minutes:g}) expire when the server starts")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
 def cmd_llm_server(args: argparse.Namespace, settings: Settings) -> int:
     from .local_llm import run_llm_server
 
@@ -151,6 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path)
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("backup", help="consistent snapshot of index, sessions database and .env (safe while serving)")
+    p.add_argument("--to", type=Path, default=Path("data/backups"), metavar="DIR",
+                   help="folder of snapshots; each goes into DIR/<UTC time>/ (default data/backups)")
+    p.add_argument("--keep", type=_positive_int, metavar="N", help="then delete all but the N newest snapshots")
+    p.add_argument("--with-secrets", action="store_true",
+                   help="keep API keys, tokens and passwords in the copied .env (blanked by default)")
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a snapshot's index and sessions database back (server stopped)")
+    p.add_argument("source", type=Path, metavar="FROM", help="a snapshot folder made by `backup`")
+    p.add_argument("--with-config", action="store_true", help="also restore .env (blanked secrets are kept "
+                   "from the current .env)")
+    p.set_defaults(run=cmd_restore)
     p = sub.add_parser("llm-server", help="run a local llama.cpp OpenAI-compatible server (needs setup.sh --llm)")
     p.add_argument("--port", type=int, default=8080, help="loopback port (default 8080; 0 = any free port)")
     p.add_argument("--model", type=Path, help="a GGUF file (default: the bundled Gemma 3 270M, a base model, "
