@@ -165,9 +165,11 @@ def shown(value: Any, unit: str = "", digits: int = 1) -> str:
     return f"{value}{unit}"
 
 
+# system.cpu_percent of /api/admin/stats is the whole machine's CPU (psutil.cpu_percent), averaged over the
+# server's last 10 s sample: not the server process's own share, so it is labelled as the machine's.
 SERVER_ROWS = (("sessions active", "sessions_active", ""), ("requests total", "requests_total", ""),
                ("latency p50", "p50_ms", " ms"), ("latency p95", "p95_ms", " ms"), ("latency p99", "p99_ms", " ms"),
-               ("process RSS", "memory_rss_mb", " MB"), ("process CPU", "cpu_percent", " %"),
+               ("process RSS", "memory_rss_mb", " MB"), ("server machine CPU", "cpu_percent", " %"),
                ("threads", "threads", ""))
 
 
