@@ -37,7 +37,15 @@ fi
 # uv comes from the package index through pip: no curl-pipe-to-shell installer.
 if ! command -v uv >/dev/null 2>&1; then
     echo "setup: uv not found, installing it with pip"
-    "$PYTHON" -m pip install --quiet uv || "$PYTHON" -m pip install --quiet --user uv
+    if ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+        echo "setup: $PYTHON has no pip; install it (Debian/Ubuntu: apt-get install python3-pip) or uv itself" >&2
+        exit 1
+    fi
+    # Debian 12 / Ubuntu 23.04+ mark the system Python "externally managed" (PEP 668) and refuse both plain and
+    # --user installs. uv is one self-contained binary without Python dependencies, so a --user install into
+    # ~/.local cannot break the system's Python packages: there only, allow it.
+    "$PYTHON" -m pip install --quiet uv 2>/dev/null || "$PYTHON" -m pip install --quiet --user uv 2>/dev/null \
+        || "$PYTHON" -m pip install --quiet --user --break-system-packages uv
     export PATH="$HOME/.local/bin:$PATH"
 fi
 
