@@ -36,6 +36,7 @@ from .errors import (
 )
 from .index import Library
 from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from .openai_compat import OpenAICompatibleAPI
 from .ratelimit import RateLimiter
 from .session_stores import Message
 from .sessions import Session, SessionManager, looks_like_session_id
@@ -119,6 +120,8 @@ class GalleryApp:
             ("GET", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.get_session),
             ("DELETE", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.delete_session),
             ("POST", re.compile(r"/api/chat"), "chat", self.chat),
+            ("GET", re.compile(r"/v1/models"), "openai_models", OpenAICompatibleAPI(self).models),
+            ("POST", re.compile(r"/v1/chat/completions"), "openai_chat", OpenAICompatibleAPI(self).chat_completions),
             ("GET", re.compile(r"/api/admin/stats"), "admin_stats", self.admin_stats),
             ("GET", re.compile(r"/metrics"), "metrics", self.prometheus),
             ("GET", re.compile(r"/openapi\.json"), "openapi", self.openapi),

@@ -37,6 +37,7 @@ class Settings:
     session_timeout_minutes: float = 30.0
     cleanup_interval_seconds: float = 300.0
     admin_token: str = ""
+    gallery_api_key: str = ""
     max_body_bytes: int = 65536
     max_message_chars: int = 4000
     rate_limit_per_minute: int = 60
@@ -138,6 +139,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "session_timeout_minutes": _positive(float),
     "cleanup_interval_seconds": _positive(float),
     "admin_token": _text,
+    "gallery_api_key": _text,
     "max_body_bytes": _positive(int),
     "max_message_chars": _positive(int),
     "rate_limit_per_minute": _non_negative_int,

@@ -222,6 +222,10 @@ class OpenAIAnswerer:
                 raise
             raise AnswerBackendError(type(exc).__name__) from exc
 
+    def close(self) -> None:
+        """Close the pooled connections to the model server."""
+        self.client.close()
+
     def rewrite(self, question: str, history: list[Turn]) -> str:
         """A standalone version of a follow-up question, for retrieval; "" when the question stands alone or
         the model's reply is not a usable query (the caller then searches with `standalone_query`)."""

@@ -115,6 +115,61 @@ _SCHEMAS: dict = {
 }
 
 
+_OPENAI_SCHEMAS: dict = {
+    "Model": {"type": "object", "required": ["id", "object", "created", "owned_by"],
+              "properties": {"id": {"type": "string", "enum": ["uec-gallery"]}, "object": {"type": "string", "enum": ["model"]},
+                             "created": {"type": "integer"}, "owned_by": {"type": "string"}}},
+    "ModelList": {"type": "object", "required": ["object", "data"],
+                  "properties": {"object": {"type": "string", "enum": ["list"]},
+                                 "data": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}},
+    "ChatCompletionMessage": {
+        "type": "object", "required": ["role"],
+        "properties": {"role": {"type": "string", "enum": ["system", "developer", "user", "assistant", "tool", "function"]},
+                       "content": {"nullable": True, "oneOf": [
+                           {"type": "string"},
+                           {"type": "array", "items": {"type": "object", "properties": {
+                               "type": {"type": "string"}, "text": {"type": "string"}}}}]}},
+    },
+    "ChatCompletionRequest": {
+        "type": "object", "required": ["messages"],
+        "description": "OpenAI's request; the last user message is the question (max 4000 chars), earlier user "
+                       "and assistant messages the conversation; without a question the answer asks for one. "
+                       "Sampling options are accepted and ignored.",
+        "properties": {"model": {"type": "string", "enum": ["uec-gallery"], "default": "uec-gallery"},
+                       "messages": {"type": "array", "minItems": 1,
+                                    "items": {"$ref": "#/components/schemas/ChatCompletionMessage"}},
+                       "stream": {"type": "boolean", "default": False},
+                       "stream_options": {"type": "object", "nullable": True,
+                                          "properties": {"include_usage": {"type": "boolean"}}}},
+    },
+    "ServerSentEvent": {"type": "object", "required": ["data"],
+                        "description": "one event: `data` is a chat.completion.chunk as JSON, or [DONE]; `event` "
+                                       "is `error` (data: an Error) if the stream fails",
+                        "properties": {"event": {"type": "string"}, "data": {"type": "string"}}},
+    "Usage": {"type": "object", "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
+              "properties": {"prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"},
+                             "total_tokens": {"type": "integer"}}},
+    "ChatCompletion": {
+        "type": "object", "required": ["id", "object", "created", "model", "choices", "usage", "sources", "backend"],
+        "properties": {
+            "id": {"type": "string"}, "object": {"type": "string", "enum": ["chat.completion"]},
+            "created": {"type": "integer"}, "model": {"type": "string"},
+            "choices": {"type": "array", "items": {"type": "object", "required": ["index", "message", "finish_reason"],
+                                                   "properties": {
+                "index": {"type": "integer"}, "finish_reason": {"type": "string"},
+                "logprobs": {"type": "object", "nullable": True},
+                "message": {"type": "object", "required": ["role", "content"],
+                            "properties": {"role": {"type": "string", "enum": ["assistant"]},
+                                           "content": {"type": "string"}}}}}},
+            "usage": {"$ref": "#/components/schemas/Usage"},
+            "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"},
+                        "description": "extra field: the sources the answer cites as [n]"},
+            "backend": {"type": "string", "description": "extra field: the answerer that produced the answer"},
+            "notice": {"type": "string", "description": "extra field: why the answer fell back to extractive"}},
+    },
+}
+
+
 def openapi_document(version: str) -> dict:
     chat_ok = {
         "description": "the answer; with stream=true or Accept: text/event-stream, server-sent events "
@@ -162,6 +217,28 @@ def openapi_document(version: str) -> dict:
             "responses": {"200": _json("Stats", "system, sessions, requests, latency, index, backends, history"),
                           "401": _error("ADMIN_TOKEN is set and no token was sent"),
                           "403": _error("wrong token, or a non-local client when ADMIN_TOKEN is not set")}}},
+        "/v1/models": {"get": {
+            "summary": "OpenAI-compatible: the one model, uec-gallery", "operationId": "openaiModels",
+            "security": [{}, {"galleryApiKey": []}],
+            "responses": {"200": _json("ModelList", "the model list"),
+                          "401": _error("GALLERY_API_KEY is set and the key is missing or wrong")}}},
+        "/v1/chat/completions": {"post": {
+            "summary": "OpenAI-compatible chat completion answered by the gallery", "operationId": "openaiChat",
+            "security": [{}, {"galleryApiKey": []}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ChatCompletionRequest"}}}},
+            "responses": {"200": {"description": "a chat.completion; with stream=true, `data:` lines of "
+                                                 "chat.completion.chunk objects (the last with finish_reason, "
+                                                 "sources and backend; then usage if stream_options.include_usage) "
+                                                 "and `data: [DONE]`",
+                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
+                                              "text/event-stream": {"schema": {"$ref": "#/components/schemas/ServerSentEvent"}}}},
+                          "400": _error("malformed JSON, messages not an array of messages, a question over the limit"),
+                          "401": _error("GALLERY_API_KEY is set and the key is missing or wrong"),
+                          "404": _error("a model other than uec-gallery"),
+                          "413": _error("body over MAX_BODY_BYTES"), "415": _error("the body is not JSON"),
+                          "429": _retry("the client's rate limit"),
+                          "503": _retry("the index is not ready")}}},
         "/metrics": {"get": {"summary": "Prometheus exposition", "operationId": "metrics",
                              "responses": {"200": {"description": "text format 0.0.4",
                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
@@ -176,6 +253,7 @@ def openapi_document(version: str) -> dict:
                                 "Every error is {\"error\": {\"code\", \"message\"}}; 405 (with Allow) for a "
                                 "method a path does not support, 404 for an unknown path."},
         "paths": paths,
-        "components": {"schemas": _SCHEMAS,
-                       "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": {**_SCHEMAS, **_OPENAI_SCHEMAS},
+                       "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"},
+                                           "galleryApiKey": {"type": "http", "scheme": "bearer"}}},
     }
