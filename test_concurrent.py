@@ -23,6 +23,7 @@ from typing import TextIO
 from mygallery.config import Settings, load_settings
 from mygallery.errors import ConfigError
 from mygallery.loadtest import LoadTest, LoadTestPlan
+from mygallery.loadtest_probe import ServerProcessWatch
 from mygallery.loadtest_questions import DEFAULT_QA_FILE, load_questions
 from mygallery.loadtest_report import render_server_sessions, render_text, summarize, write_report
 from mygallery.monitoring import fetch_admin_stats, fetch_json, is_http_url, stats_refusal_hint
@@ -44,7 +45,9 @@ The success rate is the share of the N x M planned chat requests answered 200; a
 session (429 at the server's cap, after its retries) fails all its M requests, with a hint on
 --max-sessions. The report gives the success rate, errors by kind (with the server's message), client-side latency
 min/avg/p50/p90/p95/p99/max, throughput, wall time, and the server's own figures from /api/admin/stats
-before and after the run (sessions, requests, latency, RSS, CPU; sent with ADMIN_TOKEN when set).
+before and after the run (sessions, requests, latency, RSS, machine CPU; sent with ADMIN_TOKEN when set).
+When the server runs on this machine, its process's CPU time, peak RSS and peak threads during the run are
+measured here too (psutil; the server's own CPU figure is the machine's, averaged over 10 s).
 """
 
 EPILOG = """\
@@ -200,12 +203,15 @@ def run_load_test(args: argparse.Namespace, url: str, settings: Settings) -> int
     test = LoadTest(plan, questions, source)
     warn_about_session_cap(test, plan)
     progress = ProgressLine(test)
+    watch = ServerProcessWatch(url)  # the server's own CPU and RSS, when it runs on this machine
+    watch.start()
     progress.start()
     try:
         result = test.run()
     finally:
         progress.stop()
-    summary = summarize(result, args.min_success)
+        process = watch.stop()
+    summary = summarize(result, args.min_success, process=process)
     sys.stdout.write(render_text(summary))
     if args.output:
         write_report(args.output, summary)

@@ -103,7 +103,9 @@ def hints_for(errors: dict[str, int], server_before: dict[str, Any] | None, user
     return hints
 
 
-def summarize(result: LoadTestResult, min_success: float) -> dict[str, Any]:
+def summarize(result: LoadTestResult, min_success: float, *,
+              process: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`process`: the server process's figures measured here (loadtest_probe), when taken."""
     plan, users = result.plan, result.users
     latencies = [s for u in users for s in u.latencies]
     planned = plan.users * plan.requests_per_user
@@ -134,7 +136,8 @@ def summarize(result: LoadTestResult, min_success: float) -> dict[str, Any]:
         "answers_per_s": round(len(latencies) / result.chat_seconds, 2) if result.chat_seconds else None,
         "chat_seconds": round(result.chat_seconds, 2), "wall_seconds": round(result.wall_seconds, 2),
         "isolation": {"checked": sum(u.verified for u in users), "failures": isolation, "unverified": unverified},
-        "server": {"before": before, "after": after, "note": result.server_note},
+        "server": {"before": before, "after": after, "note": result.server_note,
+                   "process": process or {"measured": False, "problem": "not measured"}},
         "hints": hints_for(errors, before, plan.users),
         "interrupted": result.interrupted, "passed": not reasons, "failure_reasons": reasons,
     }
@@ -192,7 +195,7 @@ def render_text(summary: dict[str, Any]) -> str:
         f"Throughput  {shown(s['throughput_rps'], ' requests/s', 2)} ({shown(s['answers_per_s'], ' answers/s', 2)});"
         f" chat phase {s['chat_seconds']:.2f} s, wall time {s['wall_seconds']:.2f} s",
     ]
-    lines += text_errors(s) + text_isolation(s) + text_server(s["server"])
+    lines += text_errors(s) + text_isolation(s) + text_server(s["server"]) + [describe_process(s["server"])]
     if s["hints"]:
         lines += ["Hints"] + [f"  - {h}" for h in s["hints"]]
     return "\n".join(lines) + "\n"
@@ -229,6 +232,17 @@ def text_server(server: dict[str, Any]) -> list[str]:
     for label, key, unit in SERVER_ROWS:
         lines.append(f"  {label:<26}{shown((before or {}).get(key), unit):>12}{shown((after or {}).get(key), unit):>12}")
     return lines
+
+
+def describe_process(server: dict[str, Any]) -> str:
+    """One line: the server process's CPU and memory during the run, as measured on this machine."""
+    p = server.get("process") or {}
+    if not p.get("measured"):
+        return f"Process     not measured here: {p.get('problem') or 'unknown'}"
+    return (f"Process     pid {p['pid']} during the run: CPU {p['cpu_seconds']:.2f} s in {p['wall_seconds']:.2f} s = "
+            f"{p['cpu_percent_of_one_core']:.0f}% of one core ({p['cpu_percent_of_machine']:.0f}% of "
+            f"{p['cores']} cores); RSS {p['rss_mb_start']:.0f} MB -> peak {p['rss_mb_peak']:.0f} MB; "
+            f"peak {p['threads_peak']} threads")
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------
@@ -306,6 +320,7 @@ def render_html(summary: dict[str, Any]) -> str:
         html_table([(label, before.get(key), after.get(key)) for label, key, _ in SERVER_ROWS],
                    ("", "before", "after (before cleanup)")) if before or after
         else f"<p>Unavailable: {e(s['server']['note'])}</p>",
+        f"<p>{e(describe_process(s['server']).removeprefix('Process').strip())}</p>",
     ]
     if s["hints"]:
         body.append("<h2>Hints</h2><ul>" + "".join(f"<li>{e(h)}</li>" for h in s["hints"]) + "</ul>")

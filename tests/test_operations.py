@@ -271,6 +271,7 @@ def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copie
                 for n, suffix in enumerate(("txt", "json", "html"))}
         stats = tool("test_concurrent.py", "--stats-only", "--url", server.url, cwd=tmp_path, env=ops_env())
         assert admin_stats(server.url)["sessions"]["active"] == 0  # every session deleted afterwards
+        server_pid = server.pid
 
     for suffix, run in runs.items():
         assert run.returncode == 0, run.stdout + run.stderr
@@ -284,6 +285,9 @@ def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copie
     assert report["passed"] and report["requests"]["success_rate"] == 100.0
     assert report["isolation"] == {"checked": 20, "failures": [], "unverified": []}
     assert report["server"]["after"]["memory_rss_mb"] > 0
+    process = report["server"]["process"]  # measured here: the server runs on this machine
+    assert process["measured"] and process["pid"] == server_pid and process["rss_mb_peak"] >= 50
+    assert f"Process     pid {server_pid} during the run: CPU" in text
     html = (tmp_path / "report.html").read_text()
     assert html.lower().startswith("<!doctype html>") and "<svg" in html
     assert stats.returncode == 0 and "Sessions: 0 active of 50" in stats.stdout
