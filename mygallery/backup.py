@@ -73,9 +73,7 @@ def take_snapshot(settings: Settings, *, backup_dir: Path = DEFAULT_BACKUP_DIR, 
                   with_secrets: bool = False) -> Snapshot:
     """Write a new snapshot folder inside `backup_dir` and return it."""
     backup_dir.mkdir(parents=True, exist_ok=True)
-    name = _free_name(backup_dir, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
-    work = backup_dir / f".partial-{name}"
-    work.mkdir(mode=0o700)  # conversations and configuration: for the service's user only
+    name, work = _claim_folder(backup_dir, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
     try:
         included: dict = {"index": _copy_index(settings.index_dir, work / "index"),
                           "sessions": _copy_sessions(settings, work / "sessions.db"),
@@ -94,11 +92,20 @@ def take_snapshot(settings: Settings, *, backup_dir: Path = DEFAULT_BACKUP_DIR, 
     return Snapshot(backup_dir / name, info)
 
 
-def _free_name(backup_dir: Path, stamp: str) -> str:
-    name, n = stamp, 1
-    while (backup_dir / name).exists() or (backup_dir / f".partial-{name}").exists():
-        name, n = f"{stamp}-{n}", n + 1
-    return name
+def _claim_folder(backup_dir: Path, stamp: str) -> tuple[str, Path]:
+    """A snapshot name not yet taken and its hidden work folder, created atomically (two backups in the same
+    second get `<time>` and `<time>-1`). Owner-only: it will hold conversations and configuration."""
+    for n in range(1000):
+        name = f"{stamp}-{n}" if n else stamp
+        if (backup_dir / name).exists():
+            continue
+        work = backup_dir / f".partial-{name}"
+        try:
+            work.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        return name, work
+    raise BackupError(f"no free snapshot name for {stamp} in {backup_dir}")
 
 
 def _copy_index(index_dir: Path, target: Path) -> dict:
@@ -228,10 +235,16 @@ def describe_included(info: dict) -> list[str]:
     return lines
 
 
+def _age_order(path: Path) -> tuple[str, int]:
+    """Oldest first: by time stamp, then by the -N of snapshots taken in the same second (-2 before -10)."""
+    stamp, _, number = path.name.partition("-")
+    return stamp, int(number) if number.isdigit() else 0
+
+
 def prune_snapshots(backup_dir: Path, keep: int) -> list[Path]:
     """Delete all but the `keep` newest snapshots in `backup_dir`; folders without snapshot.json are left alone."""
-    snapshots = sorted(p for p in backup_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-                       and (p / SNAPSHOT_FILE).is_file())
+    snapshots = sorted((p for p in backup_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+                        and (p / SNAPSHOT_FILE).is_file()), key=_age_order)
     doomed = snapshots[:-keep] if keep > 0 else snapshots
     for path in doomed:
         shutil.rmtree(path)
