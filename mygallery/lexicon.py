@@ -144,8 +144,11 @@ def has_cjk(text: str) -> bool:
 
 
 def cjk_ratio(text: str) -> float:
-    letters = sum(1 for ch in text if ch.isalpha())
+    letters = sum(map(str.isalpha, text))  # counted in C: this runs on every candidate sentence of an answer
     return sum(len(run) for run in _CJK_RUN.findall(text)) / letters if letters else 0.0
+
+
+_STEMMED_TERMS = [(en, stem(en), zh_terms) for en, zh_terms in BILINGUAL_TERMS.items()]  # stemmed once, not per query
 
 
 def translations(text: str) -> list[str]:
@@ -153,8 +156,8 @@ def translations(text: str) -> list[str]:
     found: list[str] = []
     lowered = text.lower()
     words = {stem(w) for w in re.findall(r"[a-z0-9]+", lowered)}
-    for en, zh_terms in BILINGUAL_TERMS.items():
-        if stem(en) in words or (" " in en and en in lowered):
+    for en, stemmed, zh_terms in _STEMMED_TERMS:
+        if stemmed in words or (" " in en and en in lowered):
             found.extend(t for t in zh_terms if t not in found and has_cjk(t))
     for zh, en_words in _ZH_TO_EN.items():
         if zh in text:
