@@ -117,8 +117,8 @@ class LocalLLMServer:
                    # Queue concurrent requests instead of cutting the running stream short for the newest one
                    # (llama-cpp-python's default): the gallery serves many users, each answer must finish.
                    "--interrupt_requests", "False"]
-        if self.threads:
-            command += ["--n_threads", str(self.threads)]
+        if self.threads:  # both generation and prompt processing
+            command += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)]
         return command
 
     def start(self, timeout: float = START_TIMEOUT_SECONDS) -> LocalLLMServer:
