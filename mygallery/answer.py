@@ -16,9 +16,12 @@ import contextlib
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 from .chunking import split_sentences
 from .config import Settings
@@ -154,6 +157,17 @@ def defines(unit: str, term: str) -> bool:
                              rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)", unit))
 
 
+@dataclass
+class PreparedUnits:
+    """The answer units of one source with what compose() needs of each that does not depend on the question:
+    search tokens of the matched text, the CJK share of the shown text, and (local embedder) its vector."""
+
+    units: list[tuple[str, str]]
+    tokens: list[set[str]]
+    ratios: list[float]
+    vectors: np.ndarray | None
+
+
 class ExtractiveAnswerer:
     """Composes an answer from the best-matching sentences of the sources; no model, no network."""
 
@@ -161,8 +175,39 @@ class ExtractiveAnswerer:
     max_units = 4
     max_chars = 900
 
+    prepared_sources = 512  # sources whose units are kept prepared (~30 KB each): the hot part of the corpus
+
     def __init__(self, index_provider: Callable[[], HybridIndex | None]) -> None:
         self._index_provider = index_provider
+        # Splitting sources into sentences, tokenizing and embedding them was most of an answer's time, and
+        # the same passages come back for question after question: that work is kept per source text.
+        self._prepared_lock = threading.Lock()  # guards _prepared and _prepared_for; never held while preparing
+        self._prepared: OrderedDict[tuple[str, str], PreparedUnits] = OrderedDict()  # LRU by (kind, text)
+        self._prepared_for: HybridIndex | None = None  # the index whose embedder made the cached vectors
+
+    def prepare_units(self, source: Source, index: HybridIndex | None) -> PreparedUnits:
+        """The source's answer units, prepared once per source text (and index) and then served from an LRU."""
+        key = (source.kind, source.text)
+        with self._prepared_lock:
+            if self._prepared_for is not index:
+                self._prepared.clear()
+                self._prepared_for = index
+            cached = self._prepared.get(key)
+            if cached is not None:
+                self._prepared.move_to_end(key)
+                return cached
+        units = answer_units(source)
+        vectors = None
+        if index is not None and index.embedder.local:
+            vectors = index.embedder.embed([unit for unit, _ in units])
+        prepared = PreparedUnits(units, [set(tokenize(matched)) for _, matched in units],
+                                 [cjk_ratio(unit) for unit, _ in units], vectors)
+        with self._prepared_lock:
+            if self._prepared_for is index:
+                self._prepared[key] = prepared
+                while len(self._prepared) > self.prepared_sources:
+                    self._prepared.popitem(last=False)
+        return prepared
 
     def compose(self, question: str, sources: list[Source]) -> str:
         language = detect_language(question)
@@ -188,12 +233,14 @@ class ExtractiveAnswerer:
 
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
         following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source
-        for rank, source in enumerate(sources):
-            units = answer_units(source)
+        ready_units = [self.prepare_units(source, index) for source in sources]
+        unit_ratio: dict[str, float] = {}
+        for rank, (source, ready) in enumerate(zip(sources, ready_units, strict=True)):
+            units = ready.units
             for (unit, _), (after, _) in zip(units, units[1:], strict=False):
                 following[(source.n, unit)] = after
-            for unit, matched in units:
-                unit_tokens = set(tokenize(matched))
+            for (unit, matched), unit_tokens, ratio in zip(units, ready.tokens, ready.ratios, strict=True):
+                unit_ratio[unit] = ratio
                 lexical = min(1.0, coverage(own, unit_tokens) + EXPANSION_WEIGHT * coverage(related, unit_tokens))
                 if other_view and (cjk_ratio(matched) >= 0.2) != (language == "zh"):
                     lexical = max(lexical, coverage(other_view, unit_tokens))
@@ -202,13 +249,13 @@ class ExtractiveAnswerer:
             return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
                     else "The documents do not contain an answer to this question.")
         if index is not None and index.embedder.local:
-            vectors = index.embedder.embed([question] + [c[3] for c in candidates])
-            similarity = vectors[1:] @ vectors[0]
+            question_vector = index.embedder.embed([question])[0]
+            similarity = np.concatenate([ready.vectors for ready in ready_units]) @ question_vector
             candidates = [(s + 0.35 * float(sim), lex, n, u) for (s, lex, n, u), sim in
                           zip(candidates, similarity, strict=True)]
         terms = acronyms(question)
         definition_bonus = 0.5 if asks_for_definition(question) else 0.1
-        candidates = [(s + self._language_bonus(language, u)
+        candidates = [(s + self._language_bonus(language, u, unit_ratio.get(u))
                        + (definition_bonus if any(defines(u, term) for term in terms) else 0.0), lex, n, u)
                       for s, lex, n, u in candidates]
         candidates.sort(key=lambda c: -c[0])
@@ -242,8 +289,8 @@ class ExtractiveAnswerer:
         return "\n\n".join(lines)
 
     @staticmethod
-    def _language_bonus(language: str, unit: str) -> float:
-        ratio = cjk_ratio(unit)
+    def _language_bonus(language: str, unit: str, ratio: float | None = None) -> float:
+        ratio = cjk_ratio(unit) if ratio is None else ratio
         if language == "zh":
             return 0.08 * ratio
         return -0.15 * ratio
