@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import logging.handlers
 import secrets
 import signal
 import socket
@@ -32,6 +31,7 @@ from . import __version__
 from .api import GalleryApp, Request, Response
 from .config import Settings
 from .errors import BadRequest, GalleryError, PayloadTooLarge, ServerBusy
+from .logs import configure_logging, stop_logging
 
 log = logging.getLogger("mygallery.server")
 access_log = logging.getLogger("mygallery.access")
@@ -357,43 +357,27 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         log.debug("%s: %s", self.client_address[0], format % args)
 
 
-def configure_logging(settings: Settings) -> None:
-    """server.log in LOG_DIR, rotated at 10 MB x 5; warnings also on stderr; DEBUG=true for more."""
-    settings.log_dir.mkdir(parents=True, exist_ok=True)
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(settings.log_dir / "server.log", maxBytes=10 * 2**20,
-                                                        backupCount=5, encoding="utf-8")
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(file_handler)
-    root.addHandler(console)
-    root.setLevel(logging.DEBUG if settings.debug else logging.INFO)
-    for noisy in ("bm25s", "httpx", "openai", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if settings.debug else logging.WARNING)
-
-
 def serve(settings: Settings) -> int:
     """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
     from .gallery import Gallery
 
     configure_logging(settings)
     try:
-        gallery = Gallery(settings)
-    except OSError as exc:
-        print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    gallery.start()
-    print(f"mygallery serving on {gallery.url} (chat: {gallery.url}/, admin: {gallery.url}/admin); "
-          f"logs in {settings.log_dir / 'server.log'}", flush=True)
-    stop.wait()
-    print("mygallery: shutting down", flush=True)
-    gallery.stop()
-    return 0
+        try:
+            gallery = Gallery(settings)
+        except OSError as exc:
+            print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 1
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        gallery.start()
+        print(f"mygallery serving on {gallery.url} (chat: {gallery.url}/, admin: {gallery.url}/admin); "
+              f"logs in {settings.log_dir / 'server.log'}", flush=True)
+        stop.wait()
+        print("mygallery: shutting down", flush=True)
+        gallery.stop()
+        return 0
+    finally:
+        stop_logging()  # every queued log line is written before the process exits
