@@ -9,6 +9,7 @@ Non-goals: HTML rendering (the pages are static files), authentication beyond th
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import json
@@ -46,6 +47,10 @@ from .static_files import StaticFiles
 # `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
 BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
+# Extractive answers are pure CPU under one GIL: with hundreds of connection threads computing at once, each
+# answer is sliced into 5 ms turns among all of them and every one finishes late. At most this many compute
+# together; the others wait their turn in order (measured with bench/bench_server.py, see bench/README.md).
+ANSWER_SLOTS = 2
 
 
 @dataclass
@@ -60,6 +65,20 @@ class Request:
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
+
+    @property
+    def forwarded(self) -> bool:
+        """Whether a proxy says it forwarded this request for someone else."""
+        return "x-forwarded-for" in self.headers or "forwarded" in self.headers
+
+    def client_behind(self, trusted_proxies: tuple[str, ...]) -> str:
+        """The client address for rate limits: from X-Forwarded-For when a trusted proxy sent the request
+        (the right-most address the proxies did not add themselves), else the peer's address."""
+        if self.client not in trusted_proxies or "x-forwarded-for" not in self.headers:
+            return self.client
+        hops = [hop.strip() for hop in self.headers["x-forwarded-for"].split(",") if hop.strip()]
+        untrusted = [hop for hop in hops if hop not in trusted_proxies]
+        return untrusted[-1] if untrusted else self.client
 
     def json_object(self) -> dict:
         """The body as a JSON object; 415 when it is not declared JSON, 400 when it is not a valid object."""
@@ -109,6 +128,7 @@ class GalleryApp:
         self.metrics = metrics
         self.static = StaticFiles(static_dir)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self._answer_slots = threading.BoundedSemaphore(ANSWER_SLOTS)  # see ANSWER_SLOTS; extractive only
         self.started = time.time()
         self.process = psutil.Process()
         answers.on_answer = metrics.record_answer
@@ -170,7 +190,7 @@ class GalleryApp:
         return self.sessions.get(session_id)
 
     def create_session(self, request: Request) -> Response:
-        self.rate_limiter.check(request.client)
+        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
         session = self.sessions.create()
         request.session_prefix = session.id[:8]
         return Response(201, {"session_id": session.id}, headers={"Location": f"/api/sessions/{session.id}"})
@@ -204,7 +224,7 @@ class GalleryApp:
         if session_id is not None and not isinstance(session_id, str):
             raise BadRequest("'session_id' must be a string")
         session = self._session(request, session_id) if session_id else None
-        self.rate_limiter.check(request.client)
+        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
         if session is None:
             session = self.sessions.create()
             request.session_prefix = session.id[:8]
@@ -213,7 +233,11 @@ class GalleryApp:
         try:
             history = [Turn(m.role, m.content) for m in session.messages]
             answer = self.answers.stream(message, history)
-            first = next(answer)  # retrieval happens here: NotReady becomes a plain JSON error, not a stream
+            # Retrieval happens here (NotReady becomes a plain JSON error, not a stream), and the whole extractive
+            # answer; an LLM answer only starts here and then waits on the network, outside any slot.
+            extractive = self.answers.primary is self.answers.extractive
+            with self._answer_slots if extractive else contextlib.nullcontext():
+                first = next(answer)
         except BaseException:
             session.turn_lock.release()
             raise
@@ -253,7 +277,7 @@ class GalleryApp:
         """With ADMIN_TOKEN: a matching Bearer token (constant-time compare). Without: loopback clients only."""
         token = self.settings.admin_token
         if not token:
-            if not is_loopback(request.client):
+            if not is_loopback(request.client) or request.forwarded:  # via a proxy: not provably local
                 raise Forbidden("the admin API answers only local clients when ADMIN_TOKEN is not set")
             return
         scheme, _, given = request.header("authorization").partition(" ")

@@ -54,6 +54,7 @@ class Settings:
     llm_max_tokens: int = 800
     llm_context_tokens: int = 6000
     max_connections: int = 1024
+    trusted_proxies: tuple[str, ...] = ()
     request_timeout_seconds: float = 30.0
     # read by monitor.py
     monitor_server_url: str = "http://localhost:8000"
@@ -99,6 +100,15 @@ def _port(raw: str) -> int:
     if not 0 <= value <= 65535:
         raise ValueError("must be a port number from 0 to 65535")
     return value
+
+
+def _address(raw: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        raise ValueError(f"must be IP addresses separated by commas ({raw.strip()!r} is not one)") from None
 
 
 def _bool(raw: str) -> bool:
@@ -156,6 +166,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "llm_max_tokens": _positive(int),
     "llm_context_tokens": _positive(int),
     "max_connections": _positive(int),
+    "trusted_proxies": lambda raw: tuple(_address(a) for a in raw.split(",") if a.strip()),
     "request_timeout_seconds": _positive(float),
     "monitor_server_url": _text,
     "monitor_interval": _positive(float),

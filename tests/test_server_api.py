@@ -354,3 +354,16 @@ def test_a_client_dribbling_headers_is_cut_off(gallery_factory) -> None:
         assert time.monotonic() - started < 6
     finally:
         sock.close()
+
+
+def test_requests_through_a_proxy_are_not_local_and_are_limited_per_client(gallery_factory) -> None:
+    gallery = gallery_factory(rate_limit_per_minute=2, trusted_proxies=("127.0.0.1",))
+    # behind nginx every request comes from 127.0.0.1: without a token the admin API must not trust that
+    forwarded = {"X-Forwarded-For": "10.20.30.40"}
+    _error(call(gallery.url, "GET", "/api/admin/stats", headers=forwarded), 403, "forbidden")
+    # the rate limit counts each forwarded client on its own
+    for client in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(2):
+            assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": client}).status == 201
+    assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.1"}).status == 429
+    assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.3"}).status == 201
