@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .api import GalleryApp, Request, Response
 from .config import Settings
-from .errors import BadRequest, GalleryError, PayloadTooLarge, ServerBusy
+from .errors import BadRequest, ConfigError, GalleryError, PayloadTooLarge, ServerBusy
 from .logs import configure_logging, stop_logging
 
 log = logging.getLogger("mygallery.server")
@@ -369,6 +369,9 @@ def serve(settings: Settings) -> int:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
                   file=sys.stderr)
             return 1
+        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached
+            print(exc, file=sys.stderr)
+            return 2
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -1,6 +1,7 @@
 """Where conversations are kept: the `SessionStore` protocol and its implementations, chosen in `make_store`.
 
 - `MemoryStore`: nothing survives the process; for tests and throw-away demos (SESSION_STORE=memory).
+- `RedisStore` (`mygallery.redis_store`, SESSION_STORE=redis): shared by several server processes.
 - `SqliteStore` (default): one file (data/sessions.db) in WAL mode with synchronous=FULL, so a turn that was
   committed — and only then acknowledged to the user — survives a killed process and a power cut. SQLite's
   online backup API gives consistent snapshots while the server runs (`backup_to`).
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ConfigError, NotFound
+from .errors import NotFound
 
 
 @dataclass
@@ -178,6 +179,7 @@ def make_store(kind: str, *, sqlite_path: Path, redis_url: str = "") -> SessionS
     if kind == "memory":
         return MemoryStore()
     if kind == "redis":
-        raise ConfigError("configuration error: SESSION_STORE=redis is not available in this version; "
-                          "use sqlite or memory")
+        from .redis_store import RedisStore
+
+        return RedisStore(redis_url)
     return SqliteStore(sqlite_path)

@@ -3,7 +3,8 @@
 #   scripts/test.sh                 everything
 #   scripts/test.sh -m "not browser" without the headless-browser tests
 # Installs: the pinned packages (scripts/setup.sh) and, when missing and run as root, Debian's chromium
-# (browser tests) and nginx (checks the sample site with nginx -t).
+# (browser tests), nginx (checks the sample site) and redis-server (the Redis session store; each test starts
+# its own private server, the system service is not used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [[ ${#missing[@]} -gt 0 ]]; then
     if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
         echo "test: installing ${missing[*]} from Debian's packages"

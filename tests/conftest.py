@@ -3,7 +3,10 @@ server on port 0 in a thread; and a check that server tests leave no thread behi
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -98,3 +101,40 @@ def gallery_factory(bundled_index: HybridIndex, tmp_path: Path, no_thread_leak: 
 @pytest.fixture
 def gallery(gallery_factory) -> Gallery:
     return gallery_factory()
+
+
+def missing_system_tool(what: str) -> None:
+    """Skip a test whose Debian package is absent — but fail in CI, which installs them all
+    (MYGALLERY_REQUIRE_SYSTEM_TOOLS=1), so a missing install step cannot hide behind a skip."""
+    if os.environ.get("MYGALLERY_REQUIRE_SYSTEM_TOOLS") == "1" or os.environ.get("MYGALLERY_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{what} is required here but not installed")
+    pytest.skip(f"{what} is not installed (scripts/test.sh installs it when run as root)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real, private redis-server on a free loopback port, with append-only persistence in tmp_path."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        missing_system_tool("redis-server")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
+                                "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)

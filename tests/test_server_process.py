@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.http_helpers import ask, call, new_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +39,12 @@ def server_env(tmp_path: Path, index_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def test_history_survives_sigkill(tmp_path: Path, copied_index_dir: Path) -> None:
-    env = server_env(tmp_path, copied_index_dir)
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+def test_history_survives_sigkill(tmp_path: Path, copied_index_dir: Path, store: str, request) -> None:
+    extra = {"SESSION_STORE": store}
+    if store == "redis":
+        extra["REDIS_URL"] = request.getfixturevalue("redis_url")
+    env = server_env(tmp_path, copied_index_dir, **extra)
     process, url = start_server(env)
     try:
         session_id = new_session(url)

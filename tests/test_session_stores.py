@@ -1,0 +1,114 @@
+"""Session stores on real back ends: SQLite (WAL file) and Redis (a private redis-server), through the
+SessionManager — restore after restart, refusal after delete, idle expiry, concurrent turns."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from mygallery.errors import ConfigError, NotFound
+from mygallery.session_stores import Message, SqliteStore, make_store
+from mygallery.sessions import SessionManager
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def open_store(request, tmp_path: Path):
+    """A function that opens the store anew each call, as a restarted server would."""
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        return lambda: make_store("redis", sqlite_path=tmp_path / "unused.db", redis_url=url)
+    return lambda: make_store("sqlite", sqlite_path=tmp_path / "sessions.db")
+
+
+def manager(store, clock: Clock) -> SessionManager:
+    return SessionManager(store, max_sessions=100, timeout_seconds=60, cleanup_interval=3600, clock=clock)
+
+
+def test_turns_survive_a_restart_and_idle_sessions_do_not(open_store) -> None:
+    clock = Clock()
+    first = manager(open_store(), clock)
+    kept, idle, deleted = first.create(), first.create(), first.create()
+    first.record_turn(kept, Message("user", "What is RUD?"),
+                      Message("assistant", "Reliable unordered [1].", [{"n": 1, "doc": "a.md"}], "a notice"))
+    clock.now += 30
+    first.record_turn(kept, Message("user", "和 ROD 有什么区别？"), Message("assistant", "ROD 有序 [1]。"))
+    first.delete(deleted.id)
+    first.store.close()  # no graceful shutdown needed: every turn was committed when it was recorded
+
+    clock.now += 40  # `idle` has now been idle 70 s > 60 s; `kept` 40 s
+    second = manager(open_store(), clock)
+    restored = second.get(kept.id)
+    assert [m.to_json() for m in restored.messages] == [
+        {"role": "user", "content": "What is RUD?"},
+        {"role": "assistant", "content": "Reliable unordered [1].", "sources": [{"n": 1, "doc": "a.md"}],
+         "notice": "a notice"},
+        {"role": "user", "content": "和 ROD 有什么区别？"},
+        {"role": "assistant", "content": "ROD 有序 [1]。"},
+    ]
+    for gone in (idle.id, deleted.id):
+        with pytest.raises(NotFound):
+            second.get(gone)
+    assert second.active_count() == 1
+    second.close()
+
+
+def test_a_turn_for_a_deleted_session_is_refused(open_store) -> None:
+    store = open_store()
+    store.create("a" * 32, 1.0)
+    store.delete("a" * 32)
+    with pytest.raises(NotFound):
+        store.append("a" * 32, [Message("user", "late question")], 2.0)
+    assert store.load_active(0) == []
+    store.close()
+
+
+def test_concurrent_turns_on_many_sessions_all_land(open_store) -> None:
+    clock = Clock()
+    sessions = manager(open_store(), clock)
+    created = [sessions.create() for _ in range(20)]
+
+    def talk(session) -> None:
+        for turn in range(5):
+            with session.turn_lock:
+                sessions.record_turn(session, Message("user", f"{session.id} q{turn}"),
+                                     Message("assistant", f"a{turn}"))
+
+    threads = [threading.Thread(target=talk, args=(s,)) for s in created]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sessions.store.close()
+    reopened = {r.id: r for r in open_store().load_active(0)}
+    for session in created:
+        assert [m.content for m in reopened[session.id].messages if m.role == "user"] == \
+            [f"{session.id} q{turn}" for turn in range(5)]
+
+
+def test_sqlite_store_is_in_wal_mode_and_backs_up_consistently(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.db")
+    store.create("b" * 32, 1.0)
+    store.append("b" * 32, [Message("user", "q"), Message("assistant", "a")], 2.0)
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.backup_to(tmp_path / "copy.db")
+    store.close()
+    copy = SqliteStore(tmp_path / "copy.db")
+    assert [m.content for m in copy.load_active(0)[0].messages] == ["q", "a"]
+    copy.close()
+
+
+def test_unreachable_redis_is_a_clear_configuration_error(tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        make_store("redis", sqlite_path=tmp_path / "x.db", redis_url=f"redis://127.0.0.1:{free_port()}/0")
