@@ -17,9 +17,11 @@ import logging.handlers
 import queue
 import sys
 import threading
+import time
 
 from .config import Settings
 
+BATCH_SECONDS = 0.02  # how long the writer lets records gather after the first; lines reach the file this late
 _STOP = object()  # put on the queue by stop_logging: the writer writes what came before it, then exits
 _writer: tuple[queue.SimpleQueue, threading.Thread, list[logging.Handler]] | None = None  # set and cleared only by the main thread
 
@@ -36,6 +38,14 @@ class _Enqueue(logging.handlers.QueueHandler):
         if record.exc_info or record.stack_info:
             return super().prepare(record)
         return record
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        # Handler.handle holds the handler's lock around emit; the queue is thread-safe on its own, and under
+        # load that lock was where request threads queued up.
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
 
 
 class BatchedRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -60,6 +70,9 @@ def _write(records: queue.SimpleQueue, file_handler: BatchedRotatingFileHandler,
     """The log-writer thread: take what is queued, in batches, until _STOP."""
     while True:
         batch = [records.get()]
+        # Let a batch gather: while this thread waits in get(), every record put wakes it (a system call and
+        # a GIL hand-over per request); while it pauses here, putting a record costs next to nothing.
+        time.sleep(BATCH_SECONDS)
         while len(batch) < 1000:
             try:
                 batch.append(records.get_nowait())
