@@ -218,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="a GGUF file (default: the bundled Gemma 3 270M, a base model, "
                                               "assembled once into data/models/)")
     p.add_argument("--ctx", type=int, default=4096, help="context window in tokens (default 4096)")
-    p.add_argument("--threads", type=int, help="CPU threads for generation (default: llama.cpp's choice)")
+    p.add_argument("--threads", type=int,
+                   help="CPU threads for generation and prompt processing (default: llama.cpp's choice)")
     p.set_defaults(run=cmd_llm_server)
     return parser
 
