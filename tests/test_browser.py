@@ -69,9 +69,11 @@ def xss_gallery(tmp_path: Path, no_thread_leak):
 
 
 def ask(page, question: str) -> None:
+    """Send with Enter and wait until this question's own answer is complete."""
+    answered = page.locator(".message.assistant").count()
     page.fill("#question", question)
     page.keyboard.press("Enter")
-    page.locator(".message.assistant[data-state='done']").last.wait_for(timeout=30_000)
+    page.locator(".message.assistant[data-state='done']").nth(answered).wait_for(timeout=30_000)
 
 
 RECORD_ANSWER_SIZES = """
