@@ -38,39 +38,36 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
 
 
+def _pack(units: list[str], budget: int, count: Callable[[str], int]) -> list[list[str]]:
+    """Consecutive units grouped greedily so that each group stays within `budget` tokens."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for unit in units:
+        size = count(unit)
+        if current and used + size > budget:
+            groups.append(current)
+            current, used = [], 0
+        current.append(unit)
+        used += size
+    if current:
+        groups.append(current)
+    return groups
+
+
 def _pieces(block: Block, max_tokens: int, count: Callable[[str], int]) -> list[tuple[str, str]]:
     """(kind, text) pieces of one block, each within max_tokens when the block's structure allows it."""
     if block.kind == "table":
         rows = [r for r in block.text.splitlines() if r.strip()]
         header = block.header
         budget = max(1, max_tokens - (count(header) if header else 0))
-        pieces, current, used = [], [], 0
-        for row in rows:
-            size = count(row)
-            if current and used + size > budget:
-                pieces.append(current)
-                current, used = [], 0
-            current.append(row)
-            used += size
-        if current:
-            pieces.append(current)
-        return [("table", "\n".join(([header] if header else []) + rows_)) for rows_ in pieces]
+        return [("table", "\n".join(([header] if header else []) + group)) for group in _pack(rows, budget, count)]
     if count(block.text) <= max_tokens:
         return [(block.kind, block.text)]
     units = block.text.splitlines() if block.kind in ("code", "list") else split_sentences(block.text)
     units = [piece for unit in units for piece in _hard_split(unit, max_tokens, count)]
-    out, current, used = [], [], 0
-    for unit in units:
-        size = count(unit)
-        if current and used + size > max_tokens:
-            out.append(current)
-            current, used = [], 0
-        current.append(unit)
-        used += size
-    if current:
-        out.append(current)
     joiner = "\n" if block.kind in ("code", "list") else " "
-    return [(block.kind, joiner.join(units_)) for units_ in out]
+    return [(block.kind, joiner.join(group)) for group in _pack(units, max_tokens, count)]
 
 
 def _hard_split(text: str, max_tokens: int, count: Callable[[str], int]) -> list[str]:
