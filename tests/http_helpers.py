@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -82,3 +84,15 @@ def ask(url: str, message: str, session_id: str | None = None) -> Reply:
     if session_id:
         body["session_id"] = session_id
     return call(url, "POST", "/api/chat", body)
+
+
+def ready_url(first_line: str, failure_detail: str = "", timeout: float = 60) -> str:
+    """The address a `mygallery serve` process printed on its first line, once /api/ready answers 200."""
+    match = re.search(r"http://127\.0\.0\.1:\d+", first_line)
+    assert match, f"no address in {first_line!r}: {failure_detail}"
+    url = match.group(0)
+    deadline = time.monotonic() + timeout
+    while call(url, "GET", "/api/ready").status != 200:
+        assert time.monotonic() < deadline, "server never became ready"
+        time.sleep(0.05)
+    return url

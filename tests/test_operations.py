@@ -32,7 +32,7 @@ import pytest
 
 from mygallery.backup import blank_secrets
 from mygallery.config import Settings
-from tests.http_helpers import ask, call, new_session, sse_events
+from tests.http_helpers import ask, call, new_session, ready_url, sse_events
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_NAMES = {f.name.upper() for f in fields(Settings)}
@@ -94,14 +94,7 @@ def running_gallery(cwd: Path, index_dir: Path | None = None, **settings: object
                                     "--port", "0"], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors,
                                    text=True)
     try:
-        line = process.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, f"no address in {line!r}: {(cwd / 'server.err').read_text()}"
-        url = match.group(0)
-        deadline = time.monotonic() + 60
-        while call(url, "GET", "/api/ready").status != 200:
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.05)
+        url = ready_url(process.stdout.readline(), (cwd / "server.err").read_text())
         yield ServerProcess(process, url)
     finally:
         process.terminate()

@@ -12,23 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.http_helpers import ask, call, new_session
+from tests.http_helpers import ask, call, new_session, ready_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port", "0"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, f"no address in {line!r}; stderr: {process.stderr.read() if process.poll() is not None else ''}"
-    url = match.group(0)
-    deadline = time.monotonic() + 60
-    while call(url, "GET", "/api/ready").status != 200:
-        assert time.monotonic() < deadline, "server never became ready"
-        time.sleep(0.1)
-    return process, url
+    errors = Path(env["LOG_DIR"]).parent / f"server-{time.monotonic_ns()}.err"
+    with errors.open("w") as sink:  # a file, not a pipe nobody reads: a chatty stderr must not block the server
+        process = subprocess.Popen([sys.executable, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port",
+                                    "0"], env=env, stdout=subprocess.PIPE, stderr=sink, text=True)
+    return process, ready_url(process.stdout.readline(), errors.read_text())
 
 
 def server_env(tmp_path: Path, index_dir: Path, **extra: str) -> dict[str, str]:
