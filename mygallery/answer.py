@@ -13,6 +13,7 @@ Non-goals: summarising across many documents, answering without sources.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 import time
@@ -84,6 +85,11 @@ class Answerer(Protocol):
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# One snippet string per chunk, shared by every answer that cites it: each conversation keeps its sources, and
+# 10,000 conversations held 10,000 equal copies of the popular snippets (bench/bench_server.py, RSS figure).
+chunk_snippet = functools.lru_cache(maxsize=4096)(snippet)
 
 
 def word_pieces(text: str) -> Iterator[str]:
@@ -350,7 +356,7 @@ class AnswerService:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
                 query = self.rewriter(question, history) or query
         hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
-        return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, snippet(h.chunk.text), h.score,
+        return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
 
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | AnswerResult]:
