@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 
 _SHORT = r"[A-Z][A-Za-z0-9]{1,9}"
-_LONG_THEN_SHORT = re.compile(r"((?:[A-Za-z][A-Za-z-]*\s+){1,8}[A-Za-z][A-Za-z-]*)\s*[(（]\s*(" + _SHORT + r")\s*[)）]")
+# The look-behind only skips starts inside a word, which never begin the left-most match (starting one letter
+# earlier matches the same words); it saves the regex engine a long backtracking run at every letter of a chunk.
+_LONG_THEN_SHORT = re.compile(r"(?<![A-Za-z])((?:[A-Za-z][A-Za-z-]*\s+){1,8}[A-Za-z][A-Za-z-]*)\s*[(（]\s*(" + _SHORT + r")\s*[)）]")
 _SHORT_THEN_LONG = re.compile(r"(?<![A-Za-z0-9])(" + _SHORT + r")\s*[(（]\s*([A-Za-z][A-Za-z -]{3,80}?)\s*[)）]")
 _TABLE_ROW = re.compile(r"^\|\s*(" + _SHORT + r")\s*\|\s*([A-Za-z][A-Za-z -]{3,80}?)\s*\|", re.MULTILINE)
 _SMALL_WORDS = {"for", "of", "and", "the", "on", "in", "to", "over", "with", "a", "an", "per", "by"}
@@ -54,11 +56,17 @@ def _spells(target: str, words: list[str], loose: bool) -> bool:
 def find_abbreviations(text: str) -> list[tuple[str, str]]:
     """(short form, long form) pairs that `text` defines."""
     found: list[tuple[str, str]] = []
-    for long_text, short in _LONG_THEN_SHORT.findall(text):
-        long_form = matching_long_form(short, long_text.split())
-        if long_form:
-            found.append((short, long_form))
-    for pattern in (_SHORT_THEN_LONG, _TABLE_ROW):
+    # Every pattern needs a bracket or a table bar: most chunks have neither, and the patterns are slow to fail
+    # (ingesting 100k chunks spent minutes here; bench/bench_retrieval.py).
+    brackets = "(" in text or "（" in text
+    if brackets:
+        for long_text, short in _LONG_THEN_SHORT.findall(text):
+            long_form = matching_long_form(short, long_text.split())
+            if long_form:
+                found.append((short, long_form))
+    for pattern, applies in ((_SHORT_THEN_LONG, brackets), (_TABLE_ROW, "|" in text)):
+        if not applies:
+            continue
         for short, long_text in pattern.findall(text):
             words = long_text.split()
             if len(words) >= 2 and matching_long_form(short, words) == " ".join(words):
