@@ -49,14 +49,16 @@ class _Enqueue(logging.handlers.QueueHandler):
 
 
 class BatchedRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A RotatingFileHandler that writes a batch of records with one write and one flush.
+    """A RotatingFileHandler that writes a batch of formatted lines with one write and one flush.
 
     The stdlib handler formats each record twice (once to decide on rotation) and checks the file with two
     stat calls per record; here each record is formatted once and the size is checked once per batch.
     """
 
-    def emit_batch(self, records: list[logging.LogRecord]) -> None:
-        text = "".join(self.format(record) + self.terminator for record in records)
+    def write_lines(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        text = "".join(line + self.terminator for line in lines)
         with self.lock:
             if self.stream is None:
                 self.stream = self._open()
@@ -66,8 +68,42 @@ class BatchedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self.stream.flush()
 
 
+access_log = logging.getLogger("mygallery.access")
+
+
+def log_access(method: str, path: str, status: int, ms: float, request_id: str, session: str, client: str) -> None:
+    """The one access line of a request. With the writer running it is queued as a plain tuple and formatted
+    there, exactly as the file's formatter would (a LogRecord costs more than answering /api/health)."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    writer = _writer
+    if writer is not None:
+        writer[0].put((time.time(), method, path, status, ms, request_id, session, client))
+    else:
+        access_log.info("%s %s %d %.1fms rid=%s sid=%s client=%s", method, path, status, ms, request_id, session,
+                        client)
+
+
+class _AccessLines:
+    """Formats queued access tuples like "%(asctime)s %(levelname)s %(name)s: %(message)s" with the default
+    date format; the date part is made once per second."""
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.stamp = ""
+
+    def line(self, item: tuple) -> str:
+        created, method, path, status, ms, request_id, session, client = item
+        second = int(created)
+        if second != self.second:
+            self.second, self.stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(created))
+        return (f"{self.stamp},{int((created - second) * 1000):03d} INFO {access_log.name}: {method} {path} "
+                f"{status:d} {ms:.1f}ms rid={request_id} sid={session} client={client}")
+
+
 def _write(records: queue.SimpleQueue, file_handler: BatchedRotatingFileHandler, console: logging.Handler) -> None:
     """The log-writer thread: take what is queued, in batches, until _STOP."""
+    access_lines = _AccessLines()
     while True:
         batch = [records.get()]
         # Let a batch gather: while this thread waits in get(), every record put wakes it (a system call and
@@ -81,12 +117,13 @@ def _write(records: queue.SimpleQueue, file_handler: BatchedRotatingFileHandler,
         stop = any(record is _STOP for record in batch)
         batch = [record for record in batch if record is not _STOP]
         try:
-            file_handler.emit_batch([r for r in batch if r.levelno >= file_handler.level])
+            file_handler.write_lines([access_lines.line(item) if isinstance(item, tuple) else file_handler.format(item)
+                                      for item in batch if isinstance(item, tuple) or item.levelno >= file_handler.level])
             for record in batch:
-                if record.levelno >= console.level:
+                if not isinstance(record, tuple) and record.levelno >= console.level:
                     console.handle(record)
         except Exception:  # noqa: BLE001 - a full disk must not kill the writer; the lines are lost, as with stdlib
-            file_handler.handleError(batch[0] if batch else logging.makeLogRecord({}))
+            file_handler.handleError(logging.makeLogRecord({"msg": "server.log: lines lost"}))
         if stop:
             return
 

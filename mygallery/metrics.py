@@ -56,6 +56,7 @@ class Metrics:
         self.fallbacks = Counter("mygallery_answer_fallbacks",
                                  "Answers that fell back to extractive because the language model failed",
                                  registry=self.registry)
+        self._children: dict[tuple[str, str, int], tuple] = {}  # (route, method, status) -> series; see observe
         self._window_lock = threading.Lock()  # guards _window, _history and the totals below
         self._window: deque[tuple[float, float]] = deque(maxlen=WINDOW_MAX)  # (time, ms) of timed routes
         self._arrivals: deque[float] = deque(maxlen=WINDOW_MAX)  # time of every API request, for the rate
@@ -72,8 +73,14 @@ class Metrics:
     # --- recording -------------------------------------------------------------------------------------------
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        # labels() builds and looks up the label tuple under the metric's lock on every call; the few
+        # (route, method, status) children there are stay in a plain dict after their first use.
+        children = self._children.get((route, method, status))
+        if children is None:
+            children = (self.requests.labels(route, method, str(status)), self.latency.labels(route))
+            self._children[(route, method, status)] = children  # a racing thread stores the same children
+        children[0].inc()
+        children[1].observe(seconds)
         now = self.clock()
         with self._window_lock:
             self.total += 1
