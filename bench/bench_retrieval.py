@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 import statistics
 import sys
@@ -220,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-breakdown", action="store_true", help="skip the ingest stage breakdown")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    logging.basicConfig(level=logging.WARNING, force=True)
+    for name in ("bm25s", "mygallery"):  # bm25s sets its own logger to DEBUG
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     say("machine: " + json.dumps(machine()))
     results: dict = {"machine": machine(), "targets": {"hybrid_p50_ms_at_100k": TARGET_P50_MS,
