@@ -16,12 +16,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .answer import Source, Turn, standalone_query
 from .config import Settings
 from .errors import AnswerBackendError
 from .lexicon import tokenize
 from .tokens import count_tokens
+
+if TYPE_CHECKING:
+    from openai import Stream
+    from openai.types.chat import ChatCompletionChunk
 
 SYSTEM_PROMPT = (
     "You answer questions about the Ultra Ethernet Consortium (UEC) specification for network engineers. "
@@ -161,7 +166,7 @@ class OpenAIAnswerer:
         self.client = OpenAI(api_key=settings.openai_api_key or "not-needed",
                              base_url=settings.openai_base_url or None, timeout=timeout, max_retries=0)
 
-    def _open(self, messages: list[dict], deadline: float):
+    def _open(self, messages: list[dict], deadline: float) -> Stream[ChatCompletionChunk]:
         """The streaming request; a refused connection or a 5xx is retried once if the deadline allows."""
         import openai
 
