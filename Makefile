@@ -1,7 +1,7 @@
 # Everyday tasks. Each runs in the .venv made by scripts/setup.sh.
 PY := .venv/bin/python
 
-.PHONY: setup serve deploy stop test lint ingest eval bench
+.PHONY: setup serve deploy stop test lint ingest eval bench bench-llm backup
 setup:            ## install exactly the pinned packages into .venv
 	./scripts/setup.sh
 serve: setup      ## run the server in the foreground (builds the index first if none exists)
@@ -21,3 +21,7 @@ eval: setup
 bench: setup      ## benchmarks (not tests): results in bench/results/
 	$(PY) bench/bench_retrieval.py
 	$(PY) bench/bench_server.py
+bench-llm:        ## needs scripts/setup.sh --llm
+	$(PY) bench/bench_llm.py
+backup:           ## snapshot of index + sessions + configuration (secrets blanked) into data/backups/
+	$(PY) -m mygallery backup --keep 7

@@ -113,4 +113,7 @@ class Gallery:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
         self.metrics.close()
         self.sessions.close()
+        close_answerer = getattr(self.answers.primary, "close", None)  # the LLM client's pooled connections
+        if close_answerer is not None:
+            close_answerer()
         log.info("stopped")
