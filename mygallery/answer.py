@@ -342,10 +342,8 @@ class AnswerService:
         self.primary: Answerer = primary or self.extractive
         self.top_k = top_k
         self.rewriter = rewriter
-        self._counts_lock = threading.Lock()  # guards answers_by_backend and fallbacks
-        self.answers_by_backend: dict[str, int] = {}
-        self.fallbacks = 0
-        self.on_answer: Callable[[str, bool], None] | None = None  # (backend, fell_back) for /metrics
+        # Told (backend, fell_back) after every answer; Metrics keeps the counts (/metrics, /api/admin/stats).
+        self.on_answer: Callable[[str, bool], None] | None = None
 
     def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
         index = self.library.current()
@@ -379,9 +377,6 @@ class AnswerService:
             if pieces:
                 yield "\n\n"
             yield from word_pieces(text)
-        with self._counts_lock:
-            self.answers_by_backend[backend] = self.answers_by_backend.get(backend, 0) + 1
-            self.fallbacks += bool(notice)
         if self.on_answer:
             self.on_answer(backend, bool(notice))
         yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice)
