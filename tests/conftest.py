@@ -20,6 +20,7 @@ from mygallery.embeddings import make_embedder
 from mygallery.gallery import Gallery
 from mygallery.index import HybridIndex, Library
 from mygallery.ingest import ingest
+from tests.http_helpers import wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DOCS = ROOT / "data" / "docs"
@@ -127,14 +128,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
                                 "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    wait_for_port(port, "redis-server", alive=lambda: process.poll() is None)
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)

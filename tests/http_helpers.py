@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -57,20 +59,38 @@ def sse_events(url: str, body: dict, *, headers: dict[str, str] | None = None) -
         if response.status != 200:
             return response.status, [("error", json.loads(response.read()))]
         assert response.getheader("Content-Type", "").startswith("text/event-stream")
-        events: list[tuple[str, dict]] = []
-        name, data = "message", []
-        for raw_line in response:  # http.client undoes the chunked encoding
-            line = raw_line.decode("utf-8").rstrip("\r\n")
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-            elif not line and data:
-                events.append((name, json.loads("\n".join(data))))
-                name, data = "message", []
-        return response.status, events
+        return response.status, list(read_events(response))
     finally:
         conn.close()
+
+
+def read_events(response: http.client.HTTPResponse) -> Iterator[tuple[str, dict]]:
+    """(event, JSON data) of a server-sent event stream, each as soon as it has arrived."""
+    name, data = "message", []
+    for raw_line in response:  # http.client undoes the chunked encoding
+        line = raw_line.decode("utf-8").rstrip("\r\n")
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif not line and data:
+            yield name, json.loads("\n".join(data))
+            name, data = "message", []
+
+
+def wait_for_port(port: int, what: str, *, timeout: float = 10, alive: Callable[[], bool] = lambda: True,
+                  detail: Callable[[], str] = lambda: "") -> None:
+    """Until something accepts connections on the loopback port; fail early when `alive()` turns false, with
+    `detail()` (say, the process's stderr) in the message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            assert alive(), f"{what} exited before it listened: {detail()}"
+            assert time.monotonic() < deadline, f"{what} did not start within {timeout:.0f} s: {detail()}"
+            time.sleep(0.05)
 
 
 def new_session(url: str) -> str:

@@ -25,7 +25,7 @@ import openai
 import pytest
 
 from mygallery.local_llm import LocalLLMServer, bundled_model, llama_cpp_installed
-from tests.http_helpers import call, connect, sse_events
+from tests.http_helpers import call, connect, read_events, sse_events
 
 pytestmark = pytest.mark.llm
 
@@ -121,16 +121,7 @@ def chat_events(url: str, body: dict) -> Iterator[tuple[str, dict]]:
                      headers={"Content-Type": "application/json", "Accept": "text/event-stream"})
         response: http.client.HTTPResponse = conn.getresponse()
         assert response.status == 200
-        name, data = "message", []
-        for raw in response:
-            line = raw.decode("utf-8").rstrip("\r\n")
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-            elif not line and data:
-                yield name, json.loads("\n".join(data))
-                name, data = "message", []
+        yield from read_events(response)
     finally:
         conn.close()
 

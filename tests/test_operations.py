@@ -32,7 +32,7 @@ import pytest
 
 from mygallery.backup import blank_secrets
 from mygallery.config import Settings
-from tests.http_helpers import ask, call, new_session, ready_url, sse_events
+from tests.http_helpers import ask, call, new_session, ready_url, sse_events, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_NAMES = {f.name.upper() for f in fields(Settings)}
@@ -480,14 +480,8 @@ def test_nginx_site_proxies_json_streams_and_limits(tmp_path: Path, gallery_fact
                                stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-                time.sleep(0.05)
+        wait_for_port(port, "nginx", alive=lambda: process.poll() is None,
+                      detail=lambda: process.stderr.read() if process.poll() is not None else "")
         assert call(url, "GET", "/api/health").json()["status"] == "ok"
         status, events = sse_events(url, {"message": QUESTION})
         assert status == 200 and events[0][0] == "token" and events[-1][0] == "done"
