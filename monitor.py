@@ -20,8 +20,7 @@ from datetime import datetime
 from types import FrameType
 
 from mygallery.alerting import format_duration
-from mygallery.config import Settings, load_settings
-from mygallery.errors import ConfigError
+from mygallery.config import Settings, load_settings_for_command
 from mygallery.monitoring import (
     ALERTS_LOG_NAME,
     MONITOR_LOG_NAME,
@@ -182,10 +181,8 @@ def run_forever(monitor: Monitor, interval: float, as_json: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    settings = load_settings_for_command()
+    if settings is None:
         return EXIT_USAGE
     url, interval = resolve_options(parser, args, settings)
     try:

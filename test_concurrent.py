@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from mygallery.config import Settings, load_settings
-from mygallery.errors import ConfigError
+from mygallery.config import Settings, load_settings_for_command
 from mygallery.loadtest import LoadTest, LoadTestPlan
 from mygallery.loadtest_probe import ServerProcessWatch
 from mygallery.loadtest_questions import DEFAULT_QA_FILE, load_questions
@@ -224,10 +223,8 @@ def run_load_test(args: argparse.Namespace, url: str, settings: Settings) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    settings = load_settings_for_command()
+    if settings is None:
         return EXIT_USAGE
     url = resolve_url(parser, args, settings)
     check_output_path(parser, args.output)

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .config import Settings, load_settings
-from .errors import ConfigError, GalleryError, IndexUnavailable
+from .config import Settings, load_settings_for_command
+from .errors import GalleryError, IndexUnavailable
 
 DEFAULT_QA = Path("data/qa/uec_qa.jsonl")
 
@@ -226,11 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        settings = _settings_with(args, load_settings())
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    loaded = load_settings_for_command()
+    if loaded is None:
         return 2
+    settings = _settings_with(args, loaded)
     _setup_logging(settings)
     try:
         return args.run(args, settings)

@@ -8,6 +8,7 @@ Non-goal: live reloading — a changed setting takes effect at the next start.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -207,3 +208,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: str 
     if problems:
         raise ConfigError("\n".join(f"configuration error: {line}" for line in problems))
     return settings
+
+
+def load_settings_for_command() -> Settings | None:
+    """Settings for a command-line tool, or None after printing each bad variable's line to stderr (the
+    tool then exits 2, bad usage)."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return None
