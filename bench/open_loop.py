@@ -22,15 +22,7 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+from common import percentile  # run as a script from bench/: its folder is on sys.path
 
 
 def request_bytes(host: str, path: str, method: str, body: bytes | None) -> bytes:
