@@ -32,7 +32,7 @@ from .errors import IndexUnavailable
 from .lexicon import detect_language, has_cjk, tokenize, translations
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the hnswlib graph is built with DENSE_LAYOUT, recorded in the manifest
 RRF_K = 60  # the constant of reciprocal-rank fusion; 60 is the value of the original paper and works broadly
 METHODS = ("dense", "bm25", "hybrid")
 # Expansion terms (other-language forms, abbreviation long/short forms) count for less than the user's own
@@ -42,6 +42,12 @@ EXPANSION_WEIGHT = 0.35
 # smaller say in the fusion there (measured with `eval`; see README "Retrieval").
 DENSE_WEIGHT = {"en": 1.0, "zh": 0.35}
 CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
+# How the hnswlib graph is built. wordllama vectors crowd into a narrow cone (at 100k synthetic chunks a
+# question's 1st, 10th and 100th neighbours have cosine 0.50, 0.45 and 0.41), so the top 10 are near-ties and a
+# sparse graph's greedy walk misses many of them: M 16 / ef_construction 200 reached recall@10 0.81 against exact
+# search even at ef 1024. A denser graph and a wide search (ef_search below) reach >= 0.95; measured with
+# bench/bench_retrieval.py, alternatives tried (centred vectors, M 64, a MIPS transform) are in bench/README.md.
+DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 400}
 
 
 @dataclass
@@ -79,10 +85,10 @@ def dense_query_text(question: str) -> str:
 class HybridIndex:
     """Read-only search over chunks; built by `mygallery.ingest`, loaded with `HybridIndex.load`."""
 
-    # hnswlib query breadth. bench/bench_retrieval.py measures recall@10 against exact search: 96 gave 0.87 at
-    # 5k chunks and 0.49 at 100k (synthetic text: wordllama vectors crowd into a narrow cone, so neighbours are
-    # near-ties); 256 gives 0.95 at 5k and 0.63 at 100k for ~0.2 ms more per query (see bench/README.md).
-    ef_search = 256
+    # hnswlib query breadth (see DENSE_LAYOUT): recall@10 against exact search at 100k chunks was 0.947 at 1536
+    # and 0.959 at 2048 (~3.7 ms a query there). A small index pays little: a walk cannot visit more nodes than
+    # the index holds, and the bundled corpus is searched exhaustively.
+    ef_search = 2048
 
     def __init__(self, chunks: list[Chunk], labels: np.ndarray, vectors: np.ndarray, hnsw: hnswlib.Index | None,
                  manifest: dict, embedder: Embedder, generation_dir: Path | None = None) -> None:
@@ -156,10 +162,13 @@ class HybridIndex:
 
     @staticmethod
     def _bm25_top(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(pos), float(scores[pos])) for pos in top if scores[pos] > 0]
+        matched = np.flatnonzero(scores > 0)  # few chunks share a word with the question: rank only those
+        values = scores[matched]
+        if n < len(matched):
+            keep = np.argpartition(-values, n - 1)[:n]
+            matched, values = matched[keep], values[keep]
+        order = np.argsort(-values, kind="stable")
+        return [(int(pos), float(value)) for pos, value in zip(matched[order], values[order], strict=True)]
 
     def search(self, question: str, k: int = 5, *, method: str = "hybrid", candidates: int = 50) -> list[Hit]:
         """The k best chunks for `question` by `method` (dense, bm25 or hybrid = both fused by RRF)."""
@@ -207,6 +216,9 @@ class HybridIndex:
         if manifest is None:
             raise IndexUnavailable(f"no index in {index_dir}; run `python -m mygallery ingest`")
         built_with = manifest["embedding"]
+        if manifest.get("dense") != DENSE_LAYOUT:
+            raise IndexUnavailable(f"index in {index_dir} was built with dense settings {manifest.get('dense')}; "
+                                   f"this version uses {DENSE_LAYOUT}; re-run `python -m mygallery ingest --rebuild`")
         if built_with["name"] != embedder.name:
             raise IndexUnavailable(
                 f"index in {index_dir} was built with embedder {built_with['name']} ({built_with['dim']} dims) "

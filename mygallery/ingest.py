@@ -23,7 +23,7 @@ from .config import Settings
 from .documents import DocumentError, find_documents, fingerprint, load_document
 from .embeddings import Embedder
 from .errors import IndexUnavailable
-from .index import FORMAT_VERSION, HybridIndex
+from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
 from .tokens import token_counter
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class IngestReport:
 def _compatible(manifest: dict | None, embedder: Embedder, settings: Settings, tokenizer: str) -> bool:
     if manifest is None:
         return False
-    return (manifest["embedding"]["name"] == embedder.name
+    return (manifest["embedding"]["name"] == embedder.name and manifest.get("dense") == DENSE_LAYOUT
             and manifest["chunking"] == {"tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap,
                                          "tokenizer": tokenizer})
 
@@ -160,7 +160,8 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
                 hnsw.add_items(new_vectors, new_labels, replace_deleted=True)
         else:
             hnsw = hnswlib.Index(space="cosine", dim=embedder.dim)
-            hnsw.init_index(max_elements=capacity, ef_construction=200, M=16, allow_replace_deleted=True)
+            hnsw.init_index(max_elements=capacity, ef_construction=DENSE_LAYOUT["ef_construction"],
+                            M=DENSE_LAYOUT["M"], allow_replace_deleted=True)
             hnsw.set_num_threads(2)
             hnsw.add_items(vectors, labels)
         capacity = hnsw.get_max_elements()
@@ -168,6 +169,7 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
     new_manifest = {
         "format": FORMAT_VERSION,
         "embedding": {"name": embedder.name, "dim": embedder.dim},
+        "dense": dict(DENSE_LAYOUT),
         "chunking": {"tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap, "tokenizer": tokenizer},
         "documents": documents,
         "skipped": skipped,

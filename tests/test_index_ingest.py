@@ -117,6 +117,21 @@ def test_damaged_index_says_what_to_run(copied_index_dir: Path) -> None:
         HybridIndex.load(copied_index_dir, make_embedder(Settings()))
 
 
+def test_index_with_another_graph_layout_is_refused_and_ingest_rebuilds_it(tmp_path: Path) -> None:
+    docs = small_corpus(tmp_path)
+    settings = docs_settings(tmp_path, docs)
+    ingest(settings, make_embedder(settings))
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["dense"] = {"space": "cosine", "M": 16, "ef_construction": 200}  # what an older version built
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexUnavailable, match="dense settings.*--rebuild"):
+        HybridIndex.load(settings.index_dir, make_embedder(settings))
+    report, index = ingest(settings, make_embedder(settings))
+    assert sorted(report.added) == ["llr.md", "rud.md", "zh.md"]
+    assert HybridIndex.load(settings.index_dir, make_embedder(settings)).manifest["dense"] == index.manifest["dense"]
+
+
 def test_changed_chunk_settings_rebuild_everything(tmp_path: Path) -> None:
     docs = small_corpus(tmp_path)
     settings = docs_settings(tmp_path, docs)
