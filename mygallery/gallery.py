@@ -51,6 +51,7 @@ class Gallery:
         except OSError:
             self.sessions.close()
             raise
+        self.metrics.in_flight.set_function(lambda: float(self.http.in_flight))
         self._threads: list[threading.Thread] = []
         self._serving = False
 

@@ -266,6 +266,7 @@ def test_openapi_and_metrics(gallery: Gallery) -> None:
     assert 'mygallery_http_requests_total{method="POST",route="chat",status="200"}' in text
     assert 'mygallery_answers_total{backend="extractive"}' in text
     assert "mygallery_sessions_active 1.0" in text
+    assert "mygallery_http_requests_in_flight 1.0" in text  # the scrape itself
 
 
 def test_static_pages_and_no_path_escape(gallery: Gallery) -> None:
@@ -327,6 +328,51 @@ def test_one_conversation_answers_one_question_at_a_time(gallery: Gallery) -> No
         assert list(pool.map(turn, range(4))) == [200] * 4
     roles = [m["role"] for m in call(gallery.url, "GET", f"/api/sessions/{session_id}").json()["messages"]]
     assert roles == ["user", "assistant"] * 4  # turns never interleave
+
+
+def _raw_exchange(gallery: Gallery, *pieces: bytes) -> tuple[int, dict, bytes]:
+    """Send a request in the given pieces (a pause between them), read one response: (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=5) as sock:
+        for number, piece in enumerate(pieces):
+            if number:
+                time.sleep(0.05)
+            sock.sendall(piece)
+        reader = sock.makefile("rb")
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline().rstrip(b"\r\n")):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.lower()] = value.strip()
+        return status, headers, reader.read(int(headers.get("content-length", 0)))
+
+
+@pytest.mark.parametrize(("head", "status"), [
+    (b"GET /api/health HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431),
+    (b"GET /api/health HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    (b"GET /api/health HTTP/1.1\r\nX-A: b\r\n  folded\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.1\r\nX-A : b\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.x\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1_1\r\n\r\n", 400),
+    (b"GET /api/health\r\n\r\n", 400),
+    (b"GET /api/health HTTP/2.0\r\n\r\n", 505),
+    (b"POST /api/chat HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+     b"Content-Length: 3\r\n\r\n{}", 400),  # two lengths: a smuggling attempt, never a guess
+])
+def test_malformed_request_heads_get_json_errors(gallery: Gallery, head: bytes, status: int) -> None:
+    got, headers, body = _raw_exchange(gallery, head)
+    assert got == status and headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["message"]
+
+
+def test_a_head_in_pieces_and_header_names_in_any_case_are_understood(gallery: Gallery) -> None:
+    body = json.dumps({"message": "What does RUD guarantee?"}).encode()
+    status, headers, reply = _raw_exchange(
+        gallery, b"POST /api/chat HTTP/1.1\r\nHost: x\r\ncOnTeNt-TyPe: application/json\r\n",
+        b"CONTENT-LENGTH: %d\r\n" % len(body), b"\r\n" + body)
+    assert status == 200 and json.loads(reply)["sources"], reply
+    status, headers, _ = _raw_exchange(gallery, b"GET /api/health HTTP/1.0\r\n\r\n")
+    assert status == 200 and headers["connection"] == "close"  # HTTP/1.0 without keep-alive: one request
 
 
 def test_a_client_dribbling_headers_is_cut_off(gallery_factory) -> None:
