@@ -95,7 +95,7 @@ chunk_snippet = functools.lru_cache(maxsize=4096)(snippet)
 def word_pieces(text: str) -> Iterator[str]:
     """Split an answer into stream tokens: words with their trailing space; Chinese in runs of a few characters."""
     for piece in _WORD_PIECE.findall(text):
-        if has_cjk(piece) and len(piece) > 4:
+        if len(piece) > 4 and has_cjk(piece):
             yield from (piece[i : i + 3] for i in range(0, len(piece), 3))
         else:
             yield piece
@@ -156,11 +156,16 @@ def asks_for_definition(question: str) -> bool:
 def defines(unit: str, term: str) -> bool:
     """Whether a sentence or table row spells out `term`: "RUDI (Reliable …)", "… (RUDI)", "RUDI stands for",
     "RUDI 是…", or a table row whose first cell is the term ("Term: RUDI; Expansion: …")."""
+    return any(pattern.search(unit) for pattern in _definition_patterns(term))
+
+
+@functools.lru_cache(maxsize=4096)
+def _definition_patterns(term: str) -> tuple[re.Pattern[str], ...]:
     t = re.escape(term)
-    return bool(re.match(rf"^(?:[^:;]{{0,40}}:\s*)?{t}\s*(?:;|[:：—–-]\s|[(（])", unit)
-                or re.search(rf"[(（]\s*{t}\s*[)）]", unit)
-                or re.search(rf"(?<![A-Za-z0-9]){t}(?![A-Za-z0-9])\s*(?:stands\s+for|means|is\s+short\s+for"
-                             rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)", unit))
+    return (re.compile(rf"^(?:[^:;]{{0,40}}:\s*)?{t}\s*(?:;|[:：—–-]\s|[(（])"),
+            re.compile(rf"[(（]\s*{t}\s*[)）]"),
+            re.compile(rf"(?<![A-Za-z0-9]){t}(?![A-Za-z0-9])\s*(?:stands\s+for|means|is\s+short\s+for"
+                       rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)"))
 
 
 @dataclass
@@ -171,6 +176,7 @@ class PreparedUnits:
     units: list[tuple[str, str]]
     tokens: list[set[str]]
     ratios: list[float]
+    chinese: list[bool]  # whether the matched text is mostly Chinese
     vectors: np.ndarray | None
 
 
@@ -207,7 +213,8 @@ class ExtractiveAnswerer:
         if index is not None and index.embedder.local:
             vectors = index.embedder.embed([unit for unit, _ in units])
         prepared = PreparedUnits(units, [set(tokenize(matched)) for _, matched in units],
-                                 [cjk_ratio(unit) for unit, _ in units], vectors)
+                                 [cjk_ratio(unit) for unit, _ in units],
+                                 [cjk_ratio(matched) >= 0.2 for _, matched in units], vectors)
         with self._prepared_lock:
             if self._prepared_for is index:
                 self._prepared[key] = prepared
@@ -233,8 +240,10 @@ class ExtractiveAnswerer:
         other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
                       else {t for t in own | related if not has_cjk(t)})
 
+        totals = {id(view): sum(weight[t] for t in view) for view in (own, related, other_view)}
+
         def coverage(view: set[str], unit_tokens: set[str]) -> float:
-            total = sum(weight[t] for t in view)
+            total = totals[id(view)]
             return sum(weight[t] for t in view & unit_tokens) / total if total else 0.0
 
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
@@ -245,10 +254,11 @@ class ExtractiveAnswerer:
             units = ready.units
             for (unit, _), (after, _) in zip(units, units[1:], strict=False):
                 following[(source.n, unit)] = after
-            for (unit, matched), unit_tokens, ratio in zip(units, ready.tokens, ready.ratios, strict=True):
+            for (unit, _), unit_tokens, ratio, chinese in zip(units, ready.tokens, ready.ratios, ready.chinese,
+                                                              strict=True):
                 unit_ratio[unit] = ratio
                 lexical = min(1.0, coverage(own, unit_tokens) + EXPANSION_WEIGHT * coverage(related, unit_tokens))
-                if other_view and (cjk_ratio(matched) >= 0.2) != (language == "zh"):
+                if other_view and chinese != (language == "zh"):
                     lexical = max(lexical, coverage(other_view, unit_tokens))
                 candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
         if not candidates:

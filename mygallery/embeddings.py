@@ -12,6 +12,7 @@ Non-goal: downloading models — nothing here fetches weights at run time.
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -52,7 +53,15 @@ class LocalEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:  # a question: retrieval and the extractive composer both embed it
+            return self._embed_one(texts[0])
         return _normalise(self.model.embed(texts, norm=False))
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one embedder lives as long as the process
+    def _embed_one(self, text: str) -> np.ndarray:
+        vector = _normalise(self.model.embed([text], norm=False))
+        vector.flags.writeable = False  # shared by every caller
+        return vector
 
 
 class OpenAIEmbedder:

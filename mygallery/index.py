@@ -13,6 +13,7 @@ Non-goals: filtering by metadata, sharding, deleting from a live index in place.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -112,6 +113,9 @@ class HybridIndex:
             for token in set(tokens):
                 self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
         self.abbreviations = Abbreviations([pair for c in chunks for pair in find_abbreviations(c.text)])
+        # An answer prepares its question twice (retrieval, then the extractive composer); Query is never
+        # changed after it is made, so threads may share one.
+        self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)  # type: ignore[method-assign]
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -127,6 +131,10 @@ class HybridIndex:
     # --- search ------------------------------------------------------------------------------------------------
 
     def prepare(self, question: str) -> Query:
+        """The question's search tokens, expansions and dense text (cached per index, see __init__)."""
+        return self._prepare(question)
+
+    def _prepare(self, question: str) -> Query:
         tokens = tokenize(question)
         related = self.abbreviations.related_text(question)
         expansion = [t for term in translations(question) + related for t in tokenize(term)]

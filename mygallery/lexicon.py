@@ -12,6 +12,7 @@ Non-goals: a real Chinese word segmenter (bigrams are what BM25 needs) and morph
 
 from __future__ import annotations
 
+import functools
 import re
 
 _TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
@@ -93,6 +94,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a corpus has a few ten thousand distinct words; every query repeats them
 def stem(word: str) -> str:
     """Strip common English suffixes from words long enough to have them; acronyms and short words stay."""
     if len(word) <= 4 or word.isdigit():
@@ -148,20 +150,31 @@ def cjk_ratio(text: str) -> float:
     return sum(len(run) for run in _CJK_RUN.findall(text)) / letters if letters else 0.0
 
 
-_STEMMED_TERMS = [(en, stem(en), zh_terms) for en, zh_terms in BILINGUAL_TERMS.items()]  # stemmed once, not per query
+_TERMS = list(BILINGUAL_TERMS.items())
+_TERMS_BY_STEM: dict[str, list[int]] = {}  # stem of a one-word English term -> its positions in _TERMS
+for _position, (_en, _) in enumerate(_TERMS):
+    if " " not in _en:
+        _TERMS_BY_STEM.setdefault(stem(_en), []).append(_position)
+_PHRASES = [(position, en) for position, (en, _) in enumerate(_TERMS) if " " in en]
+_WORD = re.compile(r"[a-z0-9]+")
+# (form, its English stems, whether it is written in CJK): a few "Chinese" forms are Latin (epoch) and are
+# looked for in any text; the others only in text with Chinese in it.
+_ZH_TERMS = [(zh, sorted(en_words), has_cjk(zh)) for zh, en_words in _ZH_TO_EN.items()]
 
 
 def translations(text: str) -> list[str]:
-    """Words of the other language for the general terms found in `text` (English words, Chinese phrases)."""
+    """Words of the other language for the general terms found in `text` (English words, Chinese phrases),
+    in the order of BILINGUAL_TERMS."""
     found: list[str] = []
     lowered = text.lower()
-    words = {stem(w) for w in re.findall(r"[a-z0-9]+", lowered)}
-    for en, stemmed, zh_terms in _STEMMED_TERMS:
-        if stemmed in words or (" " in en and en in lowered):
-            found.extend(t for t in zh_terms if t not in found and has_cjk(t))
-    for zh, en_words in _ZH_TO_EN.items():
-        if zh in text:
-            found.extend(w for w in sorted(en_words) if w not in found)
+    positions = {p for word in _WORD.findall(lowered) for p in _TERMS_BY_STEM.get(stem(word), ())}
+    positions.update(position for position, phrase in _PHRASES if phrase in lowered)
+    for position in sorted(positions):
+        found.extend(t for t in _TERMS[position][1] if t not in found and has_cjk(t))
+    chinese = has_cjk(text)
+    for zh, en_words, zh_is_cjk in _ZH_TERMS:
+        if (chinese or not zh_is_cjk) and zh in text:
+            found.extend(w for w in en_words if w not in found)
     return found
 
 
