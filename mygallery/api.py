@@ -228,7 +228,7 @@ class GalleryApp:
         if session is None:
             session = self.sessions.create()
             request.session_prefix = session.id[:8]
-        if not session.turn_lock.acquire(timeout=TURN_WAIT_SECONDS):
+        if not self.sessions.begin_turn(session, TURN_WAIT_SECONDS):
             raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
         try:
             history = [Turn(m.role, m.content) for m in session.messages]
@@ -239,7 +239,7 @@ class GalleryApp:
             with self._answer_slots if extractive else contextlib.nullcontext():
                 first = next(answer)
         except BaseException:
-            session.turn_lock.release()
+            self.sessions.end_turn(session)
             raise
         if stream:
             return Response(events=self._chat_events(session, message, first, answer))
@@ -247,7 +247,7 @@ class GalleryApp:
             result = first if isinstance(first, AnswerResult) else _last_result(answer)
             self._record(session, message, result)
         finally:
-            session.turn_lock.release()
+            self.sessions.end_turn(session)
         return Response(body={"session_id": session.id, **result.to_json()})
 
     def _chat_events(self, session: Session, message: str, first: str | AnswerResult,
@@ -264,11 +264,11 @@ class GalleryApp:
                 item = next(answer)
         finally:
             answer.close()  # a client that went away stops the generation
-            session.turn_lock.release()
+            self.sessions.end_turn(session)
 
     def _record(self, session: Session, question: str, result: AnswerResult) -> None:
         self.sessions.record_turn(session, Message("user", question),
-                                  Message("assistant", result.answer, [s.to_json() for s in result.sources],
+                                  Message("assistant", result.answer, tuple(s.to_json() for s in result.sources),
                                           result.notice))
 
     # --- admin -----------------------------------------------------------------------------------------------

@@ -16,29 +16,31 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .errors import NotFound
 
 
-@dataclass
-class Message:
+class Message(NamedTuple):
+    """One message of a conversation (a live Session keeps its messages as JSON text, see Session.encoded)."""
+
     role: str  # "user" | "assistant"
     content: str
-    sources: list[dict] | None = None
+    sources: tuple[dict, ...] | None = None  # flat dicts of strings and numbers (Source.to_json)
     notice: str = ""
 
     def to_json(self) -> dict:
         body: dict = {"role": self.role, "content": self.content}
         if self.sources is not None:
-            body["sources"] = self.sources
+            body["sources"] = list(self.sources)
         if self.notice:
             body["notice"] = self.notice
         return body
 
     @classmethod
     def from_json(cls, row: dict) -> Message:
-        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
+        sources = row.get("sources")
+        return cls(row["role"], row["content"], None if sources is None else tuple(sources), row.get("notice", ""))
 
 
 @dataclass

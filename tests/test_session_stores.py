@@ -4,12 +4,13 @@ SessionManager — restore after restart, refusal after delete, idle expiry, con
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from mygallery.errors import ConfigError, NotFound
-from mygallery.session_stores import Message, SqliteStore, make_store
+from mygallery.session_stores import MemoryStore, Message, SqliteStore, make_store
 from mygallery.sessions import SessionManager
 
 
@@ -79,9 +80,12 @@ def test_concurrent_turns_on_many_sessions_all_land(open_store) -> None:
 
     def talk(session) -> None:
         for turn in range(5):
-            with session.turn_lock:
+            assert sessions.begin_turn(session, 10)
+            try:
                 sessions.record_turn(session, Message("user", f"{session.id} q{turn}"),
                                      Message("assistant", f"a{turn}"))
+            finally:
+                sessions.end_turn(session)
 
     threads = [threading.Thread(target=talk, args=(s,)) for s in created]
     for thread in threads:
@@ -112,3 +116,30 @@ def test_unreachable_redis_is_a_clear_configuration_error(tmp_path: Path) -> Non
 
     with pytest.raises(ConfigError, match="REDIS_URL"):
         make_store("redis", sqlite_path=tmp_path / "x.db", redis_url=f"redis://127.0.0.1:{free_port()}/0")
+
+
+def test_one_turn_at_a_time_per_conversation_and_no_lock_left_behind() -> None:
+    sessions = SessionManager(MemoryStore(), max_sessions=10, timeout_seconds=60, cleanup_interval=60)
+    first, second = sessions.create(), sessions.create()
+    assert sessions.begin_turn(first, 1)
+    assert sessions.begin_turn(second, 0.1)  # another conversation is not held up
+    assert not sessions.begin_turn(first, 0.1)  # the same conversation waits, then gives up
+
+    started = threading.Event()
+    landed: list[bool] = []
+
+    def waiting_tab() -> None:
+        started.set()
+        landed.append(sessions.begin_turn(first, 10))
+        sessions.end_turn(first)
+
+    tab = threading.Thread(target=waiting_tab)
+    tab.start()
+    started.wait()
+    time.sleep(0.05)
+    assert not landed  # still waiting for the first turn
+    sessions.end_turn(first)
+    tab.join(10)
+    sessions.end_turn(second)
+    assert landed == [True]
+    assert sessions._turns == {}  # locks exist only while a turn runs or waits
