@@ -44,6 +44,10 @@ class MethodNotAllowed(GalleryError):
     status, code = 405, "method_not_allowed"
 
 
+class RequestTimeout(GalleryError):
+    status, code = 408, "timeout"
+
+
 class PayloadTooLarge(GalleryError):
     status, code = 413, "payload_too_large"
 

@@ -22,6 +22,7 @@ import random
 import secrets
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from .api import GalleryApp, Request, Response
 from .config import Settings
-from .errors import BadRequest, ConfigError, GalleryError, PayloadTooLarge, ServerBusy
+from .errors import BadRequest, ConfigError, GalleryError, PayloadTooLarge, RequestTimeout, ServerBusy
 from .logs import configure_logging, log_access, stop_logging
 
 log = logging.getLogger("mygallery.server")
@@ -51,6 +52,8 @@ SECURITY_HEADERS = {
 HEADER_SECONDS = 10.0  # all request headers must arrive within this (or the idle timeout, if shorter)
 SECURITY_HEADER_LINES = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()).encode("latin-1")
 DRAIN_BYTES = 1 << 20  # an unread request body up to this size is read and dropped to keep the connection
+# A client that stopped reading (a send timed out: BlockingIOError, see set_kernel_timeout) or went away.
+CLIENT_GONE = (BrokenPipeError, ConnectionResetError, TimeoutError, BlockingIOError)
 MAX_HEADER_LINE = 65536  # the limits of http.server: longer header lines and more headers are answered 431
 MAX_HEADERS = 100
 SERVER_NAME = f"mygallery/{__version__}"
@@ -157,6 +160,18 @@ class GalleryHTTPServer(ThreadingHTTPServer):
         return finished
 
 
+def set_kernel_timeout(sock: socket.socket, seconds: float) -> None:
+    """Let the kernel end a blocking recv or send that waits longer than `seconds` (SO_RCVTIMEO/SO_SNDTIMEO).
+
+    Python's own socket timeouts poll() before every recv and send and cost two fcntl calls each time they
+    change; with the kernel's, a keep-alive request is one recv and one send. A recv that times out returns
+    no data (the request ends as if the client had closed), a send raises BlockingIOError (see CLIENT_GONE)."""
+    seconds = max(seconds, 0.001)  # 0 would mean "wait forever"
+    value = struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000))  # struct timeval
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+
+
 class _DeadlineReader:
     """Wraps the request stream while headers are read: each line may only use what is left of one deadline."""
 
@@ -171,9 +186,11 @@ class _DeadlineReader:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError("request headers took too long")
-            self.sock.settimeout(remaining)
+            set_kernel_timeout(self.sock, remaining)
             ready = self.inner.peek(1)  # what is buffered, or one wait on the socket for more
             if not ready:
+                if self.deadline - time.monotonic() < 0.05:
+                    raise TimeoutError("request headers took too long")
                 break  # end of stream
             end = ready.find(b"\n")
             take = len(ready) if end < 0 else end + 1
@@ -198,8 +215,9 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         return SERVER_NAME
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout
+        self.timeout = None  # a blocking socket: the kernel enforces the idle timeout (see set_kernel_timeout)
         super().setup()
+        set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def parse_request(self) -> bool:
         """The request line and headers, read within one deadline (slowloris), into `self.headers`: a dict of
@@ -225,10 +243,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.path = "/" + path.lstrip("/") if path.startswith("//") else path  # never a scheme-relative URL
         self.close_connection = number < (1, 1)
         deadline = time.monotonic() + min(HEADER_SECONDS, self.server.idle_timeout)
-        try:
-            lines = self._header_lines(deadline)
-        finally:
-            self.connection.settimeout(self.server.idle_timeout)
+        lines = self._header_lines(deadline)
         if isinstance(lines, tuple):
             self.send_error(*lines)
             return False
@@ -253,8 +268,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
 
     def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
         """The header lines without their line ends, or (status, message) for a head that breaks a limit."""
-        self.connection.settimeout(max(0.001, deadline - time.monotonic()))
-        buffered = self.rfile.peek()  # usually the whole head came in the request line's packet
+        buffered = self.rfile.peek()  # usually the whole head came in the request line's packet (no system call)
         if buffered.startswith(b"\r\n"):
             self.rfile.read(2)
             return []
@@ -264,19 +278,24 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             if len(lines) > MAX_HEADERS:
                 return 431, "too many headers"
             return lines
+        if time.monotonic() >= deadline:
+            raise TimeoutError("request headers took too long")
         reader = _DeadlineReader(self.rfile, self.connection, deadline)  # the slow way: line by line
         lines = []
-        while True:
-            line = reader.readline(MAX_HEADER_LINE + 1)
-            if len(line) > MAX_HEADER_LINE:
-                return 431, "header line too long"
-            if not line:
-                return 400, "the request head ended early"
-            if line in (b"\r\n", b"\n"):
-                return lines
-            lines.append(line.rstrip(b"\r\n"))
-            if len(lines) > MAX_HEADERS:
-                return 431, "too many headers"
+        try:
+            while True:
+                line = reader.readline(MAX_HEADER_LINE + 1)
+                if len(line) > MAX_HEADER_LINE:
+                    return 431, "header line too long"
+                if not line:
+                    return 400, "the request head ended early"
+                if line in (b"\r\n", b"\n"):
+                    return lines
+                lines.append(line.rstrip(b"\r\n"))
+                if len(lines) > MAX_HEADERS:
+                    return 431, "too many headers"
+        finally:
+            set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         if timestamp is not None:
@@ -335,7 +354,11 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the body stays unread: the connection cannot be reused
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
                                   f"{self.server.app.settings.max_body_bytes}")
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if length and (body is None or len(body) < length):  # the client stopped sending (idle timeout) or left
+            self.close_connection = True
+            raise RequestTimeout(f"the body ended after {len(body or b'')} of {length} bytes")
+        return body
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"
@@ -411,7 +434,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             except GalleryError as error:
                 self._write_chunk(f"event: error\ndata: {json.dumps(error.to_json(), ensure_ascii=False)}\n\n")
                 status = error.status
-            except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            except CLIENT_GONE:
                 raise
             except Exception:  # noqa: BLE001 - a bug mid-stream: tell the client, log the traceback
                 log.exception("event stream failed [%s]", self.request_id)
@@ -419,7 +442,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 self._write_chunk(f"event: error\ndata: {json.dumps(failure.to_json())}\n\n")
                 status = 500
             self.wfile.write(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+        except CLIENT_GONE:
             self.close_connection = True
             status = 499  # the client went away mid-stream (nginx's name for it)
         finally:
