@@ -365,6 +365,15 @@ def test_malformed_request_heads_get_json_errors(gallery: Gallery, head: bytes, 
     assert json.loads(body)["error"]["message"]
 
 
+def test_a_body_that_stops_coming_is_a_408_not_a_500(gallery_factory) -> None:
+    gallery = gallery_factory(request_timeout_seconds=1.0)
+    started = time.monotonic()
+    status, headers, body = _raw_exchange(gallery, b"POST /api/chat HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                                   b"Content-Length: 100\r\n\r\n{\"message\": ")
+    assert status == 408 and json.loads(body)["error"]["code"] == "timeout"
+    assert headers["connection"] == "close" and time.monotonic() - started < 5
+
+
 def test_a_head_in_pieces_and_header_names_in_any_case_are_understood(gallery: Gallery) -> None:
     body = json.dumps({"message": "What does RUD guarantee?"}).encode()
     status, headers, reply = _raw_exchange(
