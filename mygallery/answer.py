@@ -174,7 +174,8 @@ class PreparedUnits:
     search tokens of the matched text, the CJK share of the shown text, and (local embedder) its vector."""
 
     units: list[tuple[str, str]]
-    tokens: list[set[str]]
+    tokens: list[set[str]]  # of the matched text
+    shown_tokens: dict[str, set[str]]  # unit -> tokens of the shown text (the same set unless a table row)
     ratios: list[float]
     chinese: list[bool]  # whether the matched text is mostly Chinese
     vectors: np.ndarray | None
@@ -212,8 +213,10 @@ class ExtractiveAnswerer:
         vectors = None
         if index is not None and index.embedder.local:
             vectors = index.embedder.embed([unit for unit, _ in units])
-        prepared = PreparedUnits(units, [set(tokenize(matched)) for _, matched in units],
-                                 [cjk_ratio(unit) for unit, _ in units],
+        tokens = [set(tokenize(matched)) for _, matched in units]
+        shown = {unit: matched_tokens if unit == matched else set(tokenize(unit))
+                 for (unit, matched), matched_tokens in zip(units, tokens, strict=True)}
+        prepared = PreparedUnits(units, tokens, shown, [cjk_ratio(unit) for unit, _ in units],
                                  [cjk_ratio(matched) >= 0.2 for _, matched in units], vectors)
         with self._prepared_lock:
             if self._prepared_for is index:
@@ -250,6 +253,7 @@ class ExtractiveAnswerer:
         following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source
         ready_units = [self.prepare_units(source, index) for source in sources]
         unit_ratio: dict[str, float] = {}
+        shown_tokens = {unit: tokens for ready in ready_units for unit, tokens in ready.shown_tokens.items()}
         for rank, (source, ready) in enumerate(zip(sources, ready_units, strict=True)):
             units = ready.units
             for (unit, _), (after, _) in zip(units, units[1:], strict=False):
@@ -272,7 +276,8 @@ class ExtractiveAnswerer:
         terms = acronyms(question)
         definition_bonus = 0.5 if asks_for_definition(question) else 0.1
         candidates = [(s + self._language_bonus(language, u, unit_ratio.get(u))
-                       + (definition_bonus if any(defines(u, term) for term in terms) else 0.0), lex, n, u)
+                       + (definition_bonus if any(term in u and defines(u, term) for term in terms) else 0.0),
+                       lex, n, u)
                       for s, lex, n, u in candidates]
         candidates.sort(key=lambda c: -c[0])
         best = candidates[0]
@@ -282,7 +287,7 @@ class ExtractiveAnswerer:
         for score, _, n, unit in candidates:
             if len(chosen) >= self.max_units or score < 0.55 * best[0] or used + len(unit) > self.max_chars and chosen:
                 break
-            tokens = set(tokenize(unit))
+            tokens = shown_tokens[unit]
             if any(len(tokens & other) / max(1, len(tokens | other)) > 0.6 for other in seen_tokens):
                 continue  # a near-duplicate (overlapping chunks) adds nothing
             chosen.append((n, unit))
@@ -331,14 +336,19 @@ def standalone_query(question: str, history: list[Turn]) -> str:
 LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language
 
 
+@functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
+def mostly_chinese(text: str) -> bool:
+    return cjk_ratio(text) >= 0.2
+
+
 def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
     """The first k hits, but with the best passage in the question's language among them when one is close
     behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
     chinese = detect_language(question) == "zh"
     top = hits[:k]
-    if not top or any((cjk_ratio(h.chunk.text) >= 0.2) == chinese for h in top):
+    if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
         return top
-    match = next((h for h in hits[k:] if (cjk_ratio(h.chunk.text) >= 0.2) == chinese), None)
+    match = next((h for h in hits[k:] if mostly_chinese(h.chunk.text) == chinese), None)
     return top[:-1] + [match] if match else top
 
 
@@ -367,14 +377,20 @@ class AnswerService:
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
 
-    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[str | AnswerResult]:
-        """Yield text pieces as they are produced, then one AnswerResult with the final answer."""
+    def stream(self, question: str, history: list[Turn] | None = None, *,
+               whole: bool = False) -> Iterator[str | AnswerResult]:
+        """Yield text pieces as they are produced, then one AnswerResult with the final answer. With `whole`
+        (nobody watches the text grow), an extractive answer comes as one piece instead of word by word."""
         started = time.perf_counter()
         history = history or []
         sources = self.retrieve(question, history)
         backend, notice, pieces = self.primary.name, "", []
+        if whole and self.primary is self.extractive:
+            produced: Iterator[str] = iter((self.extractive.compose(question, sources),))
+        else:
+            produced = self.primary.stream(question, sources, history)
         try:
-            for piece in self.primary.stream(question, sources, history):
+            for piece in produced:
                 pieces.append(piece)
                 yield piece
             text = "".join(pieces)
@@ -393,7 +409,7 @@ class AnswerService:
 
     def answer(self, question: str, history: list[Turn] | None = None) -> AnswerResult:
         result = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, whole=True):
             if isinstance(item, AnswerResult):
                 result = item
         assert result is not None

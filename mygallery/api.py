@@ -49,8 +49,10 @@ BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007
 TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
 # Extractive answers are pure CPU under one GIL: with hundreds of connection threads computing at once, each
 # answer is sliced into 5 ms turns among all of them and every one finishes late. At most this many compute
-# together; the others wait their turn in order (measured with bench/bench_server.py, see bench/README.md).
-ANSWER_SLOTS = 2
+# together; the others wait their turn in order. One beats two: answers still release the GIL inside numpy and
+# the tokenizer, and two computing threads kept taking it from each other (50 connections: 1,200 vs 1,000
+# answers/s; bench/bench_server.py, see bench/README.md).
+ANSWER_SLOTS = 1
 
 
 @dataclass
@@ -232,7 +234,7 @@ class GalleryApp:
             raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
         try:
             history = [Turn(m.role, m.content) for m in session.messages]
-            answer = self.answers.stream(message, history)
+            answer = self.answers.stream(message, history, whole=not stream)
             # Retrieval happens here (NotReady becomes a plain JSON error, not a stream), and the whole extractive
             # answer; an LLM answer only starts here and then waits on the network, outside any slot.
             extractive = self.answers.primary is self.answers.extractive

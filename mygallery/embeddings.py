@@ -59,7 +59,13 @@ class LocalEmbedder:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - one embedder lives as long as the process
     def _embed_one(self, text: str) -> np.ndarray:
-        vector = _normalise(self.model.embed([text], norm=False))
+        # What model.embed([text]) computes — the mean of the text's token vectors, summed in the same order and
+        # precision as wordllama's masked average, so bit-identical (tests/test_index_ingest.py checks) — without
+        # its batch machinery (encode_batch, padding, masks), which cost more than the arithmetic.
+        ids = np.asarray(self.model.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int32)
+        np.clip(ids, 0, self.model.embedding.shape[0] - 1, out=ids)
+        mean = self.model.embedding[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))
+        vector = _normalise(mean[np.newaxis])
         vector.flags.writeable = False  # shared by every caller
         return vector
 

@@ -49,6 +49,10 @@ CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
 # search even at ef 1024. A denser graph and a wide search (ef_search below) reach >= 0.95; measured with
 # bench/bench_retrieval.py, alternatives tried (centred vectors, M 64, a MIPS transform) are in bench/README.md.
 DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 400}
+# Up to this many chunks the dense ranking is an exact scan of the vectors (one matrix-vector product): at 270
+# chunks it costs 7 µs against hnswlib's 34 µs, at 20,000 about what hnswlib costs, and it is exact. Larger
+# indexes use the hnswlib graph (bench/bench_retrieval.py measures both).
+EXACT_SCAN_MAX_CHUNKS = 20_000
 
 
 @dataclass
@@ -109,6 +113,7 @@ class HybridIndex:
         if chunks:
             self.bm25.index(corpus_tokens, show_progress=False)
         self.doc_frequency: dict[str, int] = {}
+        self._idf: dict[str, float] = {}  # idf() of tokens asked for so far
         for tokens in corpus_tokens:
             for token in set(tokens):
                 self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
@@ -125,8 +130,11 @@ class HybridIndex:
         return len(self.manifest.get("documents", {}))
 
     def idf(self, token: str) -> float:
-        n = max(1, len(self.chunks))
-        return float(np.log(1 + (n - self.doc_frequency.get(token, 0) + 0.5) / (self.doc_frequency.get(token, 0) + 0.5)))
+        value = self._idf.get(token)
+        if value is None:
+            n, df = max(1, len(self.chunks)), self.doc_frequency.get(token, 0)
+            value = self._idf[token] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))  # a race stores the same
+        return value
 
     # --- search ------------------------------------------------------------------------------------------------
 
@@ -155,6 +163,11 @@ class HybridIndex:
             return []
         vector = self.embedder.embed([query.dense_text])
         n = min(n, len(self.chunks))
+        if len(self.chunks) <= EXACT_SCAN_MAX_CHUNKS:
+            scores = self.vectors @ vector[0]  # both unit length: cosine similarity
+            top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return [(int(pos), float(scores[pos])) for pos in top]
         labels, distances = self.hnsw.knn_query(vector, k=n)
         return [(self.position_of_label[int(lab)], 1.0 - float(dist)) for lab, dist in zip(labels[0], distances[0], strict=True)
                 if int(lab) in self.position_of_label]
@@ -163,10 +176,25 @@ class HybridIndex:
         query = self.prepare(query) if isinstance(query, str) else query
         if not self.chunks or not (query.tokens or query.expansion):
             return []
-        scores = self.bm25.get_scores(query.tokens) if query.tokens else np.zeros(len(self.chunks), np.float32)
+        scores = self.bm25_scores(query.tokens) if query.tokens else np.zeros(len(self.chunks), np.float32)
         if query.expansion:
-            scores = scores + EXPANSION_WEIGHT * self.bm25.get_scores(query.expansion)
+            scores = scores + EXPANSION_WEIGHT * self.bm25_scores(query.expansion)
         return self._bm25_top(scores, n)
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for `tokens`, as bm25s's get_scores computes them (its default Lucene
+        variant), but with one indexed add per token where bm25s calls np.add.at: a token's postings name each
+        chunk once, so both add the same numbers in the same order — np.add.at is just several times slower."""
+        index = self.bm25.scores
+        data, indices, indptr = index["data"], index["indices"], index["indptr"]
+        scores = np.zeros(index["num_docs"], dtype=self.bm25.dtype)
+        vocabulary = self.bm25.vocab_dict
+        for token in tokens:
+            row = vocabulary.get(token)
+            if row is not None:
+                start, end = indptr[row], indptr[row + 1]
+                scores[indices[start:end]] += data[start:end]
+        return scores
 
     @staticmethod
     def _bm25_top(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
@@ -191,7 +219,7 @@ class HybridIndex:
             return [Hit(self.chunks[p], s, bm25_score=s) for p, s in lexical[:k]]
         # A third, cross-language ranking gives documents in the other language a fair chance: a Chinese
         # question otherwise matches the Chinese notes on every common word and buries the English files.
-        crossing = self._bm25_top(self.bm25.get_scores(query.crossing), max(k, candidates)) if query.crossing else []
+        crossing = self._bm25_top(self.bm25_scores(query.crossing), max(k, candidates)) if query.crossing else []
         fused: dict[int, float] = {}
         for ranking, weight in ((dense, DENSE_WEIGHT.get(query.language, 1.0)), (lexical, 1.0),
                                 (crossing, CROSSING_WEIGHT.get(query.language, 0.5))):

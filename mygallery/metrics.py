@@ -57,6 +57,7 @@ class Metrics:
                                  "Answers that fell back to extractive because the language model failed",
                                  registry=self.registry)
         self._children: dict[tuple[str, str, int], tuple] = {}  # (route, method, status) -> series; see observe
+        self._answer_children: dict[str, object] = {}  # backend -> its answers series
         self._window_lock = threading.Lock()  # guards _window, _history and the totals below
         self._window: deque[tuple[float, float]] = deque(maxlen=WINDOW_MAX)  # (time, ms) of timed routes
         self._arrivals: deque[float] = deque(maxlen=WINDOW_MAX)  # time of every API request, for the rate
@@ -93,7 +94,10 @@ class Metrics:
                     self._window.append((now, seconds * 1000.0))
 
     def record_answer(self, backend: str, fell_back: bool) -> None:
-        self.answers.labels(backend).inc()
+        child = self._answer_children.get(backend)
+        if child is None:
+            child = self._answer_children[backend] = self.answers.labels(backend)  # see observe()
+        child.inc()  # type: ignore[attr-defined]
         if fell_back:
             self.fallbacks.inc()
         with self._window_lock:

@@ -70,7 +70,8 @@ class OpenAICompatibleAPI:
         if not isinstance(options, dict) or not isinstance(options.get("include_usage", False), bool):
             raise BadRequest("'stream_options' must be an object like {\"include_usage\": true}")
         self.app.rate_limiter.check(request.client_behind(self.app.settings.trusted_proxies))
-        answer = self.app.answers.stream(question, history) if question else _fixed(AnswerResult(NO_QUESTION, [], "none"))
+        answer = (self.app.answers.stream(question, history, whole=not stream) if question
+                  else _fixed(AnswerResult(NO_QUESTION, [], "none")))
         try:
             first = next(answer)  # retrieval happens here: NotReady becomes a plain JSON error, not a stream
         except BaseException:

@@ -9,10 +9,11 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mygallery.config import Settings
-from mygallery.embeddings import make_embedder
+from mygallery.embeddings import _normalise, make_embedder
 from mygallery.errors import IndexUnavailable
 from mygallery.index import HybridIndex, Library
 from mygallery.ingest import ingest
@@ -172,3 +173,23 @@ def test_searches_run_in_parallel_while_the_index_is_swapped(bundled_index: Hybr
             thread.join()
     assert not errors, errors
     assert library.current().documents == bundled_index.documents + 3
+
+
+def test_shortcuts_compute_exactly_what_the_libraries_do(bundled_index: HybridIndex) -> None:
+    """The question embedding, the BM25 scores and the exact dense scan each skip a library's general path;
+    on every bundled question they must give the very same numbers (not merely close ones)."""
+    index = bundled_index
+    questions = [json.loads(line)["question"] for name in ("uec_qa.jsonl", "uec_qa_holdout.jsonl")
+                 for line in (ROOT / "data" / "qa" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    model = index.embedder.model
+    for question in questions + ["", "RUD 是什么？ " * 40]:
+        assert np.array_equal(index.embedder.embed([question]), _normalise(model.embed([question], norm=False)))
+        query = index.prepare(question)
+        for tokens in (query.tokens, query.expansion, query.crossing):
+            if tokens:
+                assert np.array_equal(index.bm25_scores(tokens), index.bm25.get_scores(tokens)), question
+        if not question:
+            continue  # a zero vector: every chunk ties
+        exact = index.dense_ranking(query, 10)  # a scan of the vectors at this size; hnswlib finds the same
+        labels, _ = index.hnsw.knn_query(index.embedder.embed([query.dense_text]), k=10)
+        assert [p for p, _ in exact] == [index.position_of_label[int(label)] for label in labels[0]], question
