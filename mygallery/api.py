@@ -9,7 +9,6 @@ Non-goals: HTML rendering (the pages are static files), authentication beyond th
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import ipaddress
 import json
@@ -24,6 +23,7 @@ import psutil
 
 from . import __version__
 from .answer import AnswerResult, AnswerService, Turn
+from .compute import ComputeThread
 from .config import Settings
 from .errors import (
     BadRequest,
@@ -47,12 +47,6 @@ from .static_files import StaticFiles
 # `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
 BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
-# Extractive answers are pure CPU under one GIL: with hundreds of connection threads computing at once, each
-# answer is sliced into 5 ms turns among all of them and every one finishes late. At most this many compute
-# together; the others wait their turn in order. One beats two: answers still release the GIL inside numpy and
-# the tokenizer, and two computing threads kept taking it from each other (50 connections: 1,200 vs 1,000
-# answers/s; bench/bench_server.py, see bench/README.md).
-ANSWER_SLOTS = 1
 
 
 @dataclass
@@ -130,7 +124,7 @@ class GalleryApp:
         self.metrics = metrics
         self.static = StaticFiles(static_dir)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-        self._answer_slots = threading.BoundedSemaphore(ANSWER_SLOTS)  # see ANSWER_SLOTS; extractive only
+        self.compute = ComputeThread()  # extractive answers are computed there, one at a time (see compute.py)
         self.started = time.time()
         self.process = psutil.Process()
         answers.on_answer = metrics.record_answer
@@ -235,11 +229,7 @@ class GalleryApp:
         try:
             history = [Turn(m.role, m.content) for m in session.messages]
             answer = self.answers.stream(message, history, whole=not stream)
-            # Retrieval happens here (NotReady becomes a plain JSON error, not a stream), and the whole extractive
-            # answer; an LLM answer only starts here and then waits on the network, outside any slot.
-            extractive = self.answers.primary is self.answers.extractive
-            with self._answer_slots if extractive else contextlib.nullcontext():
-                first = next(answer)
+            first = self.first_piece(answer)
         except BaseException:
             self.sessions.end_turn(session)
             raise
@@ -251,6 +241,17 @@ class GalleryApp:
         finally:
             self.sessions.end_turn(session)
         return Response(body={"session_id": session.id, **result.to_json()})
+
+    def first_piece(self, answer: Iterator[str | AnswerResult]) -> str | AnswerResult:
+        """Start an answer: retrieval happens here (so NotReady is a plain JSON error, not a broken stream), and
+        with the extractive backend the whole answer, on the compute thread. An LLM answer only starts here
+        and then waits on the network in the connection's own thread."""
+        if self.answers.primary is self.answers.extractive:
+            return self.compute.run(lambda: next(answer))
+        return next(answer)
+
+    def close(self) -> None:
+        self.compute.close()
 
     def _chat_events(self, session: Session, message: str, first: str | AnswerResult,
                      answer: Iterator[str | AnswerResult]) -> Iterator[tuple[str | None, dict | str]]:

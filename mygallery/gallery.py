@@ -49,6 +49,7 @@ class Gallery:
                                           max_connections=settings.max_connections,
                                           idle_timeout=settings.request_timeout_seconds)
         except OSError:
+            self.app.close()
             self.sessions.close()
             raise
         self.metrics.in_flight.set_function(lambda: float(self.http.in_flight))
@@ -112,6 +113,7 @@ class Gallery:
         self.http.server_close()
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        self.app.close()
         self.metrics.close()
         self.sessions.close()
         close_answerer = getattr(self.answers.primary, "close", None)  # the LLM client's pooled connections

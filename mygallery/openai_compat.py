@@ -73,7 +73,7 @@ class OpenAICompatibleAPI:
         answer = (self.app.answers.stream(question, history, whole=not stream) if question
                   else _fixed(AnswerResult(NO_QUESTION, [], "none")))
         try:
-            first = next(answer)  # retrieval happens here: NotReady becomes a plain JSON error, not a stream
+            first = self.app.first_piece(answer) if question else next(answer)
         except BaseException:
             answer.close()
             raise

@@ -1,0 +1,65 @@
+"""One thread for the CPU-bound part of extractive answers: retrieval and composition, one answer at a time.
+
+Under one GIL, answers computed in many connection threads at once are slower than the same answers computed
+one after the other: each thread's numpy and tokenizer calls release the GIL, another thread takes it, and the
+first waits to get it back. A semaphore that let one thread compute at a time still handed the work from
+thread to thread; a single worker that takes the jobs in order measured 1,470 instead of 1,200 answers/s, with
+the p99 at 50 connections 40 ms instead of 160 ms (bench/bench_server.py, see bench/README.md). Connection
+threads keep everything that waits — reading requests, the session store, writing responses — and hand only
+the computation over; they block until their job is done and get its result or its exception.
+Non-goals: several workers (one GIL), priorities, jobs that wait on I/O (they would stall every answer).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from .errors import NotReady
+
+T = TypeVar("T")
+_STOP = object()
+
+
+class ComputeThread:
+    """Runs callables on one thread in the order they arrive; `run` blocks the caller until its call is done."""
+
+    def __init__(self, name: str = "answer-compute") -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, call: Callable[[], T]) -> T:
+        if self._closed:
+            raise NotReady("the server is shutting down")
+        done = threading.Lock()
+        done.acquire()  # released by the worker when the outcome is in `outcome`
+        outcome: list = []
+        self._jobs.put((call, outcome, done))
+        done.acquire()
+        value, error = outcome
+        if error is not None:
+            raise error
+        return value
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            call, outcome, done = job
+            try:
+                outcome[:] = [call(), None]
+            except BaseException as error:  # noqa: BLE001 - handed to the caller, who raises it in its thread
+                outcome[:] = [None, error]
+            finally:
+                done.release()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Finish the jobs already queued, then stop the thread."""
+        self._closed = True
+        self._jobs.put(_STOP)
+        self._thread.join(timeout)
