@@ -247,7 +247,7 @@ class ExtractiveAnswerer:
 
         def coverage(view: set[str], unit_tokens: set[str]) -> float:
             total = totals[id(view)]
-            return sum(weight[t] for t in view & unit_tokens) / total if total else 0.0
+            return sum(map(weight.__getitem__, view & unit_tokens)) / total if total else 0.0
 
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
         following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source

@@ -75,7 +75,7 @@ class Hit:
     bm25_score: float | None = None
 
 
-def dense_query_text(question: str) -> str:
+def dense_query_text(question: str, terms: list[str] | None = None) -> str:
     """A Chinese question plus the English form of its general terms, so dense search reaches English text.
 
     Only in that direction: the embedding model is English-centred, and Chinese words added to an English
@@ -83,7 +83,7 @@ def dense_query_text(question: str) -> str:
     """
     if detect_language(question) != "zh":
         return question
-    extra = [term for term in translations(question) if not has_cjk(term)]
+    extra = [term for term in (translations(question) if terms is None else terms) if not has_cjk(term)]
     return f"{question} {' '.join(extra)}" if extra else question
 
 
@@ -145,9 +145,10 @@ class HybridIndex:
     def _prepare(self, question: str) -> Query:
         tokens = tokenize(question)
         related = self.abbreviations.related_text(question)
-        expansion = [t for term in translations(question) + related for t in tokenize(term)]
+        terms = translations(question)
+        expansion = [t for term in terms + related for t in tokenize(term)]
         expansion = [t for t in dict.fromkeys(expansion) if t not in tokens]
-        dense_text = dense_query_text(question)
+        dense_text = dense_query_text(question, terms)
         if related:
             dense_text = f"{dense_text} {' '.join(related)}"
         language = detect_language(question)

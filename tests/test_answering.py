@@ -160,3 +160,24 @@ def test_english_questions_about_a_chinese_note_with_an_abbreviation_table(tmp_p
     assert not lost_ack.startswith("The documents do not answer") and "RTO 兜底" in lost_ack
     recovery = service.answer("How does UET recover lost packets without go-back-N?").answer
     assert "只重传缺失的包" in recovery  # the sentence after the short best match completes it
+
+
+def test_the_compute_thread_runs_jobs_in_order_and_hands_back_errors(no_thread_leak) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mygallery.compute import ComputeThread
+    from mygallery.errors import NotReady
+
+    compute = ComputeThread()
+    ran: list[int] = []
+    try:
+        with ThreadPoolExecutor(8) as callers:
+            results = list(callers.map(lambda n: compute.run(lambda: ran.append(n) or n * n), range(40)))
+        assert results == [n * n for n in range(40)] and sorted(ran) == list(range(40))
+        with pytest.raises(ZeroDivisionError):
+            compute.run(lambda: 1 / 0)
+        assert compute.run(lambda: "still working") == "still working"
+    finally:
+        compute.close()
+    with pytest.raises(NotReady):
+        compute.run(lambda: None)
