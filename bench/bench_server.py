@@ -1,9 +1,10 @@
 """Server benchmark: the gallery against a bare tuned ThreadingHTTPServer, measured with wrk, all in one run.
 
 Started as subprocesses: (a) a bare standard-library ThreadingHTTPServer (HTTP/1.1 keep-alive, TCP_NODELAY,
-backlog 1024, daemon threads) answering a tiny JSON on /api/health, and (b) the real gallery,
-`python -m mygallery serve`, on an index built first into a temporary INDEX_DIR (SESSION_STORE=memory,
-RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large). Measured (wrk -t2, a warm-up run first, REPEATS runs, medians):
+backlog 1024, daemon threads, buffered writes: one send per response) answering a tiny JSON on /api/health,
+and (b) the real gallery, `python -m mygallery serve`, on an index built first into a temporary INDEX_DIR
+(SESSION_STORE=memory, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large). Measured (wrk -t2, a warm-up run first,
+REPEATS runs, medians):
 1. /api/health throughput of both; target gallery/bare >= 0.80;
 2. extractive POST /api/chat throughput with a distinct question in every request (a Lua script rotates the
    bundled QA questions and appends a counter); target chat/health >= 0.10;
@@ -53,6 +54,7 @@ BODY = json.dumps({"status": "ok", "uptime_s": 1.0, "version": "0.0.0"}).encode(
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # head and body in one send (unbuffered, http.server sends them separately)
 
     def do_GET(self):
         self.send_response(200)
