@@ -19,6 +19,7 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +47,10 @@ CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
 # How the hnswlib graph is built. wordllama vectors crowd into a narrow cone (at 100k synthetic chunks a
 # question's 1st, 10th and 100th neighbours have cosine 0.50, 0.45 and 0.41), so the top 10 are near-ties and a
 # sparse graph's greedy walk misses many of them: M 16 / ef_construction 200 reached recall@10 0.81 against exact
-# search even at ef 1024. A denser graph and a wide search (ef_search below) reach >= 0.95; measured with
-# bench/bench_retrieval.py, alternatives tried (centred vectors, M 64, a MIPS transform) are in bench/README.md.
-DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 400}
+# search even at ef 1024. A denser, more carefully built graph and a wide search (ef_search below) reach >= 0.95
+# (building 100k chunks takes ~90 s on 2 cores); measured with bench/bench_retrieval.py, alternatives tried
+# (centred vectors, M 64, a MIPS transform) are in bench/README.md.
+DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 800}
 # Up to this many chunks the dense ranking is an exact scan of the vectors (one matrix-vector product): at 270
 # chunks it costs 7 µs against hnswlib's 34 µs, at 20,000 about what hnswlib costs, and it is exact. Larger
 # indexes use the hnswlib graph (bench/bench_retrieval.py measures both).
@@ -75,6 +77,19 @@ class Hit:
     bm25_score: float | None = None
 
 
+_dense_pool: ThreadPoolExecutor | None = None
+_dense_pool_lock = threading.Lock()  # guards _dense_pool
+
+
+def _dense_searches() -> ThreadPoolExecutor:
+    """The threads that walk hnswlib graphs for hybrid searches of large indexes (started on first use)."""
+    global _dense_pool  # noqa: PLW0603 - one pool per process, made once
+    with _dense_pool_lock:
+        if _dense_pool is None:
+            _dense_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dense-search")
+        return _dense_pool
+
+
 def dense_query_text(question: str, terms: list[str] | None = None) -> str:
     """A Chinese question plus the English form of its general terms, so dense search reaches English text.
 
@@ -90,10 +105,11 @@ def dense_query_text(question: str, terms: list[str] | None = None) -> str:
 class HybridIndex:
     """Read-only search over chunks; built by `mygallery.ingest`, loaded with `HybridIndex.load`."""
 
-    # hnswlib query breadth (see DENSE_LAYOUT): recall@10 against exact search at 100k chunks was 0.947 at 1536
-    # and 0.959 at 2048 (~3.7 ms a query there). A small index pays little: a walk cannot visit more nodes than
-    # the index holds, and the bundled corpus is searched exhaustively.
-    ef_search = 2048
+    # hnswlib query breadth (see DENSE_LAYOUT). At 100k chunks, recall@10 against exact search: with
+    # ef_construction 400, 0.947 at ef 1536 and 0.959 at 2048 (3.7 ms); with 800, 0.955 at 1024 (2.5 ms) and
+    # 0.968 at 1536 (3.2 ms). 1280 sits between. Indexes up to exact_scan_max_chunks are scanned, not walked.
+    ef_search = 1280
+    exact_scan_max_chunks = EXACT_SCAN_MAX_CHUNKS
 
     def __init__(self, chunks: list[Chunk], labels: np.ndarray, vectors: np.ndarray, hnsw: hnswlib.Index | None,
                  manifest: dict, embedder: Embedder, generation_dir: Path | None = None) -> None:
@@ -164,7 +180,7 @@ class HybridIndex:
             return []
         vector = self.embedder.embed([query.dense_text])
         n = min(n, len(self.chunks))
-        if len(self.chunks) <= EXACT_SCAN_MAX_CHUNKS:
+        if len(self.chunks) <= self.exact_scan_max_chunks:
             scores = self.vectors @ vector[0]  # both unit length: cosine similarity
             top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
             top = top[np.argsort(-scores[top], kind="stable")]
@@ -212,8 +228,15 @@ class HybridIndex:
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}")
         query = self.prepare(question)
-        dense = self.dense_ranking(query, max(k, candidates)) if method != "bm25" else []
-        lexical = self.bm25_ranking(query, max(k, candidates)) if method != "dense" else []
+        if method == "hybrid" and len(self.chunks) > self.exact_scan_max_chunks and self.hnsw is not None:
+            # hnswlib searches without the GIL: let the graph walk run beside the BM25 work (at 100k chunks
+            # the walk is ~3.6 ms, BM25 ~0.5 ms; a thread hand-off costs far less than the overlap saves).
+            pending = _dense_searches().submit(self.dense_ranking, query, max(k, candidates))
+            lexical = self.bm25_ranking(query, max(k, candidates))
+            dense = pending.result()
+        else:
+            dense = self.dense_ranking(query, max(k, candidates)) if method != "bm25" else []
+            lexical = self.bm25_ranking(query, max(k, candidates)) if method != "dense" else []
         if method == "dense":
             return [Hit(self.chunks[p], s, dense_score=s) for p, s in dense[:k]]
         if method == "bm25":

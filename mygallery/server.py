@@ -2,8 +2,10 @@
 
 Behaviour is set by attributes, as in CPython's http.server: HTTP/1.1 keep-alive with TCP_NODELAY (without it
 every keep-alive response waits for the client's delayed ACK), a listen backlog of 1024 (SYNs dropped at the
-default 5 turn into 1 s retransmit stalls), an idle socket timeout so slow or silent clients cannot pin a
-thread, and at most MAX_CONNECTIONS connection threads — one more is answered 503 and closed at once.
+default 5 turn into 1 s retransmit stalls), an idle timeout enforced by the kernel on blocking sockets (see
+`set_kernel_timeout`) so silent clients cannot pin a thread, one deadline for a whole request head against
+clients that dribble it (slowloris), and at most MAX_CONNECTIONS connection threads — one more is answered
+503 and closed at once. The request head is parsed here, strictly (`parse_request`), not by http.server.
 Errors are answered in one place (`_send_error`) in the JSON shape of CONTRACT.md; an unexpected exception is
 a 500 whose body carries only the request id, the traceback goes to server.log. Every response carries the
 security headers and X-Request-ID. `Gallery` wires app, server and background threads together and stops

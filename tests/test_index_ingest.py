@@ -193,3 +193,19 @@ def test_shortcuts_compute_exactly_what_the_libraries_do(bundled_index: HybridIn
         exact = index.dense_ranking(query, 10)  # a scan of the vectors at this size; hnswlib finds the same
         labels, _ = index.hnsw.knn_query(index.embedder.embed([query.dense_text]), k=10)
         assert [p for p, _ in exact] == [index.position_of_label[int(label)] for label in labels[0]], question
+
+
+def test_the_graph_path_gives_the_same_hybrid_results(bundled_index: HybridIndex) -> None:
+    """Large indexes search hnswlib (beside BM25, in a second thread) instead of scanning the vectors; at this
+    size the graph is exact, so both paths must agree hit for hit."""
+    questions = ["What does RUD guarantee?", "RUD 和 ROD 有什么区别？", "packet trimming congestion signal",
+                 "How does LLR recover a corrupted frame?", "PSN"]
+    scanned = {q: [(h.chunk.doc, h.chunk.section, round(h.score, 9)) for h in bundled_index.search(q, 8)]
+               for q in questions}
+    bundled_index.exact_scan_max_chunks = 0
+    try:
+        for question in questions:
+            walked = [(h.chunk.doc, h.chunk.section, round(h.score, 9)) for h in bundled_index.search(question, 8)]
+            assert walked == scanned[question], question
+    finally:
+        del bundled_index.exact_scan_max_chunks  # back to the class default
