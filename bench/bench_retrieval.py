@@ -41,7 +41,7 @@ from mygallery.abbreviations import find_abbreviations  # noqa: E402
 from mygallery.answer import AnswerService  # noqa: E402
 from mygallery.config import Settings  # noqa: E402
 from mygallery.embeddings import make_embedder  # noqa: E402
-from mygallery.index import HybridIndex, Library  # noqa: E402
+from mygallery.index import DENSE_LAYOUT, HybridIndex, Library  # noqa: E402
 from mygallery.ingest import ingest  # noqa: E402
 from mygallery.lexicon import tokenize  # noqa: E402
 
@@ -82,7 +82,8 @@ def stage_breakdown(index: HybridIndex) -> dict:
 
     started = time.perf_counter()
     hnsw = hnswlib.Index(space="cosine", dim=vectors.shape[1])
-    hnsw.init_index(max_elements=max(16, len(texts)), ef_construction=200, M=16, allow_replace_deleted=True)
+    hnsw.init_index(max_elements=max(16, len(texts)), ef_construction=DENSE_LAYOUT["ef_construction"],
+                    M=DENSE_LAYOUT["M"], allow_replace_deleted=True)
     hnsw.set_num_threads(2)
     hnsw.add_items(vectors, np.arange(len(texts)))
     stages["hnswlib add (2 threads)"] = time.perf_counter() - started
