@@ -13,9 +13,10 @@
 #   --status          say whether it runs, with its address and health; exit 1 when it does not
 #
 # Steps: checks Python >= 3.10, runs scripts/setup.sh (uv from pip when missing, exactly the pinned packages),
-# copies .env.example to .env when there is none, builds the index when there is none, refuses a port that is
-# in use (naming the process when it can), starts the server, waits until /api/ready answers and prints the
-# addresses of the chat page and the admin panel. Running it again while the server runs changes nothing.
+# copies .env.example to .env when there is none, brings the index up to date (`ingest`: builds it the first
+# time, then re-indexes what changed; a no-op otherwise), refuses a port that is in use (naming the process when
+# it can), starts the server, waits until /api/ready answers and prints the addresses of the chat page and the
+# admin panel. Running it again while the server runs changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -172,10 +173,10 @@ EOF
     die "port $PORT_EFF on $HOST_EFF is already in use by $holder; choose another with --port"
 fi
 
-if [[ ! -f "$INDEX_DIR_EFF/manifest.json" ]]; then
-    echo "deploy: building the index (first start)"
-    "$PY" -m mygallery ingest
-fi
+# Always: a no-op when nothing changed, the first build on a fresh machine, changed documents re-indexed, and an
+# index made by an older version (another layout) rebuilt — the server itself only loads what is there.
+echo "deploy: bringing the index up to date"
+"$PY" -m mygallery ingest
 
 URL="$(local_url "$HOST_EFF" "$PORT_EFF")"
 echo "$URL" > "$ROOT/.mygallery.url"
