@@ -238,8 +238,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         if number is None:
             self.send_error(400, f"bad HTTP version {version[:20]!r}")
             return False
-        if number >= (2, 0):
-            self.send_error(505, f"HTTP version {version} is not supported")
+        if number >= (2, 0):  # 400, not http.server's 505: in this API a 5xx always means a bug of ours
+            self.send_error(400, f"HTTP version {version} is not supported here; use HTTP/1.1")
             return False
         self.command, self.request_version = command, version
         self.path = "/" + path.lstrip("/") if path.startswith("//") else path  # never a scheme-relative URL
@@ -464,8 +464,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         error = GalleryError(message or self.responses.get(code, ("error",))[0])
         error.status, error.code = code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
-                                          431: "headers_too_large",
-                                          505: "http_version_not_supported"}.get(code, "bad_request")
+                                          431: "headers_too_large"}.get(code, "bad_request")
         with contextlib.suppress(OSError):
             self._send(Response(code, error.to_json()))
 

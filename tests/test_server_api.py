@@ -355,7 +355,7 @@ def _raw_exchange(gallery: Gallery, *pieces: bytes) -> tuple[int, dict, bytes]:
     (b"GET /api/health HTTP/1.x\r\n\r\n", 400),
     (b"GET /api/health HTTP/1_1\r\n\r\n", 400),
     (b"GET /api/health\r\n\r\n", 400),
-    (b"GET /api/health HTTP/2.0\r\n\r\n", 505),
+    (b"GET /api/health HTTP/2.0\r\n\r\n", 400),  # not a 5xx: those mean a bug of ours (CONTRACT.md)
     (b"POST /api/chat HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
      b"Content-Length: 3\r\n\r\n{}", 400),  # two lengths: a smuggling attempt, never a guess
 ])
