@@ -253,7 +253,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         for raw in lines:
             text = raw.decode("iso-8859-1")
             name, colon, value = text.partition(":")
-            if not colon or not name or name != name.strip(" \t") or text[0] in " \t":
+            if not colon or not name or name != name.strip(" \t") or text[0] in " \t" or "\r" in text or "\0" in text:
                 self.send_error(400, f"malformed header line {text[:100]!r}")
                 return False
             key, value = name.lower(), value.strip(" \t")

@@ -352,6 +352,7 @@ def _raw_exchange(gallery: Gallery, *pieces: bytes) -> tuple[int, dict, bytes]:
     (b"GET /api/health HTTP/1.1\r\nX-A: b\r\n  folded\r\n\r\n", 400),
     (b"GET /api/health HTTP/1.1\r\nX-A : b\r\n\r\n", 400),
     (b"GET /api/health HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+    (b"GET /api/health HTTP/1.1\r\nX-A: b\rX-B: c\r\n\r\n", 400),  # a bare CR (RFC 9112: reject)
     (b"GET /api/health HTTP/1.x\r\n\r\n", 400),
     (b"GET /api/health HTTP/1_1\r\n\r\n", 400),
     (b"GET /api/health\r\n\r\n", 400),
