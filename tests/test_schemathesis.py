@@ -14,7 +14,9 @@ def test_openapi_contract_holds_under_generated_requests(gallery_factory, tmp_pa
     gallery = gallery_factory(admin_token="schema-token", rate_limit_per_minute=0, max_sessions=100_000)
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "st"), "run", f"{gallery.url}/openapi.json", "--checks", "all",
-         "--max-examples", "40", "--workers", "2", "--seed", "20261125", "-H", "Authorization: Bearer schema-token"],
+         # One worker: with two, hypothesis's ast.parse calls race in CPython 3.11 ("AST constructor recursion
+         # depth mismatch", python/cpython#106905) and the run ends in a tool error now and then.
+         "--max-examples", "40", "--workers", "1", "--seed", "20261125", "-H", "Authorization: Bearer schema-token"],
         capture_output=True, text=True, timeout=240, cwd=tmp_path)
     tail = "\n".join(result.stdout.splitlines()[-40:])
     assert result.returncode == 0, f"schemathesis found problems:\n{tail}\n{result.stderr[-2000:]}"
