@@ -32,6 +32,7 @@ import pytest
 
 from mygallery.backup import blank_secrets
 from mygallery.config import Settings
+from mygallery.index import FORMAT_VERSION
 from tests.http_helpers import ask, call, new_session, ready_url, sse_events, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,6 +183,15 @@ def test_deploy_on_a_fresh_clone_is_idempotent_and_stops(tmp_path: Path) -> None
         assert "shutting down" in (clone / "server.out").read_text()  # SIGTERM: the graceful path
         not_running = deploy("--status")
         assert not_running.returncode == 1 and "not running" in not_running.stdout
+
+        # An index made by an older version: deploying again rebuilds it instead of serving "not ready".
+        manifest_path = clone / "data" / "index" / "manifest.json"
+        manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "format": FORMAT_VERSION - 1}))
+        upgraded = deploy("--port", str(port), "--host", "127.0.0.1", "--daemon")
+        assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+        assert call(url, "GET", "/api/ready").status == 200
+        assert json.loads(manifest_path.read_text())["format"] == FORMAT_VERSION
+        assert deploy("--stop").returncode == 0 and gallery_servers_in(clone) == []
 
         with socket.socket() as holder:
             holder.bind(("127.0.0.1", 0))
