@@ -41,7 +41,7 @@ from mygallery.abbreviations import find_abbreviations  # noqa: E402
 from mygallery.answer import AnswerService  # noqa: E402
 from mygallery.config import Settings  # noqa: E402
 from mygallery.embeddings import make_embedder  # noqa: E402
-from mygallery.index import DENSE_LAYOUT, HybridIndex, Library  # noqa: E402
+from mygallery.index import DENSE_LAYOUT, HybridIndex, Library, top_positions  # noqa: E402
 from mygallery.ingest import ingest  # noqa: E402
 from mygallery.lexicon import tokenize  # noqa: E402
 
@@ -179,8 +179,7 @@ def exact_reference(index: HybridIndex, qs: list[str], repeats: int) -> dict:
 
     def exact(vector: np.ndarray) -> np.ndarray:
         scores = vectors @ vector
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        return labels[top[np.argsort(-scores[top])]]
+        return labels[top_positions(scores, k)]
 
     truth = [set(exact(v).tolist()) for v in query_vectors]
     exact_latency = time_calls(exact, list(query_vectors), repeats)

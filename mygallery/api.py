@@ -271,7 +271,7 @@ class GalleryApp:
 
     def _record(self, session: Session, question: str, result: AnswerResult) -> None:
         self.sessions.record_turn(session, Message("user", question),
-                                  Message("assistant", result.answer, tuple(s.to_json() for s in result.sources),
+                                  Message("assistant", result.answer, [s.to_json() for s in result.sources],
                                           result.notice))
 
     # --- admin -----------------------------------------------------------------------------------------------

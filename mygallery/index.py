@@ -77,6 +77,12 @@ class Hit:
     bm25_score: float | None = None
 
 
+def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the n highest scores, best first (ties keep their order)."""
+    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return top[np.argsort(-scores[top], kind="stable")]
+
+
 _dense_pool: ThreadPoolExecutor | None = None
 _dense_pool_lock = threading.Lock()  # guards _dense_pool
 
@@ -136,7 +142,7 @@ class HybridIndex:
         self.abbreviations = Abbreviations([pair for c in chunks for pair in find_abbreviations(c.text)])
         # An answer prepares its question twice (retrieval, then the extractive composer); Query is never
         # changed after it is made, so threads may share one.
-        self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)  # type: ignore[method-assign]
+        self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -154,11 +160,8 @@ class HybridIndex:
 
     # --- search ------------------------------------------------------------------------------------------------
 
-    def prepare(self, question: str) -> Query:
-        """The question's search tokens, expansions and dense text (cached per index, see __init__)."""
-        return self._prepare(question)
-
     def _prepare(self, question: str) -> Query:
+        """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
         tokens = tokenize(question)
         related = self.abbreviations.related_text(question)
         terms = translations(question)
@@ -182,9 +185,7 @@ class HybridIndex:
         n = min(n, len(self.chunks))
         if len(self.chunks) <= self.exact_scan_max_chunks:
             scores = self.vectors @ vector[0]  # both unit length: cosine similarity
-            top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-            top = top[np.argsort(-scores[top], kind="stable")]
-            return [(int(pos), float(scores[pos])) for pos in top]
+            return [(int(pos), float(scores[pos])) for pos in top_positions(scores, n)]
         labels, distances = self.hnsw.knn_query(vector, k=n)
         return [(self.position_of_label[int(lab)], 1.0 - float(dist)) for lab, dist in zip(labels[0], distances[0], strict=True)
                 if int(lab) in self.position_of_label]
@@ -216,12 +217,8 @@ class HybridIndex:
     @staticmethod
     def _bm25_top(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
         matched = np.flatnonzero(scores > 0)  # few chunks share a word with the question: rank only those
-        values = scores[matched]
-        if n < len(matched):
-            keep = np.argpartition(-values, n - 1)[:n]
-            matched, values = matched[keep], values[keep]
-        order = np.argsort(-values, kind="stable")
-        return [(int(pos), float(value)) for pos, value in zip(matched[order], values[order], strict=True)]
+        top = matched[top_positions(scores[matched], n)]
+        return [(int(pos), float(scores[pos])) for pos in top]
 
     def search(self, question: str, k: int = 5, *, method: str = "hybrid", candidates: int = 50) -> list[Hit]:
         """The k best chunks for `question` by `method` (dense, bm25 or hybrid = both fused by RRF)."""

@@ -73,7 +73,7 @@ class OpenAICompatibleAPI:
         answer = (self.app.answers.stream(question, history, whole=not stream) if question
                   else _fixed(AnswerResult(NO_QUESTION, [], "none")))
         try:
-            first = self.app.first_piece(answer) if question else next(answer)
+            first = self.app.first_piece(answer)
         except BaseException:
             answer.close()
             raise

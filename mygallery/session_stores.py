@@ -16,31 +16,29 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from .errors import NotFound
 
 
-class Message(NamedTuple):
-    """One message of a conversation (a live Session keeps its messages as JSON text, see Session.encoded)."""
-
+@dataclass
+class Message:
     role: str  # "user" | "assistant"
     content: str
-    sources: tuple[dict, ...] | None = None  # flat dicts of strings and numbers (Source.to_json)
+    sources: list[dict] | None = None
     notice: str = ""
 
     def to_json(self) -> dict:
         body: dict = {"role": self.role, "content": self.content}
         if self.sources is not None:
-            body["sources"] = list(self.sources)
+            body["sources"] = self.sources
         if self.notice:
             body["notice"] = self.notice
         return body
 
     @classmethod
     def from_json(cls, row: dict) -> Message:
-        sources = row.get("sources")
-        return cls(row["role"], row["content"], None if sources is None else tuple(sources), row.get("notice", ""))
+        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
 
 
 @dataclass
