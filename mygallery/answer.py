@@ -338,7 +338,7 @@ LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's lan
 
 @functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
 def mostly_chinese(text: str) -> bool:
-    return cjk_ratio(text) >= 0.2
+    return detect_language(text) == "zh"
 
 
 def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
