@@ -93,7 +93,9 @@ class Abbreviations:
         """Long forms of the short forms in `question`, and short forms of the long forms in it."""
         lowered = question.lower()
         related: list[str] = []
-        for word in set(re.findall(r"[a-z][a-z0-9]{1,9}", lowered)):
+        # In the question's order, not a set's: the expansion's order is the order BM25 adds float32 scores
+        # in, and a set's order changes with the process's string hash seed (a restart moved the last bits).
+        for word in dict.fromkeys(re.findall(r"[a-z][a-z0-9]{1,9}", lowered)):
             related.extend(sorted(self.long_forms.get(word, ())))
             if word.endswith("s"):
                 related.extend(sorted(self.long_forms.get(word[:-1], ())))

@@ -4,7 +4,10 @@ atomic swap under concurrent searches."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +18,7 @@ import pytest
 from mygallery.config import Settings
 from mygallery.embeddings import _normalise, make_embedder
 from mygallery.errors import IndexUnavailable
-from mygallery.index import HybridIndex, Library
+from mygallery.index import RRF_K, HybridIndex, Library, fuse
 from mygallery.ingest import ingest
 from mygallery.lexicon import expand_query, tokenize
 
@@ -209,3 +212,33 @@ def test_the_graph_path_gives_the_same_hybrid_results(bundled_index: HybridIndex
             assert walked == scanned[question], question
     finally:
         del bundled_index.exact_scan_max_chunks  # back to the class default
+
+
+def test_fusion_matches_the_plain_dict_loop_ties_included() -> None:
+    """`fuse` is the vectorised form of summing weight / (RRF_K + rank) into a dict ranking by ranking and
+    sorting it; on rankings made to collide (equal ranks in equally weighted lists tie exactly) both must give
+    the same positions in the same order and the same sums."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        universe = int(rng.integers(1, 40))
+        rankings = [rng.permutation(universe)[: int(rng.integers(0, universe + 1))] for _ in range(3)]
+        weights = [float(w) for w in rng.choice([0.35, 0.5, 1.0], size=3)]
+        k = int(rng.integers(1, 12))
+        expected: dict[int, float] = {}
+        for ranking, weight in zip(rankings, weights, strict=True):
+            for rank, position in enumerate(ranking.tolist(), start=1):
+                expected[position] = expected.get(position, 0.0) + weight / (RRF_K + rank)
+        best = sorted(expected.items(), key=lambda item: -item[1])[:k]
+        assert fuse(rankings, weights, k) == ([p for p, _ in best], [s for _, s in best])
+
+
+def test_query_preparation_does_not_depend_on_the_hash_seed() -> None:
+    """The order of expansion terms is the order BM25 adds float32 scores in; it must be the same in every
+    process (a set's iteration order changes with PYTHONHASHSEED, and once moved scores by their last bit)."""
+    script = ("from mygallery.abbreviations import Abbreviations\n"
+              "a = Abbreviations([('PSN', 'packet sequence number'), ('PDC', 'packet delivery context'),"
+              " ('RUD', 'reliable unordered delivery'), ('CBFC', 'credit based flow control')])\n"
+              "print(a.related_text('Why does CBFC need less buffer than PFC for RUD, PSN and PDC?'))\n")
+    outputs = {subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout for seed in range(6)}
+    assert len(outputs) == 1, outputs
