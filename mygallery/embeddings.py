@@ -13,6 +13,8 @@ Non-goal: downloading models — nothing here fetches weights at run time.
 from __future__ import annotations
 
 import functools
+import json
+import re
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -49,6 +51,8 @@ class LocalEmbedder:
         self.name = f"local:wordllama-{config}"
         self.dim = dim
         self.local = True
+        self._pieces_exact = _splits_at_word_starts(self.model.tokenizer)
+        self._piece_ids = functools.lru_cache(maxsize=1 << 16)(self._piece_ids_uncached)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -62,12 +66,49 @@ class LocalEmbedder:
         # What model.embed([text]) computes — the mean of the text's token vectors, summed in the same order and
         # precision as wordllama's masked average, so bit-identical (tests/test_index_ingest.py checks) — without
         # its batch machinery (encode_batch, padding, masks), which cost more than the arithmetic.
-        ids = np.asarray(self.model.tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int32)
+        ids = np.asarray(self.token_ids(text), dtype=np.int32)
         np.clip(ids, 0, self.model.embedding.shape[0] - 1, out=ids)
         mean = self.model.embedding[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))
         vector = _normalise(mean[np.newaxis])
         vector.flags.writeable = False  # shared by every caller
         return vector
+
+
+    def token_ids(self, text: str) -> list[int]:
+        """The ids tokenizer.encode(text, add_special_tokens=False) gives, from a cache of word pieces.
+
+        The tokenizer (SentencePiece-style BPE) puts "▁" before the text and for every space, then runs BPE
+        over the whole string; no token joins a character to a following "▁" (checked at load), so BPE never
+        merges across the start of a word and the ids of the whole are the ids of its words, each tokenized
+        once per process. A question is mostly words seen before: ~3 µs instead of ~20 µs per encode."""
+        if not self._pieces_exact:
+            return self.model.tokenizer.encode(text, add_special_tokens=False).ids
+        if not text:
+            return []
+        ids: list[int] = []
+        for piece in _WORD_START.findall(_MARK + text.replace(" ", _MARK)):
+            ids.extend(self._piece_ids(piece))
+        return ids
+
+    def _piece_ids_uncached(self, piece: str) -> tuple[int, ...]:
+        return tuple(token.id for token in self.model.tokenizer.model.tokenize(piece))
+
+
+_MARK = "\u2581"  # SentencePiece's word-start mark
+_WORD_START = re.compile(f"{_MARK}*[^{_MARK}]+|{_MARK}+")  # a word with the marks before it
+
+
+def _splits_at_word_starts(tokenizer) -> bool:
+    """Whether encode() is BPE over "▁" + text with spaces as "▁" and nothing else (no pre-tokenizer, no
+    other normalizer), and no token in the vocabulary has a "▁" after another character (only runs of
+    marks): then words can be tokenized one by one with the same result (LocalEmbedder.token_ids)."""
+    config = json.loads(tokenizer.to_str())
+    expected = {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": _MARK},
+                                                     {"type": "Replace", "pattern": {"String": " "}, "content": _MARK}]}
+    model = config.get("model", {})
+    return (config.get("normalizer") == expected and config.get("pre_tokenizer") is None
+            and model.get("type") == "BPE" and not model.get("dropout")
+            and all(_MARK not in token[1:] or set(token) == {_MARK} for token in tokenizer.get_vocab()))
 
 
 class OpenAIEmbedder:
