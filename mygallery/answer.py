@@ -153,6 +153,7 @@ def asks_for_definition(question: str) -> bool:
     return bool(_DEFINITION_QUESTION.search(question))
 
 
+@functools.lru_cache(maxsize=16384)  # the same passages and abbreviations come back question after question
 def defines(unit: str, term: str) -> bool:
     """Whether a sentence or table row spells out `term`: "RUDI (Reliable …)", "… (RUDI)", "RUDI stands for",
     "RUDI 是…", or a table row whose first cell is the term ("Term: RUDI; Expansion: …")."""
@@ -243,42 +244,45 @@ class ExtractiveAnswerer:
         other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
                       else {t for t in own | related if not has_cjk(t)})
 
-        totals = {id(view): sum(weight[t] for t in view) for view in (own, related, other_view)}
-
-        def coverage(view: set[str], unit_tokens: set[str]) -> float:
-            total = totals[id(view)]
-            return sum(map(weight.__getitem__, view & unit_tokens)) / total if total else 0.0
-
+        # One pass over the units; the arithmetic (terms and their order) is the same as scoring in stages
+        # would do, so answers stay what they were — only the per-unit calls and list rebuilds are gone.
+        ready_units = [self.prepare_units(source, index) for source in sources]
+        if not any(ready.units for ready in ready_units):
+            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
+                    else "The documents do not contain an answer to this question.")
+        similarity: list[float] | None = None
+        if index is not None and index.embedder.local:
+            question_vector = index.embedder.embed([question])[0]
+            similarity = (np.concatenate([ready.vectors for ready in ready_units]) @ question_vector).tolist()
+        total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
+        term_weight = weight.__getitem__
+        terms = acronyms(question)
+        definition_bonus = 0.5 if asks_for_definition(question) else 0.1
+        language_weight = 0.08 if language == "zh" else -0.15
         candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
         following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source
-        ready_units = [self.prepare_units(source, index) for source in sources]
-        unit_ratio: dict[str, float] = {}
-        shown_tokens = {unit: tokens for ready in ready_units for unit, tokens in ready.shown_tokens.items()}
+        shown_tokens: dict[str, set[str]] = {}
+        i = 0
         for rank, (source, ready) in enumerate(zip(sources, ready_units, strict=True)):
             units = ready.units
+            shown_tokens.update(ready.shown_tokens)
             for (unit, _), (after, _) in zip(units, units[1:], strict=False):
                 following[(source.n, unit)] = after
             for (unit, _), unit_tokens, ratio, chinese in zip(units, ready.tokens, ready.ratios, ready.chinese,
                                                               strict=True):
-                unit_ratio[unit] = ratio
-                lexical = min(1.0, coverage(own, unit_tokens) + EXPANSION_WEIGHT * coverage(related, unit_tokens))
+                lexical = min(1.0, (sum(map(term_weight, own & unit_tokens)) / total_own if total_own else 0.0)
+                              + EXPANSION_WEIGHT * (sum(map(term_weight, related & unit_tokens)) / total_related
+                                                    if total_related else 0.0))
                 if other_view and chinese != (language == "zh"):
-                    lexical = max(lexical, coverage(other_view, unit_tokens))
-                candidates.append((lexical + 0.12 / (1 + rank), lexical, source.n, unit))
-        if not candidates:
-            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
-                    else "The documents do not contain an answer to this question.")
-        if index is not None and index.embedder.local:
-            question_vector = index.embedder.embed([question])[0]
-            similarity = np.concatenate([ready.vectors for ready in ready_units]) @ question_vector
-            candidates = [(s + 0.35 * float(sim), lex, n, u) for (s, lex, n, u), sim in
-                          zip(candidates, similarity, strict=True)]
-        terms = acronyms(question)
-        definition_bonus = 0.5 if asks_for_definition(question) else 0.1
-        candidates = [(s + self._language_bonus(language, u, unit_ratio.get(u))
-                       + (definition_bonus if any(term in u and defines(u, term) for term in terms) else 0.0),
-                       lex, n, u)
-                      for s, lex, n, u in candidates]
+                    lexical = max(lexical, sum(map(term_weight, other_view & unit_tokens)) / total_other
+                                  if total_other else 0.0)
+                score = lexical + 0.12 / (1 + rank)
+                if similarity is not None:
+                    score = score + 0.35 * similarity[i]
+                score = score + language_weight * ratio + (
+                    definition_bonus if any(term in unit and defines(unit, term) for term in terms) else 0.0)
+                candidates.append((score, lexical, source.n, unit))
+                i += 1
         candidates.sort(key=lambda c: -c[0])
         best = candidates[0]
         chosen: list[tuple[int, str]] = []
