@@ -160,6 +160,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 # (form, its English stems, whether it is written in CJK): a few "Chinese" forms are Latin (epoch) and are
 # looked for in any text; the others only in text with Chinese in it.
 _ZH_TERMS = [(zh, sorted(en_words), has_cjk(zh)) for zh, en_words in _ZH_TO_EN.items()]
+_LATIN_ZH_TERMS = [term for term in _ZH_TERMS if not term[2]]  # the ones looked for in text without Chinese
+_CJK_FORMS = [tuple(t for t in zh_terms if has_cjk(t)) for _, zh_terms in _TERMS]  # by position in _TERMS
 
 
 def translations(text: str) -> list[str]:
@@ -170,10 +172,9 @@ def translations(text: str) -> list[str]:
     positions = {p for word in _WORD.findall(lowered) for p in _TERMS_BY_STEM.get(stem(word), ())}
     positions.update(position for position, phrase in _PHRASES if phrase in lowered)
     for position in sorted(positions):
-        found.extend(t for t in _TERMS[position][1] if t not in found and has_cjk(t))
-    chinese = has_cjk(text)
-    for zh, en_words, zh_is_cjk in _ZH_TERMS:
-        if (chinese or not zh_is_cjk) and zh in text:
+        found.extend(t for t in _CJK_FORMS[position] if t not in found)
+    for zh, en_words, _ in _ZH_TERMS if has_cjk(text) else _LATIN_ZH_TERMS:
+        if zh in text:
             found.extend(w for w in en_words if w not in found)
     return found
 

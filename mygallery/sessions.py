@@ -106,6 +106,7 @@ class SessionManager:
 
     def create(self) -> Session:
         now = self.clock()
+        session_id = secrets.token_hex(ID_BYTES)  # before taking the lock: reading the OS's randomness drops the GIL
         with self._table_lock:
             stale = []
             if now - self._last_sweep >= SWEEP_SECONDS or len(self._sessions) >= self.max_sessions:
@@ -113,7 +114,6 @@ class SessionManager:
                 self._last_sweep = now
             full = len(self._sessions) >= self.max_sessions
             if not full:
-                session_id = secrets.token_hex(ID_BYTES)
                 session = Session(session_id, now, now)
                 self._sessions[session_id] = session
             else:
