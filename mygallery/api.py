@@ -39,7 +39,7 @@ from .index import Library
 from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics
 from .openai_compat import OpenAICompatibleAPI
 from .ratelimit import RateLimiter
-from .session_stores import Message
+from .session_stores import Message, encode_json
 from .sessions import Session, SessionManager, looks_like_session_id
 from .static_files import StaticFiles
 
@@ -237,10 +237,11 @@ class GalleryApp:
             return Response(events=self._chat_events(session, message, first, answer))
         try:
             result = first if isinstance(first, AnswerResult) else _last_result(answer)
-            self._record(session, message, result)
+            reply, body = encoded_reply(session.id, result)
+            self.sessions.record_turn(session, Message("user", message), reply)
         finally:
             self.sessions.end_turn(session)
-        return Response(body={"session_id": session.id, **result.to_json()})
+        return Response(body=body)
 
     def first_piece(self, answer: Iterator[str | AnswerResult]) -> str | AnswerResult:
         """Start an answer: retrieval happens here (so NotReady is a plain JSON error, not a broken stream), and
@@ -330,6 +331,20 @@ class GalleryApp:
         from .openapi import openapi_document
 
         return Response(body=openapi_document(__version__))
+
+
+def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, bytes]:
+    """The assistant message to store and the /api/chat response body — {"session_id", **result.to_json()} —
+    with the answer and its sources (most of both) encoded once for the two, not once each."""
+    sources = [source.to_json() for source in result.sources]
+    answer, cited = encode_json(result.answer), encode_json(sources)
+    notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
+    message = Message("assistant", result.answer, sources, result.notice,
+                      text=f'{{"role": "assistant", "content": {answer}, "sources": {cited}{notice}}}')
+    body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "sources": {cited}, '
+            f'"backend": {encode_json(result.backend)}, "latency_ms": {encode_json(round(result.latency_ms, 1))}'
+            f'{notice}}}')
+    return message, body.encode("utf-8")
 
 
 def _last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:

@@ -166,6 +166,7 @@ class HybridIndex:
         # An answer prepares its question twice (retrieval, then the extractive composer); Query is never
         # changed after it is made, so threads may share one.
         self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)
+        self.postings = functools.lru_cache(maxsize=16384)(self._postings)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -237,16 +238,23 @@ class HybridIndex:
         """BM25 score of every chunk for `tokens`, as bm25s's get_scores computes them (its default Lucene
         variant), but with one indexed add per token where bm25s calls np.add.at: a token's postings name each
         chunk once, so both add the same numbers in the same order — np.add.at is just several times slower."""
-        index = self.bm25.scores
-        data, indices, indptr = index["data"], index["indices"], index["indptr"]
-        scores = np.zeros(index["num_docs"], dtype=self.bm25.dtype)
-        vocabulary = self.bm25.vocab_dict
+        scores = np.zeros(self.bm25.scores["num_docs"], dtype=self.bm25.dtype)
         for token in tokens:
-            row = vocabulary.get(token)
-            if row is not None:
-                start, end = indptr[row], indptr[row + 1]
-                scores[indices[start:end]] += data[start:end]
+            postings = self.postings(token)
+            if postings is not None:
+                chunks, values = postings
+                scores[chunks] += values
         return scores
+
+    def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(chunk positions, BM25 weights) of a token, views into bm25s's sparse matrix; called as
+        `postings`, cached (see __init__): the same words come back in question after question."""
+        row = self.bm25.vocab_dict.get(token)
+        if row is None:
+            return None
+        matrix = self.bm25.scores
+        start, end = matrix["indptr"][row], matrix["indptr"][row + 1]
+        return matrix["indices"][start:end], matrix["data"][start:end]
 
     @staticmethod
     def _bm25_top_arrays(scores: np.ndarray, n: int) -> Ranking:

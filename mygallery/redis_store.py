@@ -55,7 +55,7 @@ class RedisStore:
 
     def append(self, session_id: str, messages: list[Message], now: float) -> None:
         session_key, messages_key = _keys(session_id)
-        bodies = [json.dumps(m.to_json(), ensure_ascii=False) for m in messages]
+        bodies = [m.to_json_text() for m in messages]
         if not self._append(keys=[session_key, messages_key, ACTIVITY], args=[now, session_id, *bodies]):
             raise NotFound("conversation not found or expired; start a new one")
 

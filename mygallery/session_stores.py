@@ -20,6 +20,8 @@ from typing import Protocol
 
 from .errors import NotFound
 
+encode_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every message: no set-up per call
+
 
 @dataclass
 class Message:
@@ -27,6 +29,7 @@ class Message:
     content: str
     sources: list[dict] | None = None
     notice: str = ""
+    text: str | None = field(default=None, repr=False, compare=False)  # to_json() as JSON text, once made
 
     def to_json(self) -> dict:
         body: dict = {"role": self.role, "content": self.content}
@@ -35,6 +38,12 @@ class Message:
         if self.notice:
             body["notice"] = self.notice
         return body
+
+    def to_json_text(self) -> str:
+        """The message as JSON text, encoded once: the session keeps it and the store writes the same text."""
+        if self.text is None:
+            self.text = encode_json(self.to_json())
+        return self.text
 
     @classmethod
     def from_json(cls, row: dict) -> Message:
@@ -131,7 +140,7 @@ class SqliteStore:
                 (next_seq,) = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?",
                                          (session_id,)).fetchone()
                 db.executemany("INSERT INTO messages VALUES (?, ?, ?)",
-                               [(session_id, next_seq + i, json.dumps(m.to_json(), ensure_ascii=False))
+                               [(session_id, next_seq + i, m.to_json_text())
                                 for i, m in enumerate(messages)])
                 db.execute("COMMIT")
             except BaseException:

@@ -54,7 +54,7 @@ class Session:
         return [Message.from_json(json.loads(text)) for text in self.encoded]
 
     def add(self, *messages: Message) -> None:
-        self.encoded += tuple(json.dumps(m.to_json(), ensure_ascii=False) for m in messages)
+        self.encoded += tuple(m.to_json_text() for m in messages)
 
     def to_json(self) -> dict:
         return {"session_id": self.id, "created_at": _iso(self.created_at), "last_active": _iso(self.last_active),

@@ -3,12 +3,15 @@ SessionManager — restore after restart, refusal after delete, idle expiry, con
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from mygallery.answer import AnswerResult, Source
+from mygallery.api import encoded_reply
 from mygallery.errors import ConfigError, NotFound
 from mygallery.session_stores import MemoryStore, Message, SqliteStore, make_store
 from mygallery.sessions import SessionManager
@@ -143,3 +146,20 @@ def test_one_turn_at_a_time_per_conversation_and_no_lock_left_behind() -> None:
     sessions.end_turn(second)
     assert landed == [True]
     assert sessions._turns == {}  # locks exist only while a turn runs or waits
+
+
+@pytest.mark.parametrize("notice", ["", "The language model is unavailable (\"timeout\"); showing an extractive answer."])
+def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: str) -> None:
+    """encoded_reply splices one encoding of the answer and its sources into both texts; each must be what
+    encoding the plain objects gives (quotes, back-slashes, CJK, line breaks and all)."""
+    result = AnswerResult('RUD "delivers" each packet once\\n — 可靠无序交付。\n\nSee [1] [2].',
+                          [Source(1, "a.md", "A", "RUD", 3, 'snippet "quoted" \\ 拥塞', 0.123456),
+                           Source(2, "b.pdf", "B", "", None, "", 0.5)], "extractive", 12.3456, notice)
+    message, body = encoded_reply("0123abcd" * 4, result)
+    assert message.text == json.dumps(message.to_json(), ensure_ascii=False)
+    assert json.loads(message.text) == {"role": "assistant", "content": result.answer,
+                                        "sources": [s.to_json() for s in result.sources], **({"notice": notice} if notice else {})}
+    assert json.loads(body) == {"session_id": "0123abcd" * 4, **result.to_json()}
+    assert body.decode("utf-8") == json.dumps({"session_id": "0123abcd" * 4, **result.to_json()}, ensure_ascii=False)
+    plain = Message("user", "什么是 \"RUD\"?")
+    assert plain.to_json_text() == json.dumps(plain.to_json(), ensure_ascii=False)
