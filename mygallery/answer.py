@@ -253,7 +253,8 @@ class ExtractiveAnswerer:
         similarity: list[float] | None = None
         if index is not None and index.embedder.local:
             question_vector = index.embedder.embed([question])[0]
-            similarity = (np.concatenate([ready.vectors for ready in ready_units]) @ question_vector).tolist()
+            # Source by source: concatenating the unit vectors first copied ~20 KB and let go of the GIL for it.
+            similarity = [value for ready in ready_units for value in (ready.vectors @ question_vector).tolist()]
         total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
         term_weight = weight.__getitem__
         terms = acronyms(question)

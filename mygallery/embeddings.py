@@ -66,13 +66,22 @@ class LocalEmbedder:
         # What model.embed([text]) computes — the mean of the text's token vectors, summed in the same order and
         # precision as wordllama's masked average, so bit-identical (tests/test_index_ingest.py checks) — without
         # its batch machinery (encode_batch, padding, masks), which cost more than the arithmetic.
-        ids = np.asarray(self.token_ids(text), dtype=np.int32)
-        np.clip(ids, 0, self.model.embedding.shape[0] - 1, out=ids)
-        mean = self.model.embedding[ids].sum(axis=0, dtype=np.float32) / np.float32(max(len(ids), 1))
+        last = self.model.embedding.shape[0] - 1
+        ids = [min(max(i, 0), last) for i in self.token_ids(text)]
+        embedding = self.model.embedding
+        if 0 < len(ids) <= 64:
+            # Row by row: the sum over rows adds them one after the other in float32, as the vectorised sum
+            # over axis 0 does, but without the gather and the reduction, which each drop the GIL (see
+            # index.top_positions on why that matters under load).
+            total = embedding[ids[0]].copy()
+            for i in ids[1:]:
+                total += embedding[i]
+        else:
+            total = embedding[np.asarray(ids, dtype=np.intp)].sum(axis=0, dtype=np.float32)
+        mean = total / np.float32(max(len(ids), 1))
         vector = _normalise(mean[np.newaxis])
         vector.flags.writeable = False  # shared by every caller
         return vector
-
 
     def token_ids(self, text: str) -> list[int]:
         """The ids tokenizer.encode(text, add_special_tokens=False) gives, from a cache of word pieces.

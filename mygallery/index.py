@@ -77,32 +77,67 @@ class Hit:
     bm25_score: float | None = None
 
 
+# Most numpy calls keep the GIL, but sorting, np.zeros, np.arange, np.unique and fancy indexing with int32
+# indices let go of it (counted with a uprobe on PyEval_SaveThread). Under load every release hands the GIL
+# to a waiting connection thread and the answer waits to get it back: one answer released it 65 times and
+# cost half as much again on the server as in a loop. The code below avoids the releases it can: arrays of
+# 0..n-1 and fusion terms made once, zeros copied from a template, int32 postings converted once.
+SMALL_SORT = 4096  # up to this many scores one stable sort finds the top n (a partition first costs a release)
+
+
 def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n highest scores, best first (ties keep their order)."""
-    top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    """Positions of the n highest scores, best first; ties in position order."""
+    if len(scores) <= SMALL_SORT:
+        return np.argsort(-scores, kind="stable")[:n]
+    top = np.argpartition(-scores, n - 1)[:n]
     return top[np.argsort(-scores[top], kind="stable")]
 
 
-Ranking = tuple[np.ndarray, np.ndarray]  # chunk positions best first (int64) and their scores (float64)
-_NO_RANKING: Ranking = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+Ranking = tuple[np.ndarray, np.ndarray]  # chunk positions best first (intp) and their scores (float64)
+_NO_RANKING: Ranking = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64))
+DENSE_FUSION_MAX = 1 << 16  # up to this many chunks fusion sums into arrays over all chunks
 
 
-def fuse(rankings: list[np.ndarray], weights: list[float], k: int) -> tuple[list[int], list[float]]:
-    """Reciprocal-rank fusion: the k positions with the highest sum of weight / (RRF_K + rank) over the
-    rankings (positions, best first), with their sums; ties keep the order in which positions first appear.
+@functools.lru_cache(maxsize=64)
+def ranks(n: int) -> np.ndarray:
+    """0, 1, …, n-1, read-only and made once per n."""
+    array = np.arange(n, dtype=np.intp)
+    array.flags.writeable = False
+    return array
 
-    The same numbers in the same order as adding into a dict ranking by ranking: each position's terms are
-    summed in ranking order (np.bincount adds its weights in input order), and the sort on (-sum, first
-    appearance) breaks ties as sorted() over the dict's insertion order did. Vectorised because at 50
-    candidates per ranking that dict loop was a quarter of a whole search of the bundled corpus."""
+
+@functools.lru_cache(maxsize=256)
+def rrf_terms(weight: float, n: int) -> np.ndarray:
+    """weight / (RRF_K + rank) for ranks 1..n, in float64 as Python computes each one."""
+    terms = weight / (RRF_K + 1.0 + ranks(n))
+    terms.flags.writeable = False
+    return terms
+
+
+def fuse(rankings: list[np.ndarray], weights: list[float], k: int, size: int) -> tuple[list[int], list[float]]:
+    """Reciprocal-rank fusion of rankings (positions below `size`, best first): the k positions with the
+    highest sum of weight / (RRF_K + rank), with their sums; ties keep the order in which positions first
+    appear. The same numbers in the same order as adding into a dict ranking by ranking and sorting it
+    (tested): each position's terms are added in ranking order, and ties are sorted by first appearance."""
     if not any(len(r) for r in rankings):
         return [], []
+    never = size * len(rankings)  # after every real appearance (ranking j, rank r) = j * size + r
+    if size <= DENSE_FUSION_MAX:
+        fused = np.full(size, 0.0)
+        first = np.full(size, never, dtype=np.intp)
+        for j in range(len(rankings) - 1, -1, -1):  # the earliest ranking writes last: first appearance wins
+            first[rankings[j]] = j * size + ranks(len(rankings[j]))
+        for ranking, weight in zip(rankings, weights, strict=True):
+            fused[ranking] += rrf_terms(weight, len(ranking))  # positions are distinct within a ranking
+        candidates = np.flatnonzero(first < never)
+        best = candidates[np.lexsort((first[candidates], -fused[candidates]))[:k]]
+        return best.tolist(), fused[best].tolist()
+    # Large indexes: the same over the candidates alone (np.bincount adds its weights in input order).
     positions = np.concatenate(rankings)
-    terms = np.concatenate([weight / (RRF_K + np.arange(1, len(r) + 1, dtype=np.float64))
-                            for r, weight in zip(rankings, weights, strict=True)])
-    unique, first, inverse = np.unique(positions, return_index=True, return_inverse=True)
+    terms = np.concatenate([rrf_terms(weight, len(r)) for r, weight in zip(rankings, weights, strict=True)])
+    unique, first_index, inverse = np.unique(positions, return_index=True, return_inverse=True)
     sums = np.bincount(inverse, weights=terms)
-    order = np.lexsort((first, -sums))[:k]
+    order = np.lexsort((first_index, -sums))[:k]
     return unique[order].tolist(), sums[order].tolist()
 
 
@@ -167,6 +202,8 @@ class HybridIndex:
         # changed after it is made, so threads may share one.
         self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)
         self.postings = functools.lru_cache(maxsize=16384)(self._postings)
+        self._no_scores = np.zeros(len(chunks), dtype=self.bm25.dtype)
+        self._no_scores.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -229,7 +266,7 @@ class HybridIndex:
     def _bm25_query_top(self, query: Query, n: int) -> Ranking:
         if not self.chunks or not (query.tokens or query.expansion):
             return _NO_RANKING
-        scores = self.bm25_scores(query.tokens) if query.tokens else np.zeros(len(self.chunks), np.float32)
+        scores = self.bm25_scores(query.tokens)
         if query.expansion:
             scores = scores + EXPANSION_WEIGHT * self.bm25_scores(query.expansion)
         return self._bm25_top_arrays(scores, n)
@@ -238,7 +275,7 @@ class HybridIndex:
         """BM25 score of every chunk for `tokens`, as bm25s's get_scores computes them (its default Lucene
         variant), but with one indexed add per token where bm25s calls np.add.at: a token's postings name each
         chunk once, so both add the same numbers in the same order — np.add.at is just several times slower."""
-        scores = np.zeros(self.bm25.scores["num_docs"], dtype=self.bm25.dtype)
+        scores = self._no_scores.copy()  # np.zeros would drop the GIL (see top_positions)
         for token in tokens:
             postings = self.postings(token)
             if postings is not None:
@@ -254,7 +291,7 @@ class HybridIndex:
             return None
         matrix = self.bm25.scores
         start, end = matrix["indptr"][row], matrix["indptr"][row + 1]
-        return matrix["indices"][start:end], matrix["data"][start:end]
+        return matrix["indices"][start:end].astype(np.intp), matrix["data"][start:end]  # int32 indices: a release
 
     @staticmethod
     def _bm25_top_arrays(scores: np.ndarray, n: int) -> Ranking:
@@ -291,7 +328,8 @@ class HybridIndex:
         # question otherwise matches the Chinese notes on every common word and buries the English files.
         crossing = self._bm25_top_arrays(self.bm25_scores(query.crossing), n) if query.crossing else _NO_RANKING
         best, fused = fuse([dense[0], lexical[0], crossing[0]],
-                           [DENSE_WEIGHT.get(query.language, 1.0), 1.0, CROSSING_WEIGHT.get(query.language, 0.5)], k)
+                           [DENSE_WEIGHT.get(query.language, 1.0), 1.0, CROSSING_WEIGHT.get(query.language, 0.5)], k,
+                           len(self.chunks))
         dense_scores = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         bm25_scores = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
         return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p)) for p, s in zip(best, fused, strict=True)]

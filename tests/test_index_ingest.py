@@ -18,7 +18,7 @@ import pytest
 from mygallery.config import Settings
 from mygallery.embeddings import _normalise, make_embedder
 from mygallery.errors import IndexUnavailable
-from mygallery.index import RRF_K, HybridIndex, Library, fuse
+from mygallery.index import DENSE_FUSION_MAX, RRF_K, HybridIndex, Library, fuse
 from mygallery.ingest import ingest
 from mygallery.lexicon import expand_query, tokenize
 
@@ -221,7 +221,7 @@ def test_fusion_matches_the_plain_dict_loop_ties_included() -> None:
     rng = np.random.default_rng(7)
     for _ in range(300):
         universe = int(rng.integers(1, 40))
-        rankings = [rng.permutation(universe)[: int(rng.integers(0, universe + 1))] for _ in range(3)]
+        rankings = [rng.permutation(universe)[: int(rng.integers(0, universe + 1))].astype(np.intp) for _ in range(3)]
         weights = [float(w) for w in rng.choice([0.35, 0.5, 1.0], size=3)]
         k = int(rng.integers(1, 12))
         expected: dict[int, float] = {}
@@ -229,7 +229,9 @@ def test_fusion_matches_the_plain_dict_loop_ties_included() -> None:
             for rank, position in enumerate(ranking.tolist(), start=1):
                 expected[position] = expected.get(position, 0.0) + weight / (RRF_K + rank)
         best = sorted(expected.items(), key=lambda item: -item[1])[:k]
-        assert fuse(rankings, weights, k) == ([p for p, _ in best], [s for _, s in best])
+        assert fuse(rankings, weights, k, universe) == ([p for p, _ in best], [s for _, s in best])
+        # indexes past DENSE_FUSION_MAX chunks take the other path: the same answer
+        assert fuse(rankings, weights, k, DENSE_FUSION_MAX + 1) == ([p for p, _ in best], [s for _, s in best])
 
 
 def test_query_preparation_does_not_depend_on_the_hash_seed() -> None:
