@@ -58,6 +58,7 @@ class Request:
     read_body: Callable[[], bytes]
     params: dict[str, str] = field(default_factory=dict)
     session_prefix: str = ""  # set by handlers, for the request log
+    parsed: dict | None = field(default=None, repr=False)  # the JSON body, once json_object() has read it
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
@@ -81,6 +82,8 @@ class Request:
         content_type = self.header("content-type").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+        if self.parsed is not None:
+            return self.parsed
         raw = self.read_body()
         try:
             body = json.loads(raw.decode("utf-8")) if raw.strip() else None
@@ -88,6 +91,7 @@ class Request:
             raise BadRequest(f"the body is not valid JSON: {exc}") from None
         if not isinstance(body, dict):
             raise BadRequest("the body must be a JSON object")
+        self.parsed = body
         return body
 
 
@@ -242,6 +246,16 @@ class GalleryApp:
         finally:
             self.sessions.end_turn(session)
         return Response(body=body)
+
+    def computed_whole(self, route: str, request: Request) -> bool:
+        """Whether the server may hand this request whole to the compute thread (answered, written and logged
+        there): a chat with the extractive backend that does not stream. Reads and parses the body, so a 415
+        or 400 for it is raised here, in the connection's thread."""
+        if route != "chat" or self.answers.primary is not self.answers.extractive:
+            return False
+        if "text/event-stream" in request.header("accept"):
+            return False
+        return request.json_object().get("stream", False) is not True
 
     def first_piece(self, answer: Iterator[str | AnswerResult]) -> str | AnswerResult:
         """Start an answer: retrieval happens here (so NotReady is a plain JSON error, not a broken stream), and

@@ -4,14 +4,16 @@ Under one GIL, answers computed in many connection threads at once are slower th
 one after the other: each thread's numpy and tokenizer calls release the GIL, another thread takes it, and the
 first waits to get it back. A semaphore that let one thread compute at a time still handed the work from
 thread to thread; a single worker that takes the jobs in order measured 1,470 instead of 1,200 answers/s, with
-the p99 at 50 connections 40 ms instead of 160 ms (bench/bench_server.py, see bench/README.md). Connection
-threads keep everything that waits — reading requests, the session store, writing responses — and hand only
-the computation over; they block until their job is done and get its result or its exception.
+the p99 at 50 connections 40 ms instead of 160 ms (bench/bench_server.py, see bench/README.md).
+Two ways in: `run` blocks the caller until its call is done and returns its result or raises its exception;
+`submit` queues a job that finishes on its own (the server hands a whole non-streaming chat request over that
+way: the connection thread goes back to reading while the job answers, writes the response and logs it).
 Non-goals: several workers (one GIL), priorities, jobs that wait on I/O (they would stall every answer).
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from typing import TypeVar
 from .errors import NotReady
 
 T = TypeVar("T")
+log = logging.getLogger("mygallery.compute")
 _STOP = object()
 
 
@@ -33,6 +36,8 @@ class ComputeThread:
         self._thread.start()
 
     def run(self, call: Callable[[], T]) -> T:
+        if threading.get_ident() == self._thread.ident:
+            return call()  # a job that computes an answer itself (a submitted chat request)
         if self._closed:
             raise NotReady("the server is shutting down")
         done = threading.Lock()
@@ -45,12 +50,24 @@ class ComputeThread:
             raise error
         return value
 
+    def submit(self, job: Callable[[], None]) -> None:
+        """Queue a job that reports its own outcome; it must not raise (an exception is logged and dropped)."""
+        if self._closed:
+            raise NotReady("the server is shutting down")
+        self._jobs.put((job, None, None))
+
     def _loop(self) -> None:
         while True:
             job = self._jobs.get()
             if job is _STOP:
                 return
             call, outcome, done = job
+            if done is None:  # submitted: nobody waits for it
+                try:
+                    call()
+                except BaseException:  # noqa: BLE001 - a bug in a job must not stop the thread
+                    log.exception("a submitted job failed")
+                continue
             try:
                 outcome[:] = [call(), None]
             except BaseException as error:  # noqa: BLE001 - handed to the caller, who raises it in its thread

@@ -8,7 +8,10 @@ clients that dribble it (slowloris), and at most MAX_CONNECTIONS connection thre
 503 and closed at once. The request head is parsed here, strictly (`parse_request`), not by http.server.
 Errors are answered in one place (`_send_error`) in the JSON shape of CONTRACT.md; an unexpected exception is
 a 500 whose body carries only the request id, the traceback goes to server.log. Every response carries the
-security headers and X-Request-ID. `Gallery` wires app, server and background threads together and stops
+security headers and X-Request-ID. A chat with the extractive backend that does not stream is handed whole to
+the compute thread (`_whole_request`): it answers, writes the response without waiting on the client
+(`send_soon`) and logs it, while the connection's thread goes back to reading; a per-connection lock keeps
+responses in request order when a client pipelines. `Gallery` wires app, server and background threads together and stops
 them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle keep-alive
 connections, join every thread, close the session store.
 Non-goals: TLS (terminate it in the reverse proxy), HTTP/2, request pipelining beyond what http.server does.
@@ -28,6 +31,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -207,6 +211,85 @@ class _DeadlineReader:
         return getattr(self.inner, name)
 
 
+def _date() -> str:
+    """The Date header's value, made once per second."""
+    global _date_header  # noqa: PLW0603 - a per-second cache; replacing the tuple is atomic
+    second = int(time.time())
+    if _date_header[0] != second:
+        _date_header = (second, email.utils.formatdate(second, usegmt=True))
+    return _date_header[1]
+
+
+def response_head(status: int, content_type: str | None, extra: dict[str, str], request_id: str,
+                  close: bool) -> bytes:
+    """The status line and headers without the blank line after them, made as one string (send_header per
+    line cost more than answering /api/health); every response carries the security headers."""
+    phrase = BaseHTTPRequestHandler.responses.get(status, ("",))[0]
+    head = (f"HTTP/1.1 {status} {phrase}\r\nServer: {SERVER_NAME}\r\nDate: {_date()}\r\n"
+            f"X-Request-ID: {request_id}\r\n")
+    if content_type:
+        head += f"Content-Type: {content_type}\r\n"
+    if "Cache-Control" not in extra:
+        head += "Cache-Control: no-store\r\n"
+    for name, value in extra.items():
+        head += f"{name}: {value}\r\n"
+    if close:
+        head += "Connection: close\r\n"
+    return head.encode("latin-1") + SECURITY_HEADER_LINES
+
+
+def rendered(response: Response, request_id: str, close: bool, with_body: bool = True) -> bytes:
+    """A whole response (not an event stream) as bytes: head, Content-Length, blank line, body."""
+    if response.status in (204, 304):
+        return response_head(response.status, None, response.headers, request_id, close) + b"\r\n"
+    body = response.body
+    if isinstance(body, dict | list):
+        body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    body = body or b""
+    head = response_head(response.status, response.content_type, response.headers, request_id, close)
+    return head + b"Content-Length: %d\r\n\r\n" % len(body) + (body if with_body else b"")
+
+
+def error_response(error: GalleryError) -> Response:
+    headers = dict(error.headers)
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return Response(error.status, error.to_json(), headers=headers)
+
+
+def send_soon(sock: socket.socket, data: bytes, answered: threading.Lock, close: bool) -> None:
+    """Send a response from the compute thread without ever waiting on the client: what the socket's buffer
+    does not take at once (a client that stopped reading) is left to a thread of its own. Releases
+    `answered` when everything is written or the client is gone; with `close`, shuts the connection after."""
+    try:
+        sent = sock.send(data, socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        sent = 0
+    except OSError:  # the client went away; its connection thread finds out on its next read
+        answered.release()
+        return
+    if sent < len(data):
+        threading.Thread(target=_send_rest, args=(sock, memoryview(data)[sent:], answered, close),
+                         name="slow-reader", daemon=True).start()
+        return
+    if close:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    answered.release()
+
+
+def _send_rest(sock: socket.socket, rest: memoryview, answered: threading.Lock, close: bool) -> None:
+    try:
+        sock.sendall(rest)  # blocking, within the kernel's send timeout (set_kernel_timeout)
+    except OSError:
+        close = True  # timed out or gone: the connection cannot be used any more
+    finally:
+        if close:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        answered.release()
+
+
 class GalleryRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -220,11 +303,19 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.timeout = None  # a blocking socket: the kernel enforces the idle timeout (see set_kernel_timeout)
         super().setup()
         set_kernel_timeout(self.connection, self.server.idle_timeout)
+        self._answered = threading.Lock()  # held from a request's start until its response is written
+
+    def finish(self) -> None:
+        with self._answered:  # a response the compute thread is still writing goes out before the close
+            pass
+        super().finish()
 
     def parse_request(self) -> bool:
         """The request line and headers, read within one deadline (slowloris), into `self.headers`: a dict of
         lower-cased names. Our own parser: http.server's (the email package's) cost more than answering
         /api/health, and a stricter one suits a server (RFC 9112: no folded lines, no space before the colon)."""
+        with self._answered:  # what this may write (an error, 100 Continue) goes after any response still due
+            pass
         self.command = None
         self.request_version = "HTTP/1.0"  # until known; not http.server's 0.9, which answers without headers
         self.close_connection = True
@@ -298,13 +389,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
-        if timestamp is not None:
-            return super().date_time_string(timestamp)
-        global _date_header  # noqa: PLW0603 - a per-second cache; replacing the tuple is atomic
-        second = int(time.time())
-        if _date_header[0] != second:
-            _date_header = (second, email.utils.formatdate(second, usegmt=True))
-        return _date_header[1]
+        return super().date_time_string(timestamp) if timestamp is not None else _date()
 
     def __getattr__(self, name: str):
         # Every method, known or not, goes through dispatch, which answers 405 for the ones a path lacks.
@@ -315,6 +400,9 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     # --- one request -----------------------------------------------------------------------------------------
 
     def dispatch(self) -> None:
+        # The previous response on this connection is out: one handed to the compute thread may still be
+        # in flight when a client pipelines (otherwise the lock is free and this costs no system call).
+        self._answered.acquire()
         started = time.perf_counter()
         self.request_id = f"{random.getrandbits(64):016x}"  # names log lines, not a secret: no system call
         self._body_read = False
@@ -322,10 +410,15 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path or "/"
         request = Request(self.command, path, self.headers, self.client_address[0], self._read_body)
         route, status = "not_found", 500
+        handed_over = False
         self.server.request_started()
         try:
             try:
                 route, handler, request.params = app.route(self.command, path)
+                if not self.close_connection and app.computed_whole(route, request):
+                    app.compute.submit(self._whole_request(app, route, handler, request, started))
+                    handed_over = True
+                    return
                 status = self._send(handler(request))
             except GalleryError as error:
                 status = self._send_error(error)
@@ -336,11 +429,49 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             if self.server.draining:
                 self.close_connection = True
         finally:
-            self.server.request_finished()
-            elapsed = time.perf_counter() - started
-            app.metrics.observe(route, self.command, status, elapsed)
-            log_access(self.command, path, status, elapsed * 1000, self.request_id, request.session_prefix or "-",
-                       self.client_address[0])
+            if not handed_over:
+                self._answered.release()
+                self.server.request_finished()
+                elapsed = time.perf_counter() - started
+                app.metrics.observe(route, self.command, status, elapsed)
+                log_access(self.command, path, status, elapsed * 1000, self.request_id,
+                           request.session_prefix or "-", self.client_address[0])
+
+    def _whole_request(self, app: GalleryApp, route: str, handler, request: Request,
+                       started: float) -> Callable[[], None]:
+        """A job for the compute thread that answers this request, writes the response and logs it, while
+        this connection's thread goes back to reading: it needs the GIL once per request instead of twice,
+        and its turn at the GIL no longer stands between a computed answer and the client. Everything the
+        job uses is taken now — the handler object moves on to the connection's next request."""
+        request_id, method, client = self.request_id, self.command, self.client_address[0]
+        sock, server, answered = self.connection, self.server, self._answered
+
+        def job() -> None:
+            status = 500
+            try:
+                try:
+                    response = handler(request)
+                    if response.events is not None:
+                        raise TypeError("an event stream cannot be handed over whole")
+                except GalleryError as error:
+                    response = error_response(error)
+                except Exception:  # noqa: BLE001 - a bug: log the traceback, answer 500 with the request id only
+                    log.exception("request %s %s failed [%s]", method, request.path, request_id)
+                    response = error_response(GalleryError(f"internal error; quote request id {request_id}"))
+                status = response.status
+                close = server.draining
+                send_soon(sock, rendered(response, request_id, close), answered, close)
+            except BaseException:
+                answered.release()  # nothing was written; the connection must not wait for it forever
+                raise
+            finally:
+                server.request_finished()
+                elapsed = time.perf_counter() - started
+                app.metrics.observe(route, method, status, elapsed)
+                log_access(method, request.path, status, elapsed * 1000, request_id, request.session_prefix or "-",
+                           client)
+
+        return job
 
     def _read_body(self) -> bytes:
         if self._body_read:
@@ -382,41 +513,16 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     # --- responses -------------------------------------------------------------------------------------------
 
     def _headers(self, status: int, content_type: str | None, extra: dict[str, str]) -> None:
-        """The status line and headers, made as one string (send_header per line costs more than /api/health)."""
-        phrase = self.responses.get(status, ("",))[0]
-        head = (f"{self.protocol_version} {status} {phrase}\r\nServer: {self.version_string()}\r\n"
-                f"Date: {self.date_time_string()}\r\nX-Request-ID: {self.request_id}\r\n")
-        if content_type:
-            head += f"Content-Type: {content_type}\r\n"
-        if "Cache-Control" not in extra:
-            head += "Cache-Control: no-store\r\n"
-        for name, value in extra.items():
-            head += f"{name}: {value}\r\n"
-        if self.close_connection:
-            head += "Connection: close\r\n"
-        self._headers_buffer = [head.encode("latin-1"), SECURITY_HEADER_LINES]
+        self._headers_buffer = [response_head(status, content_type, extra, self.request_id, self.close_connection)]
 
     def _send(self, response: Response) -> int:
         if response.events is not None:
             return self._send_events(response)
-        body = response.body
-        if isinstance(body, dict | list):
-            body = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        body = body or b""
-        no_body = response.status in (204, 304)
-        self._headers(response.status, None if no_body else response.content_type, response.headers)
-        if not no_body:
-            self._headers_buffer.append(b"Content-Length: %d\r\n" % len(body))
-        self.end_headers()
-        if self.command != "HEAD" and not no_body:
-            self.wfile.write(body)
+        self.wfile.write(rendered(response, self.request_id, self.close_connection, self.command != "HEAD"))
         return response.status
 
     def _send_error(self, error: GalleryError) -> int:
-        headers = dict(error.headers)
-        if error.retry_after is not None:
-            headers["Retry-After"] = str(error.retry_after)
-        return self._send(Response(error.status, error.to_json(), headers=headers))
+        return self._send(error_response(error))
 
     def _send_events(self, response: Response) -> int:
         """Server-sent events in chunked encoding, flushed event by event; errors become an `error` event."""
@@ -458,6 +564,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, header too long) in our JSON shape."""
+        with self._answered:  # never called while this thread holds it (dispatch answers with _send_error)
+            pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
         self.close_connection = True
         error = GalleryError(message or self.responses.get(code, ("error",))[0])

@@ -423,3 +423,61 @@ def test_requests_through_a_proxy_are_not_local_and_are_limited_per_client(galle
             assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": client}).status == 201
     assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.1"}).status == 429
     assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.3"}).status == 201
+
+
+def _read_responses(sock: socket.socket, count: int) -> list[tuple[int, dict, bytes]]:
+    reader = sock.makefile("rb")
+    responses = []
+    for _ in range(count):
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline().rstrip(b"\r\n")):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.lower()] = value.strip()
+        responses.append((status, headers, reader.read(int(headers.get("content-length", 0)))))
+    return responses
+
+
+def _chat_request(message: str, extra: str = "") -> bytes:
+    body = json.dumps({"message": message}).encode()
+    return (f"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra}"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_pipelined_requests_are_answered_in_order(gallery: Gallery) -> None:
+    """Extractive chats are answered and written by the compute thread while the connection's thread reads
+    on; requests sent back to back on one connection must still get their responses in order, whole."""
+    questions = ["What does RUD guarantee?", "What is packet trimming?", "How does LLR recover a frame?"]
+    with socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=10) as sock:
+        sock.sendall(_chat_request(questions[0]) + b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                     + _chat_request(questions[1]) + _chat_request("") + _chat_request(questions[2])
+                     + b"GET /api/health HTTP/2.0\r\n\r\n")  # a head the parser refuses, answered last
+        responses = _read_responses(sock, 6)
+    assert [status for status, _, _ in responses] == [200, 200, 200, 400, 200, 400]
+    assert json.loads(responses[1][2])["status"] == "ok"
+    for (_, headers, body), question in zip([responses[0], responses[2], responses[4]], questions, strict=True):
+        assert headers["content-type"] == "application/json" and "x-request-id" in headers
+        conversation = call(gallery.url, "GET", f"/api/sessions/{json.loads(body)['session_id']}").json()
+        assert conversation["messages"][0]["content"] == question  # each response is its own question's
+
+
+def test_a_client_that_never_reads_does_not_hold_up_answers(gallery_factory) -> None:
+    """The compute thread writes chat responses without waiting on the client: one that sends many
+    questions and reads none of the answers (its socket buffers fill) must not delay anyone else."""
+    gallery = gallery_factory(rate_limit_per_minute=0, max_sessions=10_000)
+    greedy = socket.socket()
+    greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    greedy.connect(("127.0.0.1", gallery.http.server_address[1]))
+    try:
+        greedy.settimeout(10)
+        # ~3 KB per answer: 2,500 answers are more than the server's socket buffer takes (4 MB at most)
+        greedy.sendall(b"".join(_chat_request(f"What is packet trimming? ({n})") for n in range(2500)))
+        time.sleep(2.5)  # the server answers until the buffers are full, then must not wait on this client
+        started = time.monotonic()
+        reply = ask(gallery.url, "What does ROD add to RUD?")
+        elapsed = time.monotonic() - started
+        assert reply.status == 200
+        assert elapsed < 2.0, f"an answer took {elapsed:.2f} s behind a client that does not read"
+    finally:
+        greedy.close()
+    assert ask(gallery.url, "What is UET?").status == 200  # and the server is still fine afterwards
