@@ -11,9 +11,9 @@ a 500 whose body carries only the request id, the traceback goes to server.log. 
 security headers and X-Request-ID. A chat with the extractive backend that does not stream is handed whole to
 the compute thread (`_whole_request`): it answers, writes the response without waiting on the client
 (`send_soon`) and logs it, while the connection's thread goes back to reading; a per-connection lock keeps
-responses in request order when a client pipelines. `Gallery` wires app, server and background threads together and stops
-them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle keep-alive
-connections, join every thread, close the session store.
+responses in request order when a client pipelines. `Gallery` wires app, server and background threads
+together and stops them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle
+keep-alive connections, join every thread, close the session store.
 Non-goals: TLS (terminate it in the reverse proxy), HTTP/2, request pipelining beyond what http.server does.
 """
 
