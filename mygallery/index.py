@@ -82,11 +82,13 @@ class Hit:
 # to a waiting connection thread and the answer waits to get it back: one answer released it 65 times and
 # cost half as much again on the server as in a loop. The code below avoids the releases it can: arrays of
 # 0..n-1 and fusion terms made once, zeros copied from a template, int32 postings converted once.
-SMALL_SORT = 4096  # up to this many scores one stable sort finds the top n (a partition first costs a release)
+SMALL_SORT = 512  # up to this many scores one stable sort finds the top n (a partition first costs a release;
+# past a few hundred it is the cheaper way: at 100k chunks, with ~4,000 matches, 4,096 made BM25's top 50 121 → 205 µs)
 
 
 def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n highest scores, best first; ties in position order."""
+    """Positions of the n highest scores, best first; ties in position order (past SMALL_SORT scores, which of
+    several scores tied at the n-th place get in is the partition's choice)."""
     if len(scores) <= SMALL_SORT:
         return np.argsort(-scores, kind="stable")[:n]
     top = np.argpartition(-scores, n - 1)[:n]
