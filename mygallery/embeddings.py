@@ -52,6 +52,7 @@ class LocalEmbedder:
         self.dim = dim
         self.local = True
         self._pieces_exact = _splits_at_word_starts(self.model.tokenizer)
+        self._ids_in_range = self.model.tokenizer.get_vocab_size() <= self.model.embedding.shape[0]
         self._piece_ids = functools.lru_cache(maxsize=1 << 16)(self._piece_ids_uncached)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -66,9 +67,11 @@ class LocalEmbedder:
         # What model.embed([text]) computes — the mean of the text's token vectors, summed in the same order and
         # precision as wordllama's masked average, so bit-identical (tests/test_index_ingest.py checks) — without
         # its batch machinery (encode_batch, padding, masks), which cost more than the arithmetic.
-        last = self.model.embedding.shape[0] - 1
-        ids = [min(max(i, 0), last) for i in self.token_ids(text)]
         embedding = self.model.embedding
+        ids = self.token_ids(text)
+        if not self._ids_in_range:  # wordllama clips ids to its table; this tokenizer's always fit (checked)
+            last = embedding.shape[0] - 1
+            ids = [min(max(i, 0), last) for i in ids]
         if 0 < len(ids) <= 64:
             # Row by row: the sum over rows adds them one after the other in float32, as the vectorised sum
             # over axis 0 does, but without the gather and the reduction, which each drop the GIL (see

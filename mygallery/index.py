@@ -143,6 +143,13 @@ def fuse(rankings: list[np.ndarray], weights: list[float], k: int, size: int) ->
     return unique[order].tolist(), sums[order].tolist()
 
 
+@functools.lru_cache(maxsize=8192)
+def term_tokens(term: str) -> tuple[str, ...]:
+    """tokenize() of an expansion term (a translation or an abbreviation's other form): the same few hundred
+    terms come back question after question."""
+    return tuple(tokenize(term))
+
+
 _dense_pool: ThreadPoolExecutor | None = None
 _dense_pool_lock = threading.Lock()  # guards _dense_pool
 
@@ -228,7 +235,7 @@ class HybridIndex:
         tokens = tokenize(question)
         related = self.abbreviations.related_text(question)
         terms = translations(question)
-        expansion = [t for term in terms + related for t in tokenize(term)]
+        expansion = [t for term in terms + related for t in term_tokens(term)]
         expansion = [t for t in dict.fromkeys(expansion) if t not in tokens]
         dense_text = dense_query_text(question, terms)
         if related:
