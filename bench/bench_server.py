@@ -1,7 +1,8 @@
 """Server benchmark: the gallery against a bare tuned ThreadingHTTPServer, measured with wrk, all in one run.
 
 Started as subprocesses: (a) a bare standard-library ThreadingHTTPServer (HTTP/1.1 keep-alive, TCP_NODELAY,
-backlog 1024, daemon threads, buffered writes: one send per response) answering a tiny JSON on /api/health,
+backlog 1024, daemon threads, buffered writes: one send per response, on the CPUs the gallery pins itself to
+with CPU_AFFINITY) answering a tiny JSON on /api/health,
 and (b) the real gallery, `python -m mygallery serve`, on an index built first into a temporary INDEX_DIR
 (SESSION_STORE=memory, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large). Measured (wrk -t2, a warm-up run first,
 REPEATS runs, medians):
@@ -40,14 +41,20 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ROOT, machine, say, table, write_results  # noqa: E402
+
+from mygallery.server import pin_to_cpus  # noqa: E402
 
 PYTHON = sys.executable
 TARGETS = {"health_ratio": 0.80, "chat_ratio": 0.10, "chat_p99_ms": 100.0, "rss_mb": 250.0}
 
 BARE_SERVER = r'''
-import json, sys
+import json, os, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+if sys.argv[2:] and sys.argv[2]:  # the CPUs the gallery runs on (CPU_AFFINITY), so both are measured alike
+    os.sched_setaffinity(0, {int(cpu) for cpu in sys.argv[2].split(",")})
 
 BODY = json.dumps({"status": "ok", "uptime_s": 1.0, "version": "0.0.0"}).encode()
 
@@ -151,9 +158,11 @@ class ServerProcess:
         self.log.close()
 
 
-def start_bare() -> ServerProcess:
+def start_bare(cpus: set[int] | None) -> ServerProcess:
     port = free_port()
-    return ServerProcess("bare", [PYTHON, "-c", BARE_SERVER, str(port)], dict(os.environ), port, "/api/health")
+    pinned = ",".join(map(str, sorted(cpus))) if cpus else ""
+    return ServerProcess("bare", [PYTHON, "-c", BARE_SERVER, str(port), pinned], dict(os.environ), port,
+                         "/api/health")
 
 
 def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
@@ -294,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
                    cwd=ROOT, env=gallery_env(work, index_dir, 0, extra), check=True, capture_output=True)
     servers: list[ServerProcess] = []
     try:
-        bare = start_bare()
+        # The gallery pins itself to a CPU (CPU_AFFINITY, default auto); the bare server gets the same CPUs.
+        cpus = pin_to_cpus(extra.get("CPU_AFFINITY", os.environ.get("CPU_AFFINITY", "auto")).strip().lower())
+        results["cpus"] = sorted(cpus) if cpus else "unpinned"
+        say(f"server CPUs: {results['cpus']}")
+        bare = start_bare(cpus)
         servers.append(bare)
         gallery = start_gallery(work, index_dir, extra)
         servers.append(gallery)

@@ -55,6 +55,7 @@ class Settings:
     llm_max_tokens: int = 800
     llm_context_tokens: int = 6000
     max_connections: int = 1024
+    cpu_affinity: str = "auto"  # auto | off | CPU numbers, e.g. "1" or "2,3" (see server.pin_to_cpus)
     trusted_proxies: tuple[str, ...] = ()
     request_timeout_seconds: float = 30.0
     # read by monitor.py
@@ -131,6 +132,16 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _cpu_affinity(raw: str) -> str:
+    value = raw.strip().lower()
+    if value in ("auto", "off"):
+        return value
+    numbers = [part.strip() for part in value.split(",")]
+    if not numbers or not all(n.isdigit() for n in numbers):
+        raise ValueError("must be auto, off or CPU numbers separated by commas (e.g. 1 or 2,3)")
+    return ",".join(str(n) for n in sorted({int(n) for n in numbers}))
+
+
 def _text(raw: str) -> str:
     return raw.strip()
 
@@ -167,6 +178,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "llm_max_tokens": _positive(int),
     "llm_context_tokens": _positive(int),
     "max_connections": _positive(int),
+    "cpu_affinity": _cpu_affinity,
     "trusted_proxies": lambda raw: tuple(_address(a) for a in raw.split(",") if a.strip()),
     "request_timeout_seconds": _positive(float),
     "monitor_server_url": _text,

@@ -23,6 +23,7 @@ import contextlib
 import email.utils
 import json
 import logging
+import os
 import random
 import secrets
 import signal
@@ -581,11 +582,43 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         log.debug("%s: %s", self.client_address[0], format % args)
 
 
+def pin_to_cpus(setting: str, allowed: set[int] | None = None) -> set[int] | None:
+    """The CPUs the server process should run on for CPU_AFFINITY, or None to leave it to the scheduler.
+
+    The server's Python threads share one GIL, so the process gets at most one core's worth of interpreter
+    time whatever it is allowed; spread over several cores it gets less, because every GIL hand-off then moves
+    the lock and the objects it guards between caches. Kept on one core, `/api/health` measured 29–36k
+    instead of 16–21k req/s and extractive chat ~1,950 instead of ~1,770 answers/s on the 2-core bench machine
+    (bench/README.md). `auto` takes the highest-numbered CPU it may use when it may use at least two (the
+    first often takes more interrupts); `off` leaves the process unpinned; numbers pin to exactly those."""
+    if setting == "off" or not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = os.sched_getaffinity(0) if allowed is None else allowed
+    if setting == "auto":
+        return {max(allowed)} if len(allowed) >= 2 else None
+    wanted = {int(n) for n in setting.split(",")}
+    if not wanted <= allowed:
+        raise ConfigError(f"configuration error: CPU_AFFINITY={setting} names CPUs this process may not use "
+                          f"(allowed: {','.join(map(str, sorted(allowed)))})")
+    return wanted
+
+
 def serve(settings: Settings) -> int:
     """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
     from .gallery import Gallery
 
+    try:
+        # Before any thread starts: threads inherit the CPUs of the thread that starts them.
+        cpus = pin_to_cpus(settings.cpu_affinity)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
     configure_logging(settings)
+    if cpus is not None:
+        log.info("running on CPU %s (CPU_AFFINITY=%s): one core for one GIL", ",".join(map(str, sorted(cpus))),
+                 settings.cpu_affinity)
     try:
         try:
             gallery = Gallery(settings)

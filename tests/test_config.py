@@ -9,6 +9,7 @@ import pytest
 
 from mygallery.config import Settings, load_settings
 from mygallery.errors import ConfigError
+from mygallery.server import pin_to_cpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +45,19 @@ def test_env_example_documents_every_setting_and_parses() -> None:
                   if "=" in line and not line.lstrip().startswith("#")}
     assert documented == {f.name.upper() for f in fields(Settings)}
     assert load_settings({}, dotenv_path=example) == Settings()
+
+
+def test_cpu_affinity_setting_and_choice() -> None:
+    """CPU_AFFINITY: auto pins a process that may use several CPUs to the highest one, off and a lone CPU leave
+    it alone, numbers must be CPUs the process may use, anything else is a configuration error."""
+    assert load_settings({}, dotenv_path=None).cpu_affinity == "auto"
+    assert load_settings({"CPU_AFFINITY": " 3, 1,3"}, dotenv_path=None).cpu_affinity == "1,3"
+    with pytest.raises(ConfigError, match="CPU_AFFINITY"):
+        load_settings({"CPU_AFFINITY": "first"}, dotenv_path=None)
+    assert pin_to_cpus("auto", {0, 1}) == {1}
+    assert pin_to_cpus("auto", {2, 5, 7}) == {7}
+    assert pin_to_cpus("auto", {0}) is None
+    assert pin_to_cpus("off", {0, 1}) is None
+    assert pin_to_cpus("0,1", {0, 1, 2}) == {0, 1}
+    with pytest.raises(ConfigError, match="may not use"):
+        pin_to_cpus("4", {0, 1})
