@@ -82,8 +82,9 @@ class Hit:
 # to a waiting connection thread and the answer waits to get it back: one answer released it 65 times and
 # cost half as much again on the server as in a loop. The code below avoids the releases it can: arrays of
 # 0..n-1 and fusion terms made once, zeros copied from a template, int32 postings converted once.
-SMALL_SORT = 512  # up to this many scores one stable sort finds the top n (a partition first costs a release;
-# past a few hundred it is the cheaper way: at 100k chunks, with ~4,000 matches, 4,096 made BM25's top 50 121 → 205 µs)
+# Up to this many scores one stable sort finds the top n; beyond, a partition first (one more release, but far
+# cheaper: with the cut-over at 4,096, BM25's top 50 of ~4,000 matches at 100k chunks took 205 µs instead of 121).
+SMALL_SORT = 512
 
 
 def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
@@ -293,14 +294,15 @@ class HybridIndex:
         return scores
 
     def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(chunk positions, BM25 weights) of a token, views into bm25s's sparse matrix; called as
-        `postings`, cached (see __init__): the same words come back in question after question."""
+        """(chunk positions, BM25 weights) of a token from bm25s's sparse matrix, the positions converted from
+        int32 (indexing with int32 drops the GIL, see top_positions); called as `postings`, cached (see
+        __init__): the same words come back in question after question."""
         row = self.bm25.vocab_dict.get(token)
         if row is None:
             return None
         matrix = self.bm25.scores
         start, end = matrix["indptr"][row], matrix["indptr"][row + 1]
-        return matrix["indices"][start:end].astype(np.intp), matrix["data"][start:end]  # int32 indices: a release
+        return matrix["indices"][start:end].astype(np.intp), matrix["data"][start:end]
 
     @staticmethod
     def _bm25_top_arrays(scores: np.ndarray, n: int) -> Ranking:

@@ -14,7 +14,7 @@ the compute thread (`_whole_request`): it answers, writes the response without w
 responses in request order when a client pipelines. `Gallery` wires app, server and background threads
 together and stops them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle
 keep-alive connections, join every thread, close the session store.
-Non-goals: TLS (terminate it in the reverse proxy), HTTP/2, request pipelining beyond what http.server does.
+Non-goals: TLS (terminate it in the reverse proxy), HTTP/2.
 """
 
 from __future__ import annotations
