@@ -246,12 +246,24 @@ def openapi_document(version: str) -> dict:
                                   "responses": {"200": {"description": "OpenAPI 3",
                                                         "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
+    # The HTTP layer's own answers, possible on every path before any handler runs (mygallery.server).
+    for path_item in paths.values():
+        for method, operation in path_item.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            responses.setdefault("400", _error("a malformed request head (request line, header syntax, two "
+                                               "Content-Lengths, a chunked body)"))
+            responses.setdefault("431", _error("more than 100 header lines, or one longer than 64 KiB"))
+            if "requestBody" in operation:
+                responses.setdefault("408", _error("the body stopped arriving before Content-Length bytes"))
     return {
         "openapi": "3.0.3",
         "info": {"title": "UEC Knowledge Gallery", "version": version,
                  "description": "Ask questions about the Ultra Ethernet specification; answers cite their sources. "
                                 "Every error is {\"error\": {\"code\", \"message\"}}; 405 (with Allow) for a "
-                                "method a path does not support, 404 for an unknown path."},
+                                "method a path does not support, 404 for an unknown path; 400, 408 and 431 from the HTTP "
+                                "layer for a malformed head, a body that stops coming and oversized headers."},
         "paths": paths,
         "components": {"schemas": {**_SCHEMAS, **_OPENAI_SCHEMAS},
                        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"},
