@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,3 +105,41 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path, copied_index_dir: Path) ->
         assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
     finally:
         holder.close()
+
+
+def test_sigterm_under_load_leaves_no_half_answer(tmp_path: Path, copied_index_dir: Path) -> None:
+    """SIGTERM while chats queue on the compute thread: every response a client receives is whole (a valid
+    200 with its session, or a clean JSON error), connections then close, and the process exits 0."""
+    env = server_env(tmp_path, copied_index_dir, RATE_LIMIT_PER_MINUTE="0", MAX_SESSIONS="10000")
+    process, url = start_server(env)
+    host, port = url.removeprefix("http://").split(":")
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        for turn in range(200):
+            body = json.dumps({"message": f"What is packet trimming? ({number}-{turn})"})
+            try:
+                connection.request("POST", "/api/chat", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                data = json.loads(response.read())  # a cut-off body would fail here
+            except (OSError, http.client.HTTPException):
+                with lock:
+                    outcomes.append("closed")  # the server closed the connection between requests
+                return
+            ok = response.status == 200 and data["session_id"] and data["answer"] and data["sources"]
+            with lock:
+                outcomes.append("answered" if ok else f"error {response.status} {data['error']['code']}")
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.8)
+    process.send_signal(signal.SIGTERM)
+    for thread in threads:
+        thread.join(timeout=60)
+    assert process.wait(timeout=30) == 0
+    assert outcomes.count("answered") > 50, outcomes[-10:]
+    unexpected = [o for o in outcomes if o not in ("answered", "closed") and not o.startswith("error 503")]
+    assert not unexpected, unexpected
