@@ -158,7 +158,7 @@ def search_breakdown(index: HybridIndex, qs: list[str]) -> dict:
             clock("hnswlib knn_query", lambda vector=vector: index.hnsw.knn_query(vector, k=min(50, len(index))))
             if query.tokens:
                 scores = clock("bm25 scores (question)", lambda query=query: index.bm25_scores(query.tokens))
-                clock("bm25 top-50 of scores", lambda scores=scores: index._bm25_top(scores, 50))
+                clock("bm25 top-50 of scores", lambda scores=scores: index._bm25_top_arrays(scores, 50))
             if query.expansion:
                 clock("bm25 scores (expansion)", lambda query=query: index.bm25_scores(query.expansion))
             if getattr(query, "crossing", None):

@@ -241,11 +241,10 @@ class GalleryApp:
             return Response(events=self._chat_events(session, message, first, answer))
         try:
             result = first if isinstance(first, AnswerResult) else _last_result(answer)
-            reply, body = encoded_reply(session.id, result)
-            self.sessions.record_turn(session, Message("user", message), reply)
+            body = self._record(session, message, result)
         finally:
             self.sessions.end_turn(session)
-        return Response(body=body)
+        return Response(body=body.encode("utf-8"))
 
     def computed_whole(self, route: str, request: Request) -> bool:
         """Whether the server may hand this request whole to the compute thread (answered, written and logged
@@ -275,8 +274,7 @@ class GalleryApp:
             item = first
             while True:
                 if isinstance(item, AnswerResult):
-                    self._record(session, message, item)  # durable before the user sees `done`
-                    yield "done", {"session_id": session.id, **item.to_json()}
+                    yield "done", self._record(session, message, item)  # durable before the user sees `done`
                     return
                 yield "token", {"text": item}
                 item = next(answer)
@@ -284,10 +282,12 @@ class GalleryApp:
             answer.close()  # a client that went away stops the generation
             self.sessions.end_turn(session)
 
-    def _record(self, session: Session, question: str, result: AnswerResult) -> None:
-        self.sessions.record_turn(session, Message("user", question),
-                                  Message("assistant", result.answer, [s.to_json() for s in result.sources],
-                                          result.notice))
+    def _record(self, session: Session, question: str, result: AnswerResult) -> str:
+        """Store the turn; returns the reply as JSON text ({"session_id", **result.to_json()}) for the response
+        body or the `done` event, encoded together with the stored message (see encoded_reply)."""
+        reply, body = encoded_reply(session.id, result)
+        self.sessions.record_turn(session, Message("user", question), reply)
+        return body
 
     # --- admin -----------------------------------------------------------------------------------------------
 
@@ -347,9 +347,9 @@ class GalleryApp:
         return Response(body=openapi_document(__version__))
 
 
-def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, bytes]:
-    """The assistant message to store and the /api/chat response body — {"session_id", **result.to_json()} —
-    with the answer and its sources (most of both) encoded once for the two, not once each."""
+def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, str]:
+    """The assistant message to store and the reply as JSON text — {"session_id", **result.to_json()} — with
+    the answer and its sources (most of both) encoded once for the two, not once each."""
     sources = [source.to_json() for source in result.sources]
     answer, cited = encode_json(result.answer), encode_json(sources)
     notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
@@ -358,7 +358,7 @@ def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, bytes
     body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "sources": {cited}, '
             f'"backend": {encode_json(result.backend)}, "latency_ms": {encode_json(round(result.latency_ms, 1))}'
             f'{notice}}}')
-    return message, body.encode("utf-8")
+    return message, body
 
 
 def _last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:

@@ -253,11 +253,6 @@ class HybridIndex:
         positions, scores = self._dense_top(self.prepare(query) if isinstance(query, str) else query, n)
         return list(zip(positions.tolist(), scores.tolist(), strict=True))
 
-    def bm25_ranking(self, query: Query | str, n: int) -> list[tuple[int, float]]:
-        """(chunk position, BM25 score) of the n best-scoring chunks that share a token with the question."""
-        positions, scores = self._bm25_query_top(self.prepare(query) if isinstance(query, str) else query, n)
-        return list(zip(positions.tolist(), scores.tolist(), strict=True))
-
     def _dense_top(self, query: Query, n: int) -> Ranking:
         if not self.chunks or self.hnsw is None:
             return _NO_RANKING
@@ -309,11 +304,6 @@ class HybridIndex:
         matched = np.flatnonzero(scores > 0)  # few chunks share a word with the question: rank only those
         top = matched[top_positions(scores[matched], n)]
         return top, scores[top].astype(np.float64)
-
-    @classmethod
-    def _bm25_top(cls, scores: np.ndarray, n: int) -> list[tuple[int, float]]:
-        positions, top_scores = cls._bm25_top_arrays(scores, n)
-        return list(zip(positions.tolist(), top_scores.tolist(), strict=True))
 
     def search(self, question: str, k: int = 5, *, method: str = "hybrid", candidates: int = 50) -> list[Hit]:
         """The k best chunks for `question` by `method` (dense, bm25 or hybrid = both fused by RRF)."""

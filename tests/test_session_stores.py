@@ -160,6 +160,6 @@ def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: st
     assert json.loads(message.text) == {"role": "assistant", "content": result.answer,
                                         "sources": [s.to_json() for s in result.sources], **({"notice": notice} if notice else {})}
     assert json.loads(body) == {"session_id": "0123abcd" * 4, **result.to_json()}
-    assert body.decode("utf-8") == json.dumps({"session_id": "0123abcd" * 4, **result.to_json()}, ensure_ascii=False)
+    assert body == json.dumps({"session_id": "0123abcd" * 4, **result.to_json()}, ensure_ascii=False)
     plain = Message("user", "什么是 \"RUD\"?")
     assert plain.to_json_text() == json.dumps(plain.to_json(), ensure_ascii=False)
