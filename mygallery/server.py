@@ -147,9 +147,15 @@ class GalleryHTTPServer(ThreadingHTTPServer):
         with self._in_flight_lock:
             self._in_flight += 1
 
-    def request_finished(self) -> None:
+    def request_finished(self, route: str, method: str, path: str, status: int, started: float, request_id: str,
+                         session: str, client: str) -> None:
+        """A request is answered (by its connection thread or the compute thread): count it out, measure it,
+        write its access line."""
         with self._in_flight_lock:
             self._in_flight -= 1
+        elapsed = time.perf_counter() - started
+        self.app.metrics.observe(route, method, status, elapsed)
+        log_access(method, path, status, elapsed * 1000, request_id, session or "-", client)
 
     def drain(self, deadline: float) -> bool:
         """After shutdown(): wait for in-flight requests until `deadline` (monotonic), then close connections."""
@@ -249,6 +255,13 @@ def rendered(response: Response, request_id: str, close: bool, with_body: bool =
     body = body or b""
     head = response_head(response.status, response.content_type, response.headers, request_id, close)
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + (body if with_body else b"")
+
+
+def internal_error(method: str, path: str, request_id: str) -> GalleryError:
+    """A bug while answering (call it in the except clause): the traceback goes to server.log, the client gets
+    a 500 that carries only the request id."""
+    log.exception("request %s %s failed [%s]", method, path, request_id)
+    return GalleryError(f"internal error; quote request id {request_id}")
 
 
 def error_response(error: GalleryError) -> Response:
@@ -417,29 +430,24 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             try:
                 route, handler, request.params = app.route(self.command, path)
                 if not self.close_connection and app.computed_whole(route, request):
-                    app.compute.submit(self._whole_request(app, route, handler, request, started))
+                    app.compute.submit(self._whole_request(route, handler, request, started))
                     handed_over = True
                     return
                 status = self._send(handler(request))
             except GalleryError as error:
                 status = self._send_error(error)
             except Exception:  # noqa: BLE001 - a bug: log the traceback, answer 500 with the request id only
-                log.exception("request %s %s failed [%s]", self.command, path, self.request_id)
-                status = self._send_error(GalleryError(f"internal error; quote request id {self.request_id}"))
+                status = self._send_error(internal_error(self.command, path, self.request_id))
             self._discard_unread_body()
             if self.server.draining:
                 self.close_connection = True
         finally:
             if not handed_over:
                 self._answered.release()
-                self.server.request_finished()
-                elapsed = time.perf_counter() - started
-                app.metrics.observe(route, self.command, status, elapsed)
-                log_access(self.command, path, status, elapsed * 1000, self.request_id,
-                           request.session_prefix or "-", self.client_address[0])
+                self.server.request_finished(route, self.command, path, status, started, self.request_id,
+                                             request.session_prefix, self.client_address[0])
 
-    def _whole_request(self, app: GalleryApp, route: str, handler, request: Request,
-                       started: float) -> Callable[[], None]:
+    def _whole_request(self, route: str, handler, request: Request, started: float) -> Callable[[], None]:
         """A job for the compute thread that answers this request, writes the response and logs it, while
         this connection's thread goes back to reading: it needs the GIL once per request instead of twice,
         and its turn at the GIL no longer stands between a computed answer and the client. Everything the
@@ -457,8 +465,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 except GalleryError as error:
                     response = error_response(error)
                 except Exception:  # noqa: BLE001 - a bug: log the traceback, answer 500 with the request id only
-                    log.exception("request %s %s failed [%s]", method, request.path, request_id)
-                    response = error_response(GalleryError(f"internal error; quote request id {request_id}"))
+                    response = error_response(internal_error(method, request.path, request_id))
                 status = response.status
                 close = server.draining
                 send_soon(sock, rendered(response, request_id, close), answered, close)
@@ -466,11 +473,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 answered.release()  # nothing was written; the connection must not wait for it forever
                 raise
             finally:
-                server.request_finished()
-                elapsed = time.perf_counter() - started
-                app.metrics.observe(route, method, status, elapsed)
-                log_access(method, request.path, status, elapsed * 1000, request_id, request.session_prefix or "-",
-                           client)
+                server.request_finished(route, method, request.path, status, started, request_id,
+                                        request.session_prefix, client)
 
         return job
 
