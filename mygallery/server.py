@@ -328,8 +328,6 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         """The request line and headers, read within one deadline (slowloris), into `self.headers`: a dict of
         lower-cased names. Our own parser: http.server's (the email package's) cost more than answering
         /api/health, and a stricter one suits a server (RFC 9112: no folded lines, no space before the colon)."""
-        with self._answered:  # what this may write (an error, 100 Continue) goes after any response still due
-            pass
         self.command = None
         self.request_version = "HTTP/1.0"  # until known; not http.server's 0.9, which answers without headers
         self.close_connection = True
@@ -372,6 +370,11 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         if headers.get("expect", "").lower() == "100-continue" and number >= (1, 1):
             return self.handle_expect_100()
         return True
+
+    def handle_expect_100(self) -> bool:
+        with self._answered:  # the interim 100 goes after any response still due on this connection
+            pass
+        return super().handle_expect_100()
 
     def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
         """The header lines without their line ends, or (status, message) for a head that breaks a limit."""
@@ -569,7 +572,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, header too long) in our JSON shape."""
-        with self._answered:  # never called while this thread holds it (dispatch answers with _send_error)
+        with self._answered:  # goes after any response still due; never called while this thread holds it
             pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
         self.close_connection = True
