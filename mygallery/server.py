@@ -374,7 +374,9 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     def handle_expect_100(self) -> bool:
         with self._answered:  # the interim 100 goes after any response still due on this connection
             pass
-        return super().handle_expect_100()
+        accepted = super().handle_expect_100()
+        self.wfile.flush()  # out now: writes are buffered (wbufsize), and the client waits for it to send the body
+        return accepted
 
     def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
         """The header lines without their line ends, or (status, message) for a head that breaks a limit."""

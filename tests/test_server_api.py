@@ -479,3 +479,16 @@ def test_a_client_that_never_reads_does_not_hold_up_answers(gallery_factory) -> 
     finally:
         greedy.close()
     assert ask(gallery.url, "What is UET?").status == 200  # and the server is still fine afterwards
+
+
+def test_expect_100_continue_gets_an_interim_response_then_the_answer(gallery: Gallery) -> None:
+    body = json.dumps({"message": "What is packet trimming?"}).encode()
+    head = (f"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=10) as sock:
+        sock.sendall(head)
+        reader = sock.makefile("rb")
+        assert reader.readline().split()[1] == b"100" and reader.readline() == b"\r\n"
+        sock.sendall(body)
+        (status, headers, answer), = _read_responses(sock, 1)
+    assert status == 200 and json.loads(answer)["sources"]
