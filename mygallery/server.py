@@ -59,6 +59,11 @@ SECURITY_HEADERS = {
 HEADER_SECONDS = 10.0  # all request headers must arrive within this (or the idle timeout, if shorter)
 SECURITY_HEADER_LINES = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()).encode("latin-1")
 DRAIN_BYTES = 1 << 20  # an unread request body up to this size is read and dropped to keep the connection
+# Closing a socket with unread input makes the kernel answer with a reset, which can discard our response
+# before the client reads it (most clients, nginx among them, send the whole body before they read): after an
+# answer that leaves input unread, the server reads and drops what keeps coming for a while (a lingering close).
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 16 << 20
 # A client that stopped reading (a send timed out: BlockingIOError, see set_kernel_timeout) or went away.
 CLIENT_GONE = (BrokenPipeError, ConnectionResetError, TimeoutError, BlockingIOError)
 MAX_HEADER_LINE = 65536  # the limits of http.server: longer header lines and more headers are answered 431
@@ -292,6 +297,21 @@ def send_soon(sock: socket.socket, data: bytes, answered: threading.Lock, close:
     answered.release()
 
 
+def linger(sock: socket.socket, seconds: float = LINGER_SECONDS, limit: int = LINGER_BYTES) -> None:
+    """Close gently a connection whose client may still be sending: tell it we are done (FIN after the
+    response), then read and drop its input until it closes, `seconds` pass or `limit` bytes came."""
+    deadline = time.monotonic() + seconds
+    received = 0
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        while received < limit and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                break
+            received += len(chunk)
+
+
 def _send_rest(sock: socket.socket, rest: memoryview, answered: threading.Lock, close: bool) -> None:
     try:
         sock.sendall(rest)  # blocking, within the kernel's send timeout (set_kernel_timeout)
@@ -318,11 +338,14 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         super().setup()
         set_kernel_timeout(self.connection, self.server.idle_timeout)
         self._answered = threading.Lock()  # held from a request's start until its response is written
+        self._linger = False  # the connection closes with input unread: see LINGER_SECONDS
 
     def finish(self) -> None:
         with self._answered:  # a response the compute thread is still writing goes out before the close
             pass
         super().finish()
+        if self._linger:
+            linger(self.connection)
 
     def parse_request(self) -> bool:
         """The request line and headers, read within one deadline (slowloris), into `self.headers`: a dict of
@@ -488,11 +511,11 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             return b""
         self._body_read = True
         if "transfer-encoding" in self.headers:
-            self.close_connection = True
+            self.close_connection = self._linger = True
             raise BadRequest("chunked request bodies are not supported; send Content-Length")
         length = self._content_length()
         if length > self.server.app.settings.max_body_bytes:
-            self.close_connection = True  # the body stays unread: the connection cannot be reused
+            self.close_connection = self._linger = True  # the body stays unread: the connection cannot be reused
             raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
                                   f"{self.server.app.settings.max_body_bytes}")
         body = self.rfile.read(length) if length else b""
@@ -504,19 +527,21 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"
         if not raw.isdigit():
-            self.close_connection = True
+            self.close_connection = self._linger = True
             raise BadRequest("Content-Length is not a number")
         return int(raw)
 
     def _discard_unread_body(self) -> None:
-        if self._body_read or self.close_connection:
+        """A body the handler did not read: dropped to keep the connection, or left unread and the connection
+        closed (too big to bother, or the connection closes anyway)."""
+        if self._body_read:
             return
         try:
             length = self._content_length()
         except BadRequest:
             return
-        if "transfer-encoding" in self.headers or length > DRAIN_BYTES:
-            self.close_connection = True
+        if "transfer-encoding" in self.headers or length > DRAIN_BYTES or (length and self.close_connection):
+            self.close_connection = self._linger = True
         elif length:
             self.rfile.read(length)
 
@@ -577,7 +602,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         with self._answered:  # goes after any response still due; never called while this thread holds it
             pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
-        self.close_connection = True
+        self.close_connection = self._linger = True  # the rest of a bad head, or its body, may still be coming
         error = GalleryError(message or self.responses.get(code, ("error",))[0])
         error.status, error.code = code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
                                           431: "headers_too_large"}.get(code, "bad_request")
