@@ -56,6 +56,7 @@ class Settings:
     llm_context_tokens: int = 6000
     max_connections: int = 1024
     cpu_affinity: str = "auto"  # auto | off | CPU numbers, e.g. "1" or "2,3" (see server.pin_to_cpus)
+    answer_processes: str = "auto"  # auto | a number; 0 answers in the server process (see answer_pool.py)
     trusted_proxies: tuple[str, ...] = ()
     request_timeout_seconds: float = 30.0
     # read by monitor.py
@@ -142,6 +143,13 @@ def _cpu_affinity(raw: str) -> str:
     return ",".join(str(n) for n in sorted({int(n) for n in numbers}))
 
 
+def _answer_processes(raw: str) -> str:
+    value = raw.strip().lower()
+    if value == "auto" or (value.isdigit() and int(value) <= 64):
+        return value if value == "auto" else str(int(value))
+    raise ValueError("must be auto or a number of processes from 0 to 64")
+
+
 def _text(raw: str) -> str:
     return raw.strip()
 
@@ -179,6 +187,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "llm_context_tokens": _positive(int),
     "max_connections": _positive(int),
     "cpu_affinity": _cpu_affinity,
+    "answer_processes": _answer_processes,
     "trusted_proxies": lambda raw: tuple(_address(a) for a in raw.split(",") if a.strip()),
     "request_timeout_seconds": _positive(float),
     "monitor_server_url": _text,

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from pathlib import Path
 
 from .answer import AnswerService, make_answer_service
+from .answer_pool import AnswerPool, resolve_processes
 from .config import Settings
 from .embeddings import make_embedder
 from .errors import IndexUnavailable
@@ -31,8 +33,10 @@ log = logging.getLogger("mygallery.gallery")
 
 class Gallery:
     def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: Library | None = None,
-                 answers: AnswerService | None = None) -> None:
+                 answers: AnswerService | None = None, answer_cpus: set[int] | None = None) -> None:
+        """`answer_cpus`: the CPUs answer processes may run on (by default the server's own)."""
         self.settings = settings
+        self.answer_cpus = answer_cpus
         self.library = library or Library()
         self.sessions = SessionManager(
             make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
@@ -88,6 +92,7 @@ class Gallery:
                 log.info(report.summary())
             else:
                 index = HybridIndex.load(settings.index_dir, embedder)
+            self._fork_answer_processes(index)  # before the swap: no thread can be searching the index yet
             self.library.swap(index)
             # The index and everything loaded so far live as long as the process: move them out of the cyclic
             # collector's sight, or every full collection walks them again and stalls all requests (a 100k-chunk
@@ -101,6 +106,19 @@ class Gallery:
         except Exception as exc:  # noqa: BLE001 - the server keeps answering health and 503 on ready
             self.library.fail(f"{type(exc).__name__}: {exc}")
             log.exception("loading the index failed")
+
+    def _fork_answer_processes(self, index: HybridIndex) -> None:
+        """ANSWER_PROCESSES children answering extractive chats next to this process (see answer_pool.py)."""
+        cpus = self.answer_cpus or (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set())
+        extractive = self.answers.primary is self.answers.extractive
+        count = resolve_processes(self.settings.answer_processes, len(cpus) or (os.cpu_count() or 1), extractive)
+        if not count or not hasattr(os, "fork"):
+            return
+        try:
+            self.app.answer_pool = AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k,
+                                                   cpus=self.answer_cpus)
+        except OSError as exc:
+            log.error("could not start answer processes (%s); answering in the server process", exc)
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """Graceful stop; safe to call once from any thread but the HTTP server's own."""

@@ -105,6 +105,8 @@ _SCHEMAS: dict = {
                 "embedding": {"type": "string", "nullable": True}, "tokenizer": {"type": "string", "nullable": True}}},
             "backends": {"type": "object", "properties": {
                 "answer": {"type": "string"}, "embedding": {"type": "string"},
+                "answer_processes": {"type": "object", "required": ["started", "alive"], "properties": {
+                    "started": {"type": "integer"}, "alive": {"type": "integer"}}},
                 "answers_by_backend": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "fallbacks": {"type": "integer"}}},
             "history": {"type": "array", "items": {"type": "object", "properties": {

@@ -262,10 +262,10 @@ def rendered(response: Response, request_id: str, close: bool, with_body: bool =
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + (body if with_body else b"")
 
 
-def internal_error(method: str, path: str, request_id: str) -> GalleryError:
-    """A bug while answering (call it in the except clause): the traceback goes to server.log, the client gets
-    a 500 that carries only the request id."""
-    log.exception("request %s %s failed [%s]", method, path, request_id)
+def internal_error(method: str, path: str, request_id: str, error: BaseException | None = None) -> GalleryError:
+    """A bug while answering (call it in the except clause, or pass the exception): the traceback goes to
+    server.log, the client gets a 500 that carries only the request id."""
+    log.error("request %s %s failed [%s]", method, path, request_id, exc_info=error or True)
     return GalleryError(f"internal error; quote request id {request_id}")
 
 
@@ -458,7 +458,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             try:
                 route, handler, request.params = app.route(self.command, path)
                 if not self.close_connection and app.computed_whole(route, request):
-                    app.compute.submit(self._whole_request(route, handler, request, started))
+                    app.chat_whole(request, self._replier(route, request, started))
                     handed_over = True
                     return
                 status = self._send(handler(request))
@@ -475,25 +475,24 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 self.server.request_finished(route, self.command, path, status, started, self.request_id,
                                              request.session_prefix, self.client_address[0])
 
-    def _whole_request(self, route: str, handler, request: Request, started: float) -> Callable[[], None]:
-        """A job for the compute thread that answers this request, writes the response and logs it, while
-        this connection's thread goes back to reading: it needs the GIL once per request instead of twice,
-        and its turn at the GIL no longer stands between a computed answer and the client. Everything the
-        job uses is taken now — the handler object moves on to the connection's next request."""
+    def _replier(self, route: str, request: Request, started: float) -> Callable[[Response | BaseException], None]:
+        """What writes this request's response from another thread (an answer process's reader or the compute
+        thread) and logs it, while this connection's thread goes back to reading: the connection thread then
+        needs the GIL once per request instead of twice, and its turn at the GIL no longer stands between a
+        computed answer and the client. Everything it uses is taken now — the handler object moves on to the
+        connection's next request."""
         request_id, method, client = self.request_id, self.command, self.client_address[0]
         sock, server, answered = self.connection, self.server, self._answered
 
-        def job() -> None:
+        def reply(outcome: Response | BaseException) -> None:
             status = 500
             try:
-                try:
-                    response = handler(request)
-                    if response.events is not None:
-                        raise TypeError("an event stream cannot be handed over whole")
-                except GalleryError as error:
-                    response = error_response(error)
-                except Exception:  # noqa: BLE001 - a bug: log the traceback, answer 500 with the request id only
-                    response = error_response(internal_error(method, request.path, request_id))
+                if isinstance(outcome, GalleryError):
+                    response = error_response(outcome)
+                elif isinstance(outcome, BaseException):  # a bug: the traceback to the log, a 500 to the client
+                    response = error_response(internal_error(method, request.path, request_id, outcome))
+                else:
+                    response = outcome
                 status = response.status
                 close = server.draining
                 send_soon(sock, rendered(response, request_id, close), answered, close)
@@ -504,7 +503,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 server.request_finished(route, method, request.path, status, started, request_id,
                                         request.session_prefix, client)
 
-        return job
+        return reply
 
     def _read_body(self) -> bytes:
         if self._body_read:
@@ -641,6 +640,7 @@ def serve(settings: Settings) -> int:
     """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
     from .gallery import Gallery
 
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
         # Before any thread starts: threads inherit the CPUs of the thread that starts them.
         cpus = pin_to_cpus(settings.cpu_affinity)
@@ -655,7 +655,7 @@ def serve(settings: Settings) -> int:
                  settings.cpu_affinity)
     try:
         try:
-            gallery = Gallery(settings)
+            gallery = Gallery(settings, answer_cpus=allowed)  # answer processes may use every CPU we may
         except OSError as exc:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
                   file=sys.stderr)

@@ -171,6 +171,8 @@ function renderIndex(stats) {
   text("index-embedding", [backends.embedding, index.embedding].filter(Boolean).join(" · "));
   text("index-tokenizer", index.tokenizer);
   text("backend-answer", backends.answer);
+  const processes = backends.answer_processes || {};
+  text("answer-processes", processes.started ? `${number(processes.alive)} / ${number(processes.started)}` : "0");
   text("answers-by-backend", counts(backends.answers_by_backend));
   text("fallbacks", number(backends.fallbacks));
   const byStatus = Object.entries((stats.requests || {}).by_status || {}).sort(([a], [b]) => a.localeCompare(b));
