@@ -155,6 +155,17 @@ _dense_pool: ThreadPoolExecutor | None = None
 _dense_pool_lock = threading.Lock()  # guards _dense_pool
 
 
+def _forget_dense_searches() -> None:
+    """In a forked child (an answer process): the parent's search threads did not come along, and an executor
+    that believes it has them would queue work nobody runs. The child starts its own on first use."""
+    global _dense_pool, _dense_pool_lock  # noqa: PLW0603 - reset once per fork
+    _dense_pool, _dense_pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_dense_searches)
+
+
 def _dense_searches() -> ThreadPoolExecutor:
     """The threads that walk hnswlib graphs for hybrid searches of large indexes (started on first use)."""
     global _dense_pool  # noqa: PLW0603 - one pool per process, made once

@@ -81,6 +81,24 @@ def test_answer_processes_give_the_answers_the_server_process_gives(bundled_inde
                                     for c in pool.children)
 
 
+def test_answer_processes_walk_the_graph_with_threads_of_their_own(bundled_index: HybridIndex,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large index is searched with a thread pool beside BM25 (index._dense_searches). A child forked after
+    the parent used that pool has none of its threads: without its own pool, its first search waits forever."""
+    monkeypatch.setattr(bundled_index, "exact_scan_max_chunks", 10)  # search the bundled index as a large one
+    service = AnswerService(Library(bundled_index))
+    expected = service.answer(QUESTIONS[1])  # the parent's pool threads now exist
+    pool = AnswerPool.fork(bundled_index, 1, service)
+    try:
+        collector = Collector(1)
+        assert pool.submit(QUESTIONS[1], [], collector.callback(0))
+        outcome = collector.wait()[0]
+        assert isinstance(outcome, AnswerResult), outcome
+        _same(outcome, expected)
+    finally:
+        pool.close()
+
+
 def test_a_killed_answer_process_fails_its_requests_over_and_the_rest_carry_on(bundled_index: HybridIndex) -> None:
     """SIGKILL one child with requests queued: every request gets exactly one outcome — an answer, or
     AnswerProcessLost for those the dead child owed (the server answers those in-process) — and the other
