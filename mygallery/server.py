@@ -638,7 +638,7 @@ def pin_to_cpus(setting: str, allowed: set[int] | None = None) -> set[int] | Non
 
 def serve(settings: Settings) -> int:
     """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
-    from .gallery import Gallery
+    from .gallery import CollectionPauses, Gallery
 
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
@@ -656,6 +656,7 @@ def serve(settings: Settings) -> int:
     try:
         try:
             gallery = Gallery(settings, answer_cpus=allowed)  # answer processes may use every CPU we may
+            CollectionPauses().install()
         except OSError as exc:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
                   file=sys.stderr)

@@ -505,3 +505,27 @@ def test_expect_100_continue_gets_an_interim_response_then_the_answer(gallery: G
         sock.sendall(body)
         (status, headers, answer), = _read_responses(sock, 1)
     assert status == 200 and json.loads(answer)["sources"]
+
+
+def test_a_slow_full_collection_freezes_what_survived_it() -> None:
+    """CollectionPauses (installed by `serve`): after a full collection slower than its threshold, the
+    survivors leave the collector's sight (gc.freeze); young collections and quick full ones change nothing."""
+    import gc
+
+    from mygallery.gallery import CollectionPauses
+
+    quick = CollectionPauses(threshold_ms=60_000).install()
+    slow = CollectionPauses(threshold_ms=0).install()
+    survivors = [{"conversation": n} for n in range(1000)]  # noqa: F841 - alive through the collections
+    try:
+        frozen = gc.get_freeze_count()
+        gc.collect(1)
+        assert slow.freezes == 0 and gc.get_freeze_count() == frozen
+        gc.collect()
+        assert slow.freezes == 1 and gc.get_freeze_count() > frozen
+        assert quick.freezes == 0
+    finally:
+        slow.remove()
+        quick.remove()
+        gc.unfreeze()
+    assert slow not in gc.callbacks and quick not in gc.callbacks
