@@ -239,10 +239,15 @@ def describe_process(server: dict[str, Any]) -> str:
     p = server.get("process") or {}
     if not p.get("measured"):
         return f"Process     not measured here: {p.get('problem') or 'unknown'}"
-    return (f"Process     pid {p['pid']} during the run: CPU {p['cpu_seconds']:.2f} s in {p['wall_seconds']:.2f} s = "
+    line = (f"Process     pid {p['pid']} during the run: CPU {p['cpu_seconds']:.2f} s in {p['wall_seconds']:.2f} s = "
             f"{p['cpu_percent_of_one_core']:.0f}% of one core ({p['cpu_percent_of_machine']:.0f}% of "
             f"{p['cores']} cores); RSS {p['rss_mb_start']:.0f} MB -> peak {p['rss_mb_peak']:.0f} MB; "
             f"peak {p['threads_peak']} threads")
+    if p.get("answer_processes"):
+        line += (f"\n            + {p['answer_processes']} answer processes: CPU {p['answer_processes_cpu_seconds']:.2f} s "
+                 f"= {p['answer_processes_cpu_percent_of_one_core']:.0f}% of one core; "
+                 f"{p['answer_processes_uss_mb_end']:.0f} MB of their own (USS) at the end")
+    return line
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------

@@ -267,7 +267,7 @@ def test_monitor_deduplicates_an_ongoing_alert_and_notes_recovery(tmp_path: Path
 
 
 def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copied_index_dir: Path) -> None:
-    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0) as server:
+    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0, ANSWER_PROCESSES=2) as server:
         runs = {suffix: tool("test_concurrent.py", "--users", "20", "--requests", "3", "--url", server.url,
                              "--output", str(tmp_path / f"report.{suffix}"), "--seed", str(n), cwd=tmp_path,
                              env=ops_env())
@@ -291,6 +291,9 @@ def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copie
     process = report["server"]["process"]  # measured here: the server runs on this machine
     assert process["measured"] and process["pid"] == server_pid and process["rss_mb_peak"] >= 50
     assert f"Process     pid {server_pid} during the run: CPU" in text
+    # the answers were computed in the two answer processes, whose CPU and memory count too
+    assert process["answer_processes"] == 2 and process["answer_processes_cpu_seconds"] > 0
+    assert process["answer_processes_uss_mb_end"] > 0 and "+ 2 answer processes: CPU" in text
     html = (tmp_path / "report.html").read_text()
     assert html.lower().startswith("<!doctype html>") and "<svg" in html
     assert stats.returncode == 0 and "Sessions: 0 active of 50" in stats.stdout
