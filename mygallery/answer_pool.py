@@ -224,10 +224,19 @@ def _reap(pid: int, timeout: float) -> None:
         os.waitpid(pid, 0)
 
 
+def _name_process(name: bytes) -> None:
+    """Set this process's name (Linux prctl PR_SET_NAME, at most 15 bytes); elsewhere nothing happens."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(15, ctypes.c_char_p(name[:15]), 0, 0, 0)
+
+
 def _child_main(conn: Connection, answers: AnswerService, cpus: set[int] | None) -> None:  # pragma: no cover
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)  # the parent stops us by closing the pipe, after draining
     logging.disable(logging.CRITICAL)  # the parent's log handlers and their queue are not ours
+    _name_process(b"answer-process")  # what ps -o comm and top show; the command line stays the server's
     if cpus:
         os.sched_setaffinity(0, cpus)
     keep = conn.fileno()

@@ -8,10 +8,11 @@ clients that dribble it (slowloris), and at most MAX_CONNECTIONS connection thre
 503 and closed at once. The request head is parsed here, strictly (`parse_request`), not by http.server.
 Errors are answered in one place (`_send_error`) in the JSON shape of CONTRACT.md; an unexpected exception is
 a 500 whose body carries only the request id, the traceback goes to server.log. Every response carries the
-security headers and X-Request-ID. A chat with the extractive backend that does not stream is handed whole to
-the compute thread (`_whole_request`): it answers, writes the response without waiting on the client
-(`send_soon`) and logs it, while the connection's thread goes back to reading; a per-connection lock keeps
-responses in request order when a client pipelines. `Gallery` wires app, server and background threads
+security headers and X-Request-ID. A chat with the extractive backend that does not stream is handed over
+(`GalleryApp.chat_whole` with a `_replier`): an answer process or the compute thread answers it, and the thread
+that has the answer writes the response without waiting on the client (`send_soon`) and logs it, while the
+connection's thread goes back to reading; a per-connection lock keeps responses in request order when a
+client pipelines. A connection closed with input unread is closed gently (`linger`). `Gallery` wires app, server and background threads
 together and stops them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle
 keep-alive connections, join every thread, close the session store.
 Non-goals: TLS (terminate it in the reverse proxy), HTTP/2.
@@ -154,7 +155,7 @@ class GalleryHTTPServer(ThreadingHTTPServer):
 
     def request_finished(self, route: str, method: str, path: str, status: int, started: float, request_id: str,
                          session: str, client: str) -> None:
-        """A request is answered (by its connection thread or the compute thread): count it out, measure it,
+        """A request is answered (by its connection thread or the thread its answer came on): count it out, measure it,
         write its access line."""
         with self._in_flight_lock:
             self._in_flight -= 1
@@ -277,7 +278,7 @@ def error_response(error: GalleryError) -> Response:
 
 
 def send_soon(sock: socket.socket, data: bytes, answered: threading.Lock, close: bool) -> None:
-    """Send a response from the compute thread without ever waiting on the client: what the socket's buffer
+    """Send a response from an answering thread without ever waiting on the client: what the socket's buffer
     does not take at once (a client that stopped reading) is left to a thread of its own. Releases
     `answered` when everything is written or the client is gone; with `close`, shuts the connection after."""
     try:
@@ -341,7 +342,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self._linger = False  # the connection closes with input unread: see LINGER_SECONDS
 
     def finish(self) -> None:
-        with self._answered:  # a response the compute thread is still writing goes out before the close
+        with self._answered:  # a response another thread is still writing goes out before the close
             pass
         super().finish()
         if self._linger:

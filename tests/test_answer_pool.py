@@ -155,7 +155,7 @@ def test_server_with_answer_processes_survives_losing_them(tmp_path: Path, copie
     host, port = url.removeprefix("http://").split(":")
     try:
         children = _children(process.pid)
-        assert len(children) == 2
+        assert len(children) == 2 and {child.name() for child in children} == {"answer-process"}
         for child in children:
             assert not child.net_connections(kind="inet"), "an answer process holds one of the server's sockets"
             assert len(os.listdir(f"/proc/{child.pid}/fd")) <= 4  # stdin, stdout, stderr and its pipe

@@ -138,13 +138,14 @@ def newest_snapshot(output: str) -> Path:
 
 
 def gallery_servers_in(folder: Path) -> list[int]:
-    found = []
-    for process in psutil.process_iter(["pid", "cmdline", "cwd", "status"]):
+    """The gallery servers running in `folder` (not their answer processes, forks with the same command line)."""
+    found = {}
+    for process in psutil.process_iter(["pid", "ppid", "cmdline", "cwd", "status"]):
         info = process.info
         if info["status"] != psutil.STATUS_ZOMBIE and info["cwd"] == str(folder.resolve()) \
                 and "serve" in (info["cmdline"] or []) and "mygallery" in " ".join(info["cmdline"]):
-            found.append(info["pid"])
-    return found
+            found[info["pid"]] = info["ppid"]
+    return sorted(pid for pid, parent in found.items() if parent not in found)
 
 
 def test_deploy_on_a_fresh_clone_is_idempotent_and_stops(tmp_path: Path) -> None:
