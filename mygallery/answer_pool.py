@@ -71,11 +71,16 @@ class AnswerPool:
     """Forked answer processes and the parent's side of their pipes. Create with `AnswerPool.fork`.
 
     Requests wait in one queue and go to a child only when it has fewer than DEPTH unanswered: a child that
-    gets less CPU (it shares a core with the server) then simply takes fewer, where per-child queues of equal
-    length made every request sent to it wait longer — the latencies split in two (p90 106 ms against p50 39 ms
-    at 200 connections, bench/README.md)."""
+    gets less CPU (it shares a core with the server) then simply takes fewer, where unbounded per-child queues
+    of equal length made every request sent to it wait longer — the latencies split in two (p90 106 ms against
+    p50 39 ms at 200 connections, bench/README.md)."""
 
-    DEPTH = 2  # one answer being computed, the next already in the pipe: a child never waits for a round trip
+    # Requests a child holds at most: one being computed, the rest already in its pipe, so it never waits for
+    # the server's reader thread (which needs the GIL) to send the next. Alternating A/B, wrk at 200
+    # connections: depth 1 2,761-2,810 answers/s, 2 3,253-3,293, 3 3,270-3,495, 4 3,421-3,573, 6 3,576-3,647;
+    # at 50 connections 2 → 4 3,190-3,313 → 3,446-3,525. Deeper costs at most a few answers' time of
+    # imbalance (~0.35 ms each) when one child is slower.
+    DEPTH = 4
 
     def __init__(self, answers: AnswerService, children: list[_Child]) -> None:
         self.answers = answers  # the parent's service: its on_answer hook counts what the children answered
