@@ -163,3 +163,34 @@ def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: st
     assert body == json.dumps({"session_id": "0123abcd" * 4, **result.to_json()}, ensure_ascii=False)
     plain = Message("user", "什么是 \"RUD\"?")
     assert plain.to_json_text() == json.dumps(plain.to_json(), ensure_ascii=False)
+
+
+def test_expiry_follows_last_activity_not_creation(open_store) -> None:
+    """The table is kept in order of last activity: a turn makes an old conversation the most recent, so expiry
+    (which stops at the first session still within the timeout) removes exactly the idle ones, in the running
+    server and after a restart; the admin list shows the most recent first."""
+    clock = Clock()
+    sessions = manager(open_store(), clock)
+    first, second, third = sessions.create(), sessions.create(), sessions.create()
+    clock.now += 50
+    sessions.record_turn(first, Message("user", "still here"), Message("assistant", "yes [1]"))
+    assert [s["id_prefix"] for s in sessions.summaries()] == [first.id[:8], third.id[:8], second.id[:8]]
+    clock.now += 20  # second and third idle 70 s > 60 s; first 20 s
+    assert sessions.expire_idle() == 2
+    assert sessions.get(first.id) is first and sessions.active_count() == 1
+    for gone in (second, third):
+        with pytest.raises(NotFound):
+            sessions.get(gone.id)
+    fourth = sessions.create()
+    sessions.store.close()
+
+    clock.now += 45  # first idle 65 s, fourth 45 s
+    restarted = manager(open_store(), clock)  # restored oldest first, whatever order the store returns
+    assert restarted.active_count() == 1 and restarted.get(fourth.id).id == fourth.id
+    restarted.record_turn(restarted.get(fourth.id), Message("user", "q"), Message("assistant", "a"))
+    fifth = restarted.create()
+    clock.now += 61
+    assert restarted.expire_idle() == 2 and restarted.active_count() == 0
+    with pytest.raises(NotFound):
+        restarted.get(fifth.id)
+    restarted.close()
