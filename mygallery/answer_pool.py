@@ -102,19 +102,25 @@ class AnswerPool:
         Call it before any thread can be using `index`."""
         gc.collect()
         gc.freeze()  # what the parent holds now stays out of every collection: its pages stay shared
-        children = []
-        for _ in range(count):
-            parent_end, child_end = Pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child; its exit status is all the parent sees
-                status = 1
-                try:
-                    _child_main(child_end, AnswerService(Library(index), top_k=top_k), cpus)
-                    status = 0
-                finally:
-                    os._exit(status)  # no atexit, no finalizers: the parent's files are not ours to flush
-            child_end.close()
-            children.append(_Child(pid, parent_end))
+        children: list[_Child] = []
+        try:
+            for _ in range(count):
+                parent_end, child_end = Pipe()
+                pid = os.fork()
+                if pid == 0:  # pragma: no cover - the child; its exit status is all the parent sees
+                    status = 1
+                    try:
+                        _child_main(child_end, AnswerService(Library(index), top_k=top_k), cpus)
+                        status = 0
+                    finally:
+                        os._exit(status)  # no atexit, no finalizers: the parent's files are not ours to flush
+                child_end.close()
+                children.append(_Child(pid, parent_end))
+        except OSError:  # a fork failed (no memory, too many processes): stop the ones already started
+            for child in children:
+                child.conn.close()
+                _reap(child.pid, 5.0)
+            raise
         log.info("%d answer processes started (pids %s)", count, ", ".join(str(c.pid) for c in children))
         return cls(answers, children)
 
@@ -153,12 +159,15 @@ class AnswerPool:
             except (EOFError, OSError):
                 break
             with self._lock:
-                done = child.pending.pop(number)
+                done = child.pending.pop(number, None)
                 following = self._queue.popleft() if self._queue else None
                 if following is not None:
                     child.pending[following[0]] = following[2]
             if following is not None:
                 self._send(child, following[0], following[1])
+            if done is None:  # a bug: never asked for, or answered twice
+                log.error("answer process %d sent an answer to request %d, which it did not owe", child.pid, number)
+                continue
             outcome = self._outcome(kind, payload)
             if isinstance(outcome, AnswerResult) and self.answers.on_answer:
                 self.answers.on_answer(outcome.backend, bool(outcome.notice))
@@ -239,7 +248,7 @@ def _name_process(name: bytes) -> None:
 
 def _child_main(conn: Connection, answers: AnswerService, cpus: set[int] | None) -> None:  # pragma: no cover
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)  # the parent stops us by closing the pipe, after draining
+        signal.signal(signum, signal.SIG_IGN)  # the parent stops us, after draining: see AnswerPool.close
     logging.disable(logging.CRITICAL)  # the parent's log handlers and their queue are not ours
     _name_process(b"answer-process")  # what ps -o comm and top show; the command line stays the server's
     if cpus:
