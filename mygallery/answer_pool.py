@@ -50,10 +50,13 @@ class AnswerProcessLost(GalleryError):
 
 
 def resolve_processes(setting: str, cpus: int, extractive: bool) -> int:
-    """How many answer processes ANSWER_PROCESSES asks for: `auto` is one per CPU the server may use (at most
-    MAX_AUTO) when it has two or more and answers are extractive, else none; a number is taken as it is."""
+    """How many answer processes ANSWER_PROCESSES asks for: none when answers come from an LLM (they would
+    never be asked); `auto` is one per CPU the server may use (at most MAX_AUTO) when it has two or more;
+    a number is taken as it is."""
+    if not extractive:
+        return 0
     if setting == "auto":
-        return min(cpus, MAX_AUTO) if extractive and cpus >= 2 else 0
+        return min(cpus, MAX_AUTO) if cpus >= 2 else 0
     return int(setting)
 
 

@@ -139,6 +139,7 @@ def test_answer_processes_setting() -> None:
     assert resolve_processes("auto", 1, extractive=True) == 0  # nothing to gain next to the server on one CPU
     assert resolve_processes("auto", 8, extractive=False) == 0  # LLM answers wait on the network, in-process
     assert resolve_processes("3", 1, extractive=True) == 3
+    assert resolve_processes("3", 8, extractive=False) == 0  # an LLM backend never asks them
 
 
 def _children(process_id: int) -> list[psutil.Process]:
