@@ -15,7 +15,8 @@ request. A child that dies fails what it owed with `AnswerProcessLost`, which th
 nothing is lost.
 Messages are `marshal`led tuples: both ends run the same interpreter, and marshal reads only plain data.
 
-Non-goals: streamed and LLM answers (they stay in-process: one waits on the network, the other on the client),
+A streamed chat gets its whole answer from a child too and streams it word by word (GalleryApp.chat).
+Non-goals: LLM answers (they stay in the server process: they wait on the network, not on a core),
 replacing a dead child (a fork once the server runs would copy its threads' locks mid-use), index reloads.
 """
 

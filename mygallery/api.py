@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from . import __version__
-from .answer import AnswerResult, AnswerService, Turn
+from .answer import AnswerResult, AnswerService, Turn, word_pieces
 from .answer_pool import AnswerPool, AnswerProcessLost
 from .compute import ComputeThread
 from .config import Settings
@@ -213,8 +213,13 @@ class GalleryApp:
     def chat(self, request: Request) -> Response:
         session, message, stream, history = self._begin_chat(request)
         try:
-            answer = self.answers.stream(message, history, whole=not stream)
-            first = self.first_piece(answer)
+            pooled = self._pooled_answer(message, history)
+            if pooled is not None:  # streamed word by word from the whole answer, as the extractive answerer does
+                answer: Iterator[str | AnswerResult] = _pieces_of(pooled, whole=not stream)
+                first = next(answer)
+            else:
+                answer = self.answers.stream(message, history, whole=not stream)
+                first = self.first_piece(answer)
         except BaseException:
             self.sessions.end_turn(session)
             raise
@@ -277,6 +282,29 @@ class GalleryApp:
         except BaseException:
             self.sessions.end_turn(session)
             raise
+
+    def _pooled_answer(self, question: str, history: list[Turn]) -> AnswerResult | None:
+        """An extractive answer from an answer process, waited for in this thread (a streamed chat, which the
+        connection's thread streams, or one on a connection that closes after it); None when there is none to
+        ask or it was lost on the way."""
+        pool = self.answer_pool
+        if pool is None or self.answers.primary is not self.answers.extractive:
+            return None
+        ready = threading.Event()
+        outcome: list[AnswerResult | BaseException] = []
+
+        def done(result: AnswerResult | BaseException) -> None:
+            outcome.append(result)
+            ready.set()
+
+        if not pool.submit(question, history, done):
+            return None
+        ready.wait()
+        if isinstance(outcome[0], AnswerProcessLost):
+            return None
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]
 
     def _answer_here(self, question: str, history: list[Turn], done: Callable[[AnswerResult | BaseException],
                                                                              None]) -> None:
@@ -416,6 +444,14 @@ class _WholeChat:
         finally:
             app.sessions.end_turn(self.session)
         self.reply(outcome)
+
+
+def _pieces_of(result: AnswerResult, *, whole: bool = False) -> Iterator[str | AnswerResult]:
+    """A whole extractive answer as the stream AnswerService.stream gives: word pieces (unless `whole`), then
+    the result."""
+    if not whole:
+        yield from word_pieces(result.answer)
+    yield result
 
 
 def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, str]:

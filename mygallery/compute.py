@@ -8,8 +8,8 @@ the p99 at 50 connections 40 ms instead of 160 ms (bench/bench_server.py, see be
 Two ways in: `run` blocks the caller until its call is done and returns its result or raises its exception;
 `submit` queues a job that finishes on its own (the server hands a whole non-streaming chat request over that
 way: the connection thread goes back to reading while the job answers, writes the response and logs it).
-With answer processes (answer_pool.py) the non-streaming chats go to them instead; this thread then computes
-streamed extractive answers, and the answers a lost answer process owed.
+With answer processes (answer_pool.py) extractive chats go to them instead; this thread then computes only
+the answers a lost answer process owed (and what `/v1/chat/completions` asks of the extractive answerer).
 Non-goals: several workers (one GIL), priorities, jobs that wait on I/O (they would stall every answer).
 """
 

@@ -17,7 +17,7 @@ from mygallery.answer import AnswerResult, AnswerService, Turn
 from mygallery.answer_pool import MAX_AUTO, AnswerPool, AnswerProcessLost, resolve_processes
 from mygallery.config import ConfigError, load_settings
 from mygallery.index import HybridIndex, Library
-from tests.http_helpers import ask, call, new_session
+from tests.http_helpers import ask, call, new_session, sse_events
 from tests.test_server_process import server_env, start_server
 
 QUESTIONS = ["What does PIDonFEP stand for?", "How wide is the packet sequence number in the UET packet delivery "
@@ -215,3 +215,46 @@ def test_answer_processes_end_with_the_server(tmp_path: Path, copied_index_dir: 
         process.wait(timeout=30)
         gone, alive = psutil.wait_procs(children, timeout=10)
         assert not alive, f"answer processes left running after {stop.name}: {[c.pid for c in alive]}"
+
+
+def test_streamed_chats_are_answered_by_the_answer_processes_too(tmp_path: Path, copied_index_dir: Path) -> None:
+    """The chat page streams: those answers come from the answer processes as well (with both children stopped
+    a streamed question waits, and is answered once they go on — so does one on a connection that closes after
+    it), word by word exactly as the server process streams them itself."""
+    events = {}
+    for processes in ("2", "0"):
+        (tmp_path / processes).mkdir()
+        env = server_env(tmp_path / processes, copied_index_dir, ANSWER_PROCESSES=processes)
+        process, url = start_server(env)
+        try:
+            children = _children(process.pid)
+            assert len(children) == int(processes)
+            if children:
+                for child in children:
+                    child.suspend()  # SIGSTOP
+                waiting: list = []
+                askers = [threading.Thread(target=lambda out=waiting, at=url: out.append(
+                              sse_events(at, {"message": QUESTIONS[3]})[0])),
+                          threading.Thread(target=lambda out=waiting, at=url: out.append(  # answered, then closed
+                              call(at, "POST", "/api/chat", {"message": QUESTIONS[4]},
+                                   headers={"Connection": "close"}).status))]
+                for asker in askers:
+                    asker.start()
+                time.sleep(0.8)
+                assert not waiting, "a chat was answered without the answer processes"
+                for child in children:
+                    child.resume()
+                for asker in askers:
+                    asker.join(30)
+                assert waiting == [200, 200]
+            events[processes] = [sse_events(url, {"message": question})[1] for question in QUESTIONS[:3]]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+
+    def shown(stream: list[tuple[str, dict]]) -> tuple:
+        done = stream[-1][1]
+        return [data["text"] for event, data in stream[:-1]], stream[-1][0], done["answer"], done["sources"]
+
+    for pooled, alone in zip(events["2"], events["0"], strict=True):
+        assert len(pooled) > 3 and shown(pooled) == shown(alone)
