@@ -36,6 +36,8 @@ from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
 
+import psutil
+
 from .answer import AnswerResult, AnswerService, Source, Turn
 from .errors import GalleryError
 from .index import HybridIndex, Library
@@ -130,6 +132,15 @@ class AnswerPool:
 
     def alive(self) -> int:
         return sum(child.alive for child in self.children)
+
+    def own_memory_mb(self) -> float:
+        """What the live children hold on their own (USS): the pages they share with the server count there."""
+        total = 0
+        for child in self.children:
+            if child.alive:
+                with contextlib.suppress(psutil.Error):
+                    total += psutil.Process(child.pid).memory_full_info().uss
+        return round(total / 2**20, 1)
 
     def submit(self, question: str, history: list[Turn], done: Callable[[Outcome], None]) -> bool:
         """Ask for an answer; `done` gets the AnswerResult or the error, on a reader thread. False when no

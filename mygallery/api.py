@@ -400,7 +400,8 @@ class GalleryApp:
                       "tokenizer": manifest.get("chunking", {}).get("tokenizer")},
             "backends": {"answer": self.answers.primary.name, "embedding": self.settings.embedding_backend,
                          "answer_processes": {"started": pool.size if pool else 0,
-                                              "alive": pool.alive() if pool else 0},
+                                              "alive": pool.alive() if pool else 0,
+                                              "own_memory_mb": pool.own_memory_mb() if pool else 0.0},
                          **self.metrics.answers_summary()},
             "history": self.metrics.history(),
         }

@@ -106,7 +106,8 @@ _SCHEMAS: dict = {
             "backends": {"type": "object", "properties": {
                 "answer": {"type": "string"}, "embedding": {"type": "string"},
                 "answer_processes": {"type": "object", "required": ["started", "alive"], "properties": {
-                    "started": {"type": "integer"}, "alive": {"type": "integer"}}},
+                    "started": {"type": "integer"}, "alive": {"type": "integer"},
+                    "own_memory_mb": {"type": "number"}}},
                 "answers_by_backend": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "fallbacks": {"type": "integer"}}},
             "history": {"type": "array", "items": {"type": "object", "properties": {

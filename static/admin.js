@@ -172,7 +172,8 @@ function renderIndex(stats) {
   text("index-tokenizer", index.tokenizer);
   text("backend-answer", backends.answer);
   const processes = backends.answer_processes || {};
-  text("answer-processes", processes.started ? `${number(processes.alive)} / ${number(processes.started)}` : "0");
+  text("answer-processes", processes.started
+    ? `${number(processes.alive)} / ${number(processes.started)} · ${number(processes.own_memory_mb)} MB` : "0");
   text("answers-by-backend", counts(backends.answers_by_backend));
   text("fallbacks", number(backends.fallbacks));
   const byStatus = Object.entries((stats.requests || {}).by_status || {}).sort(([a], [b]) => a.localeCompare(b));
