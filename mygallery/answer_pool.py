@@ -210,9 +210,7 @@ class AnswerPool:
                                 backend, latency_ms, notice)
         if kind == _ERROR:
             status, code, message, retry_after = payload
-            error = GalleryError(message, retry_after=retry_after)
-            error.status, error.code = status, code
-            return error
+            return GalleryError.with_status(status, code, message, retry_after=retry_after)
         return RuntimeError(f"an answer process failed:\n{payload}")
 
     def close(self, timeout: float = 5.0) -> None:

@@ -20,6 +20,13 @@ class GalleryError(Exception):
         self.retry_after = retry_after
         self.headers = dict(headers or {})
 
+    @classmethod
+    def with_status(cls, status: int, code: str, message: str, *, retry_after: int | None = None) -> GalleryError:
+        """An error with a status and code known only at run time (from http.server, from an answer process)."""
+        error = cls(message, retry_after=retry_after)
+        error.status, error.code = status, code
+        return error
+
     def to_json(self) -> dict:
         return {"error": {"code": self.code, "message": self.message}}
 

@@ -12,9 +12,9 @@ security headers and X-Request-ID. A chat with the extractive backend that does 
 (`GalleryApp.chat_whole` with a `_replier`): an answer process or the compute thread answers it, and the thread
 that has the answer writes the response without waiting on the client (`send_soon`) and logs it, while the
 connection's thread goes back to reading; a per-connection lock keeps responses in request order when a
-client pipelines. A connection closed with input unread is closed gently (`linger`). `Gallery` wires app, server and background threads
-together and stops them gracefully: stop accepting, let in-flight requests finish up to a deadline, close idle
-keep-alive connections, join every thread, close the session store.
+client pipelines. A connection closed with input unread is closed gently (`linger`). `Gallery` wires app,
+server and background threads together and stops them gracefully: stop accepting, let in-flight requests
+finish up to a deadline, close idle keep-alive connections, join every thread, close the session store.
 Non-goals: TLS (terminate it in the reverse proxy), HTTP/2.
 """
 
@@ -155,8 +155,8 @@ class GalleryHTTPServer(ThreadingHTTPServer):
 
     def request_finished(self, route: str, method: str, path: str, status: int, started: float, request_id: str,
                          session: str, client: str) -> None:
-        """A request is answered (by its connection thread or the thread its answer came on): count it out, measure it,
-        write its access line."""
+        """A request is answered (by its connection thread or the thread its answer came on): count it out,
+        measure it, write its access line."""
         with self._in_flight_lock:
             self._in_flight -= 1
         elapsed = time.perf_counter() - started
@@ -603,9 +603,9 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
         self.close_connection = self._linger = True  # the rest of a bad head, or its body, may still be coming
-        error = GalleryError(message or self.responses.get(code, ("error",))[0])
-        error.status, error.code = code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
-                                          431: "headers_too_large"}.get(code, "bad_request")
+        error = GalleryError.with_status(code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
+                                                431: "headers_too_large"}.get(code, "bad_request"),
+                                         message or self.responses.get(code, ("error",))[0])
         with contextlib.suppress(OSError):
             self._send(Response(code, error.to_json()))
 
