@@ -4,7 +4,7 @@
 Job: parse the command line, read Settings, and either run one check (`--once`: a table or JSON, exit 1 when
 anything is alerting) or check every interval until Ctrl-C/SIGTERM. What a check does — probes, thresholds,
 monitor.log, alerts.log, de-duplication, webhook — lives in mygallery/monitoring.py.
-Collaborators: mygallery.config (MONITOR_*, ALERT_*, ADMIN_TOKEN, LOG_DIR), mygallery.monitoring.
+Collaborators: mygallery.config (MONITOR_*, ALERT_*, ADMIN_TOKEN, LOG_DIR), mygallery.ops.monitoring.
 Non-goals: starting or restarting the server, graphs (the admin panel has them), more than one server.
 """
 
@@ -19,9 +19,9 @@ import threading
 from datetime import datetime
 from types import FrameType
 
-from mygallery.alerting import format_duration
 from mygallery.config import Settings, load_settings_for_command
-from mygallery.monitoring import (
+from mygallery.ops.alerting import format_duration
+from mygallery.ops.monitoring import (
     ALERTS_LOG_NAME,
     MONITOR_LOG_NAME,
     STATE_FILE_NAME,

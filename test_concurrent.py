@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TextIO
 
 from mygallery.config import Settings, load_settings_for_command
-from mygallery.loadtest import LoadTest, LoadTestPlan
-from mygallery.loadtest_probe import ServerProcessWatch
-from mygallery.loadtest_questions import DEFAULT_QA_FILE, load_questions
-from mygallery.loadtest_report import render_server_sessions, render_text, summarize, write_report
-from mygallery.monitoring import fetch_admin_stats, fetch_json, is_http_url, stats_refusal_hint
+from mygallery.ops.loadtest import LoadTest, LoadTestPlan
+from mygallery.ops.loadtest_probe import ServerProcessWatch
+from mygallery.ops.loadtest_questions import DEFAULT_QA_FILE, load_questions
+from mygallery.ops.loadtest_report import render_server_sessions, render_text, summarize, write_report
+from mygallery.ops.monitoring import fetch_admin_stats, fetch_json, is_http_url, stats_refusal_hint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

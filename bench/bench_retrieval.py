@@ -1,6 +1,6 @@
 """Retrieval benchmark: ingest throughput, search and answer latency, hnswlib against exact search.
 
-Measured, each on the real code path (`mygallery.ingest.ingest`, `HybridIndex.search`, `AnswerService.answer`):
+Measured, each on the real code path (`mygallery.engine.ingest.ingest`, `HybridIndex.search`, `AnswerService.answer`):
 1. ingest throughput in chunks/s: the bundled corpus (data/docs) and a synthetic corpus (bench/synthetic_corpus)
    of 1k and 100k chunks, with a stage breakdown (load+chunk, embed, hnswlib build, BM25 + abbreviations);
 2. query latency p50/p99 of hybrid, dense-only and BM25-only retrieval, and of extractive answering, at each
@@ -37,13 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ROOT, latency_summary, machine, say, table, write_results  # noqa: E402
 from synthetic_corpus import questions, write_corpus  # noqa: E402
 
-from mygallery.abbreviations import find_abbreviations  # noqa: E402
-from mygallery.answer import AnswerService  # noqa: E402
 from mygallery.config import Settings  # noqa: E402
-from mygallery.embeddings import make_embedder  # noqa: E402
-from mygallery.index import DENSE_LAYOUT, HybridIndex, Library, top_positions  # noqa: E402
-from mygallery.ingest import ingest  # noqa: E402
-from mygallery.lexicon import tokenize  # noqa: E402
+from mygallery.engine.abbreviations import find_abbreviations  # noqa: E402
+from mygallery.engine.answering import AnswerService  # noqa: E402
+from mygallery.engine.embeddings import make_embedder  # noqa: E402
+from mygallery.engine.index import DENSE_LAYOUT, HybridIndex, LiveIndex, top_positions  # noqa: E402
+from mygallery.engine.ingest import ingest  # noqa: E402
+from mygallery.engine.lexicon import tokenize  # noqa: E402
 
 TARGET_P50_MS = 5.0
 TARGET_RECALL = 0.95
@@ -202,7 +202,7 @@ def exact_reference(index: HybridIndex, qs: list[str], repeats: int) -> dict:
 
 def measure_size(name: str, index: HybridIndex, qs: list[str], repeats: int) -> dict:
     say(f"\n== {name}: {len(index):,} chunks, {len(qs)} questions, {repeats} passes after a warm-up ==")
-    service = AnswerService(Library(index))
+    service = AnswerService(LiveIndex(index))
     latency = {}
     for method in ("hybrid", "dense", "bm25"):
         latency[method] = time_calls(lambda q, m=method: index.search(q, K, method=m), qs, repeats,
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     results["embedder_load_s"] = round(time.perf_counter() - started, 3)
     work = Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
     try:
-        say("\n== ingest throughput (full rebuilds through mygallery.ingest.ingest) ==")
+        say("\n== ingest throughput (full rebuilds through mygallery.engine.ingest.ingest) ==")
         bundled, bundled_index = time_ingest(ROOT / "data" / "docs", work / "bundled", embedder, args.repeats)
         results["ingest"]["bundled"] = bundled
         say(f"bundled corpus: {bundled['documents']} documents, {bundled['chunks']} chunks, "

@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ROOT, machine, say, table, write_results  # noqa: E402
 
-from mygallery.server import pin_to_cpus  # noqa: E402
+from mygallery.service import pin_to_cpus  # noqa: E402
 
 PYTHON = sys.executable
 TARGETS = {"health_ratio": 0.80, "chat_ratio": 0.10, "chat_p99_ms": 100.0, "rss_mb": 250.0}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mygallery.lexicon import BILINGUAL_TERMS, has_cjk
+from mygallery.engine.lexicon import BILINGUAL_TERMS, has_cjk
 
 SECTIONS_PER_FILE = 20
 FUNCTION_WORDS = ("the of and a to in is for on with that by as are be this from or at which when each it can "

@@ -1,4 +1,4 @@
-"""Command line: `python -m mygallery ingest|serve|ask|eval|backup|restore|llm-server` (CONTRACT.md).
+"""Command line: `python -m mygallery ingest|serve|ask|eval|backup|restore|llm-server` (docs/API.md).
 
 Thin: parses arguments, loads Settings once, and calls the modules that do the work. Exit codes: 0 success,
 1 the job failed, 2 bad usage or configuration.
@@ -56,8 +56,8 @@ def _settings_with(args: argparse.Namespace, settings: Settings) -> Settings:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from .embeddings import make_embedder
-    from .ingest import ingest
+    from .engine.embeddings import make_embedder
+    from .engine.ingest import ingest
 
     report, _ = ingest(settings, make_embedder(settings), rebuild=args.rebuild, progress=ProgressBar("ingest"))
     for warning in report.warnings:
@@ -67,18 +67,19 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def load_or_build_index(settings: Settings):
-    from .embeddings import make_embedder
-    from .index import HybridIndex
+    from .engine.embeddings import make_embedder
+    from .engine.index import HybridIndex
 
     embedder = make_embedder(settings)
     return HybridIndex.load(settings.index_dir, embedder)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .answer import AnswerResult, make_answer_service
-    from .index import Library
+    from .engine.answer_types import AnswerResult
+    from .engine.answering import make_answer_service
+    from .engine.index import LiveIndex
 
-    library = Library(load_or_build_index(settings))
+    library = LiveIndex(load_or_build_index(settings))
     service = make_answer_service(settings, library)
     result: AnswerResult | None = None
     for item in service.stream(args.question):
@@ -102,7 +103,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluation import evaluate, format_report, load_questions
+    from .engine.evaluation import evaluate, format_report, load_questions
 
     index = load_or_build_index(settings)
     report = evaluate(index, load_questions(args.qa))
@@ -111,13 +112,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve
+    from .service import serve
 
     return serve(settings)
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    from .backup import BackupError, describe_included, prune_snapshots, take_snapshot
+    from .errors import BackupError
+    from .ops.backup import describe_included, prune_snapshots, take_snapshot
 
     try:
         snapshot = take_snapshot(settings, backup_dir=args.to, with_secrets=args.with_secrets)
@@ -136,7 +138,8 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from .backup import BackupError, find_server_using, open_snapshot, restore_snapshot
+    from .errors import BackupError
+    from .ops.backup import find_server_using, open_snapshot, restore_snapshot
 
     try:
         snapshot = open_snapshot(args.source)
@@ -165,7 +168,7 @@ def _positive_int(text: str) -> int:
 
 
 def cmd_llm_server(args: argparse.Namespace, settings: Settings) -> int:
-    from .local_llm import run_llm_server
+    from .ops.llama_server import run_llm_server
 
     return run_llm_server(port=args.port, model=args.model, context_tokens=args.ctx, threads=args.threads,
                           log_dir=settings.log_dir)

@@ -1,6 +1,6 @@
 """Settings: read once from `.env` and the environment into a frozen dataclass, validated at start-up.
 
-Order: the real environment wins over `.env`, which wins over the defaults below (CONTRACT.md). Every invalid
+Order: the real environment wins over `.env`, which wins over the defaults below (docs/API.md, "Environment"). Every invalid
 variable is reported on its own line naming the variable. Nothing else in the package reads `os.environ`.
 Non-goal: live reloading — a changed setting takes effect at the next start.
 """
@@ -38,6 +38,7 @@ class Settings:
     session_timeout_minutes: float = 30.0
     cleanup_interval_seconds: float = 300.0
     admin_token: str = ""
+    metrics_token: str = ""
     gallery_api_key: str = ""
     max_body_bytes: int = 65536
     max_message_chars: int = 4000
@@ -56,7 +57,7 @@ class Settings:
     llm_context_tokens: int = 6000
     max_connections: int = 1024
     cpu_affinity: str = "auto"  # auto | off | CPU numbers, e.g. "1" or "2,3" (see server.pin_to_cpus)
-    answer_processes: str = "auto"  # auto | a number; 0 answers in the server process (see answer_pool.py)
+    answer_processes: str = "auto"  # auto | a number; 0 answers in the server process (see web/answer_processes.py)
     trusted_proxies: tuple[str, ...] = ()
     request_timeout_seconds: float = 30.0
     # read by monitor.py
@@ -169,6 +170,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "session_timeout_minutes": _positive(float),
     "cleanup_interval_seconds": _positive(float),
     "admin_token": _text,
+    "metrics_token": _text,
     "gallery_api_key": _text,
     "max_body_bytes": _positive(int),
     "max_message_chars": _positive(int),

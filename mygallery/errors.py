@@ -1,8 +1,10 @@
-"""The exceptions of the gallery, each safe to show a user.
+"""Every exception of the gallery, in one place, each with a message safe to show a user.
 
 Every `GalleryError` carries the HTTP status and the machine-readable code the server answers with; the server
-turns them into the JSON error shape of CONTRACT.md in one place. Non-goal: wrapping unexpected exceptions —
-those are bugs, logged with a traceback and answered as a 500 by the server.
+turns them into the JSON error shape of docs/API.md in one place (web/http_head.py `error_response`). The
+others are for the command line and the engine: a bad configuration, an unusable index or document, a failed
+language model (the answer falls back), a backup that cannot be done, a local LLM that cannot start.
+Non-goal: wrapping unexpected exceptions — those are bugs, logged with a traceback and answered as a 500.
 """
 
 from __future__ import annotations
@@ -85,6 +87,10 @@ class ServerBusy(GalleryError):
     status, code = 503, "server_busy"
 
 
+class AnswerProcessLost(GalleryError):
+    """The child computing an answer exited before it replied: the caller answers in-process instead."""
+
+
 class ConfigError(Exception):
     """Invalid configuration; the message names every bad variable, one per line."""
 
@@ -95,3 +101,23 @@ class IndexUnavailable(Exception):
 
 class AnswerBackendError(Exception):
     """The generative backend failed (error, timeout, refused); the caller falls back to extractive answers."""
+
+
+class DocumentError(Exception):
+    """This one file cannot be loaded; the message says why."""
+
+
+class BackupError(Exception):
+    """The backup or restore could not be done; the message says why and what to do."""
+
+    exit_code = 1
+
+
+class SnapshotNotFound(BackupError):
+    """FROM names no snapshot: bad usage."""
+
+    exit_code = 2
+
+
+class LocalLLMError(Exception):
+    """The local LLM cannot be set up or started; the message says what to do."""

@@ -7,7 +7,7 @@ empty item adds a blank line; text that overflows a page continues on the next o
 cross-reference table and an /Info dictionary whose /Title is the given title. `main()` regenerates
 data/docs/uec-primer-quick-reference.pdf from scripts/uec-primer-quick-reference.txt (kept outside data/docs
 so the corpus does not index the same text twice).
-Collaborators: only the standard library. mygallery.documents reads the result through pypdf and recognises
+Collaborators: only the standard library. mygallery.engine.documents reads the result through pypdf and recognises
 the headings; tests import `write_pdf` to make fixture PDFs.
 Non-goals: embedded fonts, so text outside Windows-1252 (Chinese, for instance) is written as "?"; images,
 links, compression, hyphenation and justified text.
@@ -26,7 +26,7 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 BODY_SIZE, HEADING_SIZE, TITLE_SIZE = 10.5, 12.5, 17.0
 LEADING = 1.4  # line height as a multiple of the font size
 
-# Same shape as the heading pattern of mygallery.documents: what is drawn bold here reads back as a heading.
+# Same shape as the heading pattern of mygallery.engine.documents: what is drawn bold here reads back as a heading.
 HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?)\s+\S.{0,80}$")
 
 # Advance widths of Helvetica for the printable ASCII range 32..126, in 1/1000 em (Adobe's published metrics).
@@ -46,7 +46,7 @@ _BOLD_FACTOR = 1.1  # Helvetica-Bold is at most ~10% wider; headings are short, 
 
 
 def is_heading(text: str) -> bool:
-    """The rule mygallery.documents applies to a PDF line: numbered, short, not ending like a sentence."""
+    """The rule mygallery.engine.documents applies to a PDF line: numbered, short, not ending like a sentence."""
     return bool(HEADING.match(text)) and len(text) < 90 and not text.endswith((".", ",", ";"))
 
 

@@ -1,4 +1,4 @@
-// api.js — the browser side of the HTTP API (see CONTRACT.md): sessions, streaming chat, readiness, admin stats.
+// api.js — the browser side of the HTTP API (see docs/API.md): sessions, streaming chat, readiness, admin stats.
 // Every failure becomes an ApiError carrying the HTTP status, the server's error code and message, and the
 // Retry-After seconds, so pages can show one clear banner. Server-Sent Events arrive over a POST response,
 // so they are parsed here from fetch()'s body stream (EventSource can only GET).

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from mygallery.config import Settings
-from mygallery.embeddings import make_embedder
-from mygallery.gallery import Gallery
-from mygallery.index import HybridIndex, Library
-from mygallery.ingest import ingest
+from mygallery.engine.embeddings import make_embedder
+from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.engine.ingest import ingest
+from mygallery.service import GalleryService
 from tests.http_helpers import wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,11 +86,11 @@ def no_thread_leak() -> Iterator[None]:
 @pytest.fixture
 def gallery_factory(bundled_index: HybridIndex, tmp_path: Path, no_thread_leak: None):
     """Start real servers on port 0 (default: the shared bundled index, memory sessions); stopped at teardown."""
-    started: list[Gallery] = []
+    started: list[GalleryService] = []
 
-    def start(**changes) -> Gallery:
+    def start(**changes) -> GalleryService:
         settings = make_settings(tmp_path, **changes)
-        gallery = Gallery(settings, library=Library(bundled_index)).start()
+        gallery = GalleryService(settings, library=LiveIndex(bundled_index)).start()
         started.append(gallery)
         return gallery
 
@@ -100,7 +100,7 @@ def gallery_factory(bundled_index: HybridIndex, tmp_path: Path, no_thread_leak: 
 
 
 @pytest.fixture
-def gallery(gallery_factory) -> Gallery:
+def gallery(gallery_factory) -> GalleryService:
     return gallery_factory()
 
 

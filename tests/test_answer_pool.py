@@ -13,10 +13,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from mygallery.answer import AnswerResult, AnswerService, Turn
-from mygallery.answer_pool import MAX_AUTO, AnswerPool, AnswerProcessLost, resolve_processes
 from mygallery.config import ConfigError, load_settings
-from mygallery.index import HybridIndex, Library
+from mygallery.engine.answer_types import AnswerResult, Turn
+from mygallery.engine.answering import AnswerService
+from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.errors import AnswerProcessLost
+from mygallery.web.answer_processes import MAX_AUTO, AnswerPool, resolve_processes
 from tests.http_helpers import ask, call, new_session, sse_events
 from tests.test_server_process import server_env, start_server
 
@@ -56,7 +58,7 @@ def _same(result: AnswerResult, expected: AnswerResult) -> None:
 def test_answer_processes_give_the_answers_the_server_process_gives(bundled_index: HybridIndex) -> None:
     """Forked children answer from the same index as the parent: the same text and sources, for English and
     Chinese questions and a follow-up with history; the parent's on_answer hook counts each answer."""
-    service = AnswerService(Library(bundled_index))
+    service = AnswerService(LiveIndex(bundled_index))
     counted: list[tuple[str, bool]] = []
     service.on_answer = lambda backend, fell_back: counted.append((backend, fell_back))
     history = [Turn("user", "What is packet trimming?"), Turn("assistant", "Switches cut the payload [1]")]
@@ -86,7 +88,7 @@ def test_answer_processes_walk_the_graph_with_threads_of_their_own(bundled_index
     """A large index is searched with a thread pool beside BM25 (index._dense_searches). A child forked after
     the parent used that pool has none of its threads: without its own pool, its first search waits forever."""
     monkeypatch.setattr(bundled_index, "exact_scan_max_chunks", 10)  # search the bundled index as a large one
-    service = AnswerService(Library(bundled_index))
+    service = AnswerService(LiveIndex(bundled_index))
     expected = service.answer(QUESTIONS[1])  # the parent's pool threads now exist
     pool = AnswerPool.fork(bundled_index, 1, service)
     try:
@@ -103,7 +105,7 @@ def test_a_killed_answer_process_fails_its_requests_over_and_the_rest_carry_on(b
     """SIGKILL one child with requests queued: every request gets exactly one outcome — an answer, or
     AnswerProcessLost for those the dead child owed (the server answers those in-process) — and the other
     child takes the rest; with no child left, submit says so."""
-    service = AnswerService(Library(bundled_index))
+    service = AnswerService(LiveIndex(bundled_index))
     pool = AnswerPool.fork(bundled_index, 2, service)
     try:
         victim = pool.children[0]

@@ -9,26 +9,20 @@ from dataclasses import replace
 
 import pytest
 
-from mygallery.answer import (
-    AnswerResult,
-    AnswerService,
-    ExtractiveAnswerer,
-    Turn,
-    check_citations,
-    make_answer_service,
-    standalone_query,
-)
 from mygallery.config import Settings
-from mygallery.index import HybridIndex, Library
-from mygallery.llm import build_messages, trim_history
-from mygallery.tokens import count_tokens
+from mygallery.engine.answer_types import AnswerResult, Turn, standalone_query
+from mygallery.engine.answering import AnswerService, check_citations, make_answer_service
+from mygallery.engine.extractive import ExtractiveAnswerer
+from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.engine.openai_answerer import build_messages, trim_history
+from mygallery.engine.token_count import count_tokens
 from tests.fake_openai import FakeOpenAI
 
 CITATION = re.compile(r"\[(\d+)\]")
 
 
 def extractive(index: HybridIndex) -> AnswerService:
-    return AnswerService(Library(index), top_k=5)
+    return AnswerService(LiveIndex(index), top_k=5)
 
 
 def test_extractive_answer_cites_only_real_sources(bundled_index: HybridIndex) -> None:
@@ -96,7 +90,7 @@ def openai_settings(url: str, **changes) -> Settings:
 
 def test_openai_answer_streams_with_checked_citations(bundled_index: HybridIndex) -> None:
     with FakeOpenAI(reply="RUD is reliable [1] and unordered [2], see also [9].") as fake:
-        service = make_answer_service(openai_settings(fake.url), Library(bundled_index))
+        service = make_answer_service(openai_settings(fake.url), LiveIndex(bundled_index))
         items = list(service.stream("What does RUD guarantee?"))
     pieces = [i for i in items if isinstance(i, str)]
     result = items[-1]
@@ -113,7 +107,7 @@ def test_openai_answer_streams_with_checked_citations(bundled_index: HybridIndex
 @pytest.mark.parametrize("mode", ["error", "hang", "break"])
 def test_llm_failure_falls_back_to_extractive_with_a_notice(bundled_index: HybridIndex, mode: str) -> None:
     with FakeOpenAI(mode=mode, reply="one two three four five six seven") as fake:
-        service = make_answer_service(openai_settings(fake.url, llm_timeout_seconds=1.0), Library(bundled_index))
+        service = make_answer_service(openai_settings(fake.url, llm_timeout_seconds=1.0), LiveIndex(bundled_index))
         reported: list[tuple[str, bool]] = []
         service.on_answer = lambda backend, fell_back: reported.append((backend, fell_back))
         started = time.monotonic()
@@ -128,7 +122,7 @@ def test_llm_failure_falls_back_to_extractive_with_a_notice(bundled_index: Hybri
 
 def test_follow_ups_are_rewritten_by_the_model(bundled_index: HybridIndex) -> None:
     with FakeOpenAI() as fake:
-        service = make_answer_service(openai_settings(fake.url), Library(bundled_index))
+        service = make_answer_service(openai_settings(fake.url), LiveIndex(bundled_index))
         history = [Turn("user", "What does RUD guarantee?"), Turn("assistant", "Exactly once [1].")]
         service.answer("and ordering?", history)
         rewrite, answer = fake.chat_requests[0], fake.chat_requests[1]
@@ -139,8 +133,8 @@ def test_follow_ups_are_rewritten_by_the_model(bundled_index: HybridIndex) -> No
 def test_english_questions_about_a_chinese_note_with_an_abbreviation_table(tmp_path) -> None:
     """The general case the product is judged on: Chinese notes with English terms and a table of
     abbreviations, asked about in English."""
-    from mygallery.embeddings import make_embedder
-    from mygallery.ingest import ingest
+    from mygallery.engine.embeddings import make_embedder
+    from mygallery.engine.ingest import ingest
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -152,7 +146,7 @@ def test_english_questions_about_a_chinese_note_with_an_abbreviation_table(tmp_p
         "如果连 SACK 都丢了，就靠 RTO 兜底，RTO 一般设置为若干倍的 base RTT。\n", encoding="utf-8")
     settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
     _, index = ingest(settings, make_embedder(settings))
-    service = AnswerService(Library(index), top_k=3)
+    service = AnswerService(LiveIndex(index), top_k=3)
 
     definition = service.answer("What does CCC stand for?").answer
     assert definition.startswith("缩写: CCC; 英文全称: Congestion Control Context")
@@ -165,8 +159,8 @@ def test_english_questions_about_a_chinese_note_with_an_abbreviation_table(tmp_p
 def test_the_compute_thread_runs_jobs_in_order_and_hands_back_errors(no_thread_leak) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from mygallery.compute import ComputeThread
     from mygallery.errors import NotReady
+    from mygallery.web.compute_thread import ComputeThread
 
     compute = ComputeThread()
     ran: list[int] = []

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from mygallery.config import Settings
-from mygallery.embeddings import make_embedder
-from mygallery.gallery import Gallery
-from mygallery.index import Library
-from mygallery.ingest import ingest
+from mygallery.engine.embeddings import make_embedder
+from mygallery.engine.index import LiveIndex
+from mygallery.engine.ingest import ingest
+from mygallery.service import GalleryService
 from tests.conftest import BUNDLED_DOCS, ROOT, make_settings
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def xss_gallery(tmp_path: Path, no_thread_leak):
         "it must be shown as plain text by every page that quotes it.\n", encoding="utf-8")
     settings = make_settings(tmp_path, docs_dir=docs, index_dir=tmp_path / "index")
     _, index = ingest(settings, make_embedder(Settings()))
-    gallery = Gallery(settings, library=Library(index)).start()
+    gallery = GalleryService(settings, library=LiveIndex(index)).start()
     yield gallery
     gallery.stop()
 
@@ -103,7 +103,7 @@ def test_answer_appears_token_by_token(page, gallery_factory) -> None:
     page.screenshot(path=str(ARTIFACTS / "chat-streamed-llm.png"), full_page=True)
 
 
-def test_chat_cites_switches_language_and_never_runs_payloads(page, xss_gallery: Gallery) -> None:
+def test_chat_cites_switches_language_and_never_runs_payloads(page, xss_gallery: GalleryService) -> None:
     page.goto(xss_gallery.url + "/")
     page.locator("#question").wait_for()
 
@@ -140,7 +140,7 @@ def test_chat_cites_switches_language_and_never_runs_payloads(page, xss_gallery:
     assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
 
 
-def test_chat_page_on_a_phone(browser, gallery: Gallery) -> None:
+def test_chat_page_on_a_phone(browser, gallery: GalleryService) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:

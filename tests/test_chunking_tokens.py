@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from mygallery.chunking import chunk_document
-from mygallery.documents import Block, Document
-from mygallery.tokens import count_tokens, heuristic_count
+from mygallery.engine.chunking import chunk_document
+from mygallery.engine.documents import Block, Document
+from mygallery.engine.token_count import count_tokens, heuristic_count
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +85,7 @@ def test_token_counting_never_reaches_for_the_network(tmp_path: Path) -> None:
            # any attempt to reach the internet would go to a closed local port and fail, not hang
            "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", "from mygallery.tokens import token_counter, count_tokens;"
+    result = subprocess.run([sys.executable, "-c", "from mygallery.engine.token_count import token_counter, count_tokens;"
                              "print(token_counter()[0], count_tokens('RUD 可靠无序交付'))"],
                             env=env, capture_output=True, text=True, timeout=60)
     elapsed = time.monotonic() - started

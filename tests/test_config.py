@@ -9,7 +9,7 @@ import pytest
 
 from mygallery.config import Settings, load_settings
 from mygallery.errors import ConfigError
-from mygallery.server import pin_to_cpus
+from mygallery.service import pin_to_cpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from mygallery.config import Settings
-from mygallery.embeddings import _normalise, make_embedder
+from mygallery.engine.embeddings import _normalise, make_embedder
+from mygallery.engine.index import DENSE_FUSION_MAX, RRF_K, HybridIndex, LiveIndex, fuse
+from mygallery.engine.ingest import ingest
+from mygallery.engine.lexicon import expand_query, tokenize
 from mygallery.errors import IndexUnavailable
-from mygallery.index import DENSE_FUSION_MAX, RRF_K, HybridIndex, Library, fuse
-from mygallery.ingest import ingest
-from mygallery.lexicon import expand_query, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,7 +145,7 @@ def test_changed_chunk_settings_rebuild_everything(tmp_path: Path) -> None:
 
 
 def test_searches_run_in_parallel_while_the_index_is_swapped(bundled_index: HybridIndex, tmp_path: Path) -> None:
-    library = Library(bundled_index)
+    library = LiveIndex(bundled_index)
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "data" / "docs", docs)
     settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
@@ -237,7 +237,7 @@ def test_fusion_matches_the_plain_dict_loop_ties_included() -> None:
 def test_query_preparation_does_not_depend_on_the_hash_seed() -> None:
     """The order of expansion terms is the order BM25 adds float32 scores in; it must be the same in every
     process (a set's iteration order changes with PYTHONHASHSEED, and once moved scores by their last bit)."""
-    script = ("from mygallery.abbreviations import Abbreviations\n"
+    script = ("from mygallery.engine.abbreviations import Abbreviations\n"
               "a = Abbreviations([('PSN', 'packet sequence number'), ('PDC', 'packet delivery context'),"
               " ('RUD', 'reliable unordered delivery'), ('CBFC', 'credit based flow control')])\n"
               "print(a.related_text('Why does CBFC need less buffer than PFC for RUD, PSN and PDC?'))\n")

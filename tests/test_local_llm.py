@@ -24,7 +24,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from mygallery.local_llm import LocalLLMServer, bundled_model, llama_cpp_installed
+from mygallery.ops.llama_server import LocalLLMServer, bundled_model, llama_cpp_installed
 from tests.http_helpers import call, connect, read_events, sse_events
 
 pytestmark = pytest.mark.llm

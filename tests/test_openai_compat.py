@@ -12,9 +12,9 @@ import time
 import openai
 import pytest
 
-from mygallery.answer import check_citations
-from mygallery.llm import CitationFilter
-from mygallery.openai_compat import NO_QUESTION
+from mygallery.engine.answering import check_citations
+from mygallery.engine.openai_answerer import CitationFilter
+from mygallery.web.openai_api import NO_QUESTION
 from tests.fake_openai import FakeOpenAI
 from tests.http_helpers import call, connect
 

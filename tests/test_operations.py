@@ -30,9 +30,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from mygallery.backup import blank_secrets
 from mygallery.config import Settings
-from mygallery.index import FORMAT_VERSION
+from mygallery.engine.index import FORMAT_VERSION
+from mygallery.ops.backup import blank_secrets
 from tests.http_helpers import ask, call, new_session, ready_url, sse_events, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent

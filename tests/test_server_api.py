@@ -10,13 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mygallery.gallery import Gallery
-from mygallery.index import Library
+from mygallery.engine.index import LiveIndex
+from mygallery.service import GalleryService
 from tests.conftest import make_settings
 from tests.http_helpers import ask, call, connect, new_session, sse_events
 
 
-def test_health_ready_and_security_headers(gallery: Gallery) -> None:
+def test_health_ready_and_security_headers(gallery: GalleryService) -> None:
     health = call(gallery.url, "GET", "/api/health")
     assert health.status == 200
     assert health.json()["status"] == "ok" and health.json()["version"]
@@ -30,7 +30,7 @@ def test_health_ready_and_security_headers(gallery: Gallery) -> None:
     assert ready.status == 200 and ready.json()["chunks"] > 50
 
 
-def test_chat_answers_with_citations_and_records_the_turn(gallery: Gallery) -> None:
+def test_chat_answers_with_citations_and_records_the_turn(gallery: GalleryService) -> None:
     reply = ask(gallery.url, "What does RUD guarantee?")
     assert reply.status == 200
     body = reply.json()
@@ -47,7 +47,7 @@ def test_chat_answers_with_citations_and_records_the_turn(gallery: Gallery) -> N
     assert history["messages"][1]["sources"] == body["sources"]
 
 
-def test_session_lifecycle(gallery: Gallery) -> None:
+def test_session_lifecycle(gallery: GalleryService) -> None:
     created = call(gallery.url, "POST", "/api/sessions")
     assert created.status == 201
     session_id = created.json()["session_id"]
@@ -58,7 +58,7 @@ def test_session_lifecycle(gallery: Gallery) -> None:
     assert ask(gallery.url, "What is LLR?", session_id).status == 404
 
 
-def test_two_users_never_see_each_others_history(gallery: Gallery) -> None:
+def test_two_users_never_see_each_others_history(gallery: GalleryService) -> None:
     alice, bob = new_session(gallery.url), new_session(gallery.url)
     ask(gallery.url, "What does RUD guarantee?", alice)
     ask(gallery.url, "What is link level retry?", bob)
@@ -123,7 +123,7 @@ def test_janitor_expires_idle_sessions(gallery_factory) -> None:
     assert call(gallery.url, "GET", f"/api/sessions/{session_id}").status == 404
 
 
-def test_streaming_sends_tokens_in_order_then_done(gallery: Gallery) -> None:
+def test_streaming_sends_tokens_in_order_then_done(gallery: GalleryService) -> None:
     status, events = sse_events(gallery.url, {"message": "How does packet trimming work?", "stream": True})
     assert status == 200
     names = [name for name, _ in events]
@@ -137,12 +137,12 @@ def test_streaming_sends_tokens_in_order_then_done(gallery: Gallery) -> None:
     assert messages[-1]["content"] == done["answer"]
 
 
-def test_accept_header_alone_selects_streaming(gallery: Gallery) -> None:
+def test_accept_header_alone_selects_streaming(gallery: GalleryService) -> None:
     status, events = sse_events(gallery.url, {"message": "What is CBFC?"})
     assert status == 200 and events[-1][0] == "done"
 
 
-# --- every error status of CONTRACT.md -----------------------------------------------------------------------
+# --- every error status of docs/API.md -----------------------------------------------------------------------
 
 def _error(reply, status: int, code: str) -> None:
     assert reply.status == status, (reply.status, reply.body)
@@ -160,7 +160,7 @@ def _error(reply, status: int, code: str) -> None:
     (b'{"message": "hi", "stream": "yes"}', "stream not a boolean"),
     (b'{"message": "caf\xe9"}', "not UTF-8"),
 ])
-def test_400_for_bad_chat_bodies(gallery: Gallery, raw: bytes, why: str) -> None:
+def test_400_for_bad_chat_bodies(gallery: GalleryService, raw: bytes, why: str) -> None:
     _error(call(gallery.url, "POST", "/api/chat", raw=raw, headers={"Content-Type": "application/json"}),
            400, "bad_request")
 
@@ -182,21 +182,21 @@ def test_401_and_403_for_admin(gallery_factory) -> None:
     assert stats["index"]["chunks"] > 50 and stats["backends"]["answer"] == "extractive"
 
 
-def test_admin_without_token_answers_loopback_only(gallery: Gallery) -> None:
+def test_admin_without_token_answers_loopback_only(gallery: GalleryService) -> None:
     assert call(gallery.url, "GET", "/api/admin/stats").status == 200  # we are on loopback
-    from mygallery.api import is_loopback
+    from mygallery.web.http_types import is_loopback
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
     assert not is_loopback("10.1.2.3") and not is_loopback("garbage")
 
 
-def test_404_for_unknown_paths_and_sessions(gallery: Gallery) -> None:
+def test_404_for_unknown_paths_and_sessions(gallery: GalleryService) -> None:
     _error(call(gallery.url, "GET", "/api/nothing-here"), 404, "not_found")
     _error(call(gallery.url, "GET", "/api/sessions/" + "0" * 32), 404, "not_found")
     _error(call(gallery.url, "GET", "/api/sessions/not-even-hex"), 404, "not_found")
     _error(ask(gallery.url, "hello", "f" * 32), 404, "not_found")
 
 
-def test_405_with_allow_for_wrong_methods(gallery: Gallery) -> None:
+def test_405_with_allow_for_wrong_methods(gallery: GalleryService) -> None:
     reply = call(gallery.url, "GET", "/api/chat")
     _error(reply, 405, "method_not_allowed")
     assert reply.headers["allow"] == "POST"
@@ -212,7 +212,7 @@ def test_413_for_a_body_over_the_limit(gallery_factory) -> None:
     _error(reply, 413, "payload_too_large")
 
 
-def test_a_client_that_sends_its_whole_oversized_body_first_still_reads_the_413(gallery: Gallery) -> None:
+def test_a_client_that_sends_its_whole_oversized_body_first_still_reads_the_413(gallery: GalleryService) -> None:
     """Most clients (and nginx as a proxy) write the whole body before they read. Closed with the body unread,
     the socket would answer the rest with a reset, which fails the client's send or discards the 413 before it
     is read; the server reads and drops what keeps coming for a moment after answering (a lingering close)."""
@@ -225,7 +225,7 @@ def test_a_client_that_sends_its_whole_oversized_body_first_still_reads_the_413(
         assert json.loads(reply)["error"]["code"] == "payload_too_large"
 
 
-def test_415_for_non_json_bodies(gallery: Gallery) -> None:
+def test_415_for_non_json_bodies(gallery: GalleryService) -> None:
     _error(call(gallery.url, "POST", "/api/chat", raw=b"message=hi",
                 headers={"Content-Type": "application/x-www-form-urlencoded"}), 415, "unsupported_media_type")
     _error(call(gallery.url, "POST", "/api/chat", raw=b'{"message": "hi"}'), 415, "unsupported_media_type")
@@ -243,7 +243,7 @@ def test_429_for_the_rate_limit(gallery_factory) -> None:
 
 def test_503_until_the_index_is_ready(tmp_path, no_thread_leak) -> None:
     settings = make_settings(tmp_path, docs_dir=tmp_path / "missing-docs", index_dir=tmp_path / "no-index")
-    gallery = Gallery(settings, library=Library()).start()
+    gallery = GalleryService(settings, library=LiveIndex()).start()
     try:
         deadline = time.monotonic() + 10
         while not gallery.library.problem.startswith("documents folder") and time.monotonic() < deadline:
@@ -257,7 +257,7 @@ def test_503_until_the_index_is_ready(tmp_path, no_thread_leak) -> None:
         gallery.stop()
 
 
-def test_keep_alive_survives_errors_and_bodies_are_drained(gallery: Gallery) -> None:
+def test_keep_alive_survives_errors_and_bodies_are_drained(gallery: GalleryService) -> None:
     conn = connect(gallery.url)
     try:
         assert call(gallery.url, "POST", "/api/sessions", raw=b'{"ignored": true}',
@@ -269,7 +269,7 @@ def test_keep_alive_survives_errors_and_bodies_are_drained(gallery: Gallery) -> 
         conn.close()
 
 
-def test_openapi_and_metrics(gallery: Gallery) -> None:
+def test_openapi_and_metrics(gallery: GalleryService) -> None:
     ask(gallery.url, "What is RUD?")
     spec = call(gallery.url, "GET", "/openapi.json").json()
     assert spec["openapi"].startswith("3.") and "/api/chat" in spec["paths"]
@@ -282,7 +282,7 @@ def test_openapi_and_metrics(gallery: Gallery) -> None:
     assert "mygallery_http_requests_in_flight 1.0" in text  # the scrape itself
 
 
-def test_static_pages_and_no_path_escape(gallery: Gallery) -> None:
+def test_static_pages_and_no_path_escape(gallery: GalleryService) -> None:
     for path in ("/", "/admin"):
         page = call(gallery.url, "GET", path)
         assert page.status == 200 and page.headers["content-type"].startswith("text/html")
@@ -294,7 +294,7 @@ def test_static_pages_and_no_path_escape(gallery: Gallery) -> None:
         _error(call(gallery.url, "GET", path), 404, "not_found")
 
 
-def _seconds_for_an_answer(gallery: Gallery) -> float:
+def _seconds_for_an_answer(gallery: GalleryService) -> float:
     """How long a normal client waits for one chat answer (which must be a 200)."""
     started = time.monotonic()
     reply = ask(gallery.url, "What does ROD add to RUD?")
@@ -303,7 +303,7 @@ def _seconds_for_an_answer(gallery: Gallery) -> float:
     return elapsed
 
 
-def test_many_idle_connections_do_not_block_a_normal_client(gallery: Gallery) -> None:
+def test_many_idle_connections_do_not_block_a_normal_client(gallery: GalleryService) -> None:
     idle = []
     try:
         for _ in range(100):
@@ -335,7 +335,7 @@ def test_connections_over_the_limit_get_503_not_a_crash(gallery_factory) -> None
     assert call(gallery.url, "GET", "/api/health").status == 200
 
 
-def test_one_conversation_answers_one_question_at_a_time(gallery: Gallery) -> None:
+def test_one_conversation_answers_one_question_at_a_time(gallery: GalleryService) -> None:
     session_id = new_session(gallery.url)
     barrier = threading.Barrier(4)
 
@@ -363,7 +363,7 @@ def _read_responses(sock: socket.socket, count: int) -> list[tuple[int, dict, by
     return responses
 
 
-def _raw_exchange(gallery: Gallery, *pieces: bytes) -> tuple[int, dict, bytes]:
+def _raw_exchange(gallery: GalleryService, *pieces: bytes) -> tuple[int, dict, bytes]:
     """Send a request in the given pieces (a pause between them), read one response: (status, headers, body)."""
     with socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=5) as sock:
         for number, piece in enumerate(pieces):
@@ -383,11 +383,11 @@ def _raw_exchange(gallery: Gallery, *pieces: bytes) -> tuple[int, dict, bytes]:
     (b"GET /api/health HTTP/1.x\r\n\r\n", 400),
     (b"GET /api/health HTTP/1_1\r\n\r\n", 400),
     (b"GET /api/health\r\n\r\n", 400),
-    (b"GET /api/health HTTP/2.0\r\n\r\n", 400),  # not a 5xx: those mean a bug of ours (CONTRACT.md)
+    (b"GET /api/health HTTP/2.0\r\n\r\n", 400),  # not a 5xx: those mean a bug of ours (docs/API.md)
     (b"POST /api/chat HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
      b"Content-Length: 3\r\n\r\n{}", 400),  # two lengths: a smuggling attempt, never a guess
 ])
-def test_malformed_request_heads_get_json_errors(gallery: Gallery, head: bytes, status: int) -> None:
+def test_malformed_request_heads_get_json_errors(gallery: GalleryService, head: bytes, status: int) -> None:
     got, headers, body = _raw_exchange(gallery, head)
     assert got == status and headers["content-type"] == "application/json"
     assert json.loads(body)["error"]["message"]
@@ -402,7 +402,7 @@ def test_a_body_that_stops_coming_is_a_408_not_a_500(gallery_factory) -> None:
     assert headers["connection"] == "close" and time.monotonic() - started < 5
 
 
-def test_a_head_in_pieces_and_header_names_in_any_case_are_understood(gallery: Gallery) -> None:
+def test_a_head_in_pieces_and_header_names_in_any_case_are_understood(gallery: GalleryService) -> None:
     body = json.dumps({"message": "What does RUD guarantee?"}).encode()
     status, headers, reply = _raw_exchange(
         gallery, b"POST /api/chat HTTP/1.1\r\nHost: x\r\ncOnTeNt-TyPe: application/json\r\n",
@@ -458,7 +458,7 @@ def _chat_request(message: str, extra: str = "") -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def test_pipelined_requests_are_answered_in_order(gallery: Gallery) -> None:
+def test_pipelined_requests_are_answered_in_order(gallery: GalleryService) -> None:
     """Extractive chats are answered and written by the compute thread while the connection's thread reads
     on; requests sent back to back on one connection must still get their responses in order, whole."""
     questions = ["What does RUD guarantee?", "What is packet trimming?", "How does LLR recover a frame?"]
@@ -494,7 +494,7 @@ def test_a_client_that_never_reads_does_not_hold_up_answers(gallery_factory) -> 
     assert ask(gallery.url, "What is UET?").status == 200  # and the server is still fine afterwards
 
 
-def test_expect_100_continue_gets_an_interim_response_then_the_answer(gallery: Gallery) -> None:
+def test_expect_100_continue_gets_an_interim_response_then_the_answer(gallery: GalleryService) -> None:
     body = json.dumps({"message": "What is packet trimming?"}).encode()
     head = (f"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -512,7 +512,7 @@ def test_a_slow_full_collection_freezes_what_survived_it() -> None:
     survivors leave the collector's sight (gc.freeze); young collections and quick full ones change nothing."""
     import gc
 
-    from mygallery.gallery import CollectionPauses
+    from mygallery.service import CollectionPauses
 
     quick = CollectionPauses(threshold_ms=60_000).install()
     slow = CollectionPauses(threshold_ms=0).install()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from mygallery.answer import AnswerResult, Source
-from mygallery.api import encoded_reply
+from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.errors import ConfigError, NotFound
-from mygallery.session_stores import MemoryStore, Message, SqliteStore, make_store
-from mygallery.sessions import SessionManager
+from mygallery.sessions.manager import SessionManager
+from mygallery.sessions.stores import MemoryStore, Message, SqliteStore, make_store
+from mygallery.web.chat import encoded_reply
 
 
 class Clock:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .errors import RateLimited
+from ..errors import RateLimited
 
 MAX_BUCKETS = 10_000
 

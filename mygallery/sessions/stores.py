@@ -1,7 +1,7 @@
-"""Where conversations are kept: the `SessionStore` protocol and its implementations, chosen in `make_store`.
+"""Where conversations are kept: the implementations of `SessionStore` (records.py), chosen in `make_store`.
 
 - `MemoryStore`: nothing survives the process; for tests and throw-away demos (SESSION_STORE=memory).
-- `RedisStore` (`mygallery.redis_store`, SESSION_STORE=redis): shared by several server processes.
+- `RedisStore` (redis_store.py, SESSION_STORE=redis): shared by several server processes.
 - `SqliteStore` (default): one file (data/sessions.db) in WAL mode with synchronous=FULL, so a turn that was
   committed — and only then acknowledged to the user — survives a killed process and a power cut. SQLite's
   online backup API gives consistent snapshots while the server runs (`backup_to`).
@@ -14,59 +14,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from .errors import NotFound
-
-encode_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every message: no set-up per call
-
-
-@dataclass
-class Message:
-    role: str  # "user" | "assistant"
-    content: str
-    sources: list[dict] | None = None
-    notice: str = ""
-    text: str | None = field(default=None, repr=False, compare=False)  # to_json() as JSON text, once made
-
-    def to_json(self) -> dict:
-        body: dict = {"role": self.role, "content": self.content}
-        if self.sources is not None:
-            body["sources"] = self.sources
-        if self.notice:
-            body["notice"] = self.notice
-        return body
-
-    def to_json_text(self) -> str:
-        """The message as JSON text, encoded once: the session keeps it and the store writes the same text."""
-        if self.text is None:
-            self.text = encode_json(self.to_json())
-        return self.text
-
-    @classmethod
-    def from_json(cls, row: dict) -> Message:
-        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
-
-
-@dataclass
-class SessionRecord:
-    id: str
-    created_at: float
-    last_active: float
-    messages: list[Message] = field(default_factory=list)
-
-
-class SessionStore(Protocol):
-    name: str
-
-    def create(self, session_id: str, now: float) -> None: ...
-    def append(self, session_id: str, messages: list[Message], now: float) -> None: ...
-    def delete(self, session_id: str) -> None: ...
-    def load_active(self, since: float) -> list[SessionRecord]: ...
-    def delete_idle(self, before: float) -> int: ...
-    def close(self) -> None: ...
+from ..errors import NotFound
+from .records import Message, SessionRecord, SessionStore
+from .redis_store import RedisStore
 
 
 class MemoryStore:
@@ -188,7 +140,5 @@ def make_store(kind: str, *, sqlite_path: Path, redis_url: str = "") -> SessionS
     if kind == "memory":
         return MemoryStore()
     if kind == "redis":
-        from .redis_store import RedisStore
-
         return RedisStore(redis_url)
     return SqliteStore(sqlite_path)

@@ -32,16 +32,14 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from ..errors import LocalLLMError
+
 DEFAULT_MODEL_DIR = Path("data/models")
 DEFAULT_PORT = 8080
 DEFAULT_CONTEXT = 4096  # Gemma 3 270M takes 32k, but prompt processing on 2 CPU cores grows with it
 BUNDLED_ALIAS = "gemma-3-270m"
 START_TIMEOUT_SECONDS = 120.0
 _PR_SET_PDEATHSIG = 1
-
-
-class LocalLLMError(Exception):
-    """The local LLM cannot be set up or started; the message says what to do."""
 
 
 def llama_cpp_installed() -> bool:

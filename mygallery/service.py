@@ -1,10 +1,13 @@
-"""`Gallery`: the running service — index, sessions, answers, metrics and the HTTP server, started and stopped
-together. `python -m mygallery serve` and the integration tests both use it.
+"""The running service, assembled: index, sessions, answers, metrics and the HTTP server, started and stopped
+together (`GalleryService`), and `serve` — `python -m mygallery serve` — around it. The integration tests
+start a `GalleryService` on port 0.
 
 Start-up order: bind the socket (so a port in use fails at once), start the background threads (index loader,
 session janitor, metrics sampler), then serve. /api/health answers immediately; /api/ready answers 503 until
 the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop accepting, drain in-flight
 requests up to a deadline, close idle connections, join every thread, flush and close the session store.
+`serve` also pins the server process to one CPU (`pin_to_cpus`, CPU_AFFINITY), keeps full garbage collections
+short (`CollectionPauses`), and stops gracefully on SIGTERM/SIGINT.
 Non-goals: process supervision (systemd does that), hot reload of settings.
 """
 
@@ -14,22 +17,29 @@ import contextlib
 import gc
 import logging
 import os
+import signal
+import sys
 import threading
 import time
 from pathlib import Path
 
-from .answer import AnswerService, make_answer_service
-from .answer_pool import AnswerPool, resolve_processes
 from .config import Settings
-from .embeddings import make_embedder
-from .errors import IndexUnavailable
-from .index import HybridIndex, Library
-from .metrics import Metrics
-from .server import STATIC_DIR, GalleryHTTPServer
-from .session_stores import make_store
-from .sessions import SessionManager
+from .engine.answering import AnswerService, make_answer_service
+from .engine.embeddings import make_embedder
+from .engine.index import HybridIndex, LiveIndex
+from .engine.ingest import ingest
+from .errors import ConfigError, IndexUnavailable
+from .sessions.manager import SessionManager
+from .sessions.stores import make_store
+from .web.answer_processes import AnswerPool, resolve_processes
+from .web.app import GalleryApp
+from .web.logs import configure_logging, stop_logging
+from .web.metrics import Metrics
+from .web.server import GalleryHTTPServer
 
-log = logging.getLogger("mygallery.gallery")
+log = logging.getLogger("mygallery.service")
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 SLOW_COLLECTION_MS = 20.0
@@ -69,21 +79,19 @@ class CollectionPauses:
             gc.callbacks.remove(self)
 
 
-class Gallery:
-    def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: Library | None = None,
+class GalleryService:
+    def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: LiveIndex | None = None,
                  answers: AnswerService | None = None, answer_cpus: set[int] | None = None) -> None:
         """`answer_cpus`: the CPUs answer processes may run on (by default the server's own)."""
         self.settings = settings
         self.answer_cpus = answer_cpus
-        self.library = library or Library()
+        self.library = library or LiveIndex()
         self.sessions = SessionManager(
             make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
             max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
             cleanup_interval=settings.cleanup_interval_seconds)
         self.metrics = Metrics(active_sessions=self.sessions.active_count)
         self.answers = answers or make_answer_service(settings, self.library)
-        from .api import GalleryApp
-
         self.app = GalleryApp(settings, library=self.library, sessions=self.sessions, answers=self.answers,
                               metrics=self.metrics, static_dir=static_dir)
         try:
@@ -102,7 +110,7 @@ class Gallery:
     def url(self) -> str:
         return self.http.url
 
-    def start(self) -> Gallery:
+    def start(self) -> GalleryService:
         if self.library.current() is None:
             self._spawn("index-loader", self._load_index)
         self.sessions.start_janitor()
@@ -123,8 +131,6 @@ class Gallery:
         try:
             embedder = make_embedder(settings)
             if HybridIndex.read_manifest(settings.index_dir) is None:
-                from .ingest import ingest
-
                 self.library.fail(f"building the index from {settings.docs_dir}")
                 report, index = ingest(settings, embedder)
                 log.info(report.summary())
@@ -146,14 +152,14 @@ class Gallery:
             log.exception("loading the index failed")
 
     def _fork_answer_processes(self, index: HybridIndex) -> None:
-        """ANSWER_PROCESSES children answering extractive chats next to this process (see answer_pool.py)."""
+        """ANSWER_PROCESSES children answering extractive chats next to this process (see web/answer_processes.py)."""
         cpus = self.answer_cpus or (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set())
         extractive = self.answers.primary is self.answers.extractive
         count = resolve_processes(self.settings.answer_processes, len(cpus) or (os.cpu_count() or 1), extractive)
         if not count or not hasattr(os, "fork"):
             return
         try:
-            self.app.answer_pool = AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k,
+            self.app.runner.pool = AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k,
                                                    cpus=self.answer_cpus)
         except OSError as exc:
             log.error("could not start answer processes (%s); answering in the server process", exc)
@@ -176,3 +182,64 @@ class Gallery:
         if close_answerer is not None:
             close_answerer()
         log.info("stopped")
+
+
+def pin_to_cpus(setting: str, allowed: set[int] | None = None) -> set[int] | None:
+    """The CPUs the server process should run on for CPU_AFFINITY, or None to leave it to the scheduler.
+
+    The server's Python threads share one GIL, so the process gets at most one core's worth of interpreter
+    time whatever it is allowed; spread over several cores it gets less, because every GIL hand-off then moves
+    the lock and the objects it guards between caches. Kept on one core, `/api/health` measured 29–36k
+    instead of 16–21k req/s and extractive chat ~1,950 instead of ~1,770 answers/s on the 2-core bench machine
+    (bench/README.md). `auto` takes the highest-numbered CPU it may use when it may use at least two (the
+    first often takes more interrupts); `off` leaves the process unpinned; numbers pin to exactly those."""
+    if setting == "off" or not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = os.sched_getaffinity(0) if allowed is None else allowed
+    if setting == "auto":
+        return {max(allowed)} if len(allowed) >= 2 else None
+    wanted = {int(n) for n in setting.split(",")}
+    if not wanted <= allowed:
+        raise ConfigError(f"configuration error: CPU_AFFINITY={setting} names CPUs this process may not use "
+                          f"(allowed: {','.join(map(str, sorted(allowed)))})")
+    return wanted
+
+
+def serve(settings: Settings) -> int:
+    """`python -m mygallery serve`: run until SIGTERM/SIGINT, then shut down gracefully and exit 0."""
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    try:
+        # Before any thread starts: threads inherit the CPUs of the thread that starts them.
+        cpus = pin_to_cpus(settings.cpu_affinity)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+    configure_logging(settings)
+    if cpus is not None:
+        log.info("running on CPU %s (CPU_AFFINITY=%s): one core for one GIL", ",".join(map(str, sorted(cpus))),
+                 settings.cpu_affinity)
+    try:
+        try:
+            gallery = GalleryService(settings, answer_cpus=allowed)  # answer processes may use every CPU we may
+            CollectionPauses().install()
+        except OSError as exc:
+            print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 1
+        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached
+            print(exc, file=sys.stderr)
+            return 2
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        gallery.start()
+        print(f"mygallery serving on {gallery.url} (chat: {gallery.url}/, admin: {gallery.url}/admin); "
+              f"logs in {settings.log_dir / 'server.log'}", flush=True)
+        stop.wait()
+        print("mygallery: shutting down", flush=True)
+        gallery.stop()
+        return 0
+    finally:
+        stop_logging()  # every queued log line is written before the process exits

@@ -18,13 +18,13 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from ..config import Settings
+from ..errors import IndexUnavailable
 from .chunking import Chunk, chunk_document
-from .config import Settings
 from .documents import DocumentError, find_documents, fingerprint, load_document
 from .embeddings import Embedder
-from .errors import IndexUnavailable
 from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
-from .tokens import token_counter
+from .token_count import token_counter
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ is still on after ALERT_REPEAT_MINUTES, or clears is written to LOG_DIR/alerts.l
 ALERT_WEBHOOK_URL when set); alerting.py keeps the book of ongoing conditions that makes this de-duplicate.
 
 Collaborators: monitor.py (command line, table/JSON output, the loop), alerting (de-duplication, alerts.log
-lines, webhook), config.Settings (URL, thresholds, token, LOG_DIR), the server's HTTP API (CONTRACT.md).
+lines, webhook), config.Settings (URL, thresholds, token, LOG_DIR), the server's HTTP API (docs/API.md).
 loadtest borrows `fetch_admin_stats`.
 Non-goals: keeping time series (the server's /metrics and admin history do that), escalation beyond one
 webhook, restarting the server, watching more than one server per LOG_DIR.
@@ -29,8 +29,9 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from ..config import Settings
 from .alerting import AlertBook, AlertEvent, WebhookNotifier, append_line, now_iso
-from .config import Settings
+from .readings import Reading, above_threshold
 
 HTTP_TIMEOUT_SECONDS = 5.0
 MONITOR_LOG_NAME = "monitor.log"
@@ -124,59 +125,6 @@ def stats_refusal_hint(reply: HttpReply) -> str:
     if not reply.ok or not isinstance(reply.body, dict):
         return f"/api/admin/stats unavailable ({reply.reason()})"
     return ""
-
-
-# --- readings -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Reading:
-    """One measured value against its threshold; `value` None means it could not be measured this round."""
-
-    name: str
-    label: str
-    value: float | str | None
-    threshold: float | str | None
-    unit: str = ""
-    alert: bool = False
-    severity: str = "warning"
-    message: str = ""
-
-    @property
-    def status(self) -> str:
-        if self.alert:
-            return "ALERT"
-        return "UNKNOWN" if self.value is None else "OK"
-
-    def shown_value(self) -> str:
-        return format_amount(self.value, self.unit)
-
-    def shown_threshold(self) -> str:
-        if isinstance(self.threshold, (int, float)):
-            return f"{self.threshold:g}{self.unit}"  # set by people: shown as they wrote it
-        return format_amount(self.threshold, self.unit)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "value": self.value, "threshold": self.threshold,
-                "unit": self.unit, "status": self.status, "severity": self.severity, "message": self.message}
-
-
-def format_amount(value: float | str | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, str):
-        return value
-    if unit == "s":
-        return f"{value:.3f}s"
-    if unit == "%":
-        return f"{value:.1f}%"
-    return f"{value:g}"
-
-
-def above_threshold(name: str, label: str, value: float | None, threshold: float, unit: str) -> Reading:
-    alert = value is not None and value > threshold
-    message = f"{label} {format_amount(value, unit)} is above {threshold:g}{unit}" if alert else ""
-    return Reading(name, label, value, threshold, unit, alert, "warning", message)
 
 
 @dataclass

@@ -8,8 +8,8 @@ the p99 at 50 connections 40 ms instead of 160 ms (bench/bench_server.py, see be
 Two ways in: `run` blocks the caller until its call is done and returns its result or raises its exception;
 `submit` queues a job that finishes on its own (the server hands a whole non-streaming chat request over that
 way: the connection thread goes back to reading while the job answers, writes the response and logs it).
-With answer processes (answer_pool.py) extractive chats go to them instead; this thread then computes only
-the answers a lost answer process owed (and what `/v1/chat/completions` asks of the extractive answerer).
+Which answer runs here is decided in answer_runner.py: with answer processes (answer_processes.py) extractive
+answers go to them instead, and this thread computes only what a lost answer process owed.
 Non-goals: several workers (one GIL), priorities, jobs that wait on I/O (they would stall every answer).
 """
 
@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from .errors import NotReady
+from ..errors import NotReady
 
 T = TypeVar("T")
 log = logging.getLogger("mygallery.compute")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 
-from .errors import ConfigError, NotFound
-from .session_stores import Message, SessionRecord
+from ..errors import ConfigError, NotFound
+from .records import Message, SessionRecord
 
 PREFIX = "mygallery:"
 ACTIVITY = PREFIX + "sessions"  # sorted set: session id -> last_active

@@ -30,8 +30,9 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .config import Settings
+from .. import __version__
+from ..config import Settings
+from ..errors import BackupError, SnapshotNotFound
 
 SNAPSHOT_FORMAT = 1
 SNAPSHOT_FILE = "snapshot.json"
@@ -42,18 +43,6 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNO
 ENV_LINE = re.compile(r"^(\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=)(.*)$")
 URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^/@\s]*@")
 BLANKED_NOTE = "  # blanked by `mygallery backup`; back up with --with-secrets to keep it"
-
-
-class BackupError(Exception):
-    """The backup or restore could not be done; the message says why and what to do."""
-
-    exit_code = 1
-
-
-class SnapshotNotFound(BackupError):
-    """FROM names no snapshot: bad usage."""
-
-    exit_code = 2
 
 
 @dataclass

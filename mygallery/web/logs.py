@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from .config import Settings
+from ..config import Settings
 
 BATCH_SECONDS = 0.02  # how long the writer lets records gather after the first; lines reach the file this late
 _STOP = object()  # put on the queue by stop_logging: the writer writes what came before it, then exits

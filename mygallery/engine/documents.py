@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..errors import DocumentError
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html",
                       ".pdf": "pdf"}
-
-
-class DocumentError(Exception):
-    """This one file cannot be loaded; the message says why."""
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import Settings
+from ..config import Settings
 
 
 class Embedder(Protocol):

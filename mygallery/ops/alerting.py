@@ -18,11 +18,10 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from .monitoring import Reading
+from .readings import Reading
 
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 

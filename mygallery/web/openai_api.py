@@ -9,8 +9,10 @@ in an extra field `sources` (same shape as /api/chat), with `backend` and, after
 notice is also appended to the content, since most clients show nothing else. With GALLERY_API_KEY set, both
 paths need `Authorization: Bearer <key>` (401 otherwise, compared in constant time).
 
-Collaborators: `GalleryApp` (settings, the `AnswerService`, the rate limiter), `server` (writes the events;
-`None` as event name gives OpenAI's bare `data:` lines), `openapi` (documents both paths). Errors use the
+Answers are computed where every answer is (`AnswerRunner`, answer_runner.py): a whole extractive answer by an
+answer process, off the connection's thread, as on /api/chat. Collaborators: the `AnswerRunner`, the
+`RateLimiter`, the server (writes the events; `None` as event name gives OpenAI's bare `data:` lines),
+openapi_spec.py (documents both paths). Errors use the
 gallery's JSON error shape, which OpenAI's clients read as they read their own. Non-goals: sessions (the
 client sends the history, as with OpenAI), sampling parameters (temperature, max_tokens, n are ignored), tools,
 JSON mode, logprobs, the legacy /v1/completions.
@@ -18,18 +20,20 @@ JSON mode, logprobs, the legacy /v1/completions.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from .answer import AnswerResult, Turn
-from .errors import BadRequest, NotFound, Unauthorized
-from .tokens import count_tokens
-
-if TYPE_CHECKING:
-    from .api import GalleryApp, Request, Response
+from ..config import Settings
+from ..engine.answer_types import AnswerResult, Turn
+from ..engine.token_count import count_tokens
+from ..errors import BadRequest, NotFound, Unauthorized
+from .answer_runner import AnswerRunner
+from .chat import last_result
+from .http_types import Request, Response
+from .rate_limit import RateLimiter
 
 MODEL_ID = "uec-gallery"
 # OpenAI answers any list of messages; so do we, even one with no question in it (a client's connection test).
@@ -40,20 +44,20 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 class OpenAICompatibleAPI:
     """Handlers for the two OpenAI-compatible routes, sharing the GalleryApp's answering and limits."""
 
-    def __init__(self, app: GalleryApp) -> None:
-        self.app = app
+    def __init__(self, settings: Settings, runner: AnswerRunner, rate_limiter: RateLimiter, *,
+                 started: float) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.rate_limiter = rate_limiter
+        self.started = started
 
     # --- the routes ------------------------------------------------------------------------------------------
 
     def models(self, request: Request) -> Response:
-        from .api import Response
-
         self.authorize(request)
         return Response(body={"object": "list", "data": [self._model()]})
 
     def chat_completions(self, request: Request) -> Response:
-        from .api import Response
-
         self.authorize(request)
         body = request.json_object()
         model = body.get("model", MODEL_ID)
@@ -69,22 +73,25 @@ class OpenAICompatibleAPI:
         options = {} if options is None else options
         if not isinstance(options, dict) or not isinstance(options.get("include_usage", False), bool):
             raise BadRequest("'stream_options' must be an object like {\"include_usage\": true}")
-        self.app.rate_limiter.check(request.client_behind(self.app.settings.trusted_proxies))
-        answer = (self.app.answers.stream(question, history, whole=not stream) if question
-                  else _fixed(AnswerResult(NO_QUESTION, [], "none")))
-        try:
-            first = self.app.first_piece(answer)
-        except BaseException:
-            answer.close()
-            raise
+        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
+        if not question:
+            answer: Iterator[str | AnswerResult] = _fixed(AnswerResult(NO_QUESTION, [], "none"))
+        elif not stream and request.deferrable and self.runner.off_thread:
+            return self.runner.later(question, history,
+                                     functools.partial(self._completion, completion_id, question, history))
+        else:
+            answer = self.runner.stream(question, history, whole=not stream)
         if stream:
-            return Response(events=self._chunks(completion_id, question, history, first, answer,
+            return Response(events=self._chunks(completion_id, question, history, answer,
                                                 include_usage=options.get("include_usage") is True))
         try:
-            result = first if isinstance(first, AnswerResult) else _last_result(answer)
+            return self._completion(completion_id, question, history, last_result(answer))
         finally:
-            answer.close()
+            answer.close()  # type: ignore[attr-defined]
+
+    def _completion(self, completion_id: str, question: str, history: list[Turn], result: AnswerResult) -> Response:
+        """A whole answer as a `chat.completion` object."""
         content = result.answer + _notice_suffix(result)
         return Response(body={
             "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": MODEL_ID,
@@ -96,7 +103,7 @@ class OpenAICompatibleAPI:
 
     def authorize(self, request: Request) -> None:
         """With GALLERY_API_KEY: the matching Bearer key (constant-time compare), else 401 as OpenAI answers."""
-        key = self.app.settings.gallery_api_key
+        key = self.settings.gallery_api_key
         if not key:
             return
         scheme, _, given = request.header("authorization").partition(" ")
@@ -122,16 +129,16 @@ class OpenAICompatibleAPI:
         if last_user is None:
             return "", []
         question = turns[last_user].content.strip()
-        limit = self.app.settings.max_message_chars
+        limit = self.settings.max_message_chars
         if len(question) > limit:
             raise BadRequest(f"the last user message is {len(question)} characters; the limit is {limit}")
         return question, [t for t in turns[:last_user] if t.content.strip()]
 
     def _model(self) -> dict:
-        return {"id": MODEL_ID, "object": "model", "created": int(self.app.started), "owned_by": "mygallery"}
+        return {"id": MODEL_ID, "object": "model", "created": int(self.started), "owned_by": "mygallery"}
 
-    def _chunks(self, completion_id: str, question: str, history: list[Turn], first: str | AnswerResult,
-                answer: Iterator[str | AnswerResult], *, include_usage: bool) -> Iterator[tuple[None, dict | str]]:
+    def _chunks(self, completion_id: str, question: str, history: list[Turn], answer: Iterator[str | AnswerResult],
+                *, include_usage: bool) -> Iterator[tuple[None, dict | str]]:
         """`chat.completion.chunk` events as the answer is produced, then the final chunk with the sources."""
         created = int(time.time())
 
@@ -142,11 +149,14 @@ class OpenAICompatibleAPI:
 
         try:
             yield chunk({"role": "assistant", "content": ""})
-            item, streamed = first, []
-            while not isinstance(item, AnswerResult):
+            streamed: list[str] = []
+            for item in answer:
+                if isinstance(item, AnswerResult):
+                    break
                 streamed.append(item)
                 yield chunk({"content": item})
-                item = next(answer)
+            else:
+                raise RuntimeError("the answer stream ended without a result")
             suffix = _notice_suffix(item)
             if suffix:
                 yield chunk({"content": suffix})
@@ -157,7 +167,7 @@ class OpenAICompatibleAPI:
                              "usage": _usage(question, history, item, "".join(streamed) + suffix)}
             yield None, "[DONE]"
         finally:
-            answer.close()  # a client that went away stops the generation
+            answer.close()  # type: ignore[attr-defined] - a client that went away stops the generation
 
 
 def _text(content: object, number: int) -> str:
@@ -194,10 +204,3 @@ def _usage(question: str, history: list[Turn], result: AnswerResult, content: st
         + sum(count_tokens(s.text) for s in result.sources)
     completion = count_tokens(content)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
-def _last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:
-    for item in answer:
-        if isinstance(item, AnswerResult):
-            return item
-    raise RuntimeError("the answer stream ended without a result")

@@ -2,7 +2,7 @@
 
 A session is a 128-bit random id (`secrets.token_hex(16)`) with its message history. The manager keeps every
 live session in memory for fast reads and writes each change through to the store before it is acknowledged,
-so a crash loses nothing the user has seen. Stores (`mygallery.session_stores`): memory (tests), SQLite in WAL
+so a crash loses nothing the user has seen. Stores (stores.py, redis_store.py): memory (tests), SQLite in WAL
 mode (default) and Redis.
 
 Locks — the rules:
@@ -31,8 +31,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import NotFound, SessionLimit
-from .session_stores import Message, SessionStore
+from ..errors import NotFound, SessionLimit
+from .records import Message, SessionStore
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ loading an index built with another embedder fails with a message saying to re-r
 
 Concurrency: a `HybridIndex` is never modified after construction, so any number of threads may search it at
 once (hnswlib queries may run together; only adds may not, and adds happen on a private copy during ingest).
-`Library` holds the current index; `swap()` replaces the reference under a lock, readers never wait for a build.
+`LiveIndex` holds the current index; `swap()` replaces the reference under a lock, readers never wait for a build.
 Non-goals: filtering by metadata, sharding, deleting from a live index in place.
 """
 
@@ -27,10 +27,10 @@ import bm25s
 import hnswlib
 import numpy as np
 
+from ..errors import IndexUnavailable
 from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
-from .errors import IndexUnavailable
 from .lexicon import detect_language, has_cjk, tokenize, translations
 
 MANIFEST = "manifest.json"
@@ -421,7 +421,7 @@ class HybridIndex:
         return generation
 
 
-class Library:
+class LiveIndex:
     """Holds the index the server answers from; a rebuild swaps it in without blocking searches."""
 
     def __init__(self, index: HybridIndex | None = None) -> None:

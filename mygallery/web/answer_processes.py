@@ -15,7 +15,7 @@ request. A child that dies fails what it owed with `AnswerProcessLost`, which th
 nothing is lost.
 Messages are `marshal`led tuples: both ends run the same interpreter, and marshal reads only plain data.
 
-A streamed chat gets its whole answer from a child too and streams it word by word (GalleryApp.chat).
+A streamed chat gets its whole answer from a child too and streams it word by word (AnswerRunner.stream).
 Non-goals: LLM answers (they stay in the server process: they wait on the network, not on a core),
 replacing a dead child (a fork once the server runs would copy its threads' locks mid-use), index reloads.
 """
@@ -38,18 +38,15 @@ from multiprocessing.connection import Connection, Pipe
 
 import psutil
 
-from .answer import AnswerResult, AnswerService, Source, Turn
-from .errors import GalleryError
-from .index import HybridIndex, Library
+from ..engine.answer_types import AnswerResult, Source, Turn
+from ..engine.answering import AnswerService
+from ..engine.index import HybridIndex, LiveIndex
+from ..errors import AnswerProcessLost, GalleryError
 
 log = logging.getLogger("mygallery.answer_pool")
 Outcome = AnswerResult | BaseException
 _OK, _ERROR, _BUG = 0, 1, 2
 MAX_AUTO = 4  # `auto` never forks more children than this, however many CPUs the machine has
-
-
-class AnswerProcessLost(GalleryError):
-    """The child computing an answer exited before it replied: the caller answers in-process instead."""
 
 
 def resolve_processes(setting: str, cpus: int, extractive: bool) -> int:
@@ -116,7 +113,7 @@ class AnswerPool:
                 if pid == 0:  # pragma: no cover - the child; its exit status is all the parent sees
                     status = 1
                     try:
-                        _child_main(child_end, AnswerService(Library(index), top_k=top_k), cpus)
+                        _child_main(child_end, AnswerService(LiveIndex(index), top_k=top_k), cpus)
                         status = 0
                     finally:
                         os._exit(status)  # no atexit, no finalizers: the parent's files are not ours to flush

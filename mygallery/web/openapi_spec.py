@@ -249,7 +249,7 @@ def openapi_document(version: str) -> dict:
                                   "responses": {"200": {"description": "OpenAPI 3",
                                                         "content": {"application/json": {"schema": {"type": "object"}}}}}}},
     }
-    # The HTTP layer's own answers, possible on every path before any handler runs (mygallery.server).
+    # The HTTP layer's own answers, possible on every path before any handler runs (handler.py, http_head.py).
     for path_item in paths.values():
         for method, operation in path_item.items():
             if method == "parameters":

@@ -12,13 +12,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .errors import NotFound
-
-if TYPE_CHECKING:
-    from .api import Request, Response
+from ..errors import NotFound
+from .http_types import Request, Response
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -60,8 +57,6 @@ class StaticFiles:
         return data, etag
 
     def response(self, relative: str, request: Request) -> Response:
-        from .api import Response
-
         path = self.resolve(relative)
         data, etag = self.read(path)
         headers = {"ETag": etag, "Cache-Control": "no-cache"}

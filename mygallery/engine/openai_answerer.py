@@ -4,7 +4,7 @@
 streamed tokens with citations that name no source dropped as they stream (`CitationFilter`). Every failure —
 connection refused, HTTP error, no first token within LLM_FIRST_TOKEN_SECONDS, an answer still running at the
 LLM_TIMEOUT_SECONDS deadline, a stream that breaks off — becomes an `AnswerBackendError`, on which
-`AnswerService` (answer.py) falls back to the extractive answer with a notice and counts it for /metrics. A
+`AnswerService` (answering.py) falls back to the extractive answer with a notice and counts it for /metrics. A
 refused connection or a 5xx before the first token is retried once, inside the deadline. `rewrite` turns a
 follow-up into a standalone search query (only when the question does not stand alone). Prompt budget: sources
 and history are cut to LLM_CONTEXT_TOKENS less the answer's LLM_MAX_TOKENS and a safety margin, counted with
@@ -18,11 +18,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .answer import Source, Turn, standalone_query
-from .config import Settings
-from .errors import AnswerBackendError
+from ..config import Settings
+from ..errors import AnswerBackendError
+from .answer_types import Source, Turn, standalone_query
 from .lexicon import tokenize
-from .tokens import count_tokens
+from .token_count import count_tokens
 
 if TYPE_CHECKING:
     from openai import Stream
@@ -40,7 +40,7 @@ REWRITE_PROMPT = (
 )
 ANSWER_RESERVE_TOKENS = 800  # room left for the model's answer inside the context window (LLM_MAX_TOKENS)
 HISTORY_SHARE = 0.25  # at most this part of the prompt budget goes to earlier turns
-# Our count is not the model's tokenizer (tokens.py) and chat templates add turn markers: keep a margin so a
+# Our count is not the model's tokenizer (token_count.py) and chat templates add turn markers: keep a margin so a
 # full prompt never overflows the server's context window (llama.cpp answers that with an error).
 SAFETY_MARGIN = 0.1
 MESSAGE_OVERHEAD_TOKENS = 8

@@ -1,107 +1,31 @@
-"""Answering: retrieval + numbered sources + an `Answerer`, with a safe fallback — the `AnswerService`.
+"""The offline answerer: composes an answer from the best-matching sentences and table rows of the sources.
 
-Two answerers share one small interface (`stream(question, sources, history)` yields text pieces):
-- `ExtractiveAnswerer` (offline default): picks the sentences and table rows of the retrieved chunks that best
-  match the question (IDF-weighted term overlap, embedding similarity, rank of the chunk, question language) and
-  cites each one as [n]. Table rows are shown with their header ("Term: RUD; Expansion: …").
-- `OpenAIAnswerer` (in `llm.py`): chat completions on any OpenAI-compatible server.
-`AnswerService` rewrites follow-up questions into standalone queries, numbers the sources, streams the primary
-answerer and, when it fails or times out (also mid-stream), falls back to the extractive answer with a notice.
-Non-goals: summarising across many documents, answering without sources.
+`ExtractiveAnswerer` scores every sentence and table row of the retrieved passages against the question
+(IDF-weighted term overlap, embedding similarity, the rank of the passage, the question's language, whether a
+unit defines an abbreviation the question names) and quotes the best few, each cited [n]. Table rows are shown
+with their header ("Term: RUD; Expansion: …") but matched on their cells. What does not depend on the question
+— units, their tokens and vectors — is prepared once per source text and kept in an LRU.
+Collaborators: the index (IDF, the question's prepared terms, the embedder), `answer_types`.
+Non-goals: generating text, summarising across documents, answering without sources.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import Source, Turn, word_pieces
 from .chunking import split_sentences
-from .config import Settings
 from .documents import table_cells
-from .errors import AnswerBackendError, NotReady
-from .index import EXPANSION_WEIGHT, Hit, HybridIndex, Library
+from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, detect_language, expand_query, has_cjk, tokenize
 
-SNIPPET_CHARS = 240
-_FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|their|he|she|one|ones|why|how so)\b|[它这那其该此]",
-                        re.IGNORECASE)
-_WORD_PIECE = re.compile(r"\S+\s*|\s+")
-
-
-@dataclass
-class Source:
-    n: int
-    doc: str
-    title: str
-    section: str
-    page: int | None
-    snippet: str
-    score: float
-    text: str = field(repr=False, default="")
-    kind: str = "para"
-
-    def to_json(self) -> dict:
-        return {"n": self.n, "doc": self.doc, "title": self.title, "section": self.section, "page": self.page,
-                "snippet": self.snippet, "score": round(self.score, 4)}
-
-
-@dataclass
-class Turn:
-    role: str  # "user" | "assistant"
-    content: str
-
-
-@dataclass
-class AnswerResult:
-    answer: str
-    sources: list[Source]
-    backend: str
-    latency_ms: float = 0.0
-    notice: str = ""
-
-    def to_json(self) -> dict:
-        body = {"answer": self.answer, "sources": [s.to_json() for s in self.sources], "backend": self.backend,
-                "latency_ms": round(self.latency_ms, 1)}
-        if self.notice:
-            body["notice"] = self.notice
-        return body
-
-
-class Answerer(Protocol):
-    name: str
-
-    def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]: ...
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-# One snippet string per chunk, shared by every answer that cites it: each conversation keeps its sources, and
-# 10,000 conversations held 10,000 equal copies of the popular snippets (bench/bench_server.py, RSS figure).
-chunk_snippet = functools.lru_cache(maxsize=4096)(snippet)
-
-
-def word_pieces(text: str) -> Iterator[str]:
-    """Split an answer into stream tokens: words with their trailing space; Chinese in runs of a few characters."""
-    for piece in _WORD_PIECE.findall(text):
-        if len(piece) > 4 and has_cjk(piece):
-            yield from (piece[i : i + 3] for i in range(0, len(piece), 3))
-        else:
-            yield piece
-
-
-# --- extractive ---------------------------------------------------------------------------------------------
 
 def answer_units(source: Source) -> list[tuple[str, str]]:
     """(text, text to match) of each sentence and table row of a source, each a self-contained unit.
@@ -323,117 +247,3 @@ class ExtractiveAnswerer:
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         yield from word_pieces(self.compose(question, sources))
-
-
-# --- the service --------------------------------------------------------------------------------------------
-
-def standalone_query(question: str, history: list[Turn]) -> str:
-    """A follow-up ("and what about its ordering?") searched together with the previous question."""
-    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    if not previous:
-        return question
-    short = len(tokenize(question)) <= 4
-    if short or _FOLLOW_UP.search(question):
-        return f"{previous} {question}"
-    return question
-
-
-LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language
-
-
-@functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
-def mostly_chinese(text: str) -> bool:
-    return detect_language(text) == "zh"
-
-
-def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
-    """The first k hits, but with the best passage in the question's language among them when one is close
-    behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
-    chinese = detect_language(question) == "zh"
-    top = hits[:k]
-    if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
-        return top
-    match = next((h for h in hits[k:] if mostly_chinese(h.chunk.text) == chinese), None)
-    return top[:-1] + [match] if match else top
-
-
-class AnswerService:
-    """Retrieves, numbers sources, streams an answer and falls back to extractive when the LLM fails."""
-
-    def __init__(self, library: Library, primary: Answerer | None = None, *, top_k: int = 5,
-                 rewriter: Callable[[str, list[Turn]], str] | None = None) -> None:
-        self.library = library
-        self.extractive = ExtractiveAnswerer(library.current)
-        self.primary: Answerer = primary or self.extractive
-        self.top_k = top_k
-        self.rewriter = rewriter
-        # Told (backend, fell_back) after every answer; Metrics keeps the counts (/metrics, /api/admin/stats).
-        self.on_answer: Callable[[str, bool], None] | None = None
-
-    def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
-        index = self.library.current()
-        if index is None:
-            raise NotReady(f"the index is not ready: {self.library.problem}")
-        query = standalone_query(question, history)
-        if self.rewriter is not None and history:
-            with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
-                query = self.rewriter(question, history) or query
-        hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
-        return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
-                       h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
-
-    def stream(self, question: str, history: list[Turn] | None = None, *,
-               whole: bool = False) -> Iterator[str | AnswerResult]:
-        """Yield text pieces as they are produced, then one AnswerResult with the final answer. With `whole`
-        (nobody watches the text grow), an extractive answer comes as one piece instead of word by word."""
-        started = time.perf_counter()
-        history = history or []
-        sources = self.retrieve(question, history)
-        backend, notice, pieces = self.primary.name, "", []
-        if whole and self.primary is self.extractive:
-            produced: Iterator[str] = iter((self.extractive.compose(question, sources),))
-        else:
-            produced = self.primary.stream(question, sources, history)
-        try:
-            for piece in produced:
-                pieces.append(piece)
-                yield piece
-            text = "".join(pieces)
-            if backend != self.extractive.name:
-                text = check_citations(text, len(sources))
-        except AnswerBackendError as exc:
-            backend, notice = self.extractive.name, f"The language model is unavailable ({exc}); showing an " \
-                                                     "extractive answer from the documents instead."
-            text = self.extractive.compose(question, sources)
-            if pieces:
-                yield "\n\n"
-            yield from word_pieces(text)
-        if self.on_answer:
-            self.on_answer(backend, bool(notice))
-        yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice)
-
-    def answer(self, question: str, history: list[Turn] | None = None) -> AnswerResult:
-        result = None
-        for item in self.stream(question, history, whole=True):
-            if isinstance(item, AnswerResult):
-                result = item
-        assert result is not None
-        return result
-
-
-def make_answer_service(settings: Settings, library: Library) -> AnswerService:
-    """The service ANSWER_BACKEND asks for: openai (with extractive fallback) or extractive alone."""
-    if settings.resolved_answer_backend == "openai":
-        from .llm import OpenAIAnswerer
-
-        llm = OpenAIAnswerer(settings)
-        return AnswerService(library, llm, top_k=settings.top_k, rewriter=llm.rewrite)
-    return AnswerService(library, top_k=settings.top_k)
-
-
-_CITATION = re.compile(r"\[(\d+)\]")
-
-
-def check_citations(text: str, source_count: int) -> str:
-    """Drop citation numbers that do not name one of the sources actually given to the model."""
-    return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)

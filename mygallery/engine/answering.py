@@ -1,0 +1,122 @@
+"""Answering: retrieval + numbered sources + an `Answerer`, with a safe fallback — the `AnswerService`.
+
+`AnswerService` rewrites follow-up questions into standalone queries, retrieves and numbers the sources,
+streams the primary answerer (extractive.py offline, openai_answerer.py with an OpenAI-compatible server) and,
+when that fails or times out (also mid-stream), falls back to the extractive answer with a notice.
+`make_answer_service` picks the primary answerer from the settings.
+Non-goals: where an answer is computed (a thread or an answer process: the web layer decides), HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import time
+from collections.abc import Callable, Iterator
+
+from ..config import Settings
+from ..errors import AnswerBackendError, NotReady
+from .answer_types import Answerer, AnswerResult, Source, Turn, chunk_snippet, standalone_query, word_pieces
+from .extractive import ExtractiveAnswerer
+from .index import Hit, LiveIndex
+from .lexicon import detect_language
+from .openai_answerer import OpenAIAnswerer
+
+LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language
+
+
+@functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
+def mostly_chinese(text: str) -> bool:
+    return detect_language(text) == "zh"
+
+
+def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
+    """The first k hits, but with the best passage in the question's language among them when one is close
+    behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
+    chinese = detect_language(question) == "zh"
+    top = hits[:k]
+    if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
+        return top
+    match = next((h for h in hits[k:] if mostly_chinese(h.chunk.text) == chinese), None)
+    return top[:-1] + [match] if match else top
+
+
+class AnswerService:
+    """Retrieves, numbers sources, streams an answer and falls back to extractive when the LLM fails."""
+
+    def __init__(self, library: LiveIndex, primary: Answerer | None = None, *, top_k: int = 5,
+                 rewriter: Callable[[str, list[Turn]], str] | None = None) -> None:
+        self.library = library
+        self.extractive = ExtractiveAnswerer(library.current)
+        self.primary: Answerer = primary or self.extractive
+        self.top_k = top_k
+        self.rewriter = rewriter
+        # Told (backend, fell_back) after every answer; Metrics keeps the counts (/metrics, /api/admin/stats).
+        self.on_answer: Callable[[str, bool], None] | None = None
+
+    def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
+        index = self.library.current()
+        if index is None:
+            raise NotReady(f"the index is not ready: {self.library.problem}")
+        query = standalone_query(question, history)
+        if self.rewriter is not None and history:
+            with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
+                query = self.rewriter(question, history) or query
+        hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
+        return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
+                       h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
+
+    def stream(self, question: str, history: list[Turn] | None = None, *,
+               whole: bool = False) -> Iterator[str | AnswerResult]:
+        """Yield text pieces as they are produced, then one AnswerResult with the final answer. With `whole`
+        (nobody watches the text grow), an extractive answer comes as one piece instead of word by word."""
+        started = time.perf_counter()
+        history = history or []
+        sources = self.retrieve(question, history)
+        backend, notice, pieces = self.primary.name, "", []
+        if whole and self.primary is self.extractive:
+            produced: Iterator[str] = iter((self.extractive.compose(question, sources),))
+        else:
+            produced = self.primary.stream(question, sources, history)
+        try:
+            for piece in produced:
+                pieces.append(piece)
+                yield piece
+            text = "".join(pieces)
+            if backend != self.extractive.name:
+                text = check_citations(text, len(sources))
+        except AnswerBackendError as exc:
+            backend, notice = self.extractive.name, f"The language model is unavailable ({exc}); showing an " \
+                                                     "extractive answer from the documents instead."
+            text = self.extractive.compose(question, sources)
+            if pieces:
+                yield "\n\n"
+            yield from word_pieces(text)
+        if self.on_answer:
+            self.on_answer(backend, bool(notice))
+        yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice)
+
+    def answer(self, question: str, history: list[Turn] | None = None) -> AnswerResult:
+        result = None
+        for item in self.stream(question, history, whole=True):
+            if isinstance(item, AnswerResult):
+                result = item
+        assert result is not None
+        return result
+
+
+def make_answer_service(settings: Settings, library: LiveIndex) -> AnswerService:
+    """The service ANSWER_BACKEND asks for: openai (with extractive fallback) or extractive alone."""
+    if settings.resolved_answer_backend == "openai":
+        llm = OpenAIAnswerer(settings)
+        return AnswerService(library, llm, top_k=settings.top_k, rewriter=llm.rewrite)
+    return AnswerService(library, top_k=settings.top_k)
+
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+def check_citations(text: str, source_count: int) -> str:
+    """Drop citation numbers that do not name one of the sources actually given to the model."""
+    return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= source_count else "", text)

@@ -1,0 +1,61 @@
+"""The shapes every session store and the manager share: a stored `Message`, a `SessionRecord` read back at
+start-up, and the `SessionStore` protocol the stores implement.
+
+A message is encoded to JSON text once (`Message.to_json_text`): the live session keeps that text and the
+store writes the same text. Non-goals: storage itself (stores.py, redis_store.py), the session table
+(manager.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Protocol
+
+encode_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every message: no set-up per call
+
+
+@dataclass
+class Message:
+    role: str  # "user" | "assistant"
+    content: str
+    sources: list[dict] | None = None
+    notice: str = ""
+    text: str | None = field(default=None, repr=False, compare=False)  # to_json() as JSON text, once made
+
+    def to_json(self) -> dict:
+        body: dict = {"role": self.role, "content": self.content}
+        if self.sources is not None:
+            body["sources"] = self.sources
+        if self.notice:
+            body["notice"] = self.notice
+        return body
+
+    def to_json_text(self) -> str:
+        """The message as JSON text, encoded once: the session keeps it and the store writes the same text."""
+        if self.text is None:
+            self.text = encode_json(self.to_json())
+        return self.text
+
+    @classmethod
+    def from_json(cls, row: dict) -> Message:
+        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
+
+
+@dataclass
+class SessionRecord:
+    id: str
+    created_at: float
+    last_active: float
+    messages: list[Message] = field(default_factory=list)
+
+
+class SessionStore(Protocol):
+    name: str
+
+    def create(self, session_id: str, now: float) -> None: ...
+    def append(self, session_id: str, messages: list[Message], now: float) -> None: ...
+    def delete(self, session_id: str) -> None: ...
+    def load_active(self, since: float) -> list[SessionRecord]: ...
+    def delete_idle(self, before: float) -> int: ...
+    def close(self) -> None: ...

@@ -1,0 +1,135 @@
+"""`POST /api/chat`: one turn of a conversation — check the request, start the turn, answer, record, reply.
+
+The path of a chat, in order: `handle` checks the body and the rate limit and starts the conversation's turn
+(`begin`), the `AnswerRunner` computes the answer where it belongs (answer_runner.py), and `record` stores the
+question and the answer durably before the user sees the answer — in the JSON body, or in the `done` event of
+a stream. A whole (non-streamed) answer that need not hold the connection's thread is a `Response.later`; a
+stream yields `token` events as the answer grows. The turn ends (`SessionManager.end_turn`) however the answer
+ends. Collaborators: `SessionManager` (sessions/manager.py), `RateLimiter`, `AnswerRunner`.
+Non-goals: routing (app.py), writing HTTP (handler.py).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+from ..config import Settings
+from ..engine.answer_types import AnswerResult, Turn
+from ..errors import BadRequest, NotFound, ServerBusy
+from ..sessions.manager import Session, SessionManager, looks_like_session_id
+from ..sessions.records import Message, encode_json
+from .answer_runner import AnswerRunner
+from .http_types import Request, Response
+from .rate_limit import RateLimiter
+
+# What counts as blank in a message: the white space of JSON Schema's (ECMAScript's) \s, so the server and the
+# `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
+BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
+
+
+class ChatEndpoint:
+    def __init__(self, settings: Settings, sessions: SessionManager, runner: AnswerRunner,
+                 rate_limiter: RateLimiter) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.runner = runner
+        self.rate_limiter = rate_limiter
+
+    def session(self, request: Request, session_id: object) -> Session:
+        """The live conversation a request names (NotFound otherwise); notes its prefix for the access log."""
+        if not isinstance(session_id, str) or not looks_like_session_id(session_id):
+            raise NotFound("conversation not found or expired; start a new one")
+        request.session_prefix = session_id[:8]
+        return self.sessions.get(session_id)
+
+    def handle(self, request: Request) -> Response:
+        session, message, stream, history = self.begin(request)
+        try:
+            if not stream and request.deferrable and self.runner.off_thread:
+                return self.runner.later(message, history, functools.partial(self.respond, session, message),
+                                         functools.partial(self.sessions.end_turn, session))
+            answer = self.runner.stream(message, history, whole=not stream)
+        except BaseException:
+            self.sessions.end_turn(session)
+            raise
+        if stream:
+            return Response(events=self.events(session, message, answer))
+        try:
+            return self.respond(session, message, last_result(answer))
+        finally:
+            answer.close()  # type: ignore[attr-defined]
+            self.sessions.end_turn(session)
+
+    def begin(self, request: Request) -> tuple[Session, str, bool, list[Turn]]:
+        """Check a chat request and start its turn: (session, message, stream, history). The caller ends the
+        turn (sessions.end_turn) once the answer is recorded or has failed."""
+        body = request.json_object()
+        message = body.get("message")
+        if not isinstance(message, str) or not message.strip(BLANK):
+            raise BadRequest("'message' must be a non-empty string")
+        message = message.strip(BLANK)
+        if len(message) > self.settings.max_message_chars:
+            raise BadRequest(f"'message' is {len(message)} characters; the limit is "
+                             f"{self.settings.max_message_chars}")
+        stream = body.get("stream", False)
+        if not isinstance(stream, bool):
+            raise BadRequest("'stream' must be true or false")
+        stream = stream or "text/event-stream" in request.header("accept")
+        session_id = body.get("session_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise BadRequest("'session_id' must be a string")
+        session = self.session(request, session_id) if session_id else None
+        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
+        if session is None:
+            session = self.sessions.create()
+            request.session_prefix = session.id[:8]
+        if not self.sessions.begin_turn(session, TURN_WAIT_SECONDS):
+            raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
+        return session, message, stream, [Turn(m.role, m.content) for m in session.messages]
+
+    def respond(self, session: Session, message: str, result: AnswerResult) -> Response:
+        return Response(body=self.record(session, message, result).encode("utf-8"))
+
+    def events(self, session: Session, message: str,
+               answer: Iterator[str | AnswerResult]) -> Iterator[tuple[str | None, dict | str]]:
+        """token events as the answer is produced, then done with the full JSON; holds the turn lock."""
+        try:
+            for item in answer:
+                if isinstance(item, AnswerResult):
+                    yield "done", self.record(session, message, item)  # durable before the user sees `done`
+                    return
+                yield "token", {"text": item}
+        finally:
+            answer.close()  # type: ignore[attr-defined] - a client that went away stops the generation
+            self.sessions.end_turn(session)
+
+    def record(self, session: Session, question: str, result: AnswerResult) -> str:
+        """Store the turn; returns the reply as JSON text ({"session_id", **result.to_json()}) for the response
+        body or the `done` event, encoded together with the stored message (see encoded_reply)."""
+        reply, body = encoded_reply(session.id, result)
+        self.sessions.record_turn(session, Message("user", question), reply)
+        return body
+
+
+def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, str]:
+    """The assistant message to store and the reply as JSON text — {"session_id", **result.to_json()} — with
+    the answer and its sources (most of both) encoded once for the two, not once each."""
+    sources = [source.to_json() for source in result.sources]
+    answer, cited = encode_json(result.answer), encode_json(sources)
+    notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
+    message = Message("assistant", result.answer, sources, result.notice,
+                      text=f'{{"role": "assistant", "content": {answer}, "sources": {cited}{notice}}}')
+    body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "sources": {cited}, '
+            f'"backend": {encode_json(result.backend)}, "latency_ms": {encode_json(round(result.latency_ms, 1))}'
+            f'{notice}}}')
+    return message, body
+
+
+def last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:
+    """The AnswerResult that ends an answer's stream."""
+    for item in answer:
+        if isinstance(item, AnswerResult):
+            return item
+    raise RuntimeError("the answer stream ended without a result")
