@@ -8,7 +8,8 @@ and (b) the real gallery, `python -m mygallery serve`, on an index built first i
 REPEATS runs, medians):
 1. /api/health throughput of both; target gallery/bare >= 0.80;
 2. extractive POST /api/chat throughput with a distinct question in every request (a Lua script rotates the
-   bundled QA questions and appends a counter); target chat/health >= 0.10;
+   bundled QA questions and appends a counter); target chat/health >= 0.10; the same questions through the
+   OpenAI-compatible POST /v1/chat/completions (no target: it should match /api/chat);
 3. chat latency p50/p99 at 200 keep-alive connections: wrk's closed loop (at saturation latency is about
    connections / throughput), and open loop (bench/open_loop.py: fixed rates below saturation, 200
    connections held open, latency from the scheduled send time); target p99 < 100 ms;
@@ -17,6 +18,7 @@ REPEATS runs, medians):
 
     .venv/bin/python bench/bench_server.py                       # about 6 minutes
     .venv/bin/python bench/bench_server.py --duration 5 --repeats 1 --sessions 2000   # a quick look
+    .venv/bin/python bench/bench_server.py --checkout /tmp/old   # the gallery of another checkout (before/after)
 
 Writes bench/results/server-<time>.json (and server-latest.json). Non-goals: TLS, SSE streaming throughput,
 the LLM backend (its latency is the model's).
@@ -103,6 +105,11 @@ function request()
   return wrk.format("POST", "/api/chat", {["Content-Type"] = "application/json"}, body)
 end
 '''
+# The same questions through the OpenAI-compatible API: only the request line and the body differ.
+V1_LUA = CHAT_LUA.replace("/api/chat", "/v1/chat/completions").replace(
+    """local body = '{"message": "' .. q""",
+    """local body = '{"model": "uec-gallery", "messages": [{"role": "user", "content": "' .. q""").replace(
+    """counter .. ')"}'""", """counter .. ')"}]}'""")
 
 
 # --- processes -------------------------------------------------------------------------------------------------
@@ -127,11 +134,12 @@ def wait_for(url: str, timeout: float, status: int = 200) -> None:
 
 
 class ServerProcess:
-    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, ready_path: str) -> None:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, ready_path: str,
+                 cwd: Path = ROOT) -> None:
         self.name, self.port = name, port
         # The process's output, kept for as long as it runs (read it when a start fails).
         self.log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_for(self.url(ready_path), 120)
         except Exception:
@@ -175,8 +183,10 @@ def start_bare(cpus: set[int] | None) -> ServerProcess:
                          "/api/health")
 
 
-def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
+def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str], checkout: Path = ROOT) -> dict[str, str]:
+    """The gallery's environment; `checkout` is the project folder whose package runs (first on PYTHONPATH)."""
     env = dict(os.environ)
+    env["PYTHONPATH"] = str(checkout)
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ADMIN_TOKEN"):
         env.pop(name, None)
     env.update({"HOST": "127.0.0.1", "PORT": str(port), "INDEX_DIR": str(index_dir), "DOCS_DIR": str(ROOT / "data/docs"),
@@ -186,11 +196,11 @@ def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str]) -
     return env
 
 
-def start_gallery(work: Path, index_dir: Path, extra: dict[str, str]) -> ServerProcess:
+def start_gallery(work: Path, index_dir: Path, extra: dict[str, str], checkout: Path = ROOT) -> ServerProcess:
     port = free_port()
     return ServerProcess("gallery", [PYTHON, "-m", "mygallery", "serve", "--host", "127.0.0.1", "--port", str(port),
                                      "--index", str(index_dir)],
-                         gallery_env(work, index_dir, port, extra), port, "/api/ready")
+                         gallery_env(work, index_dir, port, extra, checkout), port, "/api/ready", checkout)
 
 
 # --- load generators -------------------------------------------------------------------------------------------
@@ -294,13 +304,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=10_000, help="sessions for the RSS figure")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the gallery (e.g. a setting under test)")
+    parser.add_argument("--checkout", type=Path, default=ROOT,
+                        help="run the gallery of this project folder (e.g. a worktree of an earlier commit)")
     args = parser.parse_args(argv)
+    checkout = args.checkout.resolve()
     extra = dict(item.split("=", 1) for item in args.env)
     if shutil.which("wrk") is None:
         say("wrk is not installed (apt-get install wrk)")
         return 2
 
-    results: dict = {"machine": machine(), "targets": TARGETS, "settings": vars(args)}
+    results: dict = {"machine": machine(), "targets": TARGETS,
+                     "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
     say("machine: " + json.dumps(results["machine"]))
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
     questions = bundled_questions()
@@ -308,9 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     questions_file.write_text("\n".join(questions), encoding="utf-8")
     chat_script = work / "chat.lua"
     chat_script.write_text(CHAT_LUA % lua_questions(questions), encoding="utf-8")
+    v1_script = work / "v1.lua"
+    v1_script.write_text(V1_LUA % lua_questions(questions), encoding="utf-8")
     index_dir = work / "index"
     subprocess.run([PYTHON, "-m", "mygallery", "ingest", "--docs", str(ROOT / "data/docs"), "--index", str(index_dir)],
-                   cwd=ROOT, env=gallery_env(work, index_dir, 0, extra), check=True, capture_output=True)
+                   cwd=checkout, env=gallery_env(work, index_dir, 0, extra, checkout), check=True, capture_output=True)
+    results["checkout"] = {"path": str(checkout), "commit": subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()}
     servers: list[ServerProcess] = []
     try:
         # The gallery pins itself to a CPU (CPU_AFFINITY, default auto); the bare server gets the same CPUs.
@@ -319,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"server CPUs: {results['cpus']}")
         bare = start_bare(cpus)
         servers.append(bare)
-        gallery = start_gallery(work, index_dir, extra)
+        gallery = start_gallery(work, index_dir, extra, checkout)
         servers.append(gallery)
         c, d = args.connections, args.duration
 
@@ -349,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         results["chat"] = {**chat, "ratio_to_health": round(chat["requests_per_s"]
                                                             / health["gallery"]["requests_per_s"], 4)}
 
+        say(f"\n== POST /v1/chat/completions (the same questions), wrk -t2 -c{c} -d{d:g}s ==")
+        wrk(gallery.url("/"), connections=c, duration=min(3, d), script=v1_script)  # warm-up
+        results["v1_chat"] = repeated("v1", args.repeats,
+                                      lambda: wrk(gallery.url("/"), connections=c, duration=d, script=v1_script))
+
         lc = args.latency_connections
         say(f"\n== chat latency, closed loop: wrk -t2 -c{lc} -d{d:g}s ==")
         closed = repeated("chat", args.repeats,
@@ -370,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         servers.remove(gallery)
 
         say(f"\n== RSS with {args.sessions:,} sessions, each with one chat turn (fresh server) ==")
-        gallery = start_gallery(work, index_dir, extra)
+        gallery = start_gallery(work, index_dir, extra, checkout)
         servers.append(gallery)
         before = gallery.rss_mb()
         filled = fill_sessions(gallery, args.sessions, questions)
@@ -402,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         [f"/api/chat extractive, distinct questions, {c} conns", f"{chat['requests_per_s']:,.0f} req/s", "", ""],
         ["  ratio chat / health", f"{results['chat']['ratio_to_health']:.3f}", f">= {TARGETS['chat_ratio']}",
          "PASS" if results["chat"]["ratio_to_health"] >= TARGETS["chat_ratio"] else "FAIL"],
+        [f"/v1/chat/completions, same questions, {c} conns", f"{results['v1_chat']['requests_per_s']:,.0f} req/s",
+         "", ""],
         [f"chat p50/p99, closed loop (wrk), {lc} conns", f"{closed['p50_ms']} / {closed['p99_ms']} ms "
          f"@ {closed['requests_per_s']:,.0f} req/s", f"p99 < {TARGETS['chat_p99_ms']:g} ms",
          "PASS" if closed["p99_ms"] < TARGETS["chat_p99_ms"] else "FAIL"],

@@ -103,11 +103,38 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
     from .engine.evaluation import evaluate, format_report, load_questions
 
-    index = load_or_build_index(settings)
-    report = evaluate(index, load_questions(args.qa))
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    questions = load_questions(args.qa)
+    with tempfile.TemporaryDirectory(prefix="mygallery-eval-") as scratch:
+        if args.docs is not None:  # an index of that folder: built in --index, or in a scratch folder
+            from .engine.embeddings import make_embedder
+            from .engine.ingest import ingest
+
+            if args.index is None:
+                settings = settings.with_overrides(index_dir=Path(scratch))
+            ingest(settings, make_embedder(settings))
+        index = load_or_build_index(settings)
+        if not args.answers:
+            report = evaluate(index, questions)
+            print(json.dumps(report, indent=2) if args.json else format_report(report))
+            return 0
+        from .engine.answer_evaluation import evaluate_answers, format_answer_report
+        from .engine.answering import AnswerService, make_answer_service
+        from .engine.index import LiveIndex
+
+        live = LiveIndex(index)
+        variants = {"extractive": AnswerService(live, top_k=settings.top_k).answer}
+        if settings.resolved_answer_backend == "openai":
+            variants["openai"] = make_answer_service(settings, live).answer
+        report = evaluate_answers(variants, questions)
+        if not args.misses:
+            for figures in report["variants"].values():
+                figures.pop("misses")
+        print(json.dumps(report, indent=2, ensure_ascii=False) if args.json
+              else format_answer_report(report, show_misses=args.misses))
     return 0
 
 
@@ -197,9 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the /api/chat JSON shape")
     p.set_defaults(run=cmd_ask)
 
-    p = sub.add_parser("eval", help="retrieval quality: recall@1, recall@5, MRR for dense, bm25, hybrid")
+    p = sub.add_parser("eval", help="retrieval quality (recall@1, recall@5, MRR for dense, bm25, hybrid); with "
+                                    "--answers, answer quality (key fact, source@5, answerability)")
     p.add_argument("--qa", type=Path, default=DEFAULT_QA)
     p.add_argument("--index", type=Path)
+    p.add_argument("--docs", type=Path, help="index this folder first (into --index, else a scratch folder)")
+    p.add_argument("--answers", action="store_true", help="answer-level evaluation instead of retrieval")
+    p.add_argument("--misses", action="store_true", help="with --answers: list every question answered wrongly")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_eval)
 

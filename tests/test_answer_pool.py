@@ -60,7 +60,7 @@ def test_answer_processes_give_the_answers_the_server_process_gives(bundled_inde
     Chinese questions and a follow-up with history; the parent's on_answer hook counts each answer."""
     service = AnswerService(LiveIndex(bundled_index))
     counted: list[tuple[str, bool]] = []
-    service.on_answer = lambda backend, fell_back: counted.append((backend, fell_back))
+    service.on_answer = lambda backend, fell_back, answered: counted.append((backend, fell_back))
     history = [Turn("user", "What is packet trimming?"), Turn("assistant", "Switches cut the payload [1]")]
     asks = [(q, []) for q in QUESTIONS] + [("And what does the receiver do then?", history)]
     pool = AnswerPool.fork(bundled_index, 2, service)

@@ -109,7 +109,7 @@ def test_llm_failure_falls_back_to_extractive_with_a_notice(bundled_index: Hybri
     with FakeOpenAI(mode=mode, reply="one two three four five six seven") as fake:
         service = make_answer_service(openai_settings(fake.url, llm_timeout_seconds=1.0), LiveIndex(bundled_index))
         reported: list[tuple[str, bool]] = []
-        service.on_answer = lambda backend, fell_back: reported.append((backend, fell_back))
+        service.on_answer = lambda backend, fell_back, answered: reported.append((backend, fell_back))
         started = time.monotonic()
         result = service.answer("What does RUD guarantee?")
         elapsed = time.monotonic() - started

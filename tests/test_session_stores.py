@@ -148,17 +148,19 @@ def test_one_turn_at_a_time_per_conversation_and_no_lock_left_behind() -> None:
     assert sessions._turns == {}  # locks exist only while a turn runs or waits
 
 
+@pytest.mark.parametrize("answered", [True, False])
 @pytest.mark.parametrize("notice", ["", "The language model is unavailable (\"timeout\"); showing an extractive answer."])
-def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: str) -> None:
+def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: str, answered: bool) -> None:
     """encoded_reply splices one encoding of the answer and its sources into both texts; each must be what
     encoding the plain objects gives (quotes, back-slashes, CJK, line breaks and all)."""
     result = AnswerResult('RUD "delivers" each packet once\\n — 可靠无序交付。\n\nSee [1] [2].',
                           [Source(1, "a.md", "A", "RUD", 3, 'snippet "quoted" \\ 拥塞', 0.123456),
-                           Source(2, "b.pdf", "B", "", None, "", 0.5)], "extractive", 12.3456, notice)
+                           Source(2, "b.pdf", "B", "", None, "", 0.5)], "extractive", 12.3456, notice, answered)
     message, body = encoded_reply("0123abcd" * 4, result)
     assert message.text == json.dumps(message.to_json(), ensure_ascii=False)
-    assert json.loads(message.text) == {"role": "assistant", "content": result.answer,
+    assert json.loads(message.text) == {"role": "assistant", "content": result.answer, "answered": answered,
                                         "sources": [s.to_json() for s in result.sources], **({"notice": notice} if notice else {})}
+    assert Message.from_json(json.loads(message.text)).answered is answered
     assert json.loads(body) == {"session_id": "0123abcd" * 4, **result.to_json()}
     assert body == json.dumps({"session_id": "0123abcd" * 4, **result.to_json()}, ensure_ascii=False)
     plain = Message("user", "什么是 \"RUD\"?")

@@ -1,8 +1,10 @@
 """What every answerer and every caller of one shares: numbered sources, conversation turns and the result.
 
 `Source` is a retrieved passage numbered for citation ([n]); `Turn` one message of the conversation so far;
-`AnswerResult` the answer with its sources, the backend that produced it and, after a fallback, a notice.
-`Answerer` is the protocol both answerers implement (`stream(question, sources, history)` yields text pieces).
+`AnswerResult` the answer with its sources, the backend that produced it, whether the documents answered the
+question (`answered`: when not, the sources are related reading) and, after a fallback, a notice.
+`Answerer` is the protocol both answerers implement: `stream(question, sources, history)` yields text pieces,
+`answered(text)` tells whether a finished answer states an answer or says the documents do not have one.
 Also here: the snippet shown for a source, how an answer is cut into stream tokens, and how a follow-up question
 becomes a standalone search query — small pieces the extractive and the OpenAI answerer both use.
 Non-goals: retrieval (index.py), composing answers (extractive.py, openai_answerer.py), the service around
@@ -55,10 +57,11 @@ class AnswerResult:
     backend: str
     latency_ms: float = 0.0
     notice: str = ""
+    answered: bool = True  # False: the documents do not contain the answer; the sources are related reading
 
     def to_json(self) -> dict:
-        body = {"answer": self.answer, "sources": [s.to_json() for s in self.sources], "backend": self.backend,
-                "latency_ms": round(self.latency_ms, 1)}
+        body = {"answer": self.answer, "answered": self.answered, "sources": [s.to_json() for s in self.sources],
+                "backend": self.backend, "latency_ms": round(self.latency_ms, 1)}
         if self.notice:
             body["notice"] = self.notice
         return body
@@ -68,6 +71,7 @@ class Answerer(Protocol):
     name: str
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]: ...
+    def answered(self, text: str) -> bool: ...
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:

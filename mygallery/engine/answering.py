@@ -52,8 +52,8 @@ class AnswerService:
         self.primary: Answerer = primary or self.extractive
         self.top_k = top_k
         self.rewriter = rewriter
-        # Told (backend, fell_back) after every answer; Metrics keeps the counts (/metrics, /api/admin/stats).
-        self.on_answer: Callable[[str, bool], None] | None = None
+        # Told (backend, fell_back, answered) after every answer; Metrics keeps the counts (/metrics, admin stats).
+        self.on_answer: Callable[[str, bool, bool], None] | None = None
 
     def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
         index = self.library.current()
@@ -74,7 +74,7 @@ class AnswerService:
         started = time.perf_counter()
         history = history or []
         sources = self.retrieve(question, history)
-        backend, notice, pieces = self.primary.name, "", []
+        backend, notice, pieces, answerer = self.primary.name, "", [], self.primary
         if whole and self.primary is self.extractive:
             produced: Iterator[str] = iter((self.extractive.compose(question, sources),))
         else:
@@ -89,13 +89,15 @@ class AnswerService:
         except AnswerBackendError as exc:
             backend, notice = self.extractive.name, f"The language model is unavailable ({exc}); showing an " \
                                                      "extractive answer from the documents instead."
+            answerer = self.extractive
             text = self.extractive.compose(question, sources)
             if pieces:
                 yield "\n\n"
             yield from word_pieces(text)
+        answered = answerer.answered(text)
         if self.on_answer:
-            self.on_answer(backend, bool(notice))
-        yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice)
+            self.on_answer(backend, bool(notice), answered)
+        yield AnswerResult(text, sources, backend, (time.perf_counter() - started) * 1000, notice, answered)
 
     def answer(self, question: str, history: list[Turn] | None = None) -> AnswerResult:
         result = None

@@ -1,6 +1,8 @@
 """Retrieval evaluation: recall@1, recall@5 and MRR of dense, BM25 and hybrid search on a QA set.
 
-A QA set is JSON Lines: {"id", "question", "lang", "expected": [doc paths relative to the docs folder]}.
+A QA set is JSON Lines: {"id", "question", "lang", "expected": [doc paths relative to the docs folder]}, and
+for answer-level evaluation (answer_evaluation.py) optionally "keys" (regexes) and "kind". Lines with no expected
+file (unanswerable questions) are left out here: no ranking can find what is not there.
 Rankings are compared at document level — a document counts once, at the rank of its best chunk — because a
 citation names a document. A question scores a hit at k when any expected document is among the first k.
 Non-goals: judging answer text (that needs a model or people).
@@ -9,7 +11,8 @@ Non-goals: judging answer text (that needs a model or people).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .index import METHODS, HybridIndex
@@ -22,7 +25,9 @@ class Question:
     id: str
     question: str
     lang: str
-    expected: list[str]
+    expected: list[str]  # empty: the documents do not answer it
+    keys: list[str] = field(default_factory=list)  # regexes a correct answer matches, all of them
+    kind: str = ""
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -32,9 +37,12 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             row = json.loads(line)
+            keys = [str(key) for key in row.get("keys", [])]
+            for key in keys:
+                re.compile(key)
             questions.append(Question(str(row.get("id", number)), row["question"], row.get("lang", ""),
-                                      list(row["expected"])))
-        except (ValueError, KeyError, TypeError) as exc:
+                                      list(row["expected"]), keys, str(row.get("kind", ""))))
+        except (ValueError, KeyError, TypeError, re.error) as exc:
             raise ValueError(f"{path}:{number}: not a QA line ({exc})") from exc
     return questions
 
@@ -48,6 +56,7 @@ def ranked_documents(index: HybridIndex, question: str, method: str) -> list[str
 
 
 def evaluate(index: HybridIndex, questions: list[Question]) -> dict:
+    questions = [q for q in questions if q.expected]
     methods = {}
     for method in METHODS:
         r1 = r5 = rr = 0.0

@@ -106,6 +106,14 @@ class PreparedUnits:
     vectors: np.ndarray | None
 
 
+# How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
+NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
+                    "zh": "资料中没有找到这个问题的答案。"}
+CLOSEST = {"en": "The documents do not answer this directly; the closest passages are:",
+           "zh": "资料中没有直接的答案；最接近的内容是："}
+UNANSWERED_LEADS = tuple(NOT_IN_DOCUMENTS.values()) + tuple(CLOSEST.values())
+
+
 class ExtractiveAnswerer:
     """Composes an answer from the best-matching sentences of the sources; no model, no network."""
 
@@ -153,8 +161,7 @@ class ExtractiveAnswerer:
     def compose(self, question: str, sources: list[Source]) -> str:
         language = detect_language(question)
         if not sources:
-            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
-                    else "The documents do not contain an answer to this question.")
+            return NOT_IN_DOCUMENTS[language]
         index = self._index_provider()
         prepared = index.prepare(question) if index is not None else None
         own = set(prepared.tokens) if prepared else set(tokenize(question))
@@ -172,8 +179,7 @@ class ExtractiveAnswerer:
         # would do, so answers stay what they were — only the per-unit calls and list rebuilds are gone.
         ready_units = [self.prepare_units(source, index) for source in sources]
         if not any(ready.units for ready in ready_units):
-            return ("资料中没有找到与这个问题相关的内容。" if language == "zh"
-                    else "The documents do not contain an answer to this question.")
+            return NOT_IN_DOCUMENTS[language]
         similarity: list[float] | None = None
         if index is not None and index.embedder.local:
             question_vector = index.embedder.embed([question])[0]
@@ -231,8 +237,7 @@ class ExtractiveAnswerer:
         weak = best[1] < 0.2
         lines = []
         if weak:
-            lines.append("资料中没有直接的答案；最接近的内容是：" if language == "zh"
-                         else "The documents do not answer this directly; the closest passages are:")
+            lines.append(CLOSEST[language])
         elif language == "zh" and not any(has_cjk(u) for _, u in chosen):
             lines.append("资料中的相关内容（英文原文）：")
         lines.extend(f"{unit} [{n}]" for n, unit in chosen)
@@ -244,6 +249,9 @@ class ExtractiveAnswerer:
         if language == "zh":
             return 0.08 * ratio
         return -0.15 * ratio
+
+    def answered(self, text: str) -> bool:
+        return not text.startswith(UNANSWERED_LEADS)
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         yield from word_pieces(self.compose(question, sources))

@@ -147,6 +147,25 @@ def plausible_query(text: str, question: str, history: list[Turn]) -> bool:
     return bool(set(tokenize(text)) & context)
 
 
+# The model's own "the sources do not say", in either language, near the start of its answer (SYSTEM_PROMPT asks
+# it to say so): the answer is then flagged `answered: false`, as an extractive "not in the documents" is.
+_NOT_ANSWERED = re.compile(
+    r"\b(?:(?:the\s+)?(?:provided\s+)?(?:documents?|sources?|context|documentation)\s+(?:do|does)\s*(?:n[o']t)\s+"
+    r"(?:contain|cover|say|state|mention|include|specify|provide|describe|address|answer)"
+    r"|(?:is|are)\s+not\s+(?:covered|mentioned|specified|described|given|stated|found)\s+in\s+the\s+"
+    r"(?:provided\s+)?(?:documents?|sources?)"
+    r"|(?:no|not\s+enough)\s+information\s+(?:about|on|in)\b"
+    r"|(?:cannot|can't|unable\s+to)\s+(?:find|answer)\b[^.]{0,60}\b(?:documents?|sources?))"
+    r"|(?:资料|文档|来源|文件)(?:中|里)?(?:没有|并未|未|不)(?:提到|提及|包含|涉及|说明|给出|找到|覆盖)"
+    r"|(?:资料|文档|来源)(?:中|里)?没有(?:相关|这方面的)?(?:信息|内容|答案)", re.IGNORECASE)
+NOT_ANSWERED_WITHIN = 200  # characters: a refusal later on qualifies one part of an answer, it is not a refusal
+
+
+def says_not_in_documents(text: str) -> bool:
+    """Whether an answer opens by saying the sources do not have the answer."""
+    return bool(_NOT_ANSWERED.search(text[:NOT_ANSWERED_WITHIN]))
+
+
 class OpenAIAnswerer:
     name = "openai"
 
@@ -226,6 +245,9 @@ class OpenAIAnswerer:
             if isinstance(exc, AnswerBackendError):
                 raise
             raise AnswerBackendError(type(exc).__name__) from exc
+
+    def answered(self, text: str) -> bool:
+        return not says_not_in_documents(text)
 
     def close(self) -> None:
         """Close the pooled connections to the model server."""

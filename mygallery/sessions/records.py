@@ -21,10 +21,13 @@ class Message:
     content: str
     sources: list[dict] | None = None
     notice: str = ""
+    answered: bool | None = None  # assistant messages: whether the documents answered the question
     text: str | None = field(default=None, repr=False, compare=False)  # to_json() as JSON text, once made
 
     def to_json(self) -> dict:
         body: dict = {"role": self.role, "content": self.content}
+        if self.answered is not None:
+            body["answered"] = self.answered
         if self.sources is not None:
             body["sources"] = self.sources
         if self.notice:
@@ -39,7 +42,7 @@ class Message:
 
     @classmethod
     def from_json(cls, row: dict) -> Message:
-        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""))
+        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""), row.get("answered"))
 
 
 @dataclass

@@ -182,7 +182,7 @@ class AnswerPool:
                 continue
             outcome = self._outcome(kind, payload)
             if isinstance(outcome, AnswerResult) and self.answers.on_answer:
-                self.answers.on_answer(outcome.backend, bool(outcome.notice))
+                self.answers.on_answer(outcome.backend, bool(outcome.notice), outcome.answered)
             _call(done, outcome)
         with self._lock:
             child.alive = False
@@ -201,10 +201,10 @@ class AnswerPool:
     @staticmethod
     def _outcome(kind: int, payload) -> Outcome:
         if kind == _OK:
-            text, sources, backend, latency_ms, notice = payload
+            text, sources, backend, latency_ms, notice, answered = payload
             return AnswerResult(text, [Source(n, doc, title, section, page, snippet, score, "", unit_kind)
                                        for n, doc, title, section, page, snippet, score, unit_kind in sources],
-                                backend, latency_ms, notice)
+                                backend, latency_ms, notice, answered)
         if kind == _ERROR:
             status, code, message, retry_after = payload
             return GalleryError.with_status(status, code, message, retry_after=retry_after)
@@ -278,7 +278,7 @@ def _child_main(conn: Connection, answers: AnswerService, cpus: set[int] | None)
             result = answers.answer(question, [Turn(role, content) for role, content in history])
             reply = (number, _OK, (result.answer, [(s.n, s.doc, s.title, s.section, s.page, s.snippet, s.score,
                                                     s.kind) for s in result.sources],
-                                   result.backend, result.latency_ms, result.notice))
+                                   result.backend, result.latency_ms, result.notice, result.answered))
         except GalleryError as error:
             reply = (number, _ERROR, (error.status, error.code, error.message, error.retry_after))
         except Exception:  # noqa: BLE001 - reported to the parent, which logs it and answers 500

@@ -119,11 +119,13 @@ def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, str]:
     sources = [source.to_json() for source in result.sources]
     answer, cited = encode_json(result.answer), encode_json(sources)
     notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
-    message = Message("assistant", result.answer, sources, result.notice,
-                      text=f'{{"role": "assistant", "content": {answer}, "sources": {cited}{notice}}}')
-    body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "sources": {cited}, '
-            f'"backend": {encode_json(result.backend)}, "latency_ms": {encode_json(round(result.latency_ms, 1))}'
-            f'{notice}}}')
+    answered = "true" if result.answered else "false"
+    message = Message("assistant", result.answer, sources, result.notice, result.answered,
+                      text=f'{{"role": "assistant", "content": {answer}, "answered": {answered}, '
+                           f'"sources": {cited}{notice}}}')
+    body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "answered": {answered}, '
+            f'"sources": {cited}, "backend": {encode_json(result.backend)}, '
+            f'"latency_ms": {encode_json(round(result.latency_ms, 1))}{notice}}}')
     return message, body
 
 

@@ -2,7 +2,7 @@
 
 `Metrics` owns a private prometheus-client registry (so several servers in one test process never share
 series): requests by route and status, latency histograms by route, requests in flight, active sessions,
-answers by backend and fallbacks. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
+answers by backend, fallbacks and unanswered questions. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
 the request rate, and a sampler thread records one point every 10 s for the admin panel's one-hour charts.
 Every method is thread-safe: prometheus-client's series lock themselves; `_window_lock` guards the window,
 the totals and the history. Non-goals: long-term storage (that is Prometheus' job), per-user figures.
@@ -56,6 +56,9 @@ class Metrics:
         self.fallbacks = Counter("mygallery_answer_fallbacks",
                                  "Answers that fell back to extractive because the language model failed",
                                  registry=self.registry)
+        self.unanswered = Counter("mygallery_answers_unanswered",
+                                  "Answers saying the documents do not contain the answer (answered: false)",
+                                  registry=self.registry)
         self._children: dict[tuple[str, str, int], tuple] = {}  # (route, method, status) -> series; see observe
         self._answer_children: dict[str, object] = {}  # backend -> its answers series
         self._window_lock = threading.Lock()  # guards _window, _history and the totals below
@@ -67,6 +70,7 @@ class Metrics:
         self.by_status: dict[str, int] = {}
         self.answers_by_backend: dict[str, int] = {}
         self.fallback_count = 0
+        self.unanswered_count = 0
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
         self.cpu_percent = 0.0
@@ -93,16 +97,19 @@ class Metrics:
                 if status < 400:
                     self._window.append((now, seconds * 1000.0))
 
-    def record_answer(self, backend: str, fell_back: bool) -> None:
+    def record_answer(self, backend: str, fell_back: bool, answered: bool = True) -> None:
         child = self._answer_children.get(backend)
         if child is None:
             child = self._answer_children[backend] = self.answers.labels(backend)  # see observe()
         child.inc()  # type: ignore[attr-defined]
         if fell_back:
             self.fallbacks.inc()
+        if not answered:
+            self.unanswered.inc()
         with self._window_lock:
             self.answers_by_backend[backend] = self.answers_by_backend.get(backend, 0) + 1
             self.fallback_count += fell_back
+            self.unanswered_count += not answered
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -123,7 +130,8 @@ class Metrics:
 
     def answers_summary(self) -> dict:
         with self._window_lock:
-            return {"answers_by_backend": dict(self.answers_by_backend), "fallbacks": self.fallback_count}
+            return {"answers_by_backend": dict(self.answers_by_backend), "fallbacks": self.fallback_count,
+                    "unanswered": self.unanswered_count}
 
     def history(self) -> list[dict]:
         with self._window_lock:

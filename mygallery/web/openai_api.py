@@ -5,7 +5,7 @@ gallery as the model `uec-gallery`: the last user message is the question, earli
 are the conversation (system messages are ignored: the gallery has its own instructions), and the answer comes
 from retrieval + the configured answerer, exactly as on /api/chat. Non-streaming answers are a `chat.completion`
 object; `stream: true` sends `chat.completion.chunk` events ending with `data: [DONE]`. The sources are attached
-in an extra field `sources` (same shape as /api/chat), with `backend` and, after an LLM failure, `notice` — the
+in an extra field `sources` (same shape as /api/chat), with `backend`, `answered` and, after an LLM failure, `notice` — the
 notice is also appended to the content, since most clients show nothing else. With GALLERY_API_KEY set, both
 paths need `Authorization: Bearer <key>` (401 otherwise, compared in constant time).
 
@@ -191,7 +191,8 @@ def _notice_suffix(result: AnswerResult) -> str:
 
 
 def _extras(result: AnswerResult) -> dict:
-    extras: dict = {"sources": [s.to_json() for s in result.sources], "backend": result.backend}
+    extras: dict = {"sources": [s.to_json() for s in result.sources], "backend": result.backend,
+                    "answered": result.answered}
     if result.notice:
         extras["notice"] = result.notice
     return extras
