@@ -6,7 +6,7 @@ generators do — and the sample makers built on it: word-by-word paragraphs wit
 two-column page, running headers and footers, a table in aligned columns, a long benchmark document; plus
 Chromium print-to-PDF (Playwright driving Debian's chromium) for HTML with a table, headings, page
 headers/footers and Chinese text. Each maker returns what the test should find in the extracted text.
-Collaborators: scripts/make_pdf.py for Helvetica's glyph widths; playwright only inside `chromium_pdf`.
+Collaborators: scripts/make_pdf.py for Helvetica's glyph widths; playwright only inside `chromium_pdfs`.
 Non-goals: embedded fonts (Type 1 standard fonts only, WinAnsi text), images, general PDF writing.
 """
 
@@ -53,15 +53,17 @@ class Page:
         self.ops.append(b"BT /%s %.2f Tf %.2f %.2f Td %s Tj ET" % (font, size, x, y, _literal(text)))
 
     def words(self, x: float, y: float, text: str, *, size: float = 10.5, bold: bool = False,
-              shuffle: random.Random | None = None) -> None:
-        """Every word its own BT/ET text object at an absolute position (no space characters drawn at all);
-        with `shuffle`, the words of the line are even written in random order."""
+              order: str = "reading", rng: random.Random | None = None) -> None:
+        """Every word its own BT/ET text object at an absolute position (no space characters drawn at all),
+        written in reading order, in reverse ("reverse") or in random order ("shuffle", with `rng`)."""
         placed = []
         for word in text.split():
             placed.append((x, word))
             x += text_width(word + " ", size, bold=bold)
-        if shuffle is not None:
-            shuffle.shuffle(placed)
+        if order == "reverse":
+            placed.reverse()
+        elif order == "shuffle":
+            (rng or random.Random(0)).shuffle(placed)
         for wx, word in placed:
             self.text(wx, y, word, size=size, bold=bold)
 
@@ -131,11 +133,11 @@ WORD_BY_WORD_PARAGRAPHS = [
      "resends them on another path."],
     ["Senders watch for signs of conges-",
      "tion such as explicit marks and growing round-trip times, and they",
-     "shrink the window in proportion to how severe the signal was. The",
-     "end-to-end behaviour stays fair across many flows."],
-    ["Endpoints keep almost no state per peer. A context opens with the",
-     "first packet and closes when traffic stops, which keeps large jobs",
-     "cheap to start. The RoCEv2-based fabrics of today can migrate in steps."],
+     "shrink the window in proportion to how severe the signal was. The end-to-",
+     "end behaviour stays fair across many flows."],
+    ["Endpoints keep almost no state per peer. A context opens with the first",
+     "packet and closes when traffic stops, so large jobs start cheaply. The RoCEv2-",
+     "based fabrics of today can migrate in steps."],
 ]
 WORD_BY_WORD_SENTENCES = [
     "Reliable transports recover from loss by retransmitting only the packets that are missing, so a single "
@@ -147,18 +149,19 @@ WORD_BY_WORD_SENTENCES = [
 ]
 
 
-def word_by_word_pdf(path: Path, *, shuffle: bool = False) -> Path:
-    """Two pages; every word is its own text object (optionally drawn in random order), a numbered heading,
-    three paragraphs with a line ending in a hyphenated word ("conges-" / "tion")."""
-    rng = random.Random(7) if shuffle else None
+def word_by_word_pdf(path: Path, *, order: str = "reading") -> Path:
+    """Two pages, every word its own text object (in reading, reverse or random order within each line): a
+    numbered heading, three paragraphs with line ends "conges-" / "tion", "end-to-" / "end" and "RoCEv2-" /
+    "based"."""
+    rng = random.Random(7)
     pages = []
     for heading in ("3.2 Retry policy", "3.3 Path selection"):
         page = Page()
-        page.words(72, 760, heading, size=13, bold=True, shuffle=rng)
+        page.words(72, 760, heading, size=13, bold=True, order=order, rng=rng)
         y = 730.0
         for lines in WORD_BY_WORD_PARAGRAPHS:
             for line in lines:
-                page.words(72, y, line, size=10.5, shuffle=rng)
+                page.words(72, y, line, size=10.5, order=order, rng=rng)
                 y -= 14.7
             y -= 7
         pages.append(page)
@@ -252,23 +255,24 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def chromium_pdf(path: Path, html: str, *, header: str = "", footer: str = "") -> Path:
-    """Print `html` to `path` with headless Debian chromium through Playwright (never a downloaded browser)."""
+def chromium_pdfs(jobs: Sequence[tuple[Path, str, str, str]]) -> None:
+    """Print each (path, html, header template, footer template) with one headless Debian chromium, driven by
+    Playwright (never a browser Playwright downloads itself)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
         try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            page.pdf(path=str(path), format="A4", print_background=False,
-                     display_header_footer=bool(header or footer), header_template=header or "<span></span>",
-                     footer_template=footer or "<span></span>",
-                     margin={"top": "60px", "bottom": "60px", "left": "50px", "right": "50px"})
+            for path, html, header, footer in jobs:
+                page = browser.new_page()
+                page.set_content(html, wait_until="load")
+                page.pdf(path=str(path), format="A4", display_header_footer=bool(header or footer),
+                         header_template=header or "<span></span>", footer_template=footer or "<span></span>",
+                         margin={"top": "60px", "bottom": "60px", "left": "50px", "right": "50px"})
+                page.close()
         finally:
             browser.close()
-    return path
 
 
 REPORT_HEADER = ('<div style="font-size:9px;width:100%;padding:0 50px;">'
@@ -281,8 +285,8 @@ REPORT_FILLER = ("Each switch in the fabric keeps its own counters, and the oper
 
 
 def report_html() -> str:
-    """Headings, paragraphs long enough for three pages, and a Markdown-like table (header row + 3 rows)."""
-    filler = "".join(f"<p>{REPORT_FILLER} This is note number {i}.</p>" for i in range(1, 19))
+    """Headings, paragraphs filling three pages, and a Markdown-like table (header row + 3 rows)."""
+    filler = "".join(f"<p>{REPORT_FILLER} This is note number {i}.</p>" for i in range(1, 31))
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Operations handbook</title>
 <style>body{{font-family:sans-serif;font-size:14px;line-height:1.4}}
 table{{border-collapse:collapse}} th,td{{border:1px solid #999;padding:4px 14px;text-align:left}}</style>
