@@ -1,0 +1,424 @@
+"""Real PDF files for the tests of mygallery.engine.pdf_text and for bench/bench_pdf.py, written at run time.
+
+Job: a small PDF writer of its own (`Page` + `write_pages`) that places text exactly where a test wants it —
+a whole line per text object, or every word as its own BT/ET text object with absolute positioning, as some
+generators do — and the sample makers built on it: word-by-word paragraphs with a hyphenated line end, a
+two-column page, running headers and footers, a table in aligned columns, a long benchmark document; plus
+Chromium print-to-PDF (Playwright driving Debian's chromium) for HTML with a table, headings, page
+headers/footers and Chinese text. Each maker returns what the test should find in the extracted text.
+Collaborators: scripts/make_pdf.py for Helvetica's glyph widths; playwright only inside `chromium_pdfs`.
+Non-goals: embedded fonts (Type 1 standard fonts only, WinAnsi text), images, general PDF writing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import shutil
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "scripts" / "make_pdf.py")
+make_pdf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_pdf)  # type: ignore[union-attr]
+
+A4 = (595.0, 842.0)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    return make_pdf.text_width(text, size, bold=bold)
+
+
+def _literal(text: str) -> bytes:
+    raw = text.encode("cp1252", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+@dataclass
+class Page:
+    """One page's content stream, built from positioned text; y grows upwards as in PDF."""
+
+    width: float = A4[0]
+    height: float = A4[1]
+    ops: list[bytes] = field(default_factory=list)
+
+    def text(self, x: float, y: float, text: str, *, size: float = 10.5, bold: bool = False) -> None:
+        """The whole string as one text object."""
+        font = b"F2" if bold else b"F1"
+        self.ops.append(b"BT /%s %.2f Tf %.2f %.2f Td %s Tj ET" % (font, size, x, y, _literal(text)))
+
+    def words(self, x: float, y: float, text: str, *, size: float = 10.5, bold: bool = False,
+              order: str = "reading", rng: random.Random | None = None) -> None:
+        """Every word its own BT/ET text object at an absolute position (no space characters drawn at all),
+        written in reading order, in reverse ("reverse") or in random order ("shuffle", with `rng`)."""
+        placed = []
+        for word in text.split():
+            placed.append((x, word))
+            x += text_width(word + " ", size, bold=bold)
+        if order == "reverse":
+            placed.reverse()
+        elif order == "shuffle":
+            (rng or random.Random(0)).shuffle(placed)
+        for wx, word in placed:
+            self.text(wx, y, word, size=size, bold=bold)
+
+    def rule(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.ops.append(b"0.5 w %.2f %.2f m %.2f %.2f l S" % (x0, y0, x1, y1))
+
+    def lines(self, x: float, y: float, lines: Sequence[str], *, size: float = 10.5, leading: float = 1.4,
+              bold: bool = False, word_by_word: bool = False) -> float:
+        """Set `lines` one under the other from baseline y; return the baseline below the last one."""
+        for line in lines:
+            (self.words if word_by_word else self.text)(x, y, line, size=size, bold=bold)
+            y -= size * leading
+        return y
+
+
+def wrap(text: str, size: float, width: float, *, bold: bool = False, hyphenate: bool = False) -> list[str]:
+    """Greedy line breaking in Helvetica; with `hyphenate`, a long word that does not fit is split with '-'."""
+    lines: list[str] = []
+    current: list[str] = []
+    for word in text.split():
+        candidate = " ".join(current + [word])
+        if current and text_width(candidate, size, bold=bold) > width:
+            if hyphenate and len(word) >= 8 and word.isalpha() and word.islower():
+                head = word[: len(word) // 2]
+                if text_width(" ".join(current + [head + "-"]), size, bold=bold) <= width:
+                    lines.append(" ".join(current + [head + "-"]))
+                    current = [word[len(word) // 2:]]
+                    continue
+            lines.append(" ".join(current))
+            current = [word]
+        else:
+            current.append(word)
+    if current:
+        lines.append(" ".join(current))
+    return lines
+
+
+def write_pages(path: Path, pages: Sequence[Page], *, title: str | None = None, compress: bool = False) -> Path:
+    """A PDF with Helvetica (F1) and Helvetica-Bold (F2), a correct xref table and an optional /Title."""
+    first_page = 6
+    kids = b" ".join(b"%d 0 R" % (first_page + 2 * i) for i in range(len(pages)))
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>"
+    info = b"<< /Producer (tests/pdf_samples.py) >>"
+    if title is not None:
+        info = b"<< /Title %s /Producer (tests/pdf_samples.py) >>" % make_pdf._info_string(title)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(pages)),
+               font % b"Helvetica", font % b"Helvetica-Bold", info]
+    for i, page in enumerate(pages):
+        stream = b"\n".join(page.ops)
+        extra = b""
+        if compress:
+            stream, extra = zlib.compress(stream, 6), b" /Filter /FlateDecode"
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.0f %.0f] /Resources << /Font << /F1 3 0 R "
+                       b"/F2 4 0 R >> >> /Contents %d 0 R >>" % (page.width, page.height, first_page + 2 * i + 1))
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(stream), extra) + stream + b"\nendstream")
+    path.write_bytes(make_pdf._serialise(objects, info_number=5))
+    return path
+
+
+# --- 1. word by word ------------------------------------------------------------------------------------------
+
+WORD_BY_WORD_PARAGRAPHS = [
+    ["Reliable transports recover from loss by retransmitting only the",
+     "packets that are missing, so a single drop costs little time. The",
+     "receiver reports gaps with selective acknowledgements and the sender",
+     "resends them on another path."],
+    ["Senders watch for signs of conges-",
+     "tion such as explicit marks and growing round-trip times, and they",
+     "shrink the window in proportion to how severe the signal was. The end-to-",
+     "end behaviour stays fair across many flows."],
+    ["Endpoints keep almost no state per peer. A context opens with the first",
+     "packet and closes when traffic stops, so large jobs start cheaply. The RoCEv2-",
+     "based fabrics of today can migrate in steps."],
+]
+WORD_BY_WORD_SENTENCES = [
+    "Reliable transports recover from loss by retransmitting only the packets that are missing, so a single "
+    "drop costs little time.",
+    "Senders watch for signs of congestion such as explicit marks and growing round-trip times, and they shrink "
+    "the window in proportion to how severe the signal was.",
+    "The end-to-end behaviour stays fair across many flows.",
+    "The RoCEv2-based fabrics of today can migrate in steps.",
+]
+
+
+def word_by_word_pdf(path: Path, *, order: str = "reading") -> Path:
+    """Two pages, every word its own text object (in reading, reverse or random order within each line): a
+    numbered heading, three paragraphs with line ends "conges-" / "tion", "end-to-" / "end" and "RoCEv2-" /
+    "based"."""
+    rng = random.Random(7)
+    pages = []
+    for heading in ("3.2 Retry policy", "3.3 Path selection"):
+        page = Page()
+        page.words(72, 760, heading, size=13, bold=True, order=order, rng=rng)
+        y = 730.0
+        for lines in WORD_BY_WORD_PARAGRAPHS:
+            for line in lines:
+                page.words(72, y, line, size=10.5, order=order, rng=rng)
+                y -= 14.7
+            y -= 7
+        pages.append(page)
+    return write_pages(path, pages, title=None)
+
+
+# --- 2. two columns -------------------------------------------------------------------------------------------
+
+LEFT_COLUMN = [
+    "The left column opens with a paragraph about link level retry. Frames that arrive damaged are replayed "
+    "by the sender from its buffer without waiting for the transport to notice the loss.",
+    "A second paragraph in the left column explains credit based flow control, which stops a sender before "
+    "the receiving buffer overflows and keeps the link lossless where that is wanted.",
+]
+RIGHT_COLUMN = [
+    "The right column starts with packet trimming. A congested switch cuts a packet down to its header and "
+    "forwards the stub, so the receiver learns about the loss at once.",
+    "Its second paragraph covers entropy values, which spread the packets of one message over many paths "
+    "and let the sender steer away from a path that has shown congestion.",
+]
+
+
+def two_column_pdf(path: Path) -> Path:
+    """A title across the page, then two columns of justified-width paragraphs whose lines share baselines."""
+    page = Page()
+    page.text(72, 780, "Layer notes in two columns", size=16, bold=True)
+    width = (page.width - 144 - 24) / 2
+    for x, paragraphs in ((72.0, LEFT_COLUMN), (72.0 + width + 24, RIGHT_COLUMN)):
+        y = 740.0
+        for paragraph in paragraphs:
+            y = page.lines(x, y, wrap(paragraph, 10, width), size=10, leading=1.35) - 8
+    return write_pages(path, [page], title="Layer notes")
+
+
+# --- 3. running headers and footers ------------------------------------------------------------------------
+
+RUNNING_BODY = [
+    "Page one explains why the fabric sprays packets over every available path.",
+    "Page two describes how a receiver acknowledges what has arrived.",
+    "Page three covers the retransmission timer as a last resort.",
+    "Page four closes with the checklist for a first deployment.",
+]
+
+
+def running_headers_pdf(path: Path) -> Path:
+    """Four pages with a header (title + chapter), a footer "Page n of 4" and a centred "— n —"."""
+    pages = []
+    for number, sentence in enumerate(RUNNING_BODY, start=1):
+        page = Page()
+        page.text(72, 800, "UEC Field Guide", size=9)
+        page.text(420, 800, "Chapter 2: Transport", size=9)
+        page.text(72, 740, f"2.{number} Topic {number}", size=12, bold=True)
+        page.lines(72, 716, wrap(sentence + " It is a body paragraph long enough to wrap onto a second line "
+                                  "of text here.", 10.5, 451))
+        page.text(72, 40, f"Page {number} of {len(RUNNING_BODY)}", size=9)
+        page.text(290, 40, f"\u2014 {number} \u2014", size=9)
+        pages.append(page)
+    return write_pages(path, pages, title="UEC Field Guide")
+
+
+# --- 4. a table in aligned columns ----------------------------------------------------------------------------
+
+TABLE_ROWS = [
+    ("Mode", "Ordering", "State at receiver"),
+    ("RUD", "none", "per packet bitmap"),
+    ("ROD", "in sequence", "expected sequence number"),
+    ("RUDI", "none", "almost none"),
+    ("UUD", "none", "none"),
+]
+
+
+def table_pdf(path: Path) -> Path:
+    """A paragraph, a bold header row and four body rows with cells at fixed x positions, then a paragraph."""
+    page = Page()
+    page.text(72, 780, "4.1 Delivery modes compared", size=13, bold=True)
+    page.lines(72, 750, ["The table below compares the four delivery modes of the transport."])
+    y = 720.0
+    for i, row in enumerate(TABLE_ROWS):
+        for x, cell in zip((72, 180, 300), row, strict=True):
+            page.text(x, y, cell, size=10, bold=i == 0)
+        if i == 0:
+            page.rule(72, y - 4, 520, y - 4)
+        y -= 16
+    page.lines(72, y - 14, ["Every mode but UUD retransmits what was lost."])
+    return write_pages(path, [page], title="Delivery modes")
+
+
+# --- 5./6. Chromium print-to-PDF ------------------------------------------------------------------------------
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def chromium_pdfs(jobs: Sequence[tuple[Path, str, str, str]]) -> None:
+    """Print each (path, html, header template, footer template) with one headless Debian chromium, driven by
+    Playwright (never a browser Playwright downloads itself)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for path, html, header, footer in jobs:
+                page = browser.new_page()
+                page.set_content(html, wait_until="load")
+                page.pdf(path=str(path), format="A4", display_header_footer=bool(header or footer),
+                         header_template=header or "<span></span>", footer_template=footer or "<span></span>",
+                         margin={"top": "60px", "bottom": "60px", "left": "50px", "right": "50px"})
+                page.close()
+        finally:
+            browser.close()
+
+
+REPORT_HEADER = ('<div style="font-size:9px;width:100%;padding:0 50px;">'
+                 '<span>Operations handbook</span></div>')
+REPORT_FOOTER = ('<div style="font-size:9px;width:100%;text-align:center;">'
+                 'Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>')
+
+REPORT_FILLER = ("Each switch in the fabric keeps its own counters, and the operator collects them every few "
+                 "seconds to see where queues build up before they overflow.")
+
+
+def report_html() -> str:
+    """Headings, paragraphs filling three pages, and a Markdown-like table (header row + 3 rows)."""
+    filler = "".join(f"<p>{REPORT_FILLER} This is note number {i}.</p>" for i in range(1, 31))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Operations handbook</title>
+<style>body{{font-family:sans-serif;font-size:14px;line-height:1.4}}
+table{{border-collapse:collapse}} th,td{{border:1px solid #999;padding:4px 14px;text-align:left}}</style>
+</head><body>
+<h1>Operations handbook</h1>
+<h2>1 Monitoring</h2>
+<p>The fabric is watched through telemetry that every switch exports. Queue depth is the first figure to check
+when a job slows down.</p>
+<h2>1.1 Counters to watch</h2>
+<table><thead><tr><th>Counter</th><th>Unit</th><th>Alarm above</th></tr></thead>
+<tbody><tr><td>queue depth</td><td>KiB</td><td>512</td></tr>
+<tr><td>trimmed packets</td><td>per second</td><td>1000</td></tr>
+<tr><td>retransmissions</td><td>per second</td><td>200</td></tr></tbody></table>
+<h2>2 Notes from the field</h2>
+{filler}
+<h2>3 Closing remarks</h2>
+<p>Keep the counters and the job log side by side; most slow jobs show up in both.</p>
+</body></html>"""
+
+
+CHINESE_PARAGRAPHS = [
+    "超以太网传输协议在发送端运行拥塞控制算法，它根据显式拥塞通知和往返时间调整发送窗口。",
+    "接收端可以选择启用基于信用的拥塞控制，按照自身链路速率向发送端授予信用，从而缓解多对一的突发流量。",
+]
+
+
+def chinese_html() -> str:
+    body = "".join(f"<p>{p}</p>" for p in CHINESE_PARAGRAPHS)
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>拥塞控制笔记</title>
+<style>body{{font-family:"Noto Sans CJK SC","Noto Serif CJK SC",sans-serif;font-size:15px}}</style></head>
+<body><h1>拥塞控制笔记</h1><h2>2.1 发送端拥塞控制</h2>{body}</body></html>"""
+
+
+def cjk_font_available() -> bool:
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return False
+    import subprocess
+
+    out = subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    return bool(out.strip())
+
+
+# --- 7. broken files --------------------------------------------------------------------------------------------
+
+def encrypted_pdf(path: Path, *, user_password: str = "secret") -> Path:
+    """A one-page PDF encrypted with pypdf (RC4-128: no extra crypto package needed)."""
+    from pypdf import PdfReader, PdfWriter
+
+    plain = write_pages(path.with_suffix(".plain.pdf"), [_one_line_page("This text is locked away.")])
+    writer = PdfWriter()
+    for page in PdfReader(str(plain)).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password=user_password, owner_password="owner-" + (user_password or "x"),
+                   algorithm="RC4-128")
+    with path.open("wb") as handle:
+        writer.write(handle)
+    plain.unlink()
+    return path
+
+
+def _one_line_page(text: str) -> Page:
+    page = Page()
+    page.text(72, 760, text)
+    return page
+
+
+def no_text_pdf(path: Path) -> Path:
+    """Two pages with only drawn lines (like a scan without OCR): there is no text to extract."""
+    pages = []
+    for _ in range(2):
+        page = Page()
+        page.rule(72, 700, 500, 700)
+        page.rule(72, 600, 500, 650)
+        pages.append(page)
+    return write_pages(path, pages, title="Drawing only")
+
+
+# --- the benchmark document --------------------------------------------------------------------------------------
+
+_WORDS = ("packet path sender receiver window credit switch queue fabric endpoint context sequence "
+          "acknowledgement retransmission congestion notification entropy trimming transport delivery "
+          "ordering semantic sublayer header payload encryption integrity telemetry counter buffer link "
+          "retry lossless multipath spraying bandwidth latency throughput collective operation").split()
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 18))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
+def long_pdf(path: Path, *, pages: int = 320, seed: int = 1) -> Path:
+    """A realistic long text PDF: running header and footer with page numbers, a numbered section every few
+    pages, wrapped and hyphenated paragraphs, a table every 5th page, every 7th page placed word by word."""
+    rng = random.Random(seed)
+    out: list[Page] = []
+    section = 0
+    for number in range(1, pages + 1):
+        page = Page()
+        word_by_word = number % 7 == 0
+        page.text(64, 806, "Ultra Ethernet Reference Notes", size=8.5)
+        page.text(400, 806, f"Revision 1.{seed} - internal", size=8.5)
+        page.text(64, 30, f"Page {number} of {pages}", size=8.5)
+        y = 770.0
+        if number % 3 == 1:
+            section += 1
+            page.words(64, y, f"{section} Section {section}: {rng.choice(_WORDS)} handling", size=13, bold=True)
+            y -= 26
+        sub = 0
+        while y > 90:
+            if number % 5 == 0 and sub == 1:
+                for i in range(6):
+                    cells = ("Name", "Value", "Meaning") if i == 0 else (
+                        f"{rng.choice(_WORDS)}_{i}", str(rng.randint(1, 4096)), f"{rng.choice(_WORDS)} limit")
+                    for x, cell in zip((64, 220, 330), cells, strict=True):
+                        page.text(x, y, cell, size=9.5, bold=i == 0)
+                    y -= 14
+                y -= 10
+            sub += 1
+            if sub % 3 == 0 and y > 140:
+                page.text(64, y, f"{section}.{sub} {rng.choice(_WORDS).capitalize()} rules", size=11.5, bold=True)
+                y -= 20
+            text = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+            for line in wrap(text, 10.5, 467, hyphenate=True):
+                if y < 70:
+                    break
+                (page.words if word_by_word else page.text)(64, y, line, size=10.5)
+                y -= 14.7
+            y -= 8
+        out.append(page)
+    return write_pages(path, out, title="Ultra Ethernet Reference Notes", compress=True)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name) == "1"

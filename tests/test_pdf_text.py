@@ -1,0 +1,234 @@
+"""mygallery.engine.pdf_text on real PDF files written at test time (tests/pdf_samples.py) and on the bundled
+primer: the extracted text itself — whole sentences, order, mended hyphens, tables, headings, pages — and the
+refusals of files without usable text. Chromium print-to-PDF samples need Debian's chromium (skipped without
+it unless MYGALLERY_REQUIRE_BROWSER=1)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from mygallery.documents import load_document
+from mygallery.engine.pdf_text import PdfBlock, PdfText, PdfTextError, read_pdf
+from tests import pdf_samples as samples
+from tests.conftest import BUNDLED_DOCS
+
+PRIMER = BUNDLED_DOCS / "uec-primer-quick-reference.pdf"
+
+
+def all_text(doc: PdfText) -> str:
+    return "\n".join(b.text for b in doc.blocks)
+
+
+def single_word_line_ratio(text: str) -> float:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return sum(1 for line in lines if len(line.split()) == 1) / max(1, len(lines))
+
+
+def blocks_of(doc: PdfText, kind: str) -> list[PdfBlock]:
+    return [b for b in doc.blocks if b.kind == kind]
+
+
+# --- 1. word by word --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("order", ["reading", "reverse", "shuffle"])
+def test_words_placed_one_by_one_come_back_as_lines_and_sentences(tmp_path: Path, order: str) -> None:
+    doc = read_pdf(samples.word_by_word_pdf(tmp_path / "words.pdf", order=order))
+    text = all_text(doc)
+    assert single_word_line_ratio(text) < 0.10
+    for sentence in samples.WORD_BY_WORD_SENTENCES:
+        assert text.count(sentence) == 2, sentence  # once per page
+    assert "congestion" in text and "conges" not in text.replace("congestion", "")
+    assert "end-to-end" in text and "RoCEv2-based" in text and "round-trip" in text
+    assert [(b.text, b.page) for b in blocks_of(doc, "heading")] == [("3.2 Retry policy", 1),
+                                                                     ("3.3 Path selection", 2)]
+    paragraphs = blocks_of(doc, "para")
+    assert len(paragraphs) == 6 and [b.page for b in paragraphs] == [1, 1, 1, 2, 2, 2]
+    assert paragraphs[0].text.startswith("Reliable transports recover") and paragraphs[0].text.endswith(
+        "resends them on another path.")
+    assert doc.title == "3.2 Retry policy" and doc.pages == 2  # no /Title: the first heading
+
+
+# --- 2. two columns ---------------------------------------------------------------------------------------------
+
+def test_two_columns_are_read_column_by_column(tmp_path: Path) -> None:
+    doc = read_pdf(samples.two_column_pdf(tmp_path / "columns.pdf"))
+    paragraphs = [b.text for b in blocks_of(doc, "para")]
+    assert paragraphs == samples.LEFT_COLUMN + samples.RIGHT_COLUMN
+    assert doc.blocks[0] == PdfBlock("heading", "Layer notes in two columns", 1)
+    assert doc.title == "Layer notes"
+
+
+# --- 3. running headers and footers -----------------------------------------------------------------------------
+
+def test_running_headers_footers_and_page_numbers_are_dropped(tmp_path: Path) -> None:
+    doc = read_pdf(samples.running_headers_pdf(tmp_path / "running.pdf"))
+    text = all_text(doc)
+    for gone in ("UEC Field Guide", "Chapter 2", "Page 1 of 4", "of 4", "\u2014"):
+        assert gone not in text
+    for number, sentence in enumerate(samples.RUNNING_BODY, start=1):
+        [block] = [b for b in doc.blocks if sentence in b.text]
+        assert block.page == number and block.kind == "para"
+        assert block.text.endswith("long enough to wrap onto a second line of text here.")
+    assert [(b.text, b.page) for b in blocks_of(doc, "heading")] == [(f"2.{n} Topic {n}", n) for n in range(1, 5)]
+    assert doc.pages == 4 and doc.title == "UEC Field Guide"
+
+
+# --- 4. a table ---------------------------------------------------------------------------------------------------
+
+def test_aligned_columns_become_a_table_with_its_header(tmp_path: Path) -> None:
+    doc = read_pdf(samples.table_pdf(tmp_path / "table.pdf"))
+    assert [b.kind for b in doc.blocks] == ["heading", "para", "table", "para"]
+    table = doc.blocks[2]
+    assert table.header == "| Mode | Ordering | State at receiver |"
+    assert table.text.splitlines() == ["| RUD | none | per packet bitmap |",
+                                       "| ROD | in sequence | expected sequence number |",
+                                       "| RUDI | none | almost none |", "| UUD | none | none |"]
+    assert doc.blocks[3].text == "Every mode but UUD retransmits what was lost."
+
+
+# --- 5./6. Chromium print-to-PDF ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if not samples.chromium_available():
+        if samples.env_flag("MYGALLERY_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (MYGALLERY_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it as root)")
+    folder = tmp_path_factory.mktemp("chromium-pdfs")
+    paths = {"report": folder / "report.pdf", "chinese": folder / "chinese.pdf"}
+    samples.chromium_pdfs([(paths["report"], samples.report_html(), samples.REPORT_HEADER, samples.REPORT_FOOTER),
+                           (paths["chinese"], samples.chinese_html(), "", "")])
+    return paths
+
+
+def raw_page_of(path: Path, needle: str) -> int:
+    """The 1-based page whose raw pdfium text contains `needle` (the reference for citations)."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for index in range(len(pdf)):
+            if needle in pdf[index].get_textpage().get_text_range().replace("\r\n", " "):
+                return index + 1
+    finally:
+        pdf.close()
+    raise AssertionError(f"{needle!r} is on no page")
+
+
+def test_chromium_print_keeps_headings_table_and_pages_without_its_header_footer(
+        chromium_samples: dict[str, Path]) -> None:
+    path = chromium_samples["report"]
+    doc = read_pdf(path)
+    text = all_text(doc)
+    assert doc.pages >= 3 and doc.title == "Operations handbook"
+    assert "Page 1 of" not in text and "Page 2 of" not in text
+    assert text.count("Operations handbook") == 1  # the h1 of page 1 stays, the running header goes
+    assert [b.text for b in blocks_of(doc, "heading")] == ["Operations handbook", "1 Monitoring",
+                                                           "1.1 Counters to watch", "2 Notes from the field",
+                                                           "3 Closing remarks"]
+    [table] = blocks_of(doc, "table")
+    assert table.header == "| Counter | Unit | Alarm above |"
+    assert table.text.splitlines() == ["| queue depth | KiB | 512 |", "| trimmed packets | per second | 1000 |",
+                                       "| retransmissions | per second | 200 |"]
+    notes = [b for b in doc.blocks if "This is note number" in b.text]
+    assert len(notes) == 30
+    for n, block in enumerate(notes, start=1):
+        assert block.text == f"{samples.REPORT_FILLER} This is note number {n}.", block.text
+        assert block.page == raw_page_of(path, f"note number {n}."), n
+    assert len({b.page for b in notes}) >= 2
+    closing = blocks_of(doc, "heading")[-1]
+    assert closing.page == raw_page_of(path, "3 Closing remarks") == doc.blocks[-1].page == doc.pages
+
+
+def test_chinese_text_gets_no_spaces_between_characters(chromium_samples: dict[str, Path]) -> None:
+    if not samples.cjk_font_available():
+        if samples.env_flag("MYGALLERY_REQUIRE_BROWSER"):
+            pytest.fail("a Chinese font is required here (fonts-noto-cjk; scripts/test.sh installs it)")
+        pytest.skip("no Chinese font for chromium (apt-get install fonts-noto-cjk)")
+    doc = read_pdf(chromium_samples["chinese"])
+    assert [b.text for b in blocks_of(doc, "para")] == samples.CHINESE_PARAGRAPHS
+    assert [b.text for b in blocks_of(doc, "heading")] == ["拥塞控制笔记", "2.1 发送端拥塞控制"]
+    assert doc.title == "拥塞控制笔记"
+    assert not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef] [\u4e00-\u9fff]", all_text(doc))
+
+
+# --- 7. files without usable text ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    ("corrupt.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage" + bytes(300)),
+     "corrupt"),
+    ("truncated.pdf", lambda p: p.write_bytes(samples.write_pages(
+        p.with_suffix(".full"), [samples.Page()]).read_bytes()[:120]), "corrupt"),
+    ("photo.pdf", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20), "not a PDF"),
+    ("empty.pdf", lambda p: p.write_bytes(b""), "empty"),
+    ("locked.pdf", lambda p: samples.encrypted_pdf(p), "encrypted"),
+    ("drawing.pdf", lambda p: samples.no_text_pdf(p), "no text"),
+])
+def test_unusable_files_raise_pdf_text_error_naming_the_reason(tmp_path: Path, name, make, reason: str) -> None:
+    path = tmp_path / name
+    make(path)
+    started = time.monotonic()
+    with pytest.raises(PdfTextError, match=re.compile(reason, re.IGNORECASE)):
+        read_pdf(path)
+    assert time.monotonic() - started < 5
+
+
+def test_a_missing_file_is_a_pdf_text_error(tmp_path: Path) -> None:
+    with pytest.raises(PdfTextError, match="cannot read"):
+        read_pdf(tmp_path / "nowhere.pdf")
+
+
+def test_an_owner_password_alone_does_not_lock_the_text(tmp_path: Path) -> None:
+    doc = read_pdf(samples.encrypted_pdf(tmp_path / "owner-only.pdf", user_password=""))
+    assert all_text(doc) == "This text is locked away."
+
+
+# --- 8. the bundled primer, against today's pypdf loader ----------------------------------------------------------
+
+def test_bundled_primer_has_the_headings_and_pages_of_the_pypdf_loader() -> None:
+    from pypdf import PdfReader
+
+    ours = read_pdf(PRIMER)
+    theirs = load_document(PRIMER, BUNDLED_DOCS)
+    assert ours.title == theirs.title == "UEC 1.0 Primer: Quick Reference"
+    assert ours.pages == 4
+    # the loader's headings: pypdf's lines that pass its heading rule (make_pdf.is_heading states it), by page
+    loader_headings = [(line.strip(), number)
+                       for number, page in enumerate(PdfReader(str(PRIMER)).pages, start=1)
+                       for line in page.extract_text().splitlines() if samples.make_pdf.is_heading(line.strip())]
+    our_headings = [(b.text, b.page) for b in blocks_of(ours, "heading") if b.text != ours.title]
+    assert our_headings == loader_headings
+    assert len(our_headings) == 17
+    # every sentence of every paragraph the loader found is in one of our blocks of the same page (we keep
+    # bullet items apart where the loader ran them together)
+    for block in theirs.blocks:
+        for sentence in re.split(r"(?<=[.:;])\s+(?:- )?", block.text.removeprefix("- ")):
+            pages = {b.page for b in ours.blocks if sentence in b.text}
+            assert pages == {block.page}, sentence
+    for sentence, page in [("This quick reference condenses the Ultra Ethernet Consortium", 1),
+                           ("Every packet carries an entropy value (EV)", 2),
+                           ("Link Level Retry (LLR) repairs frames", 3),
+                           ("Three profiles bundle required features.", 4)]:
+        [block] = [b for b in ours.blocks if sentence in b.text]
+        assert block.page == page
+
+
+# --- parallel parsing ---------------------------------------------------------------------------------------------
+
+def test_a_process_pool_gives_the_same_text_as_one_process(tmp_path: Path) -> None:
+    path = samples.long_pdf(tmp_path / "long.pdf", pages=40)
+    alone = read_pdf(path, workers=1)
+    pooled = read_pdf(path, workers=2)
+    assert pooled == alone
+    assert alone.pages == 40 and alone.title == "Ultra Ethernet Reference Notes"
+    text = all_text(alone)
+    assert "Ultra Ethernet Reference Notes" not in text and "Revision 1.1" not in text and " of 40" not in text
+    assert {b.page for b in alone.blocks} == set(range(1, 41))
+    assert single_word_line_ratio(text) < 0.02
+    tables = blocks_of(alone, "table")
+    assert len(tables) == 8 and all(t.header == "| Name | Value | Meaning |" for t in tables)
+    assert all(len(t.text.splitlines()) == 5 for t in tables)
+    assert re.search(r"\b1 Section 1: \w+ handling\b", "\n".join(b.text for b in blocks_of(alone, "heading")))
