@@ -78,6 +78,13 @@ def read_events(response: http.client.HTTPResponse) -> Iterator[tuple[str, dict]
             name, data = "message", []
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS's pick), for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def wait_for_port(port: int, what: str, *, timeout: float = 10, alive: Callable[[], bool] = lambda: True,
                   detail: Callable[[], str] = lambda: "") -> None:
     """Until something accepts connections on the loopback port; fail early when `alive()` turns false, with

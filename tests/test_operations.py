@@ -33,7 +33,7 @@ import pytest
 from mygallery.config import Settings
 from mygallery.engine.index import FORMAT_VERSION
 from mygallery.ops.backup import blank_secrets
-from tests.http_helpers import ask, call, new_session, ready_url, sse_events, wait_for_port
+from tests.http_helpers import ask, call, free_port, new_session, ready_url, sse_events, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTING_NAMES = {f.name.upper() for f in fields(Settings)}
@@ -60,12 +60,6 @@ def mygallery(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def tool(script: str, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=180)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def git_clone(target: Path) -> Path:

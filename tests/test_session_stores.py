@@ -15,6 +15,7 @@ from mygallery.errors import ConfigError, NotFound
 from mygallery.sessions.manager import SessionManager
 from mygallery.sessions.stores import MemoryStore, Message, SqliteStore, make_store
 from mygallery.web.chat import encoded_reply
+from tests.http_helpers import free_port
 
 
 class Clock:
@@ -115,8 +116,6 @@ def test_sqlite_store_is_in_wal_mode_and_backs_up_consistently(tmp_path: Path) -
 
 
 def test_unreachable_redis_is_a_clear_configuration_error(tmp_path: Path) -> None:
-    from tests.conftest import free_port
-
     with pytest.raises(ConfigError, match="REDIS_URL"):
         make_store("redis", sqlite_path=tmp_path / "x.db", redis_url=f"redis://127.0.0.1:{free_port()}/0")
 
