@@ -26,6 +26,14 @@ class Reply:
         return self.json()["error"]["code"]
 
 
+def assert_error(reply: Reply, status: int, code: str) -> None:
+    """`reply` is an error in the JSON shape of docs/API.md: this status and code, a message, no traceback."""
+    assert reply.status == status, (reply.status, reply.body)
+    body = reply.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
+    assert "Traceback" not in body["error"]["message"]
+
+
 def connect(url: str, timeout: float = 30) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
