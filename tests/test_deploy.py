@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from mygallery.engine.index import FORMAT_VERSION
+from tests.conftest import missing_system_tool
 from tests.http_helpers import ask, call, free_port, sse_events, wait_for_port
 from tests.ops_helpers import QUESTION, ROOT, git_clone, ops_env
 
@@ -104,11 +105,9 @@ def test_deploy_on_a_fresh_clone_is_idempotent_and_stops(tmp_path: Path) -> None
 
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-    if found:
-        return found
-    if os.environ.get("MYGALLERY_REQUIRE_BROWSER") == "1":
-        pytest.fail("nginx is required here (CI): scripts/test.sh installs nginx-light when run as root")
-    pytest.skip("nginx is not installed (scripts/test.sh installs nginx-light when run as root)")
+    if not found:
+        missing_system_tool("nginx")  # a skip; a failure where the system tools are required (CI)
+    return found
 
 
 def nginx_conf(folder: Path, site: Path, *, serve: bool = False) -> Path:
