@@ -37,6 +37,7 @@ def server_env(tmp_path: Path, index_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# Not SESSION_STORE=memory: it keeps nothing across a restart, by design.
 @pytest.mark.parametrize("store", ["sqlite", "redis"])
 def test_history_survives_sigkill(tmp_path: Path, copied_index_dir: Path, store: str, request) -> None:
     extra = {"SESSION_STORE": store}
