@@ -33,7 +33,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ROOT, machine, say, table, write_results  # noqa: E402
 
+from mygallery.ops.llama_server import free_port  # noqa: E402
 from mygallery.service import pin_to_cpus  # noqa: E402
 
 PYTHON = sys.executable
@@ -113,12 +113,6 @@ V1_LUA = CHAT_LUA.replace("/api/chat", "/v1/chat/completions").replace(
 
 
 # --- processes -------------------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def wait_for(url: str, timeout: float, status: int = 200) -> None:
     deadline = time.monotonic() + timeout

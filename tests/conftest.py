@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -20,7 +19,7 @@ from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.service import GalleryService
-from tests.http_helpers import wait_for_port
+from tests.http_helpers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DOCS = ROOT / "data" / "docs"
@@ -110,12 +109,6 @@ def missing_system_tool(what: str) -> None:
     if os.environ.get("MYGALLERY_REQUIRE_SYSTEM_TOOLS") == "1" or os.environ.get("MYGALLERY_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{what} is required here but not installed")
     pytest.skip(f"{what} is not installed (scripts/test.sh installs it when run as root)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,14 +3,30 @@ wire protocol (JSON and SSE chunks) so the tests drive the real `openai` client 
 
 Behaviour is chosen per instance: `reply` (the text to stream), `mode` = "ok" | "error" (HTTP 500) |
 "hang" (never answers) | "break" (streams a few chunks, then drops the connection). Requests are recorded.
+
+/v1/embeddings answers every input with `fake_embedding(text)`, listed last first (each item carries its
+`index`, which is all the API promises about order).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+EMBEDDING_DIM = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A deterministic, unnormalised vector: the counts of the text's words, each word in the slot its CRC-32
+    picks. Texts that share words point alike, so a dense search over them finds what it should."""
+    vector = [0.0] * EMBEDDING_DIM
+    for word in re.findall(r"\w+", text.lower()):
+        vector[zlib.crc32(word.encode("utf-8")) % EMBEDDING_DIM] += 1.0
+    return vector
 
 
 class FakeOpenAI:
@@ -31,7 +47,8 @@ class FakeOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                owner.requests.append({"path": self.path, "body": body})
+                owner.requests.append({"path": self.path, "body": body,
+                                       "authorization": self.headers.get("Authorization", "")})
                 if owner.mode == "hang":
                     owner._release.wait(30)
                     return
@@ -40,13 +57,16 @@ class FakeOpenAI:
                     self.send_response(500)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
+                    # and hang up: a client that gives up (and is dropped unclosed) must not keep a thread here
+                    self.send_header("Connection", "close")
                     self.end_headers()
                     self.wfile.write(data)
+                    self.close_connection = True
                     return
                 if self.path.endswith("/embeddings"):
                     inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
-                    data = [{"object": "embedding", "index": i, "embedding": [float(len(t) % 7), 1.0, 0.5]}
-                            for i, t in enumerate(inputs)]
+                    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(t)}
+                            for i, t in reversed(list(enumerate(inputs)))]
                     self._json({"object": "list", "data": data, "model": body["model"],
                                 "usage": {"prompt_tokens": 1, "total_tokens": 1}})
                 elif body.get("stream"):
@@ -108,3 +128,7 @@ class FakeOpenAI:
     @property
     def chat_requests(self) -> list[dict]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
+
+    @property
+    def embedding_requests(self) -> list[dict]:
+        return [r["body"] for r in self.requests if r["path"].endswith("/embeddings")]

@@ -26,6 +26,14 @@ class Reply:
         return self.json()["error"]["code"]
 
 
+def assert_error(reply: Reply, status: int, code: str) -> None:
+    """`reply` is an error in the JSON shape of docs/API.md: this status and code, a message, no traceback."""
+    assert reply.status == status, (reply.status, reply.body)
+    body = reply.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
+    assert "Traceback" not in body["error"]["message"]
+
+
 def connect(url: str, timeout: float = 30) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
@@ -76,6 +84,13 @@ def read_events(response: http.client.HTTPResponse) -> Iterator[tuple[str, dict]
         elif not line and data:
             yield name, json.loads("\n".join(data))
             name, data = "message", []
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the OS's pick), for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, what: str, *, timeout: float = 10, alive: Callable[[], bool] = lambda: True,

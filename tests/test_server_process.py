@@ -1,4 +1,5 @@
-"""`python -m mygallery serve` as a real process: crash persistence (SIGKILL), graceful SIGTERM, bad config."""
+"""`python -m mygallery serve` as a real process: crash persistence (SIGKILL), graceful SIGTERM, bad config;
+and the garbage-collection pauses `serve` guards against (CollectionPauses, tested in this process)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def server_env(tmp_path: Path, index_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# Not SESSION_STORE=memory: it keeps nothing across a restart, by design.
 @pytest.mark.parametrize("store", ["sqlite", "redis"])
 def test_history_survives_sigkill(tmp_path: Path, copied_index_dir: Path, store: str, request) -> None:
     extra = {"SESSION_STORE": store}
@@ -143,3 +145,27 @@ def test_sigterm_under_load_leaves_no_half_answer(tmp_path: Path, copied_index_d
     assert outcomes.count("answered") > 50, outcomes[-10:]
     unexpected = [o for o in outcomes if o not in ("answered", "closed") and not o.startswith("error 503")]
     assert not unexpected, unexpected
+
+
+def test_a_slow_full_collection_freezes_what_survived_it() -> None:
+    """CollectionPauses (installed by `serve`): after a full collection slower than its threshold, the
+    survivors leave the collector's sight (gc.freeze); young collections and quick full ones change nothing."""
+    import gc
+
+    from mygallery.service import CollectionPauses
+
+    quick = CollectionPauses(threshold_ms=60_000).install()
+    slow = CollectionPauses(threshold_ms=0).install()
+    survivors = [{"conversation": n} for n in range(1000)]  # noqa: F841 - alive through the collections
+    try:
+        frozen = gc.get_freeze_count()
+        gc.collect(1)
+        assert slow.freezes == 0 and gc.get_freeze_count() == frozen
+        gc.collect()
+        assert slow.freezes == 1 and gc.get_freeze_count() > frozen
+        assert quick.freezes == 0
+    finally:
+        slow.remove()
+        quick.remove()
+        gc.unfreeze()
+    assert slow not in gc.callbacks and quick not in gc.callbacks

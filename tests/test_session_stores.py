@@ -1,11 +1,13 @@
 """Session stores on real back ends: SQLite (WAL file) and Redis (a private redis-server), through the
-SessionManager — restore after restart, refusal after delete, idle expiry, concurrent turns."""
+SessionManager — restore after restart, refusal after delete, idle expiry, concurrent turns — and MemoryStore
+(SESSION_STORE=memory) wherever what is checked applies to a store that keeps nothing across a restart."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,10 @@ import pytest
 from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.errors import ConfigError, NotFound
 from mygallery.sessions.manager import SessionManager
+from mygallery.sessions.records import SessionStore
 from mygallery.sessions.stores import MemoryStore, Message, SqliteStore, make_store
 from mygallery.web.chat import encoded_reply
+from tests.http_helpers import free_port
 
 
 class Clock:
@@ -25,19 +29,39 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def open_store(request, tmp_path: Path):
-    """A function that opens the store anew each call, as a restarted server would."""
+class StoreOpener:
+    """Opens one kind of store anew on each call, as a restarted server would. `persists`: whether a store opened
+    again holds what the one before was given — not so MemoryStore, which keeps nothing beyond its manager."""
+
+    def __init__(self, opener: Callable[[], SessionStore], *, persists: bool = True) -> None:
+        self._opener = opener
+        self.persists = persists
+
+    def __call__(self) -> SessionStore:
+        return self._opener()
+
+
+PERSISTENT_STORES = ["sqlite", "redis"]
+EVERY_STORE = ["memory", *PERSISTENT_STORES]
+
+
+@pytest.fixture
+def open_store(request, tmp_path: Path) -> StoreOpener:
+    """The store kind a test is parametrized with (indirect=True): PERSISTENT_STORES or EVERY_STORE."""
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
-        return lambda: make_store("redis", sqlite_path=tmp_path / "unused.db", redis_url=url)
-    return lambda: make_store("sqlite", sqlite_path=tmp_path / "sessions.db")
+        return StoreOpener(lambda: make_store("redis", sqlite_path=tmp_path / "unused.db", redis_url=url))
+    if request.param == "memory":
+        return StoreOpener(lambda: make_store("memory", sqlite_path=tmp_path / "unused.db"), persists=False)
+    return StoreOpener(lambda: make_store("sqlite", sqlite_path=tmp_path / "sessions.db"))
 
 
 def manager(store, clock: Clock) -> SessionManager:
     return SessionManager(store, max_sessions=100, timeout_seconds=60, cleanup_interval=3600, clock=clock)
 
 
+# Not MemoryStore: surviving a restart is what it does not do (nothing is kept past the process).
+@pytest.mark.parametrize("open_store", PERSISTENT_STORES, indirect=True)
 def test_turns_survive_a_restart_and_idle_sessions_do_not(open_store) -> None:
     clock = Clock()
     first = manager(open_store(), clock)
@@ -66,6 +90,8 @@ def test_turns_survive_a_restart_and_idle_sessions_do_not(open_store) -> None:
     second.close()
 
 
+# Not MemoryStore: it keeps no sessions, so it cannot know one was deleted and its append accepts the late turn.
+@pytest.mark.parametrize("open_store", PERSISTENT_STORES, indirect=True)
 def test_a_turn_for_a_deleted_session_is_refused(open_store) -> None:
     store = open_store()
     store.create("a" * 32, 1.0)
@@ -76,6 +102,7 @@ def test_a_turn_for_a_deleted_session_is_refused(open_store) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("open_store", EVERY_STORE, indirect=True)
 def test_concurrent_turns_on_many_sessions_all_land(open_store) -> None:
     clock = Clock()
     sessions = manager(open_store(), clock)
@@ -96,7 +123,10 @@ def test_concurrent_turns_on_many_sessions_all_land(open_store) -> None:
     for thread in threads:
         thread.join()
     sessions.store.close()
-    reopened = {r.id: r for r in open_store().load_active(0)}
+    if open_store.persists:
+        reopened = {r.id: r for r in open_store().load_active(0)}
+    else:  # MemoryStore keeps nothing to reopen: the turns must have landed in the manager's live sessions
+        reopened = {s.id: sessions.get(s.id) for s in created}
     for session in created:
         assert [m.content for m in reopened[session.id].messages if m.role == "user"] == \
             [f"{session.id} q{turn}" for turn in range(5)]
@@ -115,8 +145,6 @@ def test_sqlite_store_is_in_wal_mode_and_backs_up_consistently(tmp_path: Path) -
 
 
 def test_unreachable_redis_is_a_clear_configuration_error(tmp_path: Path) -> None:
-    from tests.conftest import free_port
-
     with pytest.raises(ConfigError, match="REDIS_URL"):
         make_store("redis", sqlite_path=tmp_path / "x.db", redis_url=f"redis://127.0.0.1:{free_port()}/0")
 
@@ -167,6 +195,7 @@ def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: st
     assert plain.to_json_text() == json.dumps(plain.to_json(), ensure_ascii=False)
 
 
+@pytest.mark.parametrize("open_store", EVERY_STORE, indirect=True)
 def test_expiry_follows_last_activity_not_creation(open_store) -> None:
     """The table is kept in order of last activity: a turn makes an old conversation the most recent, so expiry
     (which stops at the first session still within the timeout) removes exactly the idle ones, in the running
@@ -185,6 +214,8 @@ def test_expiry_follows_last_activity_not_creation(open_store) -> None:
             sessions.get(gone.id)
     fourth = sessions.create()
     sessions.store.close()
+    if not open_store.persists:
+        return  # the rest is after a restart, which MemoryStore comes out of empty (by design)
 
     clock.now += 45  # first idle 65 s, fourth 45 s
     restarted = manager(open_store(), clock)  # restored oldest first, whatever order the store returns
