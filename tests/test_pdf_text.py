@@ -232,3 +232,28 @@ def test_a_process_pool_gives_the_same_text_as_one_process(tmp_path: Path) -> No
     assert len(tables) == 8 and all(t.header == "| Name | Value | Meaning |" for t in tables)
     assert all(len(t.text.splitlines()) == 5 for t in tables)
     assert re.search(r"\b1 Section 1: \w+ handling\b", "\n".join(b.text for b in blocks_of(alone, "heading")))
+
+
+def test_a_wrapped_line_starting_with_a_number_is_not_a_heading(tmp_path: Path) -> None:
+    page = samples.Page()
+    page.text(72, 780, "5 Port speeds", size=12.5, bold=True)
+    lines = ["Each port of the new switch generation runs at the full line rate of",
+             "400 Gb/s and the uplinks follow the same rule so that nothing is lost in",
+             "the middle of the fabric when every port sends at once."]
+    page.lines(72, 756, lines)
+    page.text(72, 700, "6 Cabling", size=12.5)  # not bold, but alone between paragraphs: still a heading
+    page.lines(72, 680, ["Copper reaches three metres."])
+    doc = read_pdf(samples.write_pages(tmp_path / "numbers.pdf", [page]))
+    assert [(b.kind, b.text) for b in doc.blocks] == [("heading", "5 Port speeds"), ("para", " ".join(lines)),
+                                                      ("heading", "6 Cabling"),
+                                                      ("para", "Copper reaches three metres.")]
+
+
+def test_threads_may_call_it_at_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = samples.word_by_word_pdf(tmp_path / "words.pdf")
+    expected = read_pdf(path)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: read_pdf(path), range(12)))
+    assert all(result == expected for result in results)

@@ -709,7 +709,7 @@ def _page_blocks(lines: list[_Line], number: int, body_h: float, line_gap: float
         while i < len(lines) and not _breaks(group, lines[i], body_h, line_gap, edges) and _table_at(lines, i) == i:
             group.append(lines[i])
             i += 1
-        blocks.append(_text_block(group, number, body_h, mender))
+        blocks.append(_text_block(group, number, body_h, mender, edges))
     return [b for b in blocks if b.text.strip()]
 
 
@@ -744,26 +744,38 @@ def _breaks(group: list[_Line], line: _Line, body_h: float, line_gap: float,
         return True
     if abs(line.h - prev.h) > 0.12 * max(line.h, prev.h) or _styled(line, body_h) != _styled(prev, body_h):
         return True
-    if _looks_numbered_heading(line.text) or _looks_numbered_heading(prev.text) and len(group) == 1:
+    # "3.2 Retry policy" between paragraphs; not "400 Gb/s links ..." continuing a wrapped sentence: a heading
+    # line does not fill its column, and neither does the line before it unless that ended a sentence
+    column_right = edges[line.column][1]
+    if (_looks_numbered_heading(line.text) and _short(line, column_right)
+            and (_short(prev, column_right) or prev.text.endswith(_SENTENCE_END))):
+        return True
+    if len(group) == 1 and _looks_numbered_heading(prev.text) and _short(prev, column_right):
         return True
     if _BULLET.match(line.text):
         return True
     left = group[0].x0 if len(group) == 1 else min(g.x0 for g in group[1:])
     if len(group) > 1 and line.x0 - left > _INDENT * line.h:  # a first-line indent opens a new paragraph
         return True
-    column_right = edges[line.column][1]
     # a short last line that ends a sentence ends the paragraph even without a gap
     return (prev.text.endswith(_SENTENCE_END) and prev.x1 < column_right - 6 * prev.h
             and (line.text[:1].isupper() or bool(_CJK.match(line.text[:1]))))
 
 
-def _text_block(group: list[_Line], number: int, body_h: float, mender: _Hyphens) -> PdfBlock:
+def _short(line: _Line, column_right: float) -> bool:
+    """The line ends well before its column's right edge (it is not a full line of wrapped text)."""
+    return line.x1 < column_right - 3 * line.h
+
+
+def _text_block(group: list[_Line], number: int, body_h: float, mender: _Hyphens,
+                edges: dict[int, tuple[float, float]]) -> PdfBlock:
     text = group[0].text
     for line in group[1:]:
         text = mender.join(text, line.text)
     text = text.strip()
     heading = len(text) <= 200 and len(group) <= 3 and not text.endswith((".", ",", ";"))
-    numbered = _looks_numbered_heading(text) and len(group) <= 2
+    numbered = (_looks_numbered_heading(text) and len(group) <= 2
+                and (_styled(group[0], body_h) or _short(group[-1], edges[group[-1].column][1])))
     if numbered or heading and all(_styled(line, body_h) for line in group) and len(text) >= 2:
         return PdfBlock("heading", text, number)
     return PdfBlock("para", text, number)
