@@ -257,3 +257,40 @@ def test_threads_may_call_it_at_once(tmp_path: Path) -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: read_pdf(path), range(12)))
     assert all(result == expected for result in results)
+
+
+def test_a_pool_that_breaks_falls_back_to_this_process_and_a_stuck_one_is_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import multiprocessing
+    import os
+
+    from mygallery.engine import pdf_text
+
+    path = samples.long_pdf(tmp_path / "long.pdf", pages=6)
+    expected = read_pdf(path, workers=1)
+    parent = os.getpid()
+    real_extract = pdf_text._extract
+
+    def dies_in_workers(pdf, start, stop):
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed mid-task, as by a crash inside pdfium
+        return real_extract(pdf, start, stop)
+
+    monkeypatch.setattr(pdf_text, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pdf_text, "_extract", dies_in_workers)
+    with caplog.at_level("WARNING"):
+        assert read_pdf(path, workers=2) == expected
+    assert "parsing long.pdf in this process" in caplog.text
+
+    def hangs_in_workers(pdf, start, stop):
+        if os.getpid() != parent:
+            time.sleep(60)
+        return real_extract(pdf, start, stop)
+
+    monkeypatch.setattr(pdf_text, "_extract", hangs_in_workers)
+    monkeypatch.setattr(pdf_text, "_TIMEOUT_BASE_S", 0.5)
+    monkeypatch.setattr(pdf_text, "_TIMEOUT_PER_PAGE_S", 0.0)
+    started = time.monotonic()
+    with pytest.raises(PdfTextError, match="longer than"):
+        read_pdf(path, workers=2)
+    assert time.monotonic() - started < 10
