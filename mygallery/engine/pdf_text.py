@@ -98,7 +98,7 @@ _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)+\.?)\s+(\S.{0
 _BULLET = re.compile(r"^(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_HYPHEN_END = re.compile(r"(?:^|[\s(\[/])((?:[^\W\d_]+-)*[^\W\d_]*[a-z\u00df-\u00ff])-$")
+_HYPHEN_TOKEN = re.compile(r"((?:[^\W\d_]+-)*[^\W\d_]*[a-z\u00df-\u00ff])-")  # "conges-", "end-to-"
 _LEADING_WORD = re.compile(r"^([a-z\u00df-\u00ff][^\W\d_]*)")
 _DIGITS = re.compile(r"\d+")
 _ROMAN = re.compile(r"\b[ivxlcdm]{1,6}\b")
@@ -669,10 +669,8 @@ class _Hyphens:
 
     def words(self) -> set[str]:
         if self._words is None:
-            self._words = set()
-            for lines in self._pages:
-                for line in lines:
-                    self._words.update(w.lower() for w in _WORD.findall(line.text))
+            text = "\n".join(line.text for lines in self._pages for line in lines)
+            self._words = set(_WORD.findall(text.lower()))
         return self._words
 
     def join(self, a: str, b: str) -> str:
@@ -680,7 +678,7 @@ class _Hyphens:
             return a[:-1] + b
         if not a.endswith("-"):
             return _join_text(a, b)
-        tail = _HYPHEN_END.search(a)
+        tail = _HYPHEN_TOKEN.fullmatch(a[a.rfind(" ") + 1:].lstrip("([/\"'\u201c\u2018"))
         head = _LEADING_WORD.match(b)
         if tail is None or head is None or "-" in tail.group(1):
             return a + b  # "end-to-" + "end", "RoCEv2-" + "based", "-" + "-": the hyphen is part of the text
