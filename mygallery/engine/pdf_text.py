@@ -410,7 +410,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right:
     for i, run_text in enumerate(run_texts):
         bold = _is_bold(handle, int(keep[starts[i]]), fonts) and _is_bold(handle, int(keep[ends[i]]), fonts)
         runs.append(_Run(run_text, rx0[i], rx1[i], rtop[i], rbottom[i], rh[i], bold, first_cjk[i], last_cjk[i]))
-    return _layout(_dedupe(runs), left, right)
+    return _layout(_dedupe(runs))
 
 
 class _Run(NamedTuple):
@@ -438,7 +438,7 @@ def _dedupe(runs: list[_Run]) -> list[_Run]:
     return out
 
 
-def _layout(runs: list[_Run], left: float, right: float) -> list[_Line]:
+def _layout(runs: list[_Run]) -> list[_Line]:
     """Lines in reading order: across the page, or column by column where the page has two.
 
     On a two-column page, rows that cross the gutter (a title, a full-width table, a footer) cut the page into
@@ -551,9 +551,8 @@ def _make_line(row: list[_Run], column: int) -> _Line:
     h = max(run.h for run in row)
     bold = all(run.bold for run in row)
     text = texts[0]
-    for cell, piece in zip(cells[1:], texts[1:], strict=True):
-        text = _join_text(text, piece, cjk_boundary=False) if not (cell[0].cjk_start and text and
-                                                                    _CJK.match(text[-1])) else text + piece
+    for piece in texts[1:]:
+        text = _join_text(text, piece)
     x0, x1 = row[0].x0, max(run.x1 for run in row)
     top, bottom = max(run.top for run in row), min(run.bottom for run in row)
     cell_spans = tuple((c[0].x0, max(r.x1 for r in c), t) for c, t in zip(cells, texts, strict=True))
@@ -571,10 +570,11 @@ def _join_runs(cell: list[_Run]) -> str:
     return text
 
 
-def _join_text(a: str, b: str, *, cjk_boundary: bool = True) -> str:
+def _join_text(a: str, b: str) -> str:
+    """Two pieces of one text: a space between them, except between two Chinese/Japanese characters."""
     if not a:
         return b
-    if cjk_boundary and _CJK.match(a[-1]) and _CJK.match(b[:1] or " "):
+    if _CJK.match(a[-1]) and _CJK.match(b[:1] or " "):
         return a + b
     return a + " " + b
 
