@@ -100,9 +100,10 @@ def chromium_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             pytest.fail("chromium is required here (MYGALLERY_REQUIRE_BROWSER=1) but not installed")
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it as root)")
     folder = tmp_path_factory.mktemp("chromium-pdfs")
-    paths = {"report": folder / "report.pdf", "chinese": folder / "chinese.pdf"}
+    paths = {"report": folder / "report.pdf", "chinese": folder / "chinese.pdf", "columns": folder / "columns.pdf"}
     samples.chromium_pdfs([(paths["report"], samples.report_html(), samples.REPORT_HEADER, samples.REPORT_FOOTER),
-                           (paths["chinese"], samples.chinese_html(), "", "")])
+                           (paths["chinese"], samples.chinese_html(), "", ""),
+                           (paths["columns"], samples.columns_html(), "", "")])
     return paths
 
 
@@ -141,6 +142,14 @@ def test_chromium_print_keeps_headings_table_and_pages_without_its_header_footer
     assert len({b.page for b in notes}) >= 2
     closing = blocks_of(doc, "heading")[-1]
     assert closing.page == raw_page_of(path, "3 Closing remarks") == doc.blocks[-1].page == doc.pages
+
+
+def test_chromium_css_columns_are_read_column_by_column_between_full_width_lines(
+        chromium_samples: dict[str, Path]) -> None:
+    doc = read_pdf(chromium_samples["columns"])
+    assert [(b.kind, b.text) for b in doc.blocks] == (
+        [("heading", "Two column print")] + [("para", p) for p in samples.COLUMN_PARAGRAPHS]
+        + [("heading", "After the columns"), ("para", "Full width again.")])
 
 
 def test_chinese_text_gets_no_spaces_between_characters(chromium_samples: dict[str, Path]) -> None:

@@ -461,12 +461,30 @@ def _layout(runs: list[_Run]) -> list[_Line]:
         band = sum(1 for cut in cuts if cut > centre)
         bands[band][run.x0 >= g1 - 1].append(run)
     lines: list[_Line] = []
+    column = 0
     for k, (left_runs, right_runs) in enumerate(bands):
         if k:
-            lines.append(_make_line(full_rows[k - 1], 3 * k))
-        lines.extend(_make_line(row, 3 * k + 1) for row in _rows(left_runs))
-        lines.extend(_make_line(row, 3 * k + 2) for row in _rows(right_runs))
+            column += 1
+            lines.append(_make_line(full_rows[k - 1], column))
+        # what one side holds above or below everything of the other side (a short title, the heading after
+        # the columns end) is read across the page, before or after the two columns
+        above, left_runs, right_runs, below = _outside_columns(left_runs, right_runs)
+        for part in (above, left_runs, right_runs, below):
+            if part:
+                column += 1
+                lines.extend(_make_line(row, column) for row in _rows(part))
     return lines
+
+
+def _outside_columns(left: list[_Run], right: list[_Run]) -> tuple[list[_Run], list[_Run], list[_Run], list[_Run]]:
+    if not left or not right:
+        return [], left, right, []
+    top = min(max(r.top for r in left), max(r.top for r in right))
+    bottom = max(min(r.bottom for r in left), min(r.bottom for r in right))
+    above = [r for r in left + right if r.bottom >= top]
+    below = [r for r in left + right if r.top <= bottom]
+    inside = [r for r in left if bottom < r.top and r.bottom < top], [r for r in right if bottom < r.top and r.bottom < top]
+    return above, inside[0], inside[1], below
 
 
 def _find_gutter(runs: list[_Run]) -> tuple[float, float] | None:
