@@ -10,8 +10,9 @@ two-column page is read column by column, and lines repeated at the same height 
 most pages (running headers and footers, page numbers such as "Page 3 of 40" or "— 12 —") are dropped; the
 page survives only as `PdfBlock.page`, for citations. Chinese and Japanese text gets no spaces between its
 characters. Large files are parsed by a process pool over page ranges (pdfium is not thread-safe, so every
-worker opens the document itself); small ones in this process, where starting workers would cost more than
-it saves.
+worker opens the document itself; inside one process a lock lets one thread at a time use pdfium); small ones
+in this process, where starting workers would cost more than it saves. A worker pool that breaks falls back to
+this process; one that does not answer in time is killed (PdfTextError), so a call never hangs on it.
 Collaborators: pypdfium2 (pdfium's text page API: one `get_text_range` per page, one loose character box per
 character through a raw call, the font of the first and last character of each run) and numpy for the
 per-character arithmetic. It imports no other module of this project; the document loader turns `PdfText`
@@ -82,9 +83,9 @@ _BAND = 0.12  # running headers/footers live in the top and bottom 12 % of the p
 _REPEAT_SHARE = 0.5  # ...and repeat on at least half of the pages (2 of 2, 2 of 3, 3 of 5, ...)
 _REPEAT_Y_TOL = 4.0  # points: "at the same height" on every page
 
-# Parallel parsing: measured on the 2-core machine (bench/bench_pdf.py; figures in bench/README.md). A
-# forkserver worker costs ~0.1 s to start the first time in a process (then a few ms), a page ~2-4 ms: below
-# this many pages the pool does not pay for itself.
+# Parallel parsing, measured on the 2-core machine (bench/bench_pdf.py; figures in bench/README.md): a page
+# costs ~4 ms, a forked pool a few tens of ms (the forkserver ~0.3-1 s the first time in a process); two
+# workers beat one from 32-64 pages on.
 _PARALLEL_MIN_PAGES = 64
 _PAGES_PER_TASK = 24  # smaller tasks balance two workers better; each task opens the document once
 _TIMEOUT_BASE_S = 30.0  # a worker that does not answer in base + per-page time is killed: never hang
