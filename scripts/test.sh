@@ -3,13 +3,14 @@
 #   scripts/test.sh                 everything
 #   scripts/test.sh -m "not browser" without the headless-browser tests
 # Installs: the pinned packages (scripts/setup.sh) and, when missing and run as root, Debian's chromium
-# (browser tests), nginx (checks the sample site) and redis-server (the Redis session store; each test starts
-# its own private server, the system service is not used).
+# (browser tests), nginx (checks the sample site), redis-server (the Redis session store; each test starts
+# its own private server, the system service is not used) and, without any Chinese font, fonts-wqy-zenhei
+# (chromium prints the Chinese sample PDF of tests/test_pdf_text.py with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 
@@ -18,6 +19,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[[ -n "$(fc-list :lang=zh 2>/dev/null || true)" ]] || missing+=(fonts-wqy-zenhei)
 if [[ ${#missing[@]} -gt 0 ]]; then
     if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
         echo "test: installing ${missing[*]} from Debian's packages"

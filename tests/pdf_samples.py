@@ -307,6 +307,19 @@ when a job slows down.</p>
 </body></html>"""
 
 
+COLUMN_PARAGRAPHS = [f"Paragraph {i} of the column test explains something about packet spraying and congestion so "
+                     f"that it wraps over several lines in a narrow column; it ends here {i}." for i in range(1, 13)]
+
+
+def columns_html() -> str:
+    """CSS columns (justified, browser hyphenation on), a short title above and a heading + line below."""
+    body = "".join(f"<p>{p}</p>" for p in COLUMN_PARAGRAPHS)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Column print</title>
+<style>body{{font-family:sans-serif;font-size:13px}} .c{{column-count:2;column-gap:30px;text-align:justify;
+hyphens:auto}}</style></head><body><h1>Two column print</h1><div class="c">{body}</div>
+<h2>After the columns</h2><p>Full width again.</p></body></html>"""
+
+
 CHINESE_PARAGRAPHS = [
     "超以太网传输协议在发送端运行拥塞控制算法，它根据显式拥塞通知和往返时间调整发送窗口。",
     "接收端可以选择启用基于信用的拥塞控制，按照自身链路速率向发送端授予信用，从而缓解多对一的突发流量。",

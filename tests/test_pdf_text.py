@@ -100,9 +100,10 @@ def chromium_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
             pytest.fail("chromium is required here (MYGALLERY_REQUIRE_BROWSER=1) but not installed")
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it as root)")
     folder = tmp_path_factory.mktemp("chromium-pdfs")
-    paths = {"report": folder / "report.pdf", "chinese": folder / "chinese.pdf"}
+    paths = {"report": folder / "report.pdf", "chinese": folder / "chinese.pdf", "columns": folder / "columns.pdf"}
     samples.chromium_pdfs([(paths["report"], samples.report_html(), samples.REPORT_HEADER, samples.REPORT_FOOTER),
-                           (paths["chinese"], samples.chinese_html(), "", "")])
+                           (paths["chinese"], samples.chinese_html(), "", ""),
+                           (paths["columns"], samples.columns_html(), "", "")])
     return paths
 
 
@@ -141,6 +142,14 @@ def test_chromium_print_keeps_headings_table_and_pages_without_its_header_footer
     assert len({b.page for b in notes}) >= 2
     closing = blocks_of(doc, "heading")[-1]
     assert closing.page == raw_page_of(path, "3 Closing remarks") == doc.blocks[-1].page == doc.pages
+
+
+def test_chromium_css_columns_are_read_column_by_column_between_full_width_lines(
+        chromium_samples: dict[str, Path]) -> None:
+    doc = read_pdf(chromium_samples["columns"])
+    assert [(b.kind, b.text) for b in doc.blocks] == (
+        [("heading", "Two column print")] + [("para", p) for p in samples.COLUMN_PARAGRAPHS]
+        + [("heading", "After the columns"), ("para", "Full width again.")])
 
 
 def test_chinese_text_gets_no_spaces_between_characters(chromium_samples: dict[str, Path]) -> None:
@@ -232,3 +241,65 @@ def test_a_process_pool_gives_the_same_text_as_one_process(tmp_path: Path) -> No
     assert len(tables) == 8 and all(t.header == "| Name | Value | Meaning |" for t in tables)
     assert all(len(t.text.splitlines()) == 5 for t in tables)
     assert re.search(r"\b1 Section 1: \w+ handling\b", "\n".join(b.text for b in blocks_of(alone, "heading")))
+
+
+def test_a_wrapped_line_starting_with_a_number_is_not_a_heading(tmp_path: Path) -> None:
+    page = samples.Page()
+    page.text(72, 780, "5 Port speeds", size=12.5, bold=True)
+    lines = ["Each port of the new switch generation runs at the full line rate of",
+             "400 Gb/s and the uplinks follow the same rule so that nothing is lost in",
+             "the middle of the fabric when every port sends at once."]
+    page.lines(72, 756, lines)
+    page.text(72, 700, "6 Cabling", size=12.5)  # not bold, but alone between paragraphs: still a heading
+    page.lines(72, 680, ["Copper reaches three metres."])
+    doc = read_pdf(samples.write_pages(tmp_path / "numbers.pdf", [page]))
+    assert [(b.kind, b.text) for b in doc.blocks] == [("heading", "5 Port speeds"), ("para", " ".join(lines)),
+                                                      ("heading", "6 Cabling"),
+                                                      ("para", "Copper reaches three metres.")]
+
+
+def test_threads_may_call_it_at_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = samples.word_by_word_pdf(tmp_path / "words.pdf")
+    expected = read_pdf(path)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: read_pdf(path), range(12)))
+    assert all(result == expected for result in results)
+
+
+def test_a_pool_that_breaks_falls_back_to_this_process_and_a_stuck_one_is_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import multiprocessing
+    import os
+
+    from mygallery.engine import pdf_text
+
+    path = samples.long_pdf(tmp_path / "long.pdf", pages=6)
+    expected = read_pdf(path, workers=1)
+    parent = os.getpid()
+    real_extract = pdf_text._extract
+
+    def dies_in_workers(pdf, start, stop):
+        if os.getpid() != parent:
+            os._exit(3)  # a worker killed mid-task, as by a crash inside pdfium
+        return real_extract(pdf, start, stop)
+
+    monkeypatch.setattr(pdf_text, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pdf_text, "_extract", dies_in_workers)
+    with caplog.at_level("WARNING"):
+        assert read_pdf(path, workers=2) == expected
+    assert "parsing long.pdf in this process" in caplog.text
+
+    def hangs_in_workers(pdf, start, stop):
+        if os.getpid() != parent:
+            time.sleep(60)
+        return real_extract(pdf, start, stop)
+
+    monkeypatch.setattr(pdf_text, "_extract", hangs_in_workers)
+    monkeypatch.setattr(pdf_text, "_TIMEOUT_BASE_S", 0.5)
+    monkeypatch.setattr(pdf_text, "_TIMEOUT_PER_PAGE_S", 0.0)
+    started = time.monotonic()
+    with pytest.raises(PdfTextError, match="longer than"):
+        read_pdf(path, workers=2)
+    assert time.monotonic() - started < 10

@@ -10,8 +10,9 @@ two-column page is read column by column, and lines repeated at the same height 
 most pages (running headers and footers, page numbers such as "Page 3 of 40" or "— 12 —") are dropped; the
 page survives only as `PdfBlock.page`, for citations. Chinese and Japanese text gets no spaces between its
 characters. Large files are parsed by a process pool over page ranges (pdfium is not thread-safe, so every
-worker opens the document itself); small ones in this process, where starting workers would cost more than
-it saves.
+worker opens the document itself; inside one process a lock lets one thread at a time use pdfium); small ones
+in this process, where starting workers would cost more than it saves. A worker pool that breaks falls back to
+this process; one that does not answer in time is killed (PdfTextError), so a call never hangs on it.
 Collaborators: pypdfium2 (pdfium's text page API: one `get_text_range` per page, one loose character box per
 character through a raw call, the font of the first and last character of each run) and numpy for the
 per-character arithmetic. It imports no other module of this project; the document loader turns `PdfText`
@@ -25,13 +26,19 @@ is refused; one with only an owner password opens, as in every viewer).
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import re
 import statistics
-from collections import Counter, defaultdict
+import sys
+import threading
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +47,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 __all__ = ["PdfBlock", "PdfText", "PdfTextError", "read_pdf"]
+
+log = logging.getLogger(__name__)
 
 
 class PdfTextError(Exception):
@@ -74,9 +83,9 @@ _BAND = 0.12  # running headers/footers live in the top and bottom 12 % of the p
 _REPEAT_SHARE = 0.5  # ...and repeat on at least half of the pages (2 of 2, 2 of 3, 3 of 5, ...)
 _REPEAT_Y_TOL = 4.0  # points: "at the same height" on every page
 
-# Parallel parsing: measured on the 2-core machine (bench/bench_pdf.py; figures in bench/README.md). A
-# forkserver worker costs ~0.1 s to start the first time in a process (then a few ms), a page ~2-4 ms: below
-# this many pages the pool does not pay for itself.
+# Parallel parsing, measured on the 2-core machine (bench/bench_pdf.py; figures in bench/README.md): a page
+# costs ~4 ms, a forked pool a few tens of ms (the forkserver ~0.3-1 s the first time in a process); two
+# workers beat one from 32-64 pages on.
 _PARALLEL_MIN_PAGES = 64
 _PAGES_PER_TASK = 24  # smaller tasks balance two workers better; each task opens the document once
 _TIMEOUT_BASE_S = 30.0  # a worker that does not answer in base + per-page time is killed: never hang
@@ -90,7 +99,7 @@ _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)+\.?)\s+(\S.{0
 _BULLET = re.compile(r"^(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-_HYPHEN_END = re.compile(r"(?:^|[\s(\[/])((?:[^\W\d_]+-)*[^\W\d_]*[a-z\u00df-\u00ff])-$")
+_HYPHEN_TOKEN = re.compile(r"((?:[^\W\d_]+-)*[^\W\d_]*[a-z\u00df-\u00ff])-")  # "conges-", "end-to-"
 _LEADING_WORD = re.compile(r"^([a-z\u00df-\u00ff][^\W\d_]*)")
 _DIGITS = re.compile(r"\d+")
 _ROMAN = re.compile(r"\b[ivxlcdm]{1,6}\b")
@@ -121,6 +130,10 @@ class _Page(NamedTuple):
 
 # --- reading ----------------------------------------------------------------------------------------------
 
+# pdfium is not thread-safe: in one process, one thread at a time uses it (worker processes have their own)
+_PDFIUM = threading.Lock()
+
+
 def read_pdf(path: Path, *, workers: int | None = None) -> PdfText:
     """The text of the PDF at `path` as headings, paragraphs and tables in reading order.
 
@@ -129,7 +142,7 @@ def read_pdf(path: Path, *, workers: int | None = None) -> PdfText:
     """
     path = Path(path)
     _check_file(path)
-    with _open(path) as pdf:
+    with _PDFIUM, _open(path) as pdf:
         page_count = len(pdf)
         title = _metadata_title(pdf)
         if page_count == 0:
@@ -138,7 +151,11 @@ def read_pdf(path: Path, *, workers: int | None = None) -> PdfText:
         if count <= 1:
             pages = _extract(pdf, 0, page_count)
     if count > 1:
-        pages = _extract_in_pool(path, page_count, count)
+        pooled = _extract_in_pool(path, page_count, count)
+        if pooled is None:
+            with _PDFIUM:
+                pooled = _extract_here(path)
+        pages = pooled
     if not any(page.lines for page in pages):
         raise PdfTextError("no text found (a scanned or image-only PDF needs OCR)")
     blocks, first_heading = _assemble(pages)
@@ -216,27 +233,60 @@ def _worker_count(page_count: int, workers: int | None) -> int:
     return max(1, min(cpus, page_count // (_PARALLEL_MIN_PAGES // 2)))
 
 
-def _extract_in_pool(path: Path, page_count: int, count: int) -> list[_Page]:
-    """Pages in tasks of contiguous ranges over `count` processes; each task opens the document itself."""
+def _extract_in_pool(path: Path, page_count: int, count: int) -> list[_Page] | None:
+    """Pages in tasks of contiguous ranges over `count` processes; each task opens the document itself.
+
+    None when the pool itself fails (a worker that cannot start or dies): the caller then parses here.
+    """
     step = max(1, min(_PAGES_PER_TASK, -(-page_count // count)))
     ranges = [(start, min(start + step, page_count)) for start in range(0, page_count, step)]
-    # forkserver: workers fork from a clean single-threaded server, never from the caller (a threaded web
-    # server forking mid-request can inherit a held lock); spawn where it does not exist (Windows, macOS)
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    context = _pool_context()
     timeout = _TIMEOUT_BASE_S + _TIMEOUT_PER_PAGE_S * page_count
-    pool = context.Pool(count)
+    executor = ProcessPoolExecutor(count, mp_context=context)
     try:
-        pending = pool.starmap_async(_extract_file, [(str(path), start, stop) for start, stop in ranges])
-        try:
-            parts = pending.get(timeout)
-        except multiprocessing.TimeoutError as exc:
-            raise PdfTextError(f"parsing took longer than {timeout:.0f} s and was stopped") from exc
-        pool.close()
+        futures = [executor.submit(_extract_file, str(path), start, stop) for start, stop in ranges]
+        done, late = wait(futures, timeout=timeout, return_when=FIRST_EXCEPTION)
+        failed = [f.exception() for f in done if f.exception() is not None]
+        if failed and isinstance(failed[0], BrokenProcessPool):
+            log.warning("PDF worker processes failed (%s); parsing %s in this process", failed[0], path.name)
+            return None
+        if failed:
+            raise failed[0]  # PdfTextError of a corrupt page, from the worker
+        if late:
+            _stop_workers(executor)
+            raise PdfTextError(f"parsing took longer than {timeout:.0f} s and was stopped")
+        return [page for future in futures for page in future.result()]
     finally:
-        pool.terminate()
-        pool.join()
-    return [page for part in parts for page in part]
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """How workers start. A plain fork of a single-threaded caller costs a few ms and shares the imported
+    modules; a threaded caller (the web server) must not fork — another thread may hold a lock the child then
+    never sees released — so its workers come from the forkserver, which imports this module once (~0.3 s, or
+    ~1 s on a busy machine, the first time in a process). Spawn where neither exists."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.kill()
+
+
+def _extract_here(path: Path) -> list[_Page]:
+    with _open(path) as pdf:
+        return _extract(pdf, 0, len(pdf))
 
 
 def _extract_file(path: str, start: int, stop: int) -> list[_Page]:
@@ -278,9 +328,13 @@ _UNICODE = ctypes.CFUNCTYPE(ctypes.c_uint, ctypes.c_void_p, ctypes.c_int)(
     ctypes.cast(pdfium_c.FPDFText_GetUnicode, ctypes.c_void_p).value)
 
 
+_NAME = ctypes.create_string_buffer(96)  # one buffer per process: a worker parses one page at a time
+_FLAGS = ctypes.c_int(0)
+
+
 def _is_bold(handle: int, index: int, cache: dict[bytes, bool]) -> bool:
-    name = ctypes.create_string_buffer(96)
-    flags = ctypes.c_int(0)
+    name, flags = _NAME, _FLAGS
+    name.value = b""
     _FONT_INFO(handle, index, name, 96, ctypes.addressof(flags))
     key = name.value + b"/%d" % flags.value
     bold = cache.get(key)
@@ -316,8 +370,9 @@ def _page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right:
         return []
     boxes = np.zeros((len(keep), 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
     base = boxes.ctypes.data
-    for offset, index in enumerate(keep.tolist()):
-        _LOOSE_BOX(handle, index, base + 16 * offset)
+    # map() keeps the loop itself in C: ~0.45 us a character instead of ~0.65 with a Python for loop
+    deque(map(_LOOSE_BOX, repeat(handle, len(keep)), keep.tolist(), range(base, base + 16 * len(keep), 16)),
+          maxlen=0)
     x0, y1, x1, y0 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
     # characters drawn outside the page (generators park text there) are not part of it
     inside = (x1 > left) & (x0 < right) & (y1 > bottom) & (y0 < top)
@@ -356,7 +411,7 @@ def _page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right:
     for i, run_text in enumerate(run_texts):
         bold = _is_bold(handle, int(keep[starts[i]]), fonts) and _is_bold(handle, int(keep[ends[i]]), fonts)
         runs.append(_Run(run_text, rx0[i], rx1[i], rtop[i], rbottom[i], rh[i], bold, first_cjk[i], last_cjk[i]))
-    return _layout(_dedupe(runs), left, right)
+    return _layout(_dedupe(runs))
 
 
 class _Run(NamedTuple):
@@ -384,7 +439,7 @@ def _dedupe(runs: list[_Run]) -> list[_Run]:
     return out
 
 
-def _layout(runs: list[_Run], left: float, right: float) -> list[_Line]:
+def _layout(runs: list[_Run]) -> list[_Line]:
     """Lines in reading order: across the page, or column by column where the page has two.
 
     On a two-column page, rows that cross the gutter (a title, a full-width table, a footer) cut the page into
@@ -407,12 +462,30 @@ def _layout(runs: list[_Run], left: float, right: float) -> list[_Line]:
         band = sum(1 for cut in cuts if cut > centre)
         bands[band][run.x0 >= g1 - 1].append(run)
     lines: list[_Line] = []
+    column = 0
     for k, (left_runs, right_runs) in enumerate(bands):
         if k:
-            lines.append(_make_line(full_rows[k - 1], 3 * k))
-        lines.extend(_make_line(row, 3 * k + 1) for row in _rows(left_runs))
-        lines.extend(_make_line(row, 3 * k + 2) for row in _rows(right_runs))
+            column += 1
+            lines.append(_make_line(full_rows[k - 1], column))
+        # what one side holds above or below everything of the other side (a short title, the heading after
+        # the columns end) is read across the page, before or after the two columns
+        above, left_runs, right_runs, below = _outside_columns(left_runs, right_runs)
+        for part in (above, left_runs, right_runs, below):
+            if part:
+                column += 1
+                lines.extend(_make_line(row, column) for row in _rows(part))
     return lines
+
+
+def _outside_columns(left: list[_Run], right: list[_Run]) -> tuple[list[_Run], list[_Run], list[_Run], list[_Run]]:
+    if not left or not right:
+        return [], left, right, []
+    top = min(max(r.top for r in left), max(r.top for r in right))
+    bottom = max(min(r.bottom for r in left), min(r.bottom for r in right))
+    above = [r for r in left + right if r.bottom >= top]
+    below = [r for r in left + right if r.top <= bottom]
+    inside = [r for r in left if bottom < r.top and r.bottom < top], [r for r in right if bottom < r.top and r.bottom < top]
+    return above, inside[0], inside[1], below
 
 
 def _find_gutter(runs: list[_Run]) -> tuple[float, float] | None:
@@ -497,9 +570,8 @@ def _make_line(row: list[_Run], column: int) -> _Line:
     h = max(run.h for run in row)
     bold = all(run.bold for run in row)
     text = texts[0]
-    for cell, piece in zip(cells[1:], texts[1:], strict=True):
-        text = _join_text(text, piece, cjk_boundary=False) if not (cell[0].cjk_start and text and
-                                                                    _CJK.match(text[-1])) else text + piece
+    for piece in texts[1:]:
+        text = _join_text(text, piece)
     x0, x1 = row[0].x0, max(run.x1 for run in row)
     top, bottom = max(run.top for run in row), min(run.bottom for run in row)
     cell_spans = tuple((c[0].x0, max(r.x1 for r in c), t) for c, t in zip(cells, texts, strict=True))
@@ -517,10 +589,11 @@ def _join_runs(cell: list[_Run]) -> str:
     return text
 
 
-def _join_text(a: str, b: str, *, cjk_boundary: bool = True) -> str:
+def _join_text(a: str, b: str) -> str:
+    """Two pieces of one text: a space between them, except between two Chinese/Japanese characters."""
     if not a:
         return b
-    if cjk_boundary and _CJK.match(a[-1]) and _CJK.match(b[:1] or " "):
+    if _CJK.match(a[-1]) and _CJK.match(b[:1] or " "):
         return a + b
     return a + " " + b
 
@@ -615,10 +688,8 @@ class _Hyphens:
 
     def words(self) -> set[str]:
         if self._words is None:
-            self._words = set()
-            for lines in self._pages:
-                for line in lines:
-                    self._words.update(w.lower() for w in _WORD.findall(line.text))
+            text = "\n".join(line.text for lines in self._pages for line in lines)
+            self._words = set(_WORD.findall(text.lower()))
         return self._words
 
     def join(self, a: str, b: str) -> str:
@@ -626,7 +697,7 @@ class _Hyphens:
             return a[:-1] + b
         if not a.endswith("-"):
             return _join_text(a, b)
-        tail = _HYPHEN_END.search(a)
+        tail = _HYPHEN_TOKEN.fullmatch(a[a.rfind(" ") + 1:].lstrip("([/\"'\u201c\u2018"))
         head = _LEADING_WORD.match(b)
         if tail is None or head is None or "-" in tail.group(1):
             return a + b  # "end-to-" + "end", "RoCEv2-" + "based", "-" + "-": the hyphen is part of the text
@@ -655,7 +726,7 @@ def _page_blocks(lines: list[_Line], number: int, body_h: float, line_gap: float
         while i < len(lines) and not _breaks(group, lines[i], body_h, line_gap, edges) and _table_at(lines, i) == i:
             group.append(lines[i])
             i += 1
-        blocks.append(_text_block(group, number, body_h, mender))
+        blocks.append(_text_block(group, number, body_h, mender, edges))
     return [b for b in blocks if b.text.strip()]
 
 
@@ -690,26 +761,38 @@ def _breaks(group: list[_Line], line: _Line, body_h: float, line_gap: float,
         return True
     if abs(line.h - prev.h) > 0.12 * max(line.h, prev.h) or _styled(line, body_h) != _styled(prev, body_h):
         return True
-    if _looks_numbered_heading(line.text) or _looks_numbered_heading(prev.text) and len(group) == 1:
+    # "3.2 Retry policy" between paragraphs; not "400 Gb/s links ..." continuing a wrapped sentence: a heading
+    # line does not fill its column, and neither does the line before it unless that ended a sentence
+    column_right = edges[line.column][1]
+    if (_looks_numbered_heading(line.text) and _short(line, column_right)
+            and (_short(prev, column_right) or prev.text.endswith(_SENTENCE_END))):
+        return True
+    if len(group) == 1 and _looks_numbered_heading(prev.text) and _short(prev, column_right):
         return True
     if _BULLET.match(line.text):
         return True
     left = group[0].x0 if len(group) == 1 else min(g.x0 for g in group[1:])
     if len(group) > 1 and line.x0 - left > _INDENT * line.h:  # a first-line indent opens a new paragraph
         return True
-    column_right = edges[line.column][1]
     # a short last line that ends a sentence ends the paragraph even without a gap
     return (prev.text.endswith(_SENTENCE_END) and prev.x1 < column_right - 6 * prev.h
             and (line.text[:1].isupper() or bool(_CJK.match(line.text[:1]))))
 
 
-def _text_block(group: list[_Line], number: int, body_h: float, mender: _Hyphens) -> PdfBlock:
+def _short(line: _Line, column_right: float) -> bool:
+    """The line ends well before its column's right edge (it is not a full line of wrapped text)."""
+    return line.x1 < column_right - 3 * line.h
+
+
+def _text_block(group: list[_Line], number: int, body_h: float, mender: _Hyphens,
+                edges: dict[int, tuple[float, float]]) -> PdfBlock:
     text = group[0].text
     for line in group[1:]:
         text = mender.join(text, line.text)
     text = text.strip()
     heading = len(text) <= 200 and len(group) <= 3 and not text.endswith((".", ",", ";"))
-    numbered = _looks_numbered_heading(text) and len(group) <= 2
+    numbered = (_looks_numbered_heading(text) and len(group) <= 2
+                and (_styled(group[0], body_h) or _short(group[-1], edges[group[-1].column][1])))
     if numbered or heading and all(_styled(line, body_h) for line in group) and len(text) >= 2:
         return PdfBlock("heading", text, number)
     return PdfBlock("para", text, number)
