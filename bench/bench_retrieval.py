@@ -41,7 +41,8 @@ from mygallery.config import Settings  # noqa: E402
 from mygallery.engine.abbreviations import find_abbreviations  # noqa: E402
 from mygallery.engine.answering import AnswerService  # noqa: E402
 from mygallery.engine.embeddings import make_embedder  # noqa: E402
-from mygallery.engine.index import DENSE_LAYOUT, HybridIndex, LiveIndex, top_positions  # noqa: E402
+from mygallery.engine.fusion import top_positions  # noqa: E402
+from mygallery.engine.index import DENSE_LAYOUT, HybridIndex, LiveIndex  # noqa: E402
 from mygallery.engine.ingest import ingest  # noqa: E402
 from mygallery.engine.lexicon import tokenize  # noqa: E402
 

@@ -17,7 +17,8 @@ import pytest
 
 from mygallery.config import Settings
 from mygallery.engine.embeddings import _normalise, make_embedder
-from mygallery.engine.index import DENSE_FUSION_MAX, RRF_K, HybridIndex, LiveIndex, fuse
+from mygallery.engine.fusion import DENSE_FUSION_MAX, RRF_K, fuse
+from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lexicon import expand_query, tokenize
 from mygallery.errors import IndexUnavailable

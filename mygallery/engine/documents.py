@@ -4,7 +4,7 @@ Each `Block` keeps where it came from — file (relative to the docs folder), do
 page — and what it is: a paragraph, a list, a code block or a table (tables keep their header row so that every
 row can later be shown and indexed with it). Text files are decoded as UTF-8, UTF-16 (with BOM) or GB18030.
 A file that cannot be read (binary, undecodable, corrupt PDF) is skipped with a warning naming it; it never stops
-the others. Non-goals: layout analysis of PDFs beyond text order, images, OCR.
+the others. PDF text comes from pdf_text.py, by the geometry of the page. Non-goals: images, OCR.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import DocumentError
+from .pdf_text import PdfTextError, read_pdf
 
 log = logging.getLogger(__name__)
 
@@ -310,39 +311,41 @@ def _parse_html(text: str, rel: str) -> Document:
 
 # --- PDF ----------------------------------------------------------------------------------------------------
 
-_PDF_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?)\s+\S.{0,80}$")
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s")
+_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 
 
 def _load_pdf(path: Path, rel: str) -> Document:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+    """A PDF's text by geometry (pdf_text.py): numbered headings nest by their numbers ("4" > "4.1"; "2.1"
+    never under "1"), an unnumbered heading goes under the current chapter, a table or figure caption heads
+    the table that follows it, and every block keeps its page."""
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise DocumentError("PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except PdfReadError as exc:
-        raise DocumentError(f"corrupt PDF: {exc}") from exc
-    title = str(meta_title).strip()
-    doc = Document(path=rel, title="")
-    heading: tuple[str, ...] = ()
-    for number, page_text in enumerate(pages, start=1):
-        paragraph: list[str] = []
-        for raw in page_text.splitlines() + [""]:
-            line = raw.strip()
-            is_heading = bool(_PDF_HEADING.match(line)) and not line.endswith((".", ",", ";")) and len(line) < 90
-            long_enough = line.endswith((".", ":", "!", "?", "。")) and sum(len(p) for p in paragraph) > 400
-            if line and not is_heading:
-                if not title and not doc.blocks and not paragraph and len(line) < 100:
-                    title = line  # the first short line of a PDF without metadata is its title
-                    continue
-                paragraph.append(line)
-            if (not line or is_heading or long_enough) and paragraph:
-                doc.blocks.append(Block("para", " ".join(paragraph), heading, number))
-                paragraph = []
-            if is_heading:
-                heading = (line,)
-    doc.title = title or _title_from_path(rel)
+        pdf = read_pdf(path)
+    except PdfTextError as exc:
+        raise DocumentError(str(exc)) from exc
+    doc = Document(path=rel, title=pdf.title or _title_from_path(rel))
+    headings: list[tuple[tuple[str, ...], str]] = []  # (number parts, heading) of the current section path
+    caption = ""
+    for block in pdf.blocks:
+        section = tuple(text for _, text in headings)
+        if block.kind == "heading":
+            if _CAPTION.match(block.text):
+                caption = block.text
+                doc.blocks.append(Block("para", block.text, section, block.page))
+                continue
+            number = _NUMBERED.match(block.text)
+            if number:  # "2.1" goes under "2", not under whatever heading came before it
+                parts = tuple(number.group(1).split("."))
+                headings = [h for h in headings if h[0] and parts[: len(h[0])] == h[0] and h[0] != parts]
+            else:
+                parts = ()
+                headings = headings[:1] if headings and headings[0][0] else []
+            headings.append((parts, block.text))
+            caption = ""
+            continue
+        if block.kind == "table" and caption:
+            section += (caption,)
+        elif block.kind != "table":
+            caption = ""
+        doc.blocks.append(Block(block.kind, block.text, section, block.page, block.header))
     return doc

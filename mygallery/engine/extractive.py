@@ -1,11 +1,15 @@
-"""The offline answerer: composes an answer from the best-matching sentences and table rows of the sources.
+"""The offline answerer: states the asked fact by quoting the sentence or table row that holds it — or says
+plainly that the documents do not contain it.
 
-`ExtractiveAnswerer` scores every sentence and table row of the retrieved passages against the question
-(IDF-weighted term overlap, embedding similarity, the rank of the passage, the question's language, whether a
-unit defines an abbreviation the question names) and quotes the best few, each cited [n]. Table rows are shown
-with their header ("Term: RUD; Expansion: …") but matched on their cells. What does not depend on the question
-— units, their tokens and vectors — is prepared once per source text and kept in an LRU.
-Collaborators: the index (IDF, the question's prepared terms, the embedder), `answer_types`.
+`ExtractiveAnswerer.compose` scores every unit of the retrieved passages (answer_units.py) against the
+question: IDF-weighted overlap with the question's terms (and, in the passage's title, section or table
+header, half as much), their other-language forms, embedding similarity, the rank of the passage, the
+question's language, and the shape of the question (question_shape.py) — a value question wants a unit with a
+number the question does not already give, and the conditions it names (512 accelerators) and its specific
+names (L23, Osprey) in the passage. The best unit is the first line of the answer; up to two more units that
+score nearly as well follow as support, each cited [n]. When the best unit does not cover the question's
+specific names and enough of its terms — or a value question finds no value — the answer says the documents
+do not contain it, in the question's language, and quotes the closest passages as related reading.
 Non-goals: generating text, summarising across documents, answering without sources.
 """
 
@@ -13,54 +17,37 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
 from .answer_types import Source, Turn, word_pieces
-from .chunking import split_sentences
-from .documents import table_cells
+from .answer_units import PreparedUnits, UnitCache
 from .index import EXPANSION_WEIGHT, HybridIndex
-from .lexicon import cjk_ratio, detect_language, expand_query, has_cjk, tokenize
+from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize, translations
+from .question_shape import QuestionShape, names_required, shape
 
+# How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
+NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
+                    "zh": "资料中没有找到这个问题的答案。"}
+RELATED = {"en": "Related passages:", "zh": "相关内容："}
+FROM_OTHER_LANGUAGE = {"en": "From the documents (in Chinese):", "zh": "资料中的英文原文："}
 
-def answer_units(source: Source) -> list[tuple[str, str]]:
-    """(text, text to match) of each sentence and table row of a source, each a self-contained unit.
-
-    A table row is shown with its header ("Term: RUD; Expansion: …") but matched on its cells alone: header
-    words are shared by every row and would make all rows look alike to the question."""
-    if source.kind == "table":
-        lines = [line for line in source.text.splitlines() if line.strip()]
-        header = table_cells(lines[0]) if lines else []
-        rows = []
-        for row in lines[1:]:
-            cells = table_cells(row)
-            pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
-            rows.append(("; ".join(pairs), " ".join(c for c in cells if c)))
-        return rows
-    units: list[str] = []
-    list_item = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-    for block in re.split(r"\n\s*\n", source.text):
-        lines = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("|")]
-        if lines and all(list_item.match(line) for line in lines):
-            items = [list_item.sub("", line) for line in lines]
-            if units and units[-1].endswith((":", "：")):
-                units[-1] = f"{units[-1]} {'; '.join(items)}"  # a lead-in sentence keeps the list it introduces
-            else:
-                units.extend(i for i in items if len(i) >= 12)
-            continue
-        for line in lines:
-            units.extend(s for s in split_sentences(list_item.sub("", line)) if len(s) >= 12)
-    return [(unit, unit) for unit in units]
-
+# The unit score is a weighted sum of these features (see `candidates`); the weights were fitted on the tune
+# halves of the QA sets in data/eval/ (a listwise logistic fit: the unit holding the asked fact should score
+# highest) and checked across sets and on data/qa/ (bench/README.md, "Answer quality").
+FEATURES = ("own", "related", "other", "context", "rank", "dense", "language", "defines", "defines_asked",
+            "value", "no_value", "conditions", "attribute", "missing_names", "length", "table", "retrieval")
+WEIGHTS = (1.4, 0.25, 0.8, 1.0, 0.2, 0.45, 0.05, 0.1, 0.6, 0.4, -0.4, 0.55, 0.0, -0.15, 0.2, -0.1, 0.1)
+CONTEXT_WEIGHT = 0.5  # in coverage: a question term found only in the passage's title, section or table header
+# The best unit covers at least this share of the question's terms (IDF-weighted). Lower for a Chinese question:
+# its character bigrams across word boundaries are terms no passage has.
+MIN_COVERAGE = {"en": 0.25, "zh": 0.15}
+MAX_UNKNOWN_WORDS = 0.5  # a question whose English words are mostly in no document is about something else
+SUPPORT_SHARE = 0.8  # a supporting unit scores at least this share of the best
+MAX_SUPPORT = 2
+MAX_CHARS = 900
 
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
-_DEFINITION_QUESTION = re.compile(
-    r"\b(?:what\s+(?:is|are|does|do)|stands?\s+for|mean(?:s|ing)?|define|definition|expan\w*|abbreviat\w*|acronym"
-    r"|full\s+name|short\s+for)\b|什么是|是什么|全称|缩写|含义|意思|指什么|代表什么|是啥", re.IGNORECASE)
 
 
 def acronyms(question: str) -> list[str]:
@@ -71,10 +58,6 @@ def acronyms(question: str) -> list[str]:
         if 2 <= len(term) <= 10 and term not in found:
             found.append(term)
     return found
-
-
-def asks_for_definition(question: str) -> bool:
-    return bool(_DEFINITION_QUESTION.search(question))
 
 
 @functools.lru_cache(maxsize=16384)  # the same passages and abbreviations come back question after question
@@ -93,165 +76,237 @@ def _definition_patterns(term: str) -> tuple[re.Pattern[str], ...]:
                        rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)"))
 
 
+@dataclass(slots=True)
+class Candidate:
+    score: float
+    coverage: float  # share of the question's terms the unit covers, with its context (IDF-weighted)
+    n: int  # the source's citation number
+    rank: int  # the source's position
+    position: int  # the unit's position in its source
+    text: str
+    missing_names: int
+    has_value: bool  # a number the question does not give
+    features: tuple[float, ...] = ()
+    names_attribute: bool = True  # the unit, or its passage's context, names the attribute the question asks for
+    table_row: bool = False
+    source_numbers: frozenset[str] = frozenset()  # numbers anywhere in the unit's passage
+
+
 @dataclass
-class PreparedUnits:
-    """The answer units of one source with what compose() needs of each that does not depend on the question:
-    search tokens of the matched text, the CJK share of the shown text, and (local embedder) its vector."""
+class Judgement:
+    """Whether the best candidate answers the question, and why not."""
 
-    units: list[tuple[str, str]]
-    tokens: list[set[str]]  # of the matched text
-    shown_tokens: dict[str, set[str]]  # unit -> tokens of the shown text (the same set unless a table row)
-    ratios: list[float]
-    chinese: list[bool]  # whether the matched text is mostly Chinese
-    vectors: np.ndarray | None
-
-
-# How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
-NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
-                    "zh": "资料中没有找到这个问题的答案。"}
-CLOSEST = {"en": "The documents do not answer this directly; the closest passages are:",
-           "zh": "资料中没有直接的答案；最接近的内容是："}
-UNANSWERED_LEADS = tuple(NOT_IN_DOCUMENTS.values()) + tuple(CLOSEST.values())
+    answered: bool
+    reason: str = ""
 
 
 class ExtractiveAnswerer:
-    """Composes an answer from the best-matching sentences of the sources; no model, no network."""
+    """Composes an answer from the best-matching units of the sources; no model, no network."""
 
     name = "extractive"
-    max_units = 4
-    max_chars = 900
-
-    prepared_sources = 512  # sources whose units are kept prepared (~30 KB each): the hot part of the corpus
 
     def __init__(self, index_provider: Callable[[], HybridIndex | None]) -> None:
         self._index_provider = index_provider
-        # Splitting sources into sentences, tokenizing and embedding them was most of an answer's time, and
-        # the same passages come back for question after question: that work is kept per source text.
-        self._prepared_lock = threading.Lock()  # guards _prepared and _prepared_for; never held while preparing
-        self._prepared: OrderedDict[tuple[str, str], PreparedUnits] = OrderedDict()  # LRU by (kind, text)
-        self._prepared_for: HybridIndex | None = None  # the index whose embedder made the cached vectors
-
-    def prepare_units(self, source: Source, index: HybridIndex | None) -> PreparedUnits:
-        """The source's answer units, prepared once per source text (and index) and then served from an LRU."""
-        key = (source.kind, source.text)
-        with self._prepared_lock:
-            if self._prepared_for is not index:
-                self._prepared.clear()
-                self._prepared_for = index
-            cached = self._prepared.get(key)
-            if cached is not None:
-                self._prepared.move_to_end(key)
-                return cached
-        units = answer_units(source)
-        vectors = None
-        if index is not None and index.embedder.local:
-            vectors = index.embedder.embed([unit for unit, _ in units])
-        tokens = [set(tokenize(matched)) for _, matched in units]
-        shown = {unit: matched_tokens if unit == matched else set(tokenize(unit))
-                 for (unit, matched), matched_tokens in zip(units, tokens, strict=True)}
-        prepared = PreparedUnits(units, tokens, shown, [cjk_ratio(unit) for unit, _ in units],
-                                 [cjk_ratio(matched) >= 0.2 for _, matched in units], vectors)
-        with self._prepared_lock:
-            if self._prepared_for is index:
-                self._prepared[key] = prepared
-                while len(self._prepared) > self.prepared_sources:
-                    self._prepared.popitem(last=False)
-        return prepared
-
-    def compose(self, question: str, sources: list[Source]) -> str:
-        language = detect_language(question)
-        if not sources:
-            return NOT_IN_DOCUMENTS[language]
-        index = self._index_provider()
-        prepared = index.prepare(question) if index is not None else None
-        own = set(prepared.tokens) if prepared else set(tokenize(question))
-        related = set(prepared.expansion) if prepared else set(expand_query(question)) - own
-        weight = {t: (index.idf(t) if index is not None else 1.0) for t in own | related}
-        # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
-        # question's terms and its abbreviations (written as is in Chinese notes); in an English passage, the
-        # Latin words of a Chinese question and the English forms of its terms. Coverage is measured against
-        # that view, or every cross-language answer would look weak.
-        named = set(tokenize(" ".join(acronyms(question))))
-        other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
-                      else {t for t in own | related if not has_cjk(t)})
-
-        # One pass over the units; the arithmetic (terms and their order) is the same as scoring in stages
-        # would do, so answers stay what they were — only the per-unit calls and list rebuilds are gone.
-        ready_units = [self.prepare_units(source, index) for source in sources]
-        if not any(ready.units for ready in ready_units):
-            return NOT_IN_DOCUMENTS[language]
-        similarity: list[float] | None = None
-        if index is not None and index.embedder.local:
-            question_vector = index.embedder.embed([question])[0]
-            # Source by source: concatenating the unit vectors first copied ~20 KB and let go of the GIL for it.
-            similarity = [value for ready in ready_units for value in (ready.vectors @ question_vector).tolist()]
-        total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
-        term_weight = weight.__getitem__
-        terms = acronyms(question)
-        definition_bonus = 0.5 if asks_for_definition(question) else 0.1
-        language_weight = 0.08 if language == "zh" else -0.15
-        candidates: list[tuple[float, float, int, str]] = []  # (score, lexical, n, text)
-        following: dict[tuple[int, str], str] = {}  # (n, unit) -> the unit after it in the same source
-        shown_tokens: dict[str, set[str]] = {}
-        i = 0
-        for rank, (source, ready) in enumerate(zip(sources, ready_units, strict=True)):
-            units = ready.units
-            shown_tokens.update(ready.shown_tokens)
-            for (unit, _), (after, _) in zip(units, units[1:], strict=False):
-                following[(source.n, unit)] = after
-            for (unit, _), unit_tokens, ratio, chinese in zip(units, ready.tokens, ready.ratios, ready.chinese,
-                                                              strict=True):
-                lexical = min(1.0, (sum(map(term_weight, own & unit_tokens)) / total_own if total_own else 0.0)
-                              + EXPANSION_WEIGHT * (sum(map(term_weight, related & unit_tokens)) / total_related
-                                                    if total_related else 0.0))
-                if other_view and chinese != (language == "zh"):
-                    lexical = max(lexical, sum(map(term_weight, other_view & unit_tokens)) / total_other
-                                  if total_other else 0.0)
-                score = lexical + 0.12 / (1 + rank)
-                if similarity is not None:
-                    score = score + 0.35 * similarity[i]
-                score = score + language_weight * ratio + (
-                    definition_bonus if any(term in unit and defines(unit, term) for term in terms) else 0.0)
-                candidates.append((score, lexical, source.n, unit))
-                i += 1
-        candidates.sort(key=lambda c: -c[0])
-        best = candidates[0]
-        chosen: list[tuple[int, str]] = []
-        seen_tokens: list[set[str]] = []
-        used = 0
-        for score, _, n, unit in candidates:
-            if len(chosen) >= self.max_units or score < 0.55 * best[0] or used + len(unit) > self.max_chars and chosen:
-                break
-            tokens = shown_tokens[unit]
-            if any(len(tokens & other) / max(1, len(tokens | other)) > 0.6 for other in seen_tokens):
-                continue  # a near-duplicate (overlapping chunks) adds nothing
-            chosen.append((n, unit))
-            seen_tokens.append(tokens)
-            used += len(unit)
-        # A short best passage ("UET does not use go-back-N.") usually opens a thought the next sentence
-        # completes: quote that one too, right after it.
-        best_n, best_unit = chosen[0]
-        after = following.get((best_n, best_unit))
-        if len(best_unit) < 60 and after and (best_n, after) not in chosen and best[3] == best_unit:
-            chosen.insert(1, (best_n, after))
-        weak = best[1] < 0.2
-        lines = []
-        if weak:
-            lines.append(CLOSEST[language])
-        elif language == "zh" and not any(has_cjk(u) for _, u in chosen):
-            lines.append("资料中的相关内容（英文原文）：")
-        lines.extend(f"{unit} [{n}]" for n, unit in chosen)
-        return "\n\n".join(lines)
-
-    @staticmethod
-    def _language_bonus(language: str, unit: str, ratio: float | None = None) -> float:
-        ratio = cjk_ratio(unit) if ratio is None else ratio
-        if language == "zh":
-            return 0.08 * ratio
-        return -0.15 * ratio
+        self.units = UnitCache()
+        self.weights = WEIGHTS
 
     def answered(self, text: str) -> bool:
-        return not text.startswith(UNANSWERED_LEADS)
+        return not text.startswith(tuple(NOT_IN_DOCUMENTS.values()))
 
     def stream(self, question: str, sources: list[Source], history: list[Turn]) -> Iterator[str]:
         yield from word_pieces(self.compose(question, sources))
+
+    def compose(self, question: str, sources: list[Source]) -> str:
+        asked = shape(question)
+        candidates = self.candidates(question, asked, sources)
+        if not candidates:
+            return NOT_IN_DOCUMENTS[asked.language]
+        best = candidates[0]
+        verdict = judge(asked, best, self.evidence(question, asked, sources))
+        if not verdict.answered:
+            related = _distinct(candidates, 2, MAX_CHARS // 2)
+            return "\n\n".join([NOT_IN_DOCUMENTS[asked.language], RELATED[asked.language]]
+                               + [f"{c.text} [{c.n}]" for c in related])
+        chosen = [best] + [c for c in _distinct(candidates[1:], MAX_SUPPORT, MAX_CHARS - len(best.text), best)
+                           if c.score >= SUPPORT_SHARE * best.score]
+        after = self._following(best, sources)
+        if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
+            chosen.insert(1, after)  # a short statement ("UET does not use go-back-N.") and what completes it
+        lines = [f"{c.text} [{c.n}]" for c in chosen]
+        ratio = cjk_ratio(best.text)  # a Chinese note full of English terms still reads as Chinese at 0.3
+        if (ratio < 0.05) if asked.language == "zh" else (ratio >= 0.5):
+            lines.insert(0, FROM_OTHER_LANGUAGE[asked.language])
+        return "\n\n".join(lines)
+
+    def candidates(self, question: str, asked: QuestionShape, sources: list[Source]) -> list[Candidate]:
+        """Every unit of the sources scored against the question, best first."""
+        index = self._index_provider()
+        prepared_query = index.prepare(question) if index is not None else None
+        own = set(prepared_query.tokens) if prepared_query else set(tokenize(question))
+        related = set(prepared_query.expansion) if prepared_query else set(expand_query(question)) - own
+        weight = question_weights(index, own | related)
+        # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
+        # question's terms and its abbreviations; in an English passage, the Latin words of a Chinese question
+        # and the English forms of its terms. Coverage is measured against that view, or every cross-language
+        # answer would look weak.
+        language = asked.language
+        named = set(tokenize(" ".join(acronyms(question))))
+        other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
+                      else {t for t in own | related if not has_cjk(t)})
+        total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
+        term_weight = weight.__getitem__
+        terms = acronyms(question)
+        ready = [self.units.get(source, index) for source in sources]
+        similarity: list[list[float]] = [[] for _ in ready]
+        if index is not None and index.embedder.local and any(r.vectors is not None for r in ready):
+            question_vector = index.embedder.embed([question])[0]
+            similarity = [(r.vectors @ question_vector).tolist() if r.vectors is not None else [] for r in ready]
+        top_score = max((s.score for s in sources), default=0.0) or 1.0
+        zh_sign = 1.0 if language == "zh" else -1.0
+        number_kind = asked.kind == "number"
+        weights = self.weights
+        candidates: list[Candidate] = []
+        for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
+            missing = sum(name not in units.lowered for name in asked.anchors)
+            context_own = own & units.context_tokens
+            retrieval = source.score / top_score
+            source_numbers = frozenset(units.source_numbers)
+            table = 1.0 if source.kind == "table" else 0.0
+            for i, unit in enumerate(units.units):
+                tokens = units.tokens[i]
+                covered = own & tokens
+                own_share = sum(map(term_weight, covered)) / total_own if total_own else 0.0
+                related_share = sum(map(term_weight, related & tokens)) / total_related if total_related else 0.0
+                other_share = 0.0
+                if other_view and units.chinese[i] != (language == "zh") and total_other:
+                    other_share = sum(map(term_weight, other_view & tokens)) / total_other
+                context_only = context_own - covered
+                context_share = sum(map(term_weight, context_only)) / total_own if total_own and context_only else 0.0
+                lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
+                coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
+                numbers = units.numbers[i]
+                has_value = bool(numbers - asked.numbers)
+                defined = 1.0 if any(term in unit.shown and defines(unit.shown, term) for term in terms) else 0.0
+                features = (
+                    own_share, related_share, other_share, context_share, 1.0 / (1 + rank),
+                    similarity[rank][i] if similarity[rank] else 0.0, zh_sign * units.ratios[i], defined,
+                    defined if asked.kind == "definition" else 0.0,
+                    1.0 if number_kind and has_value else 0.0, 1.0 if number_kind and not has_value else 0.0,
+                    len(asked.numbers & numbers) / len(asked.numbers) if asked.numbers else 0.0,
+                    1.0 if asked.attributes and asked.attributes & (tokens | units.context_tokens) else 0.0,
+                    float(missing), min(1.0, len(unit.shown) / 300), table, retrieval)
+                score = sum(w * f for w, f in zip(weights, features, strict=True))
+                named = not asked.required or names_required(
+                    asked, f"{unit.shown} {source.title} {source.section} {unit.context}")
+                candidates.append(Candidate(score, coverage, source.n, rank, i, unit.shown, missing, has_value,
+                                            features, named, table > 0, source_numbers))
+        candidates.sort(key=lambda c: -c.score)
+        return candidates
+
+    def evidence(self, question: str, asked: QuestionShape, sources: list[Source]) -> Evidence:
+        index = self._index_provider()
+        if index is None:
+            return Evidence([], [], [])
+
+        def unknown(term: str) -> bool:
+            return all(index.doc_frequency.get(token, 0) == 0 for token in tokenize(term))
+
+        lowered = [self.units.get(source, index).lowered for source in sources]
+        # An identifier (a name with a digit: QL-B-035, L64) that no retrieved passage holds: BM25 finds the
+        # passages that share its parts, so had any document named it, one of them would hold it.
+        names = [name for name in asked.anchors if unknown(name) or (
+            any(c.isdigit() for c in name) and not any(name in text for text in lowered))]
+        attributes = [a for a in asked.attributes if unknown(a) and all(unknown(t) for t in translations(a))]
+        seen: set[str] = set()
+        for source in sources:
+            seen |= self.units.get(source, index).source_numbers
+        missing = asked.numbers - seen
+        return Evidence(names, attributes, sorted(missing) if missing == asked.numbers else [],
+                        unknown_share(index, question))
+
+    def _following(self, best: Candidate, sources: list[Source]) -> Candidate | None:
+        """The unit right after `best` in its source, as a candidate."""
+        units: PreparedUnits = self.units.get(sources[best.rank], self._index_provider())
+        if best.position + 1 >= len(units.units):
+            return None
+        return Candidate(best.score, best.coverage, best.n, best.rank, best.position + 1,
+                         units.units[best.position + 1].shown, best.missing_names, best.has_value)
+
+
+@dataclass
+class Evidence:
+    """What the index and the retrieved passages say about the question as a whole."""
+
+    unknown_names: list[str]  # specific names of the question that no document mentions
+    unknown_attributes: list[str]  # asked attributes no document mentions, in either language
+    missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
+    unknown_words: float = 0.0  # share of the question's English content words no document has
+
+
+def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:
+    """IDF of each question term. A term no document has would get the highest IDF of all and decide every
+    coverage alone — a Chinese question's bigrams across word boundaries are often such terms — so it weighs
+    as little as the question's least specific known term instead."""
+    if index is None:
+        return dict.fromkeys(terms, 1.0)
+    known = {t: index.idf(t) for t in terms if index.doc_frequency.get(t)}
+    floor = min(known.values(), default=1.0)
+    return {t: known.get(t, floor) for t in terms}
+
+
+# Words that say how a question asks, not what about: a document need not contain them.
+_ASKING = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
+                             "difference differ compare comparison purpose role describe roughly exactly briefly "
+                             "happen happens happened meant list kind kinds type types"))
+
+
+def unknown_share(index: HybridIndex | None, question: str) -> float:
+    """The share of the question's English content words (four letters or more) that no document has, in
+    English or (lexicon.py) in Chinese."""
+    if index is None:
+        return 0.0
+    words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in _ASKING]
+
+    def known(word: str) -> bool:
+        return bool(index.doc_frequency.get(word)) or any(
+            index.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
+
+    return sum(not known(w) for w in words) / len(words) if words else 0.0
+
+
+def judge(asked: QuestionShape, best: Candidate, evidence: Evidence) -> Judgement:
+    """Whether the best unit answers the question. Not when the question names something the documents never
+    mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
+    table has 8 B, 4 KiB and 64 KiB), or when the best unit covers too little of the question."""
+    if evidence.unknown_names:
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}")
+    if evidence.unknown_words >= MAX_UNKNOWN_WORDS:
+        return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
+    if evidence.unknown_attributes:
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}")
+    if evidence.missing_conditions:
+        return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}")
+    if best.coverage < MIN_COVERAGE[asked.language]:
+        return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
+    if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
+        return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
+    if not best.names_attribute:
+        return Judgement(False, f"the best passage does not name the {', '.join(asked.required)} asked for")
+    return Judgement(True)
+
+
+def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:
+    """Up to `limit` candidates in order, skipping near-duplicates (overlapping chunks) and within `chars`."""
+    chosen: list[Candidate] = []
+    seen = [set(first.text.lower().split())] if first else []
+    used = 0
+    for candidate in candidates:
+        if len(chosen) >= limit or (chosen and used + len(candidate.text) > chars):
+            break
+        words = set(candidate.text.lower().split())
+        if any(len(words & other) / max(1, len(words | other)) > 0.6 for other in seen):
+            continue
+        chosen.append(candidate)
+        seen.append(words)
+        used += len(candidate.text)
+    return chosen

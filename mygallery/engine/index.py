@@ -31,11 +31,11 @@ from ..errors import IndexUnavailable
 from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
+from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
 from .lexicon import detect_language, has_cjk, tokenize, translations
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2  # 2: the hnswlib graph is built with DENSE_LAYOUT, recorded in the manifest
-RRF_K = 60  # the constant of reciprocal-rank fusion; 60 is the value of the original paper and works broadly
 METHODS = ("dense", "bm25", "hybrid")
 # Expansion terms (other-language forms, abbreviation long/short forms) count for less than the user's own
 # words: they widen recall but must not outvote the question (one English word becomes three Chinese bigrams).
@@ -75,73 +75,6 @@ class Hit:
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
-
-
-# Most numpy calls keep the GIL, but sorting, np.zeros, np.arange, np.unique and fancy indexing with int32
-# indices let go of it (counted with a uprobe on PyEval_SaveThread). Under load every release hands the GIL
-# to a waiting connection thread and the answer waits to get it back: one answer released it 65 times and
-# cost half as much again on the server as in a loop. The code below avoids the releases it can: arrays of
-# 0..n-1 and fusion terms made once, zeros copied from a template, int32 postings converted once.
-# Up to this many scores one stable sort finds the top n; beyond, a partition first (one more release, but far
-# cheaper: with the cut-over at 4,096, BM25's top 50 of ~4,000 matches at 100k chunks took 205 µs instead of 121).
-SMALL_SORT = 512
-
-
-def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n highest scores, best first; ties in position order (past SMALL_SORT scores, which of
-    several scores tied at the n-th place get in is the partition's choice)."""
-    if len(scores) <= SMALL_SORT:
-        return np.argsort(-scores, kind="stable")[:n]
-    top = np.argpartition(-scores, n - 1)[:n]
-    return top[np.argsort(-scores[top], kind="stable")]
-
-
-Ranking = tuple[np.ndarray, np.ndarray]  # chunk positions best first (intp) and their scores (float64)
-_NO_RANKING: Ranking = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64))
-DENSE_FUSION_MAX = 1 << 16  # up to this many chunks fusion sums into arrays over all chunks
-
-
-@functools.lru_cache(maxsize=64)
-def ranks(n: int) -> np.ndarray:
-    """0, 1, …, n-1, read-only and made once per n."""
-    array = np.arange(n, dtype=np.intp)
-    array.flags.writeable = False
-    return array
-
-
-@functools.lru_cache(maxsize=256)
-def rrf_terms(weight: float, n: int) -> np.ndarray:
-    """weight / (RRF_K + rank) for ranks 1..n, in float64 as Python computes each one."""
-    terms = weight / (RRF_K + 1.0 + ranks(n))
-    terms.flags.writeable = False
-    return terms
-
-
-def fuse(rankings: list[np.ndarray], weights: list[float], k: int, size: int) -> tuple[list[int], list[float]]:
-    """Reciprocal-rank fusion of rankings (positions below `size`, best first): the k positions with the
-    highest sum of weight / (RRF_K + rank), with their sums; ties keep the order in which positions first
-    appear. The same numbers in the same order as adding into a dict ranking by ranking and sorting it
-    (tested): each position's terms are added in ranking order, and ties are sorted by first appearance."""
-    if not any(len(r) for r in rankings):
-        return [], []
-    never = size * len(rankings)  # after every real appearance (ranking j, rank r) = j * size + r
-    if size <= DENSE_FUSION_MAX:
-        fused = np.full(size, 0.0)
-        first = np.full(size, never, dtype=np.intp)
-        for j in range(len(rankings) - 1, -1, -1):  # the earliest ranking writes last: first appearance wins
-            first[rankings[j]] = j * size + ranks(len(rankings[j]))
-        for ranking, weight in zip(rankings, weights, strict=True):
-            fused[ranking] += rrf_terms(weight, len(ranking))  # positions are distinct within a ranking
-        candidates = np.flatnonzero(first < never)
-        best = candidates[np.lexsort((first[candidates], -fused[candidates]))[:k]]
-        return best.tolist(), fused[best].tolist()
-    # Large indexes: the same over the candidates alone (np.bincount adds its weights in input order).
-    positions = np.concatenate(rankings)
-    terms = np.concatenate([rrf_terms(weight, len(r)) for r, weight in zip(rankings, weights, strict=True)])
-    unique, first_index, inverse = np.unique(positions, return_index=True, return_inverse=True)
-    sums = np.bincount(inverse, weights=terms)
-    order = np.lexsort((first_index, -sums))[:k]
-    return unique[order].tolist(), sums[order].tolist()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -195,6 +128,7 @@ class HybridIndex:
     # 0.968 at 1536 (3.2 ms). 1280 sits between. Indexes up to exact_scan_max_chunks are scanned, not walked.
     ef_search = 1280
     exact_scan_max_chunks = EXACT_SCAN_MAX_CHUNKS
+    lexical_margin_weight = LEXICAL_MARGIN_WEIGHT
 
     def __init__(self, chunks: list[Chunk], labels: np.ndarray, vectors: np.ndarray, hnsw: hnswlib.Index | None,
                  manifest: dict, embedder: Embedder, generation_dir: Path | None = None) -> None:
@@ -266,7 +200,7 @@ class HybridIndex:
 
     def _dense_top(self, query: Query, n: int) -> Ranking:
         if not self.chunks or self.hnsw is None:
-            return _NO_RANKING
+            return NO_RANKING
         vector = self.embedder.embed([query.dense_text])
         n = min(n, len(self.chunks))
         if len(self.chunks) <= self.exact_scan_max_chunks:
@@ -281,7 +215,7 @@ class HybridIndex:
 
     def _bm25_query_top(self, query: Query, n: int) -> Ranking:
         if not self.chunks or not (query.tokens or query.expansion):
-            return _NO_RANKING
+            return NO_RANKING
         scores = self.bm25_scores(query.tokens)
         if query.expansion:
             scores = scores + EXPANSION_WEIGHT * self.bm25_scores(query.expansion)
@@ -329,8 +263,8 @@ class HybridIndex:
             lexical = self._bm25_query_top(query, n)
             dense = pending.result()
         else:
-            dense = self._dense_top(query, n) if method != "bm25" else _NO_RANKING
-            lexical = self._bm25_query_top(query, n) if method != "dense" else _NO_RANKING
+            dense = self._dense_top(query, n) if method != "bm25" else NO_RANKING
+            lexical = self._bm25_query_top(query, n) if method != "dense" else NO_RANKING
         if method != "hybrid":
             positions, scores = dense if method == "dense" else lexical
             key = "dense_score" if method == "dense" else "bm25_score"
@@ -338,10 +272,10 @@ class HybridIndex:
                                                                       strict=True)]
         # A third, cross-language ranking gives documents in the other language a fair chance: a Chinese
         # question otherwise matches the Chinese notes on every common word and buries the English files.
-        crossing = self._bm25_top_arrays(self.bm25_scores(query.crossing), n) if query.crossing else _NO_RANKING
+        crossing = self._bm25_top_arrays(self.bm25_scores(query.crossing), n) if query.crossing else NO_RANKING
         best, fused = fuse([dense[0], lexical[0], crossing[0]],
                            [DENSE_WEIGHT.get(query.language, 1.0), 1.0, CROSSING_WEIGHT.get(query.language, 0.5)], k,
-                           len(self.chunks))
+                           len(self.chunks), bonus=lexical_margin(lexical, self.lexical_margin_weight))
         dense_scores = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         bm25_scores = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
         return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p)) for p, s in zip(best, fused, strict=True)]

@@ -1,0 +1,158 @@
+"""Answer units: the self-contained pieces an extractive answer quotes — sentences, list items, table rows and
+configuration lines — with what scoring needs of each, prepared once per passage.
+
+- A table row is shown with its header ("Parameter: PDC pool size; Default: 4,096") but matched on its cells
+  alone: header words are shared by every row and would make all rows look alike to the question; the header
+  is the row's context instead.
+- A configuration line ("heartbeat_ms = 200") keeps the comment lines written just above it, which say what
+  the key means and its default.
+- A lead-in sentence ending in a colon keeps the list it introduces.
+`UnitCache` keeps the prepared units of recently used passages (an LRU): splitting, tokenizing and embedding
+them was most of an answer's time, and the same passages come back question after question.
+Non-goals: scoring against a question (extractive.py), splitting documents into chunks (chunking.py).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer_types import Source
+from .chunking import split_sentences
+from .documents import table_cells
+from .index import HybridIndex
+from .lexicon import cjk_ratio, tokenize
+from .question_shape import numbers_in
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
+_COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
+MIN_UNIT_CHARS = 12
+
+
+@dataclass
+class Unit:
+    shown: str  # what the answer quotes
+    matched: str  # what is compared with the question
+    context: str = ""  # the table header, or nothing
+
+
+@dataclass
+class PreparedUnits:
+    """The answer units of one source and what scoring needs of each that does not depend on the question."""
+
+    units: list[Unit]
+    tokens: list[set[str]]  # of the matched text
+    shown_tokens: list[set[str]]  # of the shown text (the same set unless a table row)
+    numbers: list[set[str]]  # numbers written in the shown text
+    source_numbers: set[str]  # numbers written anywhere in the source and its context
+    ratios: list[float]  # CJK share of the shown text
+    chinese: list[bool]  # whether the matched text is mostly Chinese
+    vectors: np.ndarray | None
+    context_tokens: set[str]  # of the source's title, section and (tables) header
+    source_tokens: set[str]  # of the whole source text and its context
+    lowered: str  # the whole source text and its context, lower-cased (for the question's names)
+
+
+def answer_units(source: Source) -> list[Unit]:
+    """Every unit of a source, in order."""
+    if source.kind == "table":
+        lines = [line for line in source.text.splitlines() if line.strip()]
+        header = table_cells(lines[0]) if lines else []
+        rows = []
+        for row in lines[1:]:
+            cells = table_cells(row)
+            pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
+            rows.append(Unit("; ".join(pairs), " ".join(c for c in cells if c), " ".join(header)))
+        return rows
+    units: list[Unit] = []
+    for block in re.split(r"\n\s*\n", source.text):
+        lines = [line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("|")]
+        if not lines:
+            continue
+        if _looks_like_settings(lines):
+            units.extend(_setting_units(lines))
+            continue
+        if all(_LIST_ITEM.match(line) for line in lines):
+            items = [_LIST_ITEM.sub("", line) for line in lines]
+            if units and units[-1].shown.endswith((":", "：")):
+                lead = units.pop()  # a lead-in sentence keeps the list it introduces
+                text = f"{lead.shown} {'; '.join(items)}"
+                units.append(Unit(text, text))
+            else:
+                units.extend(Unit(i, i) for i in items if len(i) >= MIN_UNIT_CHARS)
+            continue
+        for line in lines:
+            units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line)) if len(s) >= MIN_UNIT_CHARS)
+    return units
+
+
+def _looks_like_settings(lines: list[str]) -> bool:
+    settings = sum(bool(_SETTING.match(line)) and not _COMMENT.match(line) for line in lines)
+    comments = sum(bool(_COMMENT.match(line)) for line in lines)
+    return settings >= 2 and settings + comments >= 0.8 * len(lines)
+
+
+def _setting_units(lines: list[str]) -> list[Unit]:
+    """One unit per setting line, with the comment lines just above it in brackets after it."""
+    units: list[Unit] = []
+    comments: list[str] = []
+    for line in lines:
+        if _COMMENT.match(line):
+            text = _COMMENT.sub("", line).strip(" #")
+            if text:
+                comments.append(text)
+            continue
+        if _SETTING.match(line):
+            shown = f"{line} ({' '.join(comments)})" if comments else line
+            units.append(Unit(shown, shown))
+        comments = []
+    return units
+
+
+class UnitCache:
+    """Prepared units per (kind, text) of a source, for one index at a time (its embedder made the vectors)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size  # sources whose units are kept (~30 KB each): the hot part of the corpus
+        self._lock = threading.Lock()  # guards _prepared and _for; never held while preparing
+        self._prepared: OrderedDict[tuple[str, str, str, str], PreparedUnits] = OrderedDict()  # LRU
+        self._for: HybridIndex | None = None
+
+    def get(self, source: Source, index: HybridIndex | None) -> PreparedUnits:
+        key = (source.kind, source.text, source.title, source.section)
+        with self._lock:
+            if self._for is not index:
+                self._prepared.clear()
+                self._for = index
+            cached = self._prepared.get(key)
+            if cached is not None:
+                self._prepared.move_to_end(key)
+                return cached
+        prepared = prepare(source, index)
+        with self._lock:
+            if self._for is index:
+                self._prepared[key] = prepared
+                while len(self._prepared) > self.size:
+                    self._prepared.popitem(last=False)
+        return prepared
+
+
+def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
+    units = answer_units(source)
+    vectors = None
+    if index is not None and index.embedder.local and units:
+        vectors = index.embedder.embed([unit.shown for unit in units])
+    tokens = [set(tokenize(unit.matched)) for unit in units]
+    shown = [matched if unit.shown == unit.matched else set(tokenize(unit.shown))
+             for unit, matched in zip(units, tokens, strict=True)]
+    header = units[0].context if units and source.kind == "table" else ""
+    context = f"{source.title} {source.section} {header}"
+    return PreparedUnits(
+        units, tokens, shown, [numbers_in(unit.shown) for unit in units], numbers_in(f"{context} {source.text}"),
+        [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
+        set(tokenize(context)), set(tokenize(f"{context} {source.text}")), f"{context}\n{source.text}".lower())

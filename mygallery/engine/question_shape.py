@@ -1,0 +1,172 @@
+"""What a question asks for, read from its words: the shape of the answer and the terms it must contain.
+
+`shape(question)` gives a `QuestionShape`:
+- `kind`: number (how many / how much / what default, size, port … / 多少 / 几), definition (what is X, what
+  does X stand for / 是什么 / 全称), name (who, which vendor / model / tool / 谁 / 哪家), yesno, procedure (steps,
+  what happens before or after …), reason (why, how does … work), or other;
+- `attributes`: the asked attribute words (default, port, timeout, 默认, 端口 …), stemmed as the index stems them;
+- `numbers`: numbers written in the question (512, 1,024 → "1024") — conditions the answer must match, never
+  the answer itself;
+- `anchors`: the specific names of the question (identifiers with digits such as L23 or HX-400, abbreviations
+  such as LLR, capitalised names such as Osprey) — a passage that lacks one of them speaks of something else.
+The extractive answerer uses the shape to prefer the sentence or table row holding the asked value, and to
+tell when no passage answers the question. Non-goals: parsing grammar, understanding negation.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .lexicon import EN_STOP_WORDS, detect_language, stem
+
+_NUMBER_EN = re.compile(
+    r"\bhow\s+(?:many|much|long|large|big|high|low|wide|often|far|fast|old|deep|small|short|tall|heavy)\b"
+    r"|\b(?:what|which)\b[^?]{0,60}?\b(?:defaults?|values?|sizes?|ports?|numbers?|counts?|limits?|thresholds?|"
+    r"timeouts?|rates?|percentages?|percent|ratios?|intervals?|periods?|durations?|latency|latencies|bandwidths?|"
+    r"lengths?|widths?|speeds?|years?|dates?|prices?|costs?|capacity|capacities|depths?|weights?|multipliers?|"
+    r"windows?|budgets?|maximum|minimum|max|min|floor|ceiling|temperature|occupancy|utili[sz]ation|efficiency|"
+    r"throughput|tick|delay|mtu|frequency|power|distance|level|setting|share|fraction|version|release|"
+    r"firmware|deadline|retries|attempts)\b"
+    r"|\bat\s+what\b|\bwhen\s+(?:did|was|were|will|does|is)\b|\bin\s+which\s+(?:year|month|release|version)\b"
+    r"|\bset\s+to\b|\bdefaults?\s+to\b", re.IGNORECASE)
+_NUMBER_ZH = re.compile(r"多少|几[个次种台条项位级层秒天年月分钟小时毫秒微秒跳路根块组]?|多大|多长|多久|多高|多快|多远|"
+                        r"哪一年|哪年|何时|什么时候|默认值?|数值|端口号?|阈值|上限|下限|比例|百分之|版本号?")
+_DEFINITION = re.compile(
+    r"\bstands?\s+for\b|\bshort\s+for\b|\bfull\s+(?:name|form)\b|\babbreviat\w*|\bacronym\b|\bexpan\w+\b"
+    r"|\bdefin(?:e|ition)\b|\bmeaning\s+of\b|\bwhat\s+does\s+\S+\s+mean\b"
+    r"|^\s*what(?:'s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?[\w./-]{1,24}\s*\??\s*$"
+    r"|全称|缩写|是什么意思|什么意思|指什么|代表什么|是什么|什么是|含义|是啥", re.IGNORECASE)
+_NAME = re.compile(
+    r"^\s*(?:who|whom|whose)\b|\bwhich\s+(?:company|companies|vendor|vendors|model|models|tool|tools|person|team|"
+    r"file|command|library|switch|nic|class|mode|profile|algorithm|protocol|standard|one|leaf|port|queue)\b"
+    r"|\bwhat\s+(?:model|vendor|name|tool|command|library|class|mode|profile|algorithm|product|card|chip)\b"
+    r"|\bnamed?\b|谁|哪家|哪个(?:厂商|型号|工具|命令|团队|人|文件|模式|类|队列|算法)|什么型号|型号|名称|叫什么|哪位",
+    re.IGNORECASE)
+_YESNO_EN = re.compile(r"^\s*(?:is|are|does|do|can|could|should|must|will|would|was|were|has|have|did|may)\b",
+                       re.IGNORECASE)
+_YESNO_ZH = re.compile(r"是否|能否|可否|吗[？?]?\s*$|能不能|可不可以|是不是|有没有|会不会")
+_PROCEDURE = re.compile(
+    r"\bhow\s+(?:do|does|should|can|would)\s+(?:i|we|you|one|an?\s+operator|the\s+operator)\b|\bsteps?\b"
+    r"|\b(?:has|have)\s+to\s+happen\b|\bwhat\s+(?:must|should)\s+(?:be\s+done|happen|i\s+do)\b|\bprocedure\b"
+    r"|\b(?:right\s+)?(?:before|after)\s+\w+ing\b|步骤|流程|怎么做|如何操作|之前|之后|下一步|上一步", re.IGNORECASE)
+_REASON = re.compile(r"\bwhy\b|\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|为什么|为何|原因|如何|怎么|机制|原理",
+                     re.IGNORECASE)
+
+# Attribute words a value question names: stems as lexicon.tokenize makes them, and Chinese forms.
+ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
+    "default defaults value size port number count limit threshold timeout rate percentage ratio interval period "
+    "duration latency bandwidth length width speed year date price cost capacity depth weight multiplier window "
+    "budget maximum minimum floor ceiling temperature occupancy utilisation utilization efficiency throughput tick "
+    "delay mtu frequency power distance level retries attempts version release firmware deadline").split()) | {
+    "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
+    "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
+
+_NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
+# Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.
+_UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us ns µs ps hz khz mhz ghz".split())
+_MEASURE = re.compile(r"\bper\s+(?:second|minute|hour|day|port|node|link)\b|\bp\d{2}\b|值|速率|带宽|时延",
+                      re.IGNORECASE)
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_./][A-Za-z0-9]+)*")
+
+
+# Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
+# pattern that finds the question asking, and the pattern of the words a passage answers with. Unlike a size
+# or a count, which a passage states as a number without the word, these are named when they are given.
+REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    name: (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
+        ("vendor", r"\b(?:which|what)\s+(?:vendor|manufacturer|supplier|company)|\bwho\s+(?:makes|made|supplies|sells)\b"
+                   r"|\bvendor\s+(?:is|was)\b|哪家|哪个(?:厂商|厂家|供应商)|什么(?:厂商|厂家|品牌)|厂商是",
+                   r"vendor|manufactur|supplier|made\s+by|厂商|厂家|供应商|品牌"),
+        ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
+                  r"\bmodel|型号"),
+        ("price", r"\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
+        ("power", r"\bpower\s+(?:draw|consumption|budget|use)|\bwatts?\b|功耗|多少瓦", r"\bwatts?\b|\d\s*w\b|功耗|瓦"),
+        ("algorithm", r"\b(?:algorithm|cipher|hash\s+function|key\s+derivation\s+function)\b|算法|密码套件",
+                      r"\b(?:algorithm|cipher|aes|gcm|sha|hkdf|kdf|chacha)|算法"),
+        ("temperature", r"\btemperature\b|温度", r"temperature|°c|温度"),
+        ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责", r"\bown|responsib|负责"),
+        ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
+                 r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
+                 r"\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
+        ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
+    )}
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    language: str
+    kind: str
+    attributes: frozenset[str]
+    numbers: frozenset[str]
+    anchors: tuple[str, ...]  # lower-cased, as they must appear in a passage
+    required: tuple[str, ...] = ()  # names of REQUIRED_ATTRIBUTES the question asks for
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers written in `text`, in one form: thousands separators and trailing decimal zeros removed
+    ("1,024" → "1024", "2.0" → "2", "1.50" → "1.5")."""
+    found = set()
+    for match in _NUMBER.findall(text):
+        number = match.replace(",", "")
+        if "." in number:
+            number = number.rstrip("0").rstrip(".")
+        found.add(number)
+    return found
+
+
+def anchors_in(question: str) -> tuple[str, ...]:
+    """The question's specific names: identifiers with a digit (L23, HX-400, RB-07, Heron-70B), abbreviations
+    of two or more capitals (LLR, NSCC, PDCs), and capitalised words that are not the question's first word
+    (Osprey, Grafana, Corvane). Lower-cased, in order, without repeats."""
+    found: list[str] = []
+    for match in _ANCHOR.finditer(question):
+        word = match.group()
+        start = match.start()
+        first_word = not question[:start].strip(" \t\"'“(")
+        has_digit = any(c.isdigit() for c in word)
+        capitals = sum(c.isupper() for c in word)
+        specific = (has_digit and any(c.isalpha() for c in word)) or capitals >= 2 or (
+            word[0].isupper() and not first_word and len(word) > 2)
+        if not specific:
+            continue
+        term = word.lower()
+        if word.endswith("s") and word[:-1].isupper():  # plural of an abbreviation: PDCs → pdc
+            term = term[:-1]
+        if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in found:
+            found.append(term)
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def shape(question: str) -> QuestionShape:
+    language = detect_language(question)
+    text = question.strip()
+    if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
+            or language == "zh" and _YESNO_ZH.search(text):
+        kind = "yesno"
+    elif _PROCEDURE.search(text):
+        kind = "procedure"
+    elif _NUMBER_EN.search(text) or _NUMBER_ZH.search(text):
+        kind = "number"
+    elif _NAME.search(text):
+        kind = "name"
+    elif _DEFINITION.search(text):
+        kind = "definition"
+    elif _REASON.search(text):
+        kind = "reason"
+    else:
+        kind = "other"
+    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+    attributes = frozenset(w for w in words if w in ATTRIBUTE_WORDS)
+    attributes |= frozenset(term for term in ATTRIBUTE_WORDS if not term.isascii() and term in text)
+    if kind == "other" and (attributes or _MEASURE.search(text)):
+        kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
+    required = tuple(name for name, (asks, _) in REQUIRED_ATTRIBUTES.items() if asks.search(text))
+    return QuestionShape(language, kind, attributes, frozenset(numbers_in(text)), anchors_in(text), required)
+
+
+def names_required(asked: QuestionShape, text: str) -> bool:
+    """Whether `text` names every attribute the question requires (see REQUIRED_ATTRIBUTES)."""
+    return all(REQUIRED_ATTRIBUTES[name][1].search(text) for name in asked.required)
