@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, UnitCache
@@ -42,10 +43,11 @@ CONTEXT_WEIGHT = 0.5  # in coverage: a question term found only in the passage's
 # The best unit covers at least this share of the question's terms (IDF-weighted). Lower for a Chinese question:
 # its character bigrams across word boundaries are terms no passage has.
 MIN_COVERAGE = {"en": 0.25, "zh": 0.15}
-MAX_UNKNOWN_WORDS = 0.5  # a question whose English words are mostly in no document is about something else
+MAX_UNKNOWN_WORDS = 0.75  # a question whose English words are mostly in no document is about something else
 SUPPORT_SHARE = 0.8  # a supporting unit scores at least this share of the best
 MAX_SUPPORT = 2
 MAX_CHARS = 900
+CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these
 
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
 
@@ -138,8 +140,9 @@ class ExtractiveAnswerer:
             lines.insert(0, FROM_OTHER_LANGUAGE[asked.language])
         return "\n\n".join(lines)
 
-    def candidates(self, question: str, asked: QuestionShape, sources: list[Source]) -> list[Candidate]:
-        """Every unit of the sources scored against the question, best first."""
+    def candidates(self, question: str, asked: QuestionShape, sources: list[Source], *,
+                   limit: int | None = CANDIDATES) -> list[Candidate]:
+        """The units of the sources scored against the question, best first (the first `limit`, or all)."""
         index = self._index_provider()
         prepared_query = index.prepare(question) if index is not None else None
         own = set(prepared_query.tokens) if prepared_query else set(tokenize(question))
@@ -165,42 +168,58 @@ class ExtractiveAnswerer:
         zh_sign = 1.0 if language == "zh" else -1.0
         number_kind = asked.kind == "number"
         weights = self.weights
-        candidates: list[Candidate] = []
+        scored: list[tuple[float, int, int, float, bool, tuple[float, ...]]] = []
+        definition_kind = asked.kind == "definition"
+        question_terms = own | related | other_view
+        conditions = asked.numbers
+        attributes = asked.attributes
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
             missing = sum(name not in units.lowered for name in asked.anchors)
             context_own = own & units.context_tokens
-            retrieval = source.score / top_score
-            source_numbers = frozenset(units.source_numbers)
+            attribute_in_context = bool(attributes & units.context_tokens)
+            rank_prior = 1.0 / (1 + rank)
+            unit_similarity = similarity[rank]
             table = 1.0 if source.kind == "table" else 0.0
+            retrieval = source.score / top_score
             for i, unit in enumerate(units.units):
                 tokens = units.tokens[i]
-                covered = own & tokens
-                own_share = sum(map(term_weight, covered)) / total_own if total_own else 0.0
-                related_share = sum(map(term_weight, related & tokens)) / total_related if total_related else 0.0
-                other_share = 0.0
-                if other_view and units.chinese[i] != (language == "zh") and total_other:
-                    other_share = sum(map(term_weight, other_view & tokens)) / total_other
+                if question_terms.isdisjoint(tokens):  # most units: no question term at all
+                    covered: set[str] = set()
+                    own_share = related_share = other_share = 0.0
+                else:
+                    covered = own & tokens
+                    own_share = sum(map(term_weight, covered)) / total_own if total_own else 0.0
+                    related_share = sum(map(term_weight, related & tokens)) / total_related if total_related else 0.0
+                    other_share = 0.0
+                    if other_view and units.chinese[i] != (language == "zh") and total_other:
+                        other_share = sum(map(term_weight, other_view & tokens)) / total_other
                 context_only = context_own - covered
                 context_share = sum(map(term_weight, context_only)) / total_own if total_own and context_only else 0.0
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
                 numbers = units.numbers[i]
-                has_value = bool(numbers - asked.numbers)
-                defined = 1.0 if any(term in unit.shown and defines(unit.shown, term) for term in terms) else 0.0
+                has_value = bool(numbers - conditions) if numbers else False
+                defined = 1.0 if terms and any(term in unit.shown and defines(unit.shown, term) for term in terms) \
+                    else 0.0
                 features = (
-                    own_share, related_share, other_share, context_share, 1.0 / (1 + rank),
-                    similarity[rank][i] if similarity[rank] else 0.0, zh_sign * units.ratios[i], defined,
-                    defined if asked.kind == "definition" else 0.0,
+                    own_share, related_share, other_share, context_share, rank_prior,
+                    unit_similarity[i] if unit_similarity else 0.0, zh_sign * units.ratios[i], defined,
+                    defined if definition_kind else 0.0,
                     1.0 if number_kind and has_value else 0.0, 1.0 if number_kind and not has_value else 0.0,
-                    len(asked.numbers & numbers) / len(asked.numbers) if asked.numbers else 0.0,
-                    1.0 if asked.attributes and asked.attributes & (tokens | units.context_tokens) else 0.0,
+                    len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
+                    1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
                     float(missing), min(1.0, len(unit.shown) / 300), table, retrieval)
-                score = sum(w * f for w, f in zip(weights, features, strict=True))
-                named = not asked.required or names_required(
-                    asked, f"{unit.shown} {source.title} {source.section} {unit.context}")
-                candidates.append(Candidate(score, coverage, source.n, rank, i, unit.shown, missing, has_value,
-                                            features, named, table > 0, source_numbers))
-        candidates.sort(key=lambda c: -c.score)
+                scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
+        # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
+        scored.sort(key=lambda s: -s[0])
+        candidates: list[Candidate] = []
+        for score, rank, i, coverage, has_value, features in scored[:limit]:
+            source, units = sources[rank], ready[rank]
+            unit = units.units[i]
+            named = not asked.required or names_required(
+                asked, f"{unit.shown} {source.title} {source.section} {unit.context}")
+            candidates.append(Candidate(score, coverage, source.n, rank, i, unit.shown, int(features[13]), has_value,
+                                        features, named, source.kind == "table", frozenset(units.source_numbers)))
         return candidates
 
     def evidence(self, question: str, asked: QuestionShape, sources: list[Source]) -> Evidence:
@@ -262,16 +281,18 @@ _ASKING = frozenset(tokenize("expand acronym abbreviation short full name explai
 
 def unknown_share(index: HybridIndex | None, question: str) -> float:
     """The share of the question's English content words (four letters or more) that no document has, in
-    English or (lexicon.py) in Chinese."""
+    English or (lexicon.py) in Chinese; 0 when fewer than two are unknown (one word is too little to judge)."""
     if index is None:
         return 0.0
     words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in _ASKING]
+    unknown = sum(not index.doc_frequency.get(w) and not _known_translation(index, w) for w in words)
+    return unknown / len(words) if unknown >= 2 else 0.0
 
-    def known(word: str) -> bool:
-        return bool(index.doc_frequency.get(word)) or any(
-            index.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
 
-    return sum(not known(w) for w in words) / len(words) if words else 0.0
+@functools.lru_cache(maxsize=8192)
+def _known_translation(index: HybridIndex, word: str) -> bool:
+    """Whether a document has one of the other-language forms of `word` (per index: the cache holds a few)."""
+    return any(index.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
 
 
 def judge(asked: QuestionShape, best: Candidate, evidence: Evidence) -> Judgement:

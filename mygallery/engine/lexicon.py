@@ -42,7 +42,7 @@ _ZH_SPLIT = re.compile("|".join(sorted(map(re.escape, ZH_STOP_WORDS), key=len, r
 
 # General networking vocabulary, English ↔ Simplified Chinese. Keys are stemmed English tokens.
 BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
-    "congestion": ("拥塞",), "control": ("控制",), "drop": ("丢包", "丢弃"), "loss": ("丢包", "丢失"),
+    "congestion": ("拥塞",), "control": ("控制",), "drop": ("丢包", "丢弃"), "loss": ("丢包", "丢失"), "lost": ("丢失", "丢了"),
     "retransmit": ("重传",), "retransmission": ("重传",), "reliable": ("可靠",), "reliability": ("可靠性",),
     "order": ("有序", "顺序"), "ordered": ("有序",), "unordered": ("无序",), "delivery": ("交付", "传递"),
     "switch": ("交换机",), "nic": ("网卡",), "link": ("链路",), "multipath": ("多路径",), "path": ("路径",),

@@ -63,6 +63,7 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
     "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
 
+_CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
 _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
 # Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.
 _UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us ns µs ps hz khz mhz ghz".split())
@@ -92,6 +93,23 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  r"\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
     )}
+
+
+# Words without which an "asks" pattern cannot match: a question is searched only with the patterns whose word
+# it contains (searching every question with all of them cost more than the rest of its shape).
+_ASKS_HINTS = {
+    "vendor": ("vendor", "manufactur", "supplier", "compan", "make", "made", "suppl", "sell", "哪家", "厂商", "厂家",
+               "供应商", "品牌"),
+    "model": ("model", "型号"), "price": ("price", "cost", "pay", "价格", "成本", "费用", "多少钱"),
+    "power": ("power", "watt", "功耗", "瓦"), "algorithm": ("algorithm", "cipher", "hash", "derivation", "算法", "密码"),
+    "temperature": ("temperature", "温度"), "owner": ("own", "responsible", "负责"),
+    "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
+}
+_NAMES_OF_HINT: dict[str, list[str]] = {}
+for _name, _hints in _ASKS_HINTS.items():
+    for _hint in _hints:
+        _NAMES_OF_HINT.setdefault(_hint, []).append(_name)
+_HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reverse=True)))
 
 
 @dataclass(frozen=True)
@@ -124,10 +142,12 @@ def anchors_in(question: str) -> tuple[str, ...]:
     for match in _ANCHOR.finditer(question):
         word = match.group()
         start = match.start()
+        if word.islower() and word.isalpha():
+            continue  # most words: nothing specific about them
+        has_digit = not word.isalpha() and any(map(str.isdigit, word))
+        capitals = sum(map(str.isupper, word))
         first_word = not question[:start].strip(" \t\"'“(")
-        has_digit = any(c.isdigit() for c in word)
-        capitals = sum(c.isupper() for c in word)
-        specific = (has_digit and any(c.isalpha() for c in word)) or capitals >= 2 or (
+        specific = (has_digit and any(map(str.isalpha, word))) or capitals >= 2 or (
             word[0].isupper() and not first_word and len(word) > 2)
         if not specific:
             continue
@@ -160,10 +180,12 @@ def shape(question: str) -> QuestionShape:
         kind = "other"
     words = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
     attributes = frozenset(w for w in words if w in ATTRIBUTE_WORDS)
-    attributes |= frozenset(term for term in ATTRIBUTE_WORDS if not term.isascii() and term in text)
+    if language == "zh" or not text.isascii():
+        attributes |= frozenset(term for term in _CHINESE_ATTRIBUTES if term in text)
     if kind == "other" and (attributes or _MEASURE.search(text)):
         kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
-    required = tuple(name for name, (asks, _) in REQUIRED_ATTRIBUTES.items() if asks.search(text))
+    hinted = {name for hint in _HINT.findall(text.lower()) for name in _NAMES_OF_HINT[hint]}
+    required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
     return QuestionShape(language, kind, attributes, frozenset(numbers_in(text)), anchors_in(text), required)
 
 
