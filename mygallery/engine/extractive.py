@@ -25,7 +25,7 @@ from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, UnitCache
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize, translations
-from .question_shape import QuestionShape, names_required, shape
+from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, names_required, shape
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -235,7 +235,8 @@ class ExtractiveAnswerer:
         # passages that share its parts, so had any document named it, one of them would hold it.
         names = [name for name in asked.anchors if unknown(name) or (
             any(c.isdigit() for c in name) and not any(name in text for text in lowered))]
-        attributes = [a for a in asked.attributes if unknown(a) and all(unknown(t) for t in translations(a))]
+        attributes = [a for a in asked.attributes - GENERIC_ATTRIBUTES
+                      if unknown(a) and all(unknown(t) for t in translations(a))]
         seen: set[str] = set()
         for source in sources:
             seen |= self.units.get(source, index).source_numbers

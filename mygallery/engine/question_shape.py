@@ -63,6 +63,10 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
     "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
 
+# Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"): that no
+# document names one of these says nothing about whether the documents answer.
+GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
+                               "maximum minimum level setting share fraction".split()) | {"数量", "次数", "大小", "比例"}
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
 _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
 # Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.

@@ -1,0 +1,196 @@
+"""Answers that state the asked fact, on real files written into tmp_path: the question's shape, the table row or
+setting line holding a value, fusion that keeps a decisive exact match, 'not in the documents', the lead line
+across languages, and `eval --answers` on a small QA set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mygallery.__main__ import main
+from mygallery.config import Settings
+from mygallery.engine.answering import AnswerService
+from mygallery.engine.embeddings import make_embedder
+from mygallery.engine.extractive import FROM_OTHER_LANGUAGE, NOT_IN_DOCUMENTS, RELATED
+from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.engine.ingest import ingest
+from mygallery.engine.question_shape import numbers_in, shape
+
+REPORT = """# Fabric acceptance report
+
+## 3 Transport settings
+
+The transport runs over UDP. The acceptance team compared the vendor defaults with the values chosen for the
+pilot and kept a record of every change.
+
+| Parameter | Vendor default | Pilot value |
+|---|---|---|
+| Retransmission timeout floor | 32 us | 64 us |
+| Maximum retransmission attempts | 7 | 5 |
+| Packet delivery context pool | 4,096 | 8,192 |
+| ACK coalescing packets | 8 | 16 |
+
+## 4 Latency
+
+| Message size | Median (us) | P99 (us) |
+|---|---|---|
+| 8 B | 1.9 | 2.4 |
+| 4 KiB | 2.6 | 3.1 |
+| 64 KiB | 4.9 | 5.6 |
+
+## 5 Glossary
+
+| Term | Expansion | Meaning |
+|---|---|---|
+| QTX | Queue Transfer Exchange | The exchange that moves queue ownership between two switches |
+| PDC | Packet Delivery Context | Per-peer delivery state |
+"""
+
+AGENT_CONF = """# agent.conf -- reference copy
+
+[agent]
+# Heartbeat to the manager, in milliseconds. Three missed heartbeats mark the node stale. default: 500
+heartbeat_ms = 200
+# gRPC port the manager uses to call into the agent. default: 7311
+control_port = 7311
+# Seconds to wait after boot before the first push. default: 5
+startup_delay_s = 15
+"""
+
+ZH_NOTES = """# 学习笔记：链路层
+
+## 链路级重传
+
+LLR 在链路两端各保留一份最近发出的帧；接收端发现 CRC 错误时请求重放。
+
+重放超时默认 1.0 微秒，我们的集群调到 1.5 微秒。
+"""
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
+    root = tmp_path_factory.mktemp("focused")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "report.md").write_text(REPORT, encoding="utf-8")
+    (docs / "agent.conf.txt").write_text(AGENT_CONF, encoding="utf-8")
+    (docs / "zh-link.md").write_text(ZH_NOTES, encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=root / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    return AnswerService(LiveIndex(index), top_k=5)
+
+
+def first_line(text: str) -> str:
+    return text.split("\n\n")[0]
+
+
+def test_question_shapes() -> None:
+    assert shape("What is the vendor default for the retransmission timeout floor?").kind == "number"
+    assert shape("How many retransmission attempts does the pilot allow?").kind == "number"
+    assert shape("What does QTX stand for?").kind == "definition"
+    assert shape("Who owns the rollback?").required == ("owner",)
+    assert shape("Which vendor makes the switch?").required == ("vendor",)
+    assert shape("Is trimming enabled on TC1?").kind == "yesno"
+    asked = shape("P99 latency for a 4 KiB message on the HX-400?")
+    assert asked.numbers == {"4"} and "hx-400" in asked.anchors and "kib" not in asked.anchors
+    assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
+
+
+def test_the_first_line_is_the_table_row_with_the_value(service: AnswerService) -> None:
+    result = service.answer("How many retransmission attempts does the pilot allow?")
+    assert result.answered
+    assert first_line(result.answer).startswith("Parameter: Maximum retransmission attempts")
+    assert "Pilot value: 5" in first_line(result.answer)
+    latency = service.answer("What is the P99 latency for a 4 KiB message?")
+    assert "Message size: 4 KiB" in first_line(latency.answer) and "3.1" in first_line(latency.answer)
+
+
+def test_a_setting_line_is_quoted_with_its_comment(service: AnswerService) -> None:
+    result = service.answer("Which port does the manager use to call into the agent?")
+    assert result.answered
+    line = first_line(result.answer)
+    assert "control_port = 7311" in line and "gRPC port the manager uses" in line
+
+
+def test_definition_row_answers_an_abbreviation(service: AnswerService) -> None:
+    result = service.answer("What does QTX stand for?")
+    assert result.answered and "Queue Transfer Exchange" in first_line(result.answer)
+
+
+def test_not_in_the_documents_in_the_question_language(service: AnswerService) -> None:
+    absent_condition = service.answer("What is the P99 latency for a 16 KiB message?")  # the table has 4 and 64
+    assert not absent_condition.answered
+    assert absent_condition.answer.startswith(NOT_IN_DOCUMENTS["en"]) and RELATED["en"] in absent_condition.answer
+    unknown_name = service.answer("What is the heartbeat interval on the QL-B-035 switch?")
+    assert not unknown_name.answered
+    unknown_topic = service.answer("Which recipe makes the best sourdough bread?")
+    assert not unknown_topic.answered
+    chinese = service.answer("交换机是哪家厂商生产的？")  # the documents never name a vendor
+    assert not chinese.answered and chinese.answer.startswith(NOT_IN_DOCUMENTS["zh"])
+    assert chinese.sources, "related reading is still cited"
+
+
+def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerService) -> None:
+    result = service.answer("试点里重传尝试次数最多几次？")
+    assert result.answered and result.answer.startswith(FROM_OTHER_LANGUAGE["zh"])
+    assert "Maximum retransmission attempts" in result.answer and "Pilot value: 5" in result.answer
+    latency = service.answer("4 KiB 消息的 P99 时延是多少？")
+    assert latency.answered and "Message size: 4 KiB" in latency.answer.split("\n\n")[1]
+
+
+def test_an_english_question_answered_from_a_chinese_note(service: AnswerService) -> None:
+    result = service.answer("What is the LLR replay timeout on our cluster?")
+    assert result.answered and "1.5" in result.answer
+
+
+def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
+    """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
+    margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "glossary.md").write_text(
+        "# Glossary\n\n| Term | Expansion |\n|---|---|\n| ZQV | Zonal Queue Vector |\n| PDC | Packet Delivery Context |\n",
+        encoding="utf-8")
+    for n in range(12):  # many passages that are about the same subject, in other words
+        (docs / f"notes-{n}.md").write_text(
+            f"# Notes {n}\n\nQueue vectors and zonal queues are discussed here at length: how a queue vector grows,"
+            f" how zones are assigned and why queue management matters for zone {n}.\n", encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    bm25 = index.search("ZQV?", 5, method="bm25")
+    assert bm25[0].chunk.doc == "glossary.md" and bm25[0].bm25_score >= 2 * (bm25[1].bm25_score or 0)
+    assert index.search("ZQV?", 5)[0].chunk.doc == "glossary.md"
+    plain = HybridIndex.load(tmp_path / "index", make_embedder(settings))
+    plain.lexical_margin_weight = 0.0
+    assert [h.chunk.doc for h in plain.search("ZQV?", 5)] != [h.chunk.doc for h in index.search("ZQV?", 5)] \
+        or plain.search("ZQV?", 5)[0].chunk.doc == "glossary.md"
+
+
+def test_eval_answers_reports_key_facts_and_answerability(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "report.md").write_text(REPORT, encoding="utf-8")
+    qa = tmp_path / "qa.jsonl"
+    lines = [
+        {"id": "a1", "question": "How many retransmission attempts does the pilot allow?", "lang": "en",
+         "expected": ["report.md"], "keys": [r"\b5\b"], "kind": "number"},
+        {"id": "a2", "question": "What does QTX stand for?", "lang": "en", "expected": ["report.md"],
+         "keys": ["Queue Transfer Exchange"], "kind": "definition"},
+        {"id": "a3", "question": "What is the ACK coalescing packet count in the pilot?", "lang": "en",
+         "expected": ["report.md"], "keys": [r"\b99\b"], "kind": "number"},  # a wrong key: must count as a miss
+        {"id": "u1", "question": "What is the P99 latency for a 16 KiB message?", "lang": "en", "expected": [],
+         "keys": [], "kind": "unanswerable"},
+    ]
+    qa.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    assert main(["eval", "--answers", "--qa", str(qa), "--docs", str(docs), "--index", str(tmp_path / "i"),
+                 "--json", "--misses"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    overall = report["variants"]["extractive"]["overall"]
+    assert report["questions"] == 4
+    assert overall["key_fact"] == pytest.approx(2 / 3, abs=1e-3) and overall["key_fact_n"] == 3
+    assert overall["source@5"] == 1.0
+    assert overall["unanswerable_recall"] == 1.0 and overall["answerable_flagged"] == 0.0
+    assert [m["id"] for m in report["variants"]["extractive"]["misses"]] == ["a3"]
+    assert set(report["variants"]["extractive"]["by_kind"]) == {"number", "definition", "unanswerable"}
