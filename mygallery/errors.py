@@ -107,6 +107,11 @@ class DocumentError(Exception):
     """This one file cannot be loaded; the message says why."""
 
 
+class PdfTextError(DocumentError):
+    """The file cannot give text (unreadable, not a PDF, encrypted, corrupt, no text layer); the message says
+    which, in words safe to show to a user."""
+
+
 class BackupError(Exception):
     """The backup or restore could not be done; the message says why and what to do."""
 

@@ -13,7 +13,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from mygallery.engine.documents import load_document
-from mygallery.engine.pdf_text import PdfBlock, PdfText, PdfTextError, read_pdf
+from mygallery.engine.pdf_text import PdfBlock, PdfText, read_pdf
+from mygallery.errors import PdfTextError
 from tests import pdf_samples as samples
 from tests.conftest import BUNDLED_DOCS
 
@@ -241,6 +242,37 @@ def test_a_process_pool_gives_the_same_text_as_one_process(tmp_path: Path) -> No
     assert len(tables) == 8 and all(t.header == "| Name | Value | Meaning |" for t in tables)
     assert all(len(t.text.splitlines()) == 5 for t in tables)
     assert re.search(r"\b1 Section 1: \w+ handling\b", "\n".join(b.text for b in blocks_of(alone, "heading")))
+
+
+@pytest.mark.parametrize("start", ["forkserver", "spawn"])
+def test_workers_from_the_forkserver_or_spawn_find_their_task_and_send_pages_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, start: str) -> None:
+    """A caller with several threads (the web server) gets its workers from the forkserver, which preloads
+    pdf_text and with it pdf_lines and pdf_blocks; spawn where there is none. The workers import the task by
+    name and pickle their pages back; if that broke, the pool would fall back to this process with a warning
+    and the text would still be right, so the warning is what shows it."""
+    import multiprocessing
+    import threading
+
+    from mygallery.engine import pdf_text
+
+    if start not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start} start method here")
+    if start == "spawn":
+        monkeypatch.setattr(pdf_text, "_pool_context", lambda: multiprocessing.get_context("spawn"))
+    path = samples.long_pdf(tmp_path / "long.pdf", pages=6)
+    expected = read_pdf(path, workers=1)
+    release = threading.Event()
+    caller_thread = threading.Thread(target=release.wait, name="second-caller-thread")
+    caller_thread.start()  # with a second thread alive, the pool must not fork
+    try:
+        assert pdf_text._pool_context().get_start_method() == start
+        with caplog.at_level("WARNING"):
+            assert read_pdf(path, workers=2) == expected
+    finally:
+        release.set()
+        caller_thread.join()
+    assert "in this process" not in caplog.text
 
 
 def test_a_wrapped_line_starting_with_a_number_is_not_a_heading(tmp_path: Path) -> None:

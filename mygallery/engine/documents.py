@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import DocumentError
-from .pdf_text import PdfTextError, read_pdf
+from .pdf_text import read_pdf
 
 log = logging.getLogger(__name__)
 
@@ -318,11 +318,9 @@ _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.
 def _load_pdf(path: Path, rel: str) -> Document:
     """A PDF's text by geometry (pdf_text.py): numbered headings nest by their numbers ("4" > "4.1"; "2.1"
     never under "1"), an unnumbered heading goes under the current chapter, a table or figure caption heads
-    the table that follows it, and every block keeps its page."""
-    try:
-        pdf = read_pdf(path)
-    except PdfTextError as exc:
-        raise DocumentError(str(exc)) from exc
+    the table that follows it, and every block keeps its page. A file without usable text raises PdfTextError,
+    a DocumentError."""
+    pdf = read_pdf(path)
     doc = Document(path=rel, title=pdf.title or _title_from_path(rel))
     headings: list[tuple[tuple[str, ...], str]] = []  # (number parts, heading) of the current section path
     caption = ""
