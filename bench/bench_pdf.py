@@ -12,7 +12,10 @@ Measured:
    pypdfium2's bare `get_text_range` page by page (the floor: pdfium's own extraction, no layout);
 2. the crossover: read_pdf with 1 and with 2 workers at a few sizes, to place `_PARALLEL_MIN_PAGES`;
 3. fidelity on the word-by-word sample of the tests (three drawing orders): share of single-word lines and
-   how many of its known sentences come out whole, pypdf against read_pdf.
+   how many of its known sentences come out whole, pypdf against read_pdf;
+4. ingest END TO END: `python -m mygallery ingest --rebuild` of a folder holding only the long PDF, in a fresh
+   process — interpreter start, the embedding model's load, extraction, chunking, embedding, BM25 and the
+   hnswlib graph all included; pages/s = pages / wall time (median of REPEATS runs).
 
     .venv/bin/python bench/bench_pdf.py                       # 409 pages, 3 runs each (about a minute)
     .venv/bin/python bench/bench_pdf.py --pages 320 --repeats 5 --sizes 32,64,128
@@ -134,6 +137,25 @@ def word_by_word_fidelity(work: Path) -> list[dict]:
     return rows
 
 
+def ingest_end_to_end(pdf: Path, work: Path, pages: int, repeats: int) -> dict:
+    """`python -m mygallery ingest --rebuild` of a folder with only `pdf`, timed from process start."""
+    docs = work / "ingest-docs"
+    docs.mkdir()
+    (docs / pdf.name).write_bytes(pdf.read_bytes())
+    runs, summary = [], ""
+    for _ in range(repeats):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "mygallery", "ingest", "--rebuild", "--docs", str(docs),
+                               "--index", str(work / "ingest-index")], cwd=ROOT, capture_output=True, text=True,
+                              check=True)
+        runs.append(time.perf_counter() - started)
+        summary = done.stdout.strip().splitlines()[-1]
+    median = statistics.median(runs)
+    chunks = int(summary.split(" chunks")[0].rsplit(" ", 1)[-1].replace(",", "")) if " chunks" in summary else 0
+    return {"runs_s": [round(r, 2) for r in runs], "median_s": round(median, 2),
+            "pages_per_s": round(pages / median, 1), "chunks": chunks, "summary": summary}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=409)
@@ -160,6 +182,7 @@ def main() -> int:
                               "one_pages_per_s": one["pages_per_s"], "two_pages_per_s": two["pages_per_s"]})
         results["crossover"] = crossover
         results["word_by_word"] = word_by_word_fidelity(work)
+        results["ingest"] = ingest_end_to_end(path, work, args.pages, args.repeats)
     results["machine_after"] = {"loadavg": machine()["loadavg"]}
 
     say()
@@ -182,6 +205,10 @@ def main() -> int:
               [[w["order"], w["pypdf_single_word_lines"], f"{w['pypdf_whole_sentences']}/{w['sentences']}",
                 w["read_pdf_single_word_lines"], f"{w['read_pdf_whole_sentences']}/{w['sentences']}"]
                for w in results["word_by_word"]]))
+    ingested = results["ingest"]
+    say(f"\nIngest end to end ({args.pages}-page PDF, model load included): {ingested['median_s']} s median "
+        f"({' / '.join(f'{s:.1f}' for s in ingested['runs_s'])}) = {ingested['pages_per_s']} pages/s, "
+        f"{ingested['chunks']} chunks")
     best = max(r["pages_per_s"] for r in results["end_to_end"] if r["kind"] == "read_pdf")
     verdict = "PASS" if best >= TARGET_PAGES_PER_S else "FAIL"
     say(f"\nread_pdf best {best} pages/s: {verdict}; load average before {results['machine']['loadavg']}, "
