@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings, load_settings_for_command
-from .errors import GalleryError, IndexUnavailable
+from .errors import EmbedderUnavailable, GalleryError, IndexUnavailable
 
 DEFAULT_QA = Path("data/qa/uec_qa.jsonl")
 
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(settings)
     try:
         return args.run(args, settings)
-    except IndexUnavailable as exc:
+    except (IndexUnavailable, EmbedderUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except GalleryError as exc:

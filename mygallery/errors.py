@@ -99,6 +99,10 @@ class IndexUnavailable(Exception):
     """The index on disk is missing, damaged or built with other settings; the message says what to run."""
 
 
+class EmbedderUnavailable(Exception):
+    """The embedding endpoint failed; a search goes on with the words alone, an ingest stops with this message."""
+
+
 class AnswerBackendError(Exception):
     """The generative backend failed (error, timeout, refused); the caller falls back to extractive answers."""
 

@@ -16,6 +16,7 @@ from mygallery.config import Settings
 from mygallery.engine.embeddings import OpenAIEmbedder, make_embedder
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
+from mygallery.errors import EmbedderUnavailable
 from mygallery.service import GalleryService
 from tests.conftest import make_settings
 from tests.fake_openai import EMBEDDING_DIM, FakeOpenAI, fake_embedding
@@ -95,12 +96,17 @@ def test_a_server_error_becomes_a_clear_error(tmp_path: Path) -> None:
         (tmp_path / "docs" / "new.md").write_text("# New\n\nA note added while the model is down.\n")
         fake.mode = "error"
         before = len(fake.requests)
-        with pytest.raises(openai.APIStatusError, match="model overloaded") as raised:
+        with pytest.raises(EmbedderUnavailable, match="model overloaded") as raised:
             make_embedder(settings).embed(["What is RUD?"])
-        assert raised.value.status_code == 500
+        assert isinstance(raised.value.__cause__, openai.APIStatusError) and raised.value.__cause__.status_code == 500
         assert len(fake.requests) - before == 3  # the embedder's client tries twice more before giving up
-        with pytest.raises(openai.APIStatusError, match="model overloaded"):
+        with pytest.raises(EmbedderUnavailable, match="model overloaded"):
             ingest(settings, make_embedder(settings))
+        # a search goes on by words alone; an answer is still given, from the built index
+        hits = built.search("What is RUD?", 3)
+        assert hits and all(h.dense_score is None for h in hits)
+        with pytest.raises(EmbedderUnavailable):
+            built.search("What is RUD?", 3, method="dense")
         fake.mode = "ok"
         # the failed ingest wrote nothing: the index on disk is still the one built before
         kept = HybridIndex.load(settings.index_dir, make_embedder(settings))
@@ -121,5 +127,27 @@ def test_a_server_that_cannot_embed_its_documents_says_why_it_is_not_ready(tmp_p
             assert_error(reply, 503, "not_ready")
             assert "Error code: 500 - model overloaded" in reply.json()["error"]["message"]
             assert call(gallery.url, "GET", "/api/health").status == 200
+        finally:
+            gallery.stop()
+
+
+def test_answer_processes_embed_with_a_client_of_their_own(tmp_path: Path) -> None:
+    """A forked answer process closes the descriptors it inherited: the parent's pooled connection to the
+    embedding endpoint is not its to use (every chat was a 500 with 'Bad file descriptor')."""
+    docs = three_docs(tmp_path)
+    with FakeOpenAI() as fake:
+        settings = make_settings(tmp_path, docs_dir=docs, index_dir=tmp_path / "index", answer_backend="extractive",
+                                 embedding_backend="openai", openai_base_url=fake.url, openai_api_key="sk-test-embed",
+                                 embedding_model="fake-embedding", answer_processes="2")
+        ingest(settings, make_embedder(settings))  # the parent's client has now been used
+        gallery = GalleryService(settings).start()
+        try:
+            deadline = time.monotonic() + 30
+            while gallery.library.current() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gallery.app.runner.pool is not None and gallery.app.runner.pool.alive() == 2
+            for question in ("What does RUD deliver?", "How does LLR replay frames?", "What does trimming keep?"):
+                reply = call(gallery.url, "POST", "/api/chat", {"message": question})
+                assert reply.status == 200, reply.body
         finally:
             gallery.stop()

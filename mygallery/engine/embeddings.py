@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from ..config import Settings
+from ..errors import EmbedderUnavailable
 
 
 class Embedder(Protocol):
@@ -124,20 +126,30 @@ def _splits_at_word_starts(tokenizer) -> bool:
 
 
 class OpenAIEmbedder:
-    """Embeddings from an OpenAI-compatible endpoint; the dimension is learned from the first answer."""
+    """Embeddings from an OpenAI-compatible endpoint; the dimension is learned from the first answer. A failing
+    endpoint raises EmbedderUnavailable (the index then searches by words alone). The client is made again in
+    a forked process (an answer process): the parent's pooled connections are not the child's to use."""
 
     batch_size = 64
 
     def __init__(self, settings: Settings) -> None:
-        from openai import OpenAI
-
         self.model = settings.embedding_model or "text-embedding-3-small"
-        self.client = OpenAI(api_key=settings.openai_api_key or "not-needed",
-                             base_url=settings.openai_base_url or None,
-                             timeout=settings.llm_timeout_seconds, max_retries=2)
+        self._client_options = {"api_key": settings.openai_api_key or "not-needed",
+                                "base_url": settings.openai_base_url or None,
+                                "timeout": settings.llm_timeout_seconds, "max_retries": 2}
+        self._client_pid = -1
         self.name = f"openai:{self.model}"
         self.local = False
         self._dim: int | None = None
+
+    @property
+    def client(self):  # noqa: ANN201 - openai.OpenAI, imported lazily (an optional path)
+        from openai import OpenAI
+
+        if self._client_pid != os.getpid():
+            self._client = OpenAI(**self._client_options)
+            self._client_pid = os.getpid()
+        return self._client
 
     @property
     def dim(self) -> int:
@@ -146,14 +158,20 @@ class OpenAIEmbedder:
         return self._dim
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        import openai
+
         rows: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
             batch = [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
-            response = self.client.embeddings.create(model=self.model, input=batch)
+            try:
+                response = self.client.embeddings.create(model=self.model, input=batch)
+            except openai.APIError as exc:
+                raise EmbedderUnavailable(f"the embedding endpoint failed ({type(exc).__name__}: {exc})") from exc
             rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
-        vectors = _normalise(np.array(rows, dtype=np.float32)) if rows else np.zeros((0, self._dim or 1), np.float32)
-        if rows:
-            self._dim = vectors.shape[1]
+        if not rows:
+            return np.zeros((0, self._dim or 0), np.float32)
+        vectors = _normalise(np.array(rows, dtype=np.float32))
+        self._dim = vectors.shape[1]
         return vectors
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import shutil
 import threading
@@ -27,12 +28,14 @@ import bm25s
 import hnswlib
 import numpy as np
 
-from ..errors import IndexUnavailable
+from ..errors import EmbedderUnavailable, IndexUnavailable
 from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
 from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
 from .lexicon import detect_language, has_cjk, tokenize, translations
+
+log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 2  # 2: the hnswlib graph is built with DENSE_LAYOUT, recorded in the manifest
@@ -213,6 +216,15 @@ class HybridIndex:
         return (np.array([pos for pos, _ in found], dtype=np.int64),
                 np.array([score for _, score in found], dtype=np.float64))
 
+    def _dense_or_nothing(self, query: Query, n: int) -> Ranking:
+        """The dense ranking for a hybrid search; none when the embedder's endpoint fails, so the question is
+        still answered, by its words alone."""
+        try:
+            return self._dense_top(query, n)
+        except EmbedderUnavailable as exc:
+            log.warning("dense search skipped: %s", exc)
+            return NO_RANKING
+
     def _bm25_query_top(self, query: Query, n: int) -> Ranking:
         if not self.chunks or not (query.tokens or query.expansion):
             return NO_RANKING
@@ -259,11 +271,12 @@ class HybridIndex:
         if method == "hybrid" and len(self.chunks) > self.exact_scan_max_chunks and self.hnsw is not None:
             # hnswlib searches without the GIL: let the graph walk run beside the BM25 work (at 100k chunks
             # the walk is ~3.6 ms, BM25 ~0.5 ms; a thread hand-off costs far less than the overlap saves).
-            pending = _dense_searches().submit(self._dense_top, query, n)
+            pending = _dense_searches().submit(self._dense_or_nothing, query, n)
             lexical = self._bm25_query_top(query, n)
             dense = pending.result()
         else:
-            dense = self._dense_top(query, n) if method != "bm25" else NO_RANKING
+            dense = NO_RANKING if method == "bm25" else (
+                self._dense_top(query, n) if method == "dense" else self._dense_or_nothing(query, n))
             lexical = self._bm25_query_top(query, n) if method != "dense" else NO_RANKING
         if method != "hybrid":
             positions, scores = dense if method == "dense" else lexical
