@@ -249,7 +249,8 @@ async function openConversation(id) {
       } else {
         const message = createAssistantMessage({ pending: false });
         appendToConversation(message);
-        finishAnswer(message, { answer: entry.content, sources: entry.sources, notice: entry.notice });
+        finishAnswer(message, { answer: entry.content, sources: entry.sources, notice: entry.notice,
+                                answered: entry.answered });
         if (Array.isArray(entry.sources) && entry.sources.length) lastWithSources = message;
       }
     }

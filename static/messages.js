@@ -104,6 +104,25 @@ export function showNotice(message, text) {
   notice.replaceChildren(translatable(element("strong", "notice-label"), "chat.notice"), document.createTextNode(` ${text}`));
 }
 
+/** An answer the documents do not contain is marked as such: a badge above it, its sources shown as related
+ * reading (the server's `answered: false`). */
+function showAnswered(message, answered) {
+  message.dataset.answered = answered ? "true" : "false";
+  let badge = message.querySelector(".unanswered");
+  if (answered) {
+    if (badge) badge.remove();
+    return;
+  }
+  if (!badge) {
+    badge = translatable(element("p", "unanswered"), "chat.unanswered");
+    badge.setAttribute("role", "note");
+    badge.dataset.testid = "unanswered";
+    message.querySelector(".answer-body").before(badge);
+  }
+  const show = message.querySelector(".show-sources");
+  if (show) translatable(show, "chat.show_related");
+}
+
 /** Turn a streaming message into a finished one from the `done` payload (or a stored history entry). */
 export function finishAnswer(message, result) {
   message.dataset.state = "done";
@@ -111,6 +130,7 @@ export function finishAnswer(message, result) {
   const sources = Array.isArray(result.sources) ? result.sources : null;
   renderAnswer(message, String(result.answer ?? result.content ?? ""), sources);
   if (result.notice) showNotice(message, String(result.notice));
+  showAnswered(message, result.answered !== false);
   message.querySelector(".message-footer").hidden = false;
   message.querySelector(".show-sources").hidden = !(sources && sources.length);
   const meta = message.querySelector(".message-meta");

@@ -140,6 +140,28 @@ def test_chat_cites_switches_language_and_never_runs_payloads(page, xss_gallery:
     assert not [e for e in page.errors if "Content Security Policy" in e], page.errors
 
 
+def test_an_answer_the_documents_lack_is_marked_in_both_languages(page, gallery: GalleryService) -> None:
+    page.goto(gallery.url + "/")
+    page.locator("#question").wait_for()
+    ask(page, "What does RUD guarantee?")
+    assert page.locator(".message.assistant").last.get_attribute("data-answered") == "true"
+    assert page.locator(".message.assistant .unanswered").count() == 0
+    ask(page, "Which recipe makes the best sourdough bread?")
+    answer = page.locator(".message.assistant").last
+    assert answer.get_attribute("data-answered") == "false"
+    badge = answer.locator(".unanswered")
+    assert "Not in the documents" in badge.inner_text()
+    assert "related reading" in answer.locator(".show-sources").inner_text().lower()
+    page.screenshot(path=str(ARTIFACTS / "chat-not-in-documents.png"), full_page=True)
+    page.click("#lang-toggle")
+    assert "资料中没有" in badge.inner_text()
+    page.reload()  # a restored conversation keeps the mark
+    page.locator(".message.assistant[data-state='done']").nth(1).wait_for(timeout=30_000)
+    assert page.locator(".message.assistant").nth(1).get_attribute("data-answered") == "false"
+    assert "资料中没有" in page.locator(".message.assistant .unanswered").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-not-in-documents-zh.png"), full_page=True)
+
+
 def test_chat_page_on_a_phone(browser, gallery: GalleryService) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
