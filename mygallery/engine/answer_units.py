@@ -31,6 +31,8 @@ from .question_shape import numbers_in
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
+# A table or figure caption names what follows; it states no fact of its own.
+_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*\b", re.IGNORECASE)
 MIN_UNIT_CHARS = 12
 
 
@@ -87,7 +89,8 @@ def answer_units(source: Source) -> list[Unit]:
                 units.extend(Unit(i, i) for i in items if len(i) >= MIN_UNIT_CHARS)
             continue
         for line in lines:
-            units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line)) if len(s) >= MIN_UNIT_CHARS)
+            units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))
+                         if len(s) >= MIN_UNIT_CHARS and not _CAPTION.match(s))
     return units
 
 

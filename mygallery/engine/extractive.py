@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
         lines = [f"{c.text} [{c.n}]" for c in chosen]
         ratio = cjk_ratio(best.text)  # a Chinese note full of English terms still reads as Chinese at 0.3
         if (ratio < 0.05) if asked.language == "zh" else (ratio >= 0.5):
-            lines.insert(0, FROM_OTHER_LANGUAGE[asked.language])
+            lines.insert(0, lead_line(question, asked, best))
         return "\n\n".join(lines)
 
     def candidates(self, question: str, asked: QuestionShape, sources: list[Source], *,
@@ -261,6 +261,29 @@ class Evidence:
     unknown_attributes: list[str]  # asked attributes no document mentions, in either language
     missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
     unknown_words: float = 0.0  # share of the question's English content words no document has
+
+
+_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?|"
+                    r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
+
+
+def lead_line(question: str, asked: QuestionShape, best: Candidate) -> str:
+    """The line before a quote in the other language, in the question's language: what the quote is, with the
+    question's names and — for a value question whose quote gives one or two values — those values carried
+    over, so the fact is there before the reader reaches the foreign text."""
+    values = [m.group(0) for m in _VALUE.finditer(best.text)
+              if m.group(1).replace(",", "") not in asked.numbers]
+    names = ", ".join(match.group(0) for name in asked.anchors[:3]
+                      if (match := re.search(re.escape(name), question, re.IGNORECASE)))
+    if asked.language == "zh":
+        about = f"关于 {names} 的" if names else ""
+        if asked.kind == "number" and 1 <= len(values) <= 2:
+            return f"资料中{about}英文原文给出的数值是 {'、'.join(values)} [{best.n}]："
+        return f"资料中{about}英文原文：" if about else FROM_OTHER_LANGUAGE["zh"]
+    about = f" on {names}" if names else ""
+    if asked.kind == "number" and 1 <= len(values) <= 2:
+        return f"The documents (in Chinese){about} give {' and '.join(values)} [{best.n}]:"
+    return f"From the documents (in Chinese){about}:"
 
 
 def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:
