@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from mygallery.engine.blocks import Block, Document
 from mygallery.engine.chunking import chunk_document
-from mygallery.engine.documents import Block, Document
 from mygallery.engine.token_count import count_tokens, heuristic_count
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mygallery.engine.documents import DocumentError, decode_text, load_document, load_documents
+from mygallery.engine.documents import decode_text, load_document, load_documents
+from mygallery.errors import DocumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "scripts" / "make_pdf.py")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_types import Source
+from .blocks import table_cells
 from .chunking import split_sentences
-from .documents import table_cells
 from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
 from .question_shape import numbers_in

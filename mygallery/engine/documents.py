@@ -13,33 +13,18 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import DocumentError
+from .blocks import Block, Document, normalise_row, title_from_path
 from .pdf_text import read_pdf
+from .plain_text import is_table_row, loose_heading, loose_table_rows, parse_text, table_block
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html",
                       ".pdf": "pdf"}
-
-
-@dataclass
-class Block:
-    kind: str  # "para" | "list" | "code" | "table"
-    text: str  # for tables: the body rows, one per line, as "| a | b |"
-    section: tuple[str, ...] = ()
-    page: int | None = None
-    header: str = ""  # tables only: the header row "| A | B |"
-
-
-@dataclass
-class Document:
-    path: str  # relative to the docs folder, with forward slashes
-    title: str
-    blocks: list[Block] = field(default_factory=list)
 
 
 def find_documents(docs_dir: Path) -> list[Path]:
@@ -91,7 +76,7 @@ def load_document(path: Path, docs_dir: Path) -> Document:
             doc = _load_pdf(path, rel)
         else:
             text = decode_text(path.read_bytes())
-            doc = {"markdown": _parse_markdown, "text": _parse_text, "html": _parse_html}[kind](text, rel)
+            doc = {"markdown": _parse_markdown, "text": parse_text, "html": _parse_html}[kind](text, rel)
     except DocumentError:
         raise
     except OSError as exc:
@@ -120,10 +105,6 @@ def load_documents(docs_dir: Path) -> Iterator[tuple[Path, Document | None, str]
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
-def _title_from_path(rel: str) -> str:
-    return Path(rel).stem.replace("-", " ").replace("_", " ").strip().capitalize() or rel
 
 
 def _parse_markdown(text: str, rel: str) -> Document:
@@ -162,12 +143,20 @@ def _parse_markdown(text: str, rel: str) -> Document:
             headings = [h for h in headings if h[0] < level] + [(level, title)]
         elif stripped.startswith("|") and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
             flush()
-            header, rows = _normalise_row(stripped), []
+            header, rows = normalise_row(stripped), []
             i += 2
             while i < len(lines) and lines[i].strip().startswith("|"):
-                rows.append(_normalise_row(lines[i].strip()))
+                rows.append(normalise_row(lines[i].strip()))
                 i += 1
             doc.blocks.append(Block("table", "\n".join(rows), section(), header=header))
+            continue
+        elif not paragraph and loose_heading(stripped):  # "三、议题 2：…" in notes that use little Markdown
+            flush()
+            headings = [h for h in headings if h[0] < 2] + [(2, stripped)]
+        elif is_table_row(stripped) and (rows := loose_table_rows(lines, i)):  # a |-table without its rule row
+            flush()
+            doc.blocks.append(table_block(lines[i : i + rows], section()))
+            i += rows
             continue
         elif not stripped:
             flush()
@@ -178,33 +167,12 @@ def _parse_markdown(text: str, rel: str) -> Document:
             paragraph.append(line)
         i += 1
     flush()
-    doc.title = doc.title or _title_from_path(rel)
+    doc.title = doc.title or title_from_path(rel)
     return doc
 
 
 def _strip_inline(text: str) -> str:
     return re.sub(r"[*_`]+", "", text).strip()
-
-
-def _normalise_row(line: str) -> str:
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return "| " + " | ".join(cells) + " |"
-
-
-def table_cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split("|")]
-
-
-# --- Plain text ---------------------------------------------------------------------------------------------
-
-def _parse_text(text: str, rel: str) -> Document:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    first = paragraphs[0].splitlines()[0].strip() if paragraphs else ""
-    title = first if 0 < len(first) <= 100 else _title_from_path(rel)
-    blocks = [Block("para", " ".join(line.strip() for line in p.splitlines())) for p in paragraphs]
-    if blocks and blocks[0].text == title:
-        blocks = blocks[1:]
-    return Document(path=rel, title=title, blocks=blocks)
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------
@@ -306,7 +274,7 @@ def _parse_html(text: str, rel: str) -> Document:
     parser = _HtmlBlocks()
     parser.feed(text)
     parser.close()
-    return Document(path=rel, title=parser.title or _title_from_path(rel), blocks=parser.blocks)
+    return Document(path=rel, title=parser.title or title_from_path(rel), blocks=parser.blocks)
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
@@ -321,7 +289,7 @@ def _load_pdf(path: Path, rel: str) -> Document:
     the table that follows it, and every block keeps its page. A file without usable text raises PdfTextError,
     a DocumentError."""
     pdf = read_pdf(path)
-    doc = Document(path=rel, title=pdf.title or _title_from_path(rel))
+    doc = Document(path=rel, title=pdf.title or title_from_path(rel))
     headings: list[tuple[tuple[str, ...], str]] = []  # (number parts, heading) of the current section path
     caption = ""
     for block in pdf.blocks:

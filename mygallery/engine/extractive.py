@@ -38,13 +38,13 @@ FROM_OTHER_LANGUAGE = {"en": "From the documents (in Chinese):", "zh": "资料�
 # highest) and checked across sets and on data/qa/ (bench/README.md, "Answer quality").
 FEATURES = ("own", "related", "other", "context", "rank", "dense", "language", "defines", "defines_asked",
             "value", "no_value", "conditions", "attribute", "missing_names", "length", "table", "retrieval")
-WEIGHTS = (1.4, 0.25, 0.8, 1.0, 0.2, 0.45, 0.05, 0.1, 0.6, 0.4, -0.4, 0.55, 0.0, -0.15, 0.2, -0.1, 0.1)
+WEIGHTS = (1.6, 0.35, 0.6, 1.2, 0.43, 0.25, -0.13, 0.1, 0.75, 0.55, -0.55, 0.6, 0.0, -0.12, 0.2, -0.15, 0.17)
 CONTEXT_WEIGHT = 0.5  # in coverage: a question term found only in the passage's title, section or table header
 # The best unit covers at least this share of the question's terms (IDF-weighted). Lower for a Chinese question:
 # its character bigrams across word boundaries are terms no passage has.
 MIN_COVERAGE = {"en": 0.25, "zh": 0.15}
 MAX_UNKNOWN_WORDS = 0.75  # a question whose English words are mostly in no document is about something else
-SUPPORT_SHARE = 0.8  # a supporting unit scores at least this share of the best
+SUPPORT_SHARE = 0.7  # a supporting unit scores at least this share of the best
 MAX_SUPPORT = 2
 MAX_CHARS = 900
 CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these

@@ -19,9 +19,9 @@ import hnswlib
 import numpy as np
 
 from ..config import Settings
-from ..errors import IndexUnavailable
+from ..errors import DocumentError, IndexUnavailable
 from .chunking import Chunk, chunk_document
-from .documents import DocumentError, find_documents, fingerprint, load_document
+from .documents import find_documents, fingerprint, load_document
 from .embeddings import Embedder
 from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
 from .token_count import token_counter
