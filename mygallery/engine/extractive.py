@@ -124,12 +124,15 @@ class ExtractiveAnswerer:
         if not candidates:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
+        if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
+            best = next((c for c in candidates[:MAX_SUPPORT + 1] if c.names_attribute), best)  # a unit naming one
         verdict = judge(asked, best, self.evidence(question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
             return "\n\n".join([NOT_IN_DOCUMENTS[asked.language], RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
-        chosen = [best] + [c for c in _distinct(candidates[1:], MAX_SUPPORT, MAX_CHARS - len(best.text), best)
+        chosen = [best] + [c for c in _distinct([c for c in candidates if c is not best], MAX_SUPPORT,
+                                                MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
         after = self._following(best, sources)
         if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
@@ -240,9 +243,12 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         for source in sources:
             seen |= self.units.get(source, index).source_numbers
-        missing = asked.numbers - seen
-        return Evidence(names, attributes, sorted(missing) if missing == asked.numbers else [],
-                        unknown_share(index, question))
+        missing = sorted(asked.numbers - seen) if asked.numbers - seen == asked.numbers else []
+        if not missing and asked.measures:  # "64 MiB" is not in a passage that only says "64-to-1"
+            missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
+                       if not any(pattern.search(text) for text in lowered)]
+            missing = missing if len(missing) == len(asked.measures) else []
+        return Evidence(names, attributes, missing, unknown_share(index, question))
 
     def _following(self, best: Candidate, sources: list[Source]) -> Candidate | None:
         """The unit right after `best` in its source, as a candidate."""

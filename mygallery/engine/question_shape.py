@@ -67,6 +67,16 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 # document names one of these says nothing about whether the documents answer.
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
                                "maximum minimum level setting share fraction".split()) | {"数量", "次数", "大小", "比例"}
+# A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
+_UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
+          "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节")
+_UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
+    ("µs", "us", "μs", "微秒", "microseconds", "microsecond"), ("ms", "毫秒", "milliseconds", "millisecond"),
+    ("ns", "纳秒", "nanoseconds", "nanosecond"), ("s", "秒", "seconds", "second", "sec"),
+    ("b", "bytes", "byte", "字节"), ("gb/s", "gbps", "gbit/s", "g"), ("tb/s", "tbps"), ("mb/s", "mbps"))
+    for unit in spellings}
+_MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(map(re.escape, _UNITS))})(?![a-z/])",
+                       re.IGNORECASE)
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
 _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
 # Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.
@@ -94,7 +104,7 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责", r"\bown|responsib|负责"),
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
-                 r"\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
+                 r"(?<![\w\-])\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
     )}
 
@@ -124,6 +134,13 @@ class QuestionShape:
     numbers: frozenset[str]
     anchors: tuple[str, ...]  # lower-cased, as they must appear in a passage
     required: tuple[str, ...] = ()  # names of REQUIRED_ATTRIBUTES the question asks for
+    measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB"): a passage holds it only with that unit
+
+    def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
+        """How a passage may write each measure: the number, then the unit in any of its spellings."""
+        return tuple(re.compile(rf"(?<![\d.,]){re.escape(number)}(?:\.0+)?\s*(?:{_UNIT_SPELLINGS.get(unit, re.escape(unit))})"
+                                rf"(?![a-z])", re.IGNORECASE)
+                     for number, unit in (m.split(" ", 1) for m in self.measures))
 
 
 def numbers_in(text: str) -> set[str]:
@@ -190,7 +207,8 @@ def shape(question: str) -> QuestionShape:
         kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
     hinted = {name for hint in _HINT.findall(text.lower()) for name in _NAMES_OF_HINT[hint]}
     required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
-    return QuestionShape(language, kind, attributes, frozenset(numbers_in(text)), anchors_in(text), required)
+    measures = tuple(dict.fromkeys(f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)))
+    return QuestionShape(language, kind, attributes, frozenset(numbers_in(text)), anchors_in(text), required, measures)
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
