@@ -125,7 +125,8 @@ class ExtractiveAnswerer:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
-            best = next((c for c in candidates[:MAX_SUPPORT + 1] if c.names_attribute), best)  # a unit naming one
+            best = next((c for c in candidates[:MAX_SUPPORT + 1]  # a close runner-up that names one
+                         if c.names_attribute and c.score >= SUPPORT_SHARE * best.score), best)
         verdict = judge(asked, best, self.evidence(question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
