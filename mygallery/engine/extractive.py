@@ -131,6 +131,12 @@ class ExtractiveAnswerer:
         self._prepared: OrderedDict[tuple[str, str], PreparedUnits] = OrderedDict()  # LRU by (kind, text)
         self._prepared_for: HybridIndex | None = None  # the index whose embedder made the cached vectors
 
+    def forget_index(self) -> None:
+        """Drop what was prepared for the previous index (a new generation went live): the old index can go."""
+        with self._prepared_lock:
+            self._prepared.clear()
+            self._prepared_for = None
+
     def prepare_units(self, source: Source, index: HybridIndex | None) -> PreparedUnits:
         """The source's answer units, prepared once per source text (and index) and then served from an LRU."""
         key = (source.kind, source.text)
