@@ -61,13 +61,14 @@ class IndexJobs:
 
     def load(self) -> dict:
         """Start-up: load the index from INDEX_DIR, building it first when there is none."""
-        return self._start("load", self._load)
+        return self.start("load", self._load)
 
     def reindex(self, kind: str, *, prepare: Callable[[], object] | None = None, rebuild: bool = False) -> dict:
         """Bring the index up to date with DOCS_DIR (after `prepare` changed it) and publish it."""
-        return self._start(kind, functools.partial(self._ingest, rebuild), prepare)
+        return self.start(kind, functools.partial(self._ingest, rebuild), prepare)
 
-    def _start(self, kind: str, work: Work, prepare: Callable[[], object] | None = None) -> dict:
+    def start(self, kind: str, work: Work, prepare: Callable[[], object] | None = None) -> dict:
+        """Run `work(progress)` as the index job `kind` (after `prepare`, under the claimed slot); its status."""
         with self._state_lock:
             if self._closed:
                 raise NotReady("the server is shutting down", retry_after=5)
