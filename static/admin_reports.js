@@ -35,7 +35,8 @@ function when(iso) {
 }
 
 function sourcesText(sources) {
-  return (sources || []).map((s) => `[${s.n}] ${s.doc}${s.page != null ? ` p.${s.page}` : ""}`).join("; ");
+  return (sources || []).map((s) => `[${s.n}] ${s.doc}${s.page != null ? `, ${t("sources.page", { page: s.page })}` : ""}`)
+    .join("; ");
 }
 
 const ROWS = {

@@ -3,20 +3,21 @@
 // originals (viewer.js) and offers the conversation's export and print.
 // Collaborators: api.js (HTTP + SSE), messages.js (DOM of messages, sources and the conversation list),
 // conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels),
-// viewer.js (the citation viewer), feedback.js (ratings, through messages.js).
+// viewer.js (the citation viewer), feedback.js (ratings, through messages.js), readiness.js (the server's
+// readiness and version), drawers.js (the side panels on narrow screens).
 // It never puts data into the page as HTML.
 // Non-goals: editing or regenerating answers, keeping transcripts in the browser (the server has them).
 
-import {
-  ApiError, checkReady, createSession, deleteSession, exportPath, getHealth, getSession, streamChat,
-} from "./api.js";
-import { bannerFor, bannerKind, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
+import { ApiError, createSession, deleteSession, exportPath, getSession, streamChat } from "./api.js";
+import { bannerFor, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
+import { closeDrawers, initDrawers, setDrawer } from "./drawers.js";
 import * as store from "./conversations.js";
 import { initLanguageToggle, onLangChange, t } from "./i18n.js";
 import {
   answerOf, copyAnswer, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
   highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources, translatable,
 } from "./messages.js";
+import { showVersion, watchReadiness } from "./readiness.js";
 import { closeViewer, documentKind, initViewer, openSource, viewerOpen } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,7 +30,6 @@ const ui = {
 };
 const sourcesIsDrawer = window.matchMedia("(max-width: 1100px)");
 const sidebarIsDrawer = window.matchMedia("(max-width: 760px)");
-const READY_POLL_MS = 5000;
 
 const state = {
   conversationId: null,
@@ -38,23 +38,6 @@ const state = {
   loadingHistory: false, // no question is sent while a conversation's history is still arriving
   shownSources: [], // the sources listed in the sources panel
 };
-
-// --- drawers (sidebar and sources panel on narrow screens) --------------------------------------------------
-
-function setDrawer(name, open) {
-  const drawer = name === "sidebar" ? $("sidebar") : ui.sources;
-  const toggle = name === "sidebar" ? ui.sidebarToggle : ui.sourcesToggle;
-  // Focus must not stay inside a drawer that is sliding out of view (it becomes invisible).
-  if (!open && document.body.classList.contains(`${name}-open`) && drawer.contains(document.activeElement)) toggle.focus();
-  document.body.classList.toggle(`${name}-open`, open);
-  toggle.setAttribute("aria-expanded", String(open));
-  ui.backdrop.hidden = !document.body.matches(".sidebar-open, .sources-open");
-}
-
-function closeDrawers() {
-  setDrawer("sidebar", false);
-  setDrawer("sources", false);
-}
 
 // --- messages, sources, scrolling --------------------------------------------------------------------------
 
@@ -319,31 +302,6 @@ function onQuestionKey(event) {
   ask(ui.question.value);
 }
 
-// --- readiness and version ----------------------------------------------------------------------------------
-
-async function watchReadiness() {
-  try {
-    const { ready, reason } = await checkReady();
-    if (ready) {
-      hideBanner("not-ready");
-      return;
-    }
-    if (!bannerKind() || bannerKind() === "not-ready") showBanner({ key: "error.not_ready", detail: reason, kind: "not-ready" });
-  } catch {
-    // The server cannot be reached right now; the next question will say so.
-  }
-  setTimeout(watchReadiness, READY_POLL_MS);
-}
-
-async function showVersion() {
-  try {
-    const health = await getHealth();
-    if (health.version) translatable(ui.version, "app.version", { version: health.version });
-  } catch {
-    // The version is a nicety.
-  }
-}
-
 // --- wiring -------------------------------------------------------------------------------------------------
 
 function onMessagesClick(event) {
@@ -411,10 +369,8 @@ function init() {
   ui.print.addEventListener("click", () => window.print());
   ui.conversations.addEventListener("click", onConversationClick);
   ui.newChat.addEventListener("click", startNewChat);
-  ui.sidebarToggle.addEventListener("click", () => setDrawer("sidebar", !document.body.classList.contains("sidebar-open")));
-  ui.sourcesToggle.addEventListener("click", () => setDrawer("sources", !document.body.classList.contains("sources-open")));
-  $("sources-close").addEventListener("click", () => setDrawer("sources", false));
-  ui.backdrop.addEventListener("click", closeDrawers);
+  initDrawers({ sidebar: $("sidebar"), sidebarToggle: ui.sidebarToggle, sources: ui.sources,
+    sourcesToggle: ui.sourcesToggle, sourcesClose: $("sources-close"), backdrop: ui.backdrop });
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     if (viewerOpen()) closeViewer();
@@ -428,7 +384,7 @@ function init() {
   if (saved && store.getConversation(saved) && !store.getConversation(saved).expired) openConversation(saved);
   else setCurrentConversation(null);
   watchReadiness();
-  showVersion();
+  showVersion(ui.version);
   if (!sidebarIsDrawer.matches) ui.question.focus(); // on a phone, focusing would pop up the keyboard
 }
 
