@@ -90,13 +90,13 @@ class GalleryService:
         self.settings = settings
         self.answer_cpus = answer_cpus
         self.library = library or LiveIndex()
+        self.questions = QuestionLog(settings.questions_db, keep_days=settings.questions_keep_days,
+                                     max_rows=settings.questions_max_rows)  # a bad QUESTIONS_DB: ConfigError
         self.sessions = SessionManager(
             make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
             max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
             cleanup_interval=settings.cleanup_interval_seconds)
         self.metrics = Metrics(active_sessions=self.sessions.active_count)
-        self.questions = QuestionLog(settings.questions_db, keep_days=settings.questions_keep_days,
-                                     max_rows=settings.questions_max_rows)
         self.answers = answers or make_answer_service(settings, self.library)
         self.jobs = IndexJobs(settings, self.library, self.publish_index)
         self.app = GalleryApp(settings, library=self.library, sessions=self.sessions, answers=self.answers,
@@ -250,7 +250,7 @@ def serve(settings: Settings) -> int:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
                   file=sys.stderr)
             return 1
-        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached
+        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached, QUESTIONS_DB cannot be opened
             print(exc, file=sys.stderr)
             return 2
         stop = threading.Event()

@@ -29,6 +29,8 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
@@ -75,7 +77,6 @@ def iso(epoch: float) -> str:
 class QuestionLog:
     def __init__(self, path: Path, *, keep_days: float, max_rows: int,
                  clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_seconds = keep_days * 86400
         self.max_rows = max_rows
         self.clock = clock
@@ -83,10 +84,14 @@ class QuestionLog:
         self._buffer_lock = threading.Lock()  # guards _buffer and dropped; never held during I/O
         self._buffer: list[tuple[float, str, str, int, str]] = []
         self._db_lock = threading.Lock()  # guards _db (one connection, one user at a time)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a report, not a transaction log: no fsync per flush
-        self._db.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a report, not a transaction log: no fsync per flush
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"configuration error: QUESTIONS_DB={str(path)!r} cannot be opened ({exc})") from exc
         self._pruned_at = float("-inf")  # guarded by _db_lock
         self._wake = threading.Event()
         self._stop = threading.Event()
