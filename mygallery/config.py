@@ -60,6 +60,10 @@ class Settings:
     answer_processes: str = "auto"  # auto | a number; 0 answers in the server process (see web/answer_processes.py)
     trusted_proxies: tuple[str, ...] = ()
     request_timeout_seconds: float = 30.0
+    max_upload_bytes: int = 50 * 2**20  # one document upload (POST /api/admin/documents), all its files together
+    questions_db: Path = Path("data/questions.db")  # the record of questions asked and feedback, for the reports
+    questions_keep_days: float = 90.0
+    questions_max_rows: int = 100_000  # of questions, and again of feedback: the oldest go first
     # read by monitor.py
     monitor_server_url: str = "http://localhost:8000"
     monitor_interval: float = 30.0
@@ -192,6 +196,10 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "answer_processes": _answer_processes,
     "trusted_proxies": lambda raw: tuple(_address(a) for a in raw.split(",") if a.strip()),
     "request_timeout_seconds": _positive(float),
+    "max_upload_bytes": _positive(int),
+    "questions_db": Path,
+    "questions_keep_days": _positive(float),
+    "questions_max_rows": _positive(int),
     "monitor_server_url": _text,
     "monitor_interval": _positive(float),
     "alert_cpu_percent": _positive(float),

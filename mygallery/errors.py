@@ -57,12 +57,24 @@ class RequestTimeout(GalleryError):
     status, code = 408, "timeout"
 
 
+class IndexBusy(GalleryError):
+    """An index job (the first load, a re-index after an upload or a delete) is running; one at a time."""
+
+    status, code = 409, "index_busy"
+
+
 class PayloadTooLarge(GalleryError):
     status, code = 413, "payload_too_large"
 
 
 class UnsupportedMediaType(GalleryError):
     status, code = 415, "unsupported_media_type"
+
+
+class UnreadableDocument(GalleryError):
+    """An uploaded file of the right type that the document loader cannot use (corrupt PDF, no text)."""
+
+    status, code = 422, "unreadable_document"
 
 
 class TooManyRequests(GalleryError):
@@ -105,6 +117,10 @@ class EmbedderUnavailable(Exception):
 
 class AnswerBackendError(Exception):
     """The generative backend failed (error, timeout, refused); the caller falls back to extractive answers."""
+
+
+class JobStopped(Exception):
+    """The server is stopping: a running index job ends between two files, leaving the index as it was."""
 
 
 class DocumentError(Exception):

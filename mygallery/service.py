@@ -2,10 +2,14 @@
 together (`GalleryService`), and `serve` — `python -m mygallery serve` — around it. The integration tests
 start a `GalleryService` on port 0.
 
-Start-up order: bind the socket (so a port in use fails at once), start the background threads (index loader,
-session janitor, metrics sampler), then serve. /api/health answers immediately; /api/ready answers 503 until
-the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop accepting, drain in-flight
-requests up to a deadline, close idle connections, join every thread, flush and close the session store.
+Start-up order: bind the socket (so a port in use fails at once), start the background threads (the index job
+that loads the index, session janitor, metrics sampler), then serve. /api/health answers immediately;
+/api/ready answers 503 until the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop
+accepting, drain in-flight requests up to a deadline, close idle connections, stop a running index job, join
+every thread, flush and close the question log and the session store.
+`publish_index` is the one place a new index generation goes live, at start-up and after every re-index from
+the admin panel (web/index_jobs.py): what answers questions — this process and its answer processes — moves to
+it together (the method says how).
 `serve` also pins the server process to one CPU (`pin_to_cpus`, CPU_AFFINITY), keeps full garbage collections
 short (`CollectionPauses`), and stops gracefully on SIGTERM/SIGINT.
 Non-goals: process supervision (systemd does that), hot reload of settings.
@@ -25,14 +29,14 @@ from pathlib import Path
 
 from .config import Settings
 from .engine.answering import AnswerService, make_answer_service
-from .engine.embeddings import make_embedder
 from .engine.index import HybridIndex, LiveIndex
-from .engine.ingest import ingest
-from .errors import ConfigError, IndexUnavailable
+from .errors import ConfigError, NotReady
 from .sessions.manager import SessionManager
+from .sessions.question_log import QuestionLog
 from .sessions.stores import make_store
 from .web.answer_processes import AnswerPool, resolve_processes
 from .web.app import GalleryApp
+from .web.index_jobs import IndexJobs
 from .web.logs import configure_logging, stop_logging
 from .web.metrics import Metrics
 from .web.server import GalleryHTTPServer
@@ -86,20 +90,24 @@ class GalleryService:
         self.settings = settings
         self.answer_cpus = answer_cpus
         self.library = library or LiveIndex()
+        self.questions = QuestionLog(settings.questions_db, keep_days=settings.questions_keep_days,
+                                     max_rows=settings.questions_max_rows)  # a bad QUESTIONS_DB: ConfigError
         self.sessions = SessionManager(
             make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
             max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
             cleanup_interval=settings.cleanup_interval_seconds)
         self.metrics = Metrics(active_sessions=self.sessions.active_count)
         self.answers = answers or make_answer_service(settings, self.library)
+        self.jobs = IndexJobs(settings, self.library, self.publish_index)
         self.app = GalleryApp(settings, library=self.library, sessions=self.sessions, answers=self.answers,
-                              metrics=self.metrics, static_dir=static_dir)
+                              metrics=self.metrics, jobs=self.jobs, questions=self.questions, static_dir=static_dir)
         try:
             self.http = GalleryHTTPServer((settings.host, settings.port), self.app,
                                           max_connections=settings.max_connections,
                                           idle_timeout=settings.request_timeout_seconds)
         except OSError:
             self.app.close()
+            self.questions.close()
             self.sessions.close()
             raise
         self.metrics.in_flight.set_function(lambda: float(self.http.in_flight))
@@ -112,8 +120,9 @@ class GalleryService:
 
     def start(self) -> GalleryService:
         if self.library.current() is None:
-            self._spawn("index-loader", self._load_index)
+            self.jobs.load()
         self.sessions.start_janitor()
+        self.questions.start()
         self.metrics.start_sampler()
         self._spawn("http-server", self.http.serve_forever, 0.05)
         self._serving = True
@@ -125,44 +134,55 @@ class GalleryService:
         thread.start()
         self._threads.append(thread)
 
-    def _load_index(self) -> None:
-        """Load the index from INDEX_DIR, building it first when there is none."""
-        settings = self.settings
-        try:
-            embedder = make_embedder(settings)
-            if HybridIndex.read_manifest(settings.index_dir) is None:
-                self.library.fail(f"building the index from {settings.docs_dir}")
-                report, index = ingest(settings, embedder)
-                log.info(report.summary())
-            else:
-                index = HybridIndex.load(settings.index_dir, embedder)
-            self._fork_answer_processes(index)  # before the swap: no thread can be searching the index yet
+    def publish_index(self, index: HybridIndex) -> None:
+        """Make `index` the one every answer comes from — the first one at start-up, then each generation a
+        re-index builds. Called by the index job (web/index_jobs.py) once the generation is on disk; issue 15's
+        switching of generations across instances extends this method.
+
+        Answer processes hold the index they were forked with, so they move with it. At start-up they are
+        forked first and the index swapped in after, so the first answer already comes from them. Later, the
+        pool forked with the old index is retired first: new answers are computed in this process (the compute
+        thread), from whichever index is current; the index is swapped; the old children finish what they were
+        sent, and whatever they still owed is failed over to the compute thread, which answers from the new
+        one. Then the previous index can be collected (it sat in the collector's permanent generation: see the
+        freeze at the end), and a new pool is forked from the new index. The fork runs as a job of the compute thread:
+        the only threads of this process that compute answers are that one and the index job itself, so while
+        it forks no thread is inside the engine (the embedder, numpy's BLAS, hnswlib) holding a lock the
+        children would inherit locked — the hazard of forking a server that has threads. Answer processes are
+        never restarted after a crash (answer_processes.py says why); a re-index does restart them."""
+        runner = self.app.runner
+        if self.library.current() is None:
+            self._fork_answer_processes(index)
             self.library.swap(index)
-            # The index and everything loaded so far live as long as the process: move them out of the cyclic
-            # collector's sight, or every full collection walks them again and stalls all requests (a 100k-chunk
-            # index is millions of objects; with the bundled one, chat p99 at 350 req/s went from 245 to 16 ms).
-            gc.collect()
-            gc.freeze()
-            log.info("index ready: %d documents, %d chunks", index.documents, len(index))
-        except IndexUnavailable as exc:
-            self.library.fail(str(exc))
-            log.error("index unavailable: %s", exc)
-        except Exception as exc:  # noqa: BLE001 - the server keeps answering health and 503 on ready
-            self.library.fail(f"{type(exc).__name__}: {exc}")
-            log.exception("loading the index failed")
+        else:
+            retired, runner.pool = runner.pool, None
+            self.library.swap(index)
+            self.answers.extractive.forget_index()
+            if retired is not None:
+                retired.close()
+            gc.unfreeze()  # the previous index's reference cycles can be collected now (fork collects first)
+            self._fork_answer_processes(index)
+        # The index and everything loaded so far live as long as the process: move them out of the cyclic
+        # collector's sight, or every full collection walks them again and stalls all requests (a 100k-chunk
+        # index is millions of objects; with the bundled one, chat p99 at 350 req/s went from 245 to 16 ms).
+        gc.collect()
+        gc.freeze()
 
     def _fork_answer_processes(self, index: HybridIndex) -> None:
-        """ANSWER_PROCESSES children answering extractive chats next to this process (see web/answer_processes.py)."""
+        """ANSWER_PROCESSES children answering extractive chats next to this process (see web/answer_processes.py),
+        forked by the compute thread (see publish_index)."""
         cpus = self.answer_cpus or (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set())
         extractive = self.answers.primary is self.answers.extractive
         count = resolve_processes(self.settings.answer_processes, len(cpus) or (os.cpu_count() or 1), extractive)
         if not count or not hasattr(os, "fork"):
             return
         try:
-            self.app.runner.pool = AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k,
-                                                   cpus=self.answer_cpus)
+            self.app.runner.pool = self.app.runner.compute.run(lambda: AnswerPool.fork(
+                index, count, self.answers, top_k=self.settings.top_k, cpus=self.answer_cpus))
         except OSError as exc:
             log.error("could not start answer processes (%s); answering in the server process", exc)
+        except NotReady:
+            log.info("not starting answer processes: the server is stopping")
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """Graceful stop; safe to call once from any thread but the HTTP server's own."""
@@ -173,10 +193,12 @@ class GalleryService:
             if not self.http.drain(deadline):
                 log.warning("stopped with requests still in flight after %.0f s", grace_seconds)
         self.http.server_close()
+        self.jobs.close(timeout=max(0.1, deadline - time.monotonic()))
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
         self.app.close()
         self.metrics.close()
+        self.questions.close()
         self.sessions.close()
         close_answerer = getattr(self.answers.primary, "close", None)  # the LLM client's pooled connections
         if close_answerer is not None:
@@ -228,7 +250,7 @@ def serve(settings: Settings) -> int:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
                   file=sys.stderr)
             return 1
-        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached
+        except ConfigError as exc:  # e.g. REDIS_URL cannot be reached, QUESTIONS_DB cannot be opened
             print(exc, file=sys.stderr)
             return 2
         stop = threading.Event()

@@ -1,8 +1,12 @@
 // admin.js — the admin panel: polls GET /api/admin/stats every 5 s and shows system load, sessions, traffic,
-// latency, index and backends, with two live charts of the last hour (charts.js).
+// latency, index and backends, with two live charts of the last hour (charts.js); the documents section
+// (admin_documents.js) and the reports (admin_reports.js) load once signed in and on demand.
 // The admin token is asked for only when the server answers 401/403; it is kept in sessionStorage (this tab
 // only) and can be forgotten. Polling pauses while the tab is hidden or while the token form is shown.
 // Non-goals: changing server settings, ending sessions, keeping history beyond what the server sends.
+
+import { initDocuments, refreshDocuments, renderDocumentsAgain } from "./admin_documents.js";
+import { initReports, refreshReports, renderReportsAgain } from "./admin_reports.js";
 
 import { ApiError, getAdminStats } from "./api.js";
 import { drawLineChart } from "./charts.js";
@@ -20,6 +24,7 @@ const state = {
   waitingForToken: false,
   status: "loading",
   fetchError: "",
+  sectionsLoaded: false, // documents and reports, loaded once signed in
 };
 
 // --- token --------------------------------------------------------------------------------------------------
@@ -250,6 +255,28 @@ function render() {
 
 // --- polling ------------------------------------------------------------------------------------------------
 
+function authFailed(error) {
+  const hadToken = Boolean(state.token);
+  if (hadToken) saveToken("");
+  state.status = "auth";
+  state.fetchError = "";
+  state.sectionsLoaded = false;
+  renderStatus();
+  const reason = hadToken ? t("admin.token_rejected") : t("admin.auth_required");
+  showTokenForm(error.message ? `${reason} (${error.message})` : reason);
+}
+
+/** Texts set with parameters (data-i18n-key / -args) follow the language too. */
+function translateDynamicText() {
+  for (const node of document.querySelectorAll("[data-i18n-key]")) {
+    try {
+      node.textContent = t(node.dataset.i18nKey, JSON.parse(node.dataset.i18nArgs || "{}"));
+    } catch {
+      node.textContent = t(node.dataset.i18nKey);
+    }
+  }
+}
+
 function schedule() {
   clearTimeout(state.timer);
   if (!document.hidden && !state.waitingForToken) state.timer = setTimeout(refresh, REFRESH_MS);
@@ -265,15 +292,14 @@ async function refresh() {
     state.waitingForToken = false;
     $("token-form").hidden = true;
     $("stats").hidden = false;
+    if (!state.sectionsLoaded) {
+      state.sectionsLoaded = true;
+      refreshDocuments();
+      refreshReports();
+    }
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      const hadToken = Boolean(state.token);
-      if (hadToken) saveToken("");
-      state.status = "auth";
-      state.fetchError = "";
-      renderStatus();
-      const reason = hadToken ? t("admin.token_rejected") : t("admin.auth_required");
-      showTokenForm(error.message ? `${reason} (${error.message})` : reason);
+      authFailed(error);
       return;
     }
     state.status = "error";
@@ -285,7 +311,14 @@ async function refresh() {
 
 function init() {
   initLanguageToggle($("lang-toggle"));
-  onLangChange(render);
+  onLangChange(() => {
+    render();
+    renderDocumentsAgain();
+    renderReportsAgain();
+    translateDynamicText();
+  });
+  initDocuments({ token: () => state.token, onAuthError: authFailed, onIndexChanged: () => refresh() });
+  initReports({ token: () => state.token, onAuthError: authFailed });
   $("token-clear").hidden = !state.token;
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -306,6 +339,7 @@ function init() {
     // of a server without ADMIN_TOKEN), and a 401 brings the form back.
     saveToken("");
     state.stats = null;
+    state.sectionsLoaded = false;
     $("stats").hidden = true;
     refresh();
   });

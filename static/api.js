@@ -1,4 +1,5 @@
-// api.js — the browser side of the HTTP API (see docs/API.md): sessions, streaming chat, readiness, admin stats.
+// api.js — the browser side of the HTTP API (see docs/API.md): sessions, streaming chat, readiness, admin stats,
+// ratings, exports, original documents, and the admin's documents, index jobs and reports.
 // Every failure becomes an ApiError carrying the HTTP status, the server's error code and message, and the
 // Retry-After seconds, so pages can show one clear banner. Server-Sent Events arrive over a POST response,
 // so they are parsed here from fetch()'s body stream (EventSource can only GET).
@@ -194,4 +195,84 @@ export async function streamChat({ message, sessionId, onToken, signal }) {
     throw new ApiError({ code: "stream_interrupted", message: String(error?.message || "") });
   }
   throw new ApiError({ code: "stream_interrupted" });
+}
+
+// --- knowledge base: ratings, exports, documents, reports ---------------------------------------------------
+
+function adminHeaders(token) {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/** POST /api/feedback: rate answer `messageIndex` of a conversation "up" or "down", with an optional comment. */
+export async function postFeedback({ sessionId, messageIndex, rating, comment = "" }) {
+  await request("/api/feedback", {
+    method: "POST",
+    body: { session_id: sessionId, message_index: messageIndex, rating, comment },
+  });
+}
+
+/** The address of an indexed document's original (each path segment encoded). */
+export function documentPath(doc) {
+  return `/api/documents/${String(doc).split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** GET /api/documents/{doc} as text (Markdown, text and HTML documents are served as text/plain). */
+export async function getDocumentText(doc, { signal } = {}) {
+  const response = await request(documentPath(doc), { signal, headers: { Accept: "text/plain" } });
+  return response.text();
+}
+
+/** The export address of a conversation: format "md" or "json". */
+export function exportPath(sessionId, format) {
+  return `${sessionPath(sessionId)}/export?format=${encodeURIComponent(format)}`;
+}
+
+/** GET /api/admin/documents → {documents, max_upload_bytes, suffixes, ingest}. */
+export async function getAdminDocuments(token) {
+  return (await request("/api/admin/documents", { headers: adminHeaders(token) })).json();
+}
+
+/** POST /api/admin/documents with the files as multipart/form-data (field "file") → {accepted, ingest}. */
+export async function uploadDocuments(token, files) {
+  const form = new FormData();
+  for (const file of files) form.append("file", file, file.name);
+  let response;
+  try {
+    // No Content-Type here: the browser sets multipart/form-data with its boundary.
+    response = await fetch("/api/admin/documents", { method: "POST", body: form, headers: adminHeaders(token), credentials: "same-origin" });
+  } catch (error) {
+    throw connectionError(error);
+  }
+  if (!response.ok) throw await errorFromResponse(response);
+  return response.json();
+}
+
+/** DELETE /api/admin/documents/{name} → {deleted, ingest}. */
+export async function deleteDocument(token, name) {
+  const path = `/api/admin/documents/${String(name).split("/").map(encodeURIComponent).join("/")}`;
+  return (await request(path, { method: "DELETE", headers: adminHeaders(token) })).json();
+}
+
+/** GET /api/admin/ingest → {state, done, total, message, …}. */
+export async function getIngestStatus(token) {
+  return (await request("/api/admin/ingest", { headers: adminHeaders(token) })).json();
+}
+
+/** POST /api/admin/ingest: re-index now (rebuild: from scratch). */
+export async function startReindex(token, rebuild = false) {
+  return (await request("/api/admin/ingest", { method: "POST", body: { rebuild }, headers: adminHeaders(token) })).json();
+}
+
+/** GET /api/admin/feedback or /api/admin/questions as JSON; `query` holds kind, days, rating. */
+export async function getReport(token, path, query) {
+  const search = new URLSearchParams({ ...query, format: "json" });
+  return (await request(`${path}?${search}`, { headers: adminHeaders(token) })).json();
+}
+
+/** The same report as a file: {blob, filename} (the admin token cannot ride on a plain link). */
+export async function downloadReport(token, path, query, format) {
+  const search = new URLSearchParams({ ...query, format });
+  const response = await request(`${path}?${search}`, { headers: { ...adminHeaders(token), Accept: "*/*" } });
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return { blob: await response.blob(), filename: match ? match[1] : `report.${format}` };
 }

@@ -1,18 +1,24 @@
 // app.js — the chat page controller: sends questions, streams answers into the conversation, keeps the
-// conversation list in step with the server, shows the sources panel and one error banner.
+// conversation list in step with the server, shows the sources panel and one error banner, opens cited
+// originals (viewer.js) and offers the conversation's export and print.
 // Collaborators: api.js (HTTP + SSE), messages.js (DOM of messages, sources and the conversation list),
-// conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels).
+// conversations.js (the list kept in localStorage), banner.js (the error banner), i18n.js (labels),
+// viewer.js (the citation viewer), feedback.js (ratings, through messages.js), readiness.js (the server's
+// readiness and version), drawers.js (the side panels on narrow screens).
 // It never puts data into the page as HTML.
 // Non-goals: editing or regenerating answers, keeping transcripts in the browser (the server has them).
 
-import { ApiError, checkReady, createSession, deleteSession, getHealth, getSession, streamChat } from "./api.js";
-import { bannerFor, bannerKind, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
+import { ApiError, createSession, deleteSession, exportPath, getSession, streamChat } from "./api.js";
+import { bannerFor, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
+import { closeDrawers, initDrawers, setDrawer } from "./drawers.js";
 import * as store from "./conversations.js";
 import { initLanguageToggle, onLangChange, t } from "./i18n.js";
 import {
   answerOf, copyAnswer, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
   highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources, translatable,
 } from "./messages.js";
+import { showVersion, watchReadiness } from "./readiness.js";
+import { closeViewer, documentKind, initViewer, openSource, viewerOpen } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -20,34 +26,18 @@ const ui = {
   conversations: $("conversation-list"), newChat: $("new-chat"), sources: $("sources"),
   sourceList: $("source-list"), sourcesEmpty: $("sources-empty"), status: $("status"), backdrop: $("backdrop"),
   sidebarToggle: $("sidebar-toggle"), sourcesToggle: $("sources-toggle"), version: $("version"),
+  tools: $("chat-tools"), exportMd: $("export-md"), exportJson: $("export-json"), print: $("print-chat"),
 };
 const sourcesIsDrawer = window.matchMedia("(max-width: 1100px)");
 const sidebarIsDrawer = window.matchMedia("(max-width: 760px)");
-const READY_POLL_MS = 5000;
 
 const state = {
   conversationId: null,
   streaming: null, // {controller, message} while an answer streams
   loadGeneration: 0, // bumped on every switch, so a late history response for another conversation is dropped
   loadingHistory: false, // no question is sent while a conversation's history is still arriving
+  shownSources: [], // the sources listed in the sources panel
 };
-
-// --- drawers (sidebar and sources panel on narrow screens) --------------------------------------------------
-
-function setDrawer(name, open) {
-  const drawer = name === "sidebar" ? $("sidebar") : ui.sources;
-  const toggle = name === "sidebar" ? ui.sidebarToggle : ui.sourcesToggle;
-  // Focus must not stay inside a drawer that is sliding out of view (it becomes invisible).
-  if (!open && document.body.classList.contains(`${name}-open`) && drawer.contains(document.activeElement)) toggle.focus();
-  document.body.classList.toggle(`${name}-open`, open);
-  toggle.setAttribute("aria-expanded", String(open));
-  ui.backdrop.hidden = !document.body.matches(".sidebar-open, .sources-open");
-}
-
-function closeDrawers() {
-  setDrawer("sidebar", false);
-  setDrawer("sources", false);
-}
 
 // --- messages, sources, scrolling --------------------------------------------------------------------------
 
@@ -61,6 +51,7 @@ function scrollToBottom() {
 }
 
 function clearConversationView() {
+  closeViewer({ restoreFocus: false });
   for (const node of [...ui.messages.children]) if (node !== ui.welcome) node.remove();
   ui.welcome.hidden = false;
   showSourcesOf(null);
@@ -75,6 +66,7 @@ function appendToConversation(node) {
 function showSourcesOf(message, n = null) {
   for (const node of ui.messages.querySelectorAll(".message.sources-shown")) node.classList.remove("sources-shown");
   const sources = message ? answerOf(message).sources : null;
+  state.shownSources = sources || [];
   const count = renderSources(ui.sourceList, sources);
   ui.sourcesEmpty.hidden = count > 0;
   if (message && count) message.classList.add("sources-shown");
@@ -99,6 +91,11 @@ function setCurrentConversation(id) {
   state.conversationId = id || null;
   store.setCurrentConversationId(state.conversationId);
   renderConversationList();
+  ui.tools.hidden = !state.conversationId;
+  if (state.conversationId) {
+    ui.exportMd.href = exportPath(state.conversationId, "md");
+    ui.exportJson.href = exportPath(state.conversationId, "json");
+  }
 }
 
 /** Stream one answer into `message`; resolves with the `done` payload. */
@@ -153,6 +150,7 @@ async function ask(rawQuestion) {
     return;
   }
   hideBanner();
+  closeViewer({ restoreFocus: false }); // the new answer is what the reader wants to see
   appendToConversation(createUserMessage(question));
   const message = createAssistantMessage();
   appendToConversation(message);
@@ -178,7 +176,7 @@ async function ask(rawQuestion) {
       showBanner({ key: "notice.session_expired", kind: "info" });
       result = await streamInto(message, question, null, controller.signal);
     }
-    finishAnswer(message, result);
+    finishAnswer(message, result, { sessionId: result.session_id || sessionId });
     if (result.session_id && result.session_id !== state.conversationId) {
       store.rememberConversation(result.session_id, question);
       setCurrentConversation(result.session_id);
@@ -243,17 +241,17 @@ async function openConversation(id) {
     state.loadingHistory = false;
     loading.remove();
     let lastWithSources = null;
-    for (const entry of session.messages || []) {
+    (session.messages || []).forEach((entry, index) => {
       if (entry.role === "user") {
         appendToConversation(createUserMessage(String(entry.content ?? "")));
-      } else {
-        const message = createAssistantMessage({ pending: false });
-        appendToConversation(message);
-        finishAnswer(message, { answer: entry.content, sources: entry.sources, notice: entry.notice,
-                                answered: entry.answered });
-        if (Array.isArray(entry.sources) && entry.sources.length) lastWithSources = message;
+        return;
       }
-    }
+      const message = createAssistantMessage({ pending: false });
+      appendToConversation(message);
+      finishAnswer(message, { answer: entry.content, sources: entry.sources, notice: entry.notice,
+        answered: entry.answered, feedback: entry.feedback, message_index: index }, { sessionId: id });
+      if (Array.isArray(entry.sources) && entry.sources.length) lastWithSources = message;
+    });
     if (!ui.messages.querySelector(".message")) ui.welcome.hidden = false;
     showSourcesOf(lastWithSources);
     scrollToBottom();
@@ -304,31 +302,6 @@ function onQuestionKey(event) {
   ask(ui.question.value);
 }
 
-// --- readiness and version ----------------------------------------------------------------------------------
-
-async function watchReadiness() {
-  try {
-    const { ready, reason } = await checkReady();
-    if (ready) {
-      hideBanner("not-ready");
-      return;
-    }
-    if (!bannerKind() || bannerKind() === "not-ready") showBanner({ key: "error.not_ready", detail: reason, kind: "not-ready" });
-  } catch {
-    // The server cannot be reached right now; the next question will say so.
-  }
-  setTimeout(watchReadiness, READY_POLL_MS);
-}
-
-async function showVersion() {
-  try {
-    const health = await getHealth();
-    if (health.version) translatable(ui.version, "app.version", { version: health.version });
-  } catch {
-    // The version is a nicety.
-  }
-}
-
 // --- wiring -------------------------------------------------------------------------------------------------
 
 function onMessagesClick(event) {
@@ -340,8 +313,12 @@ function onMessagesClick(event) {
   }
   const cite = event.target.closest("a.cite");
   if (cite) {
-    event.preventDefault();
-    showSourcesOf(message, Number(cite.dataset.cite));
+    const n = Number(cite.dataset.cite);
+    const source = (answerOf(message).sources || []).find((s) => Number(s.n) === n);
+    showSourcesOf(message, n);
+    // A PDF's citation is a link to its page (new tab); the other documents open in the viewer panel.
+    if (!source || documentKind(source.doc) !== "pdf") event.preventDefault();
+    if (source && documentKind(source.doc) !== "pdf") openSource(source, cite);
     return;
   }
   const copy = event.target.closest(".copy-answer");
@@ -352,6 +329,17 @@ function onMessagesClick(event) {
   if (event.target.closest(".show-sources")) {
     showSourcesOf(message, answerOf(message).sources?.[0]?.n ?? null);
   }
+}
+
+/** A click on a source card, or on its open control, opens the original at the cited place. */
+function onSourceClick(event) {
+  const item = event.target.closest(".source-item");
+  if (!item) return;
+  const source = state.shownSources.find((s) => Number(s.n) === Number(item.dataset.n));
+  const control = item.querySelector(".source-open");
+  if (!source || event.target.closest("a")) return; // links (the PDF page) open themselves
+  if (window.getSelection()?.toString()) return; // the reader is selecting text to copy
+  openSource(source, control);
 }
 
 function onConversationClick(event) {
@@ -375,14 +363,18 @@ function init() {
   ui.question.addEventListener("keydown", onQuestionKey);
   ui.question.addEventListener("input", resizeQuestion);
   ui.messages.addEventListener("click", onMessagesClick);
+  ui.sourceList.addEventListener("click", onSourceClick);
+  initViewer({ panel: $("viewer"), title: $("viewer-title"), file: $("viewer-file"), body: $("viewer-body"),
+    status: $("viewer-status"), close: $("viewer-close"), raw: $("viewer-raw") });
+  ui.print.addEventListener("click", () => window.print());
   ui.conversations.addEventListener("click", onConversationClick);
   ui.newChat.addEventListener("click", startNewChat);
-  ui.sidebarToggle.addEventListener("click", () => setDrawer("sidebar", !document.body.classList.contains("sidebar-open")));
-  ui.sourcesToggle.addEventListener("click", () => setDrawer("sources", !document.body.classList.contains("sources-open")));
-  $("sources-close").addEventListener("click", () => setDrawer("sources", false));
-  ui.backdrop.addEventListener("click", closeDrawers);
+  initDrawers({ sidebar: $("sidebar"), sidebarToggle: ui.sidebarToggle, sources: ui.sources,
+    sourcesToggle: ui.sourcesToggle, sourcesClose: $("sources-close"), backdrop: ui.backdrop });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeDrawers();
+    if (event.key !== "Escape") return;
+    if (viewerOpen()) closeViewer();
+    else closeDrawers();
   });
   window.addEventListener("offline", () => showBanner({ key: "error.offline", kind: "offline" }));
   window.addEventListener("online", () => hideBanner("offline"));
@@ -392,7 +384,7 @@ function init() {
   if (saved && store.getConversation(saved) && !store.getConversation(saved).expired) openConversation(saved);
   else setCurrentConversation(null);
   watchReadiness();
-  showVersion();
+  showVersion(ui.version);
   if (!sidebarIsDrawer.matches) ui.question.focus(); // on a phone, focusing would pop up the keyboard
 }
 

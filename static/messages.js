@@ -1,12 +1,15 @@
 // messages.js — builds the chat page's dynamic DOM: user and assistant messages, the answer footer
-// (copy to the clipboard, show sources, backend and latency), notices, the entries of the sources panel and the
-// conversation list of the sidebar.
+// (copy to the clipboard, show sources, rating — feedback.js —, backend and latency), notices, the sources
+// listed for printing, the entries of the sources panel (each with a control that opens the original at the
+// cited place — viewer.js) and the conversation list of the sidebar.
 // Every piece of data (questions, answers, snippets, notices) goes in through textContent or the safe
 // Markdown renderer; nothing here parses HTML. It keeps no page state beyond what each message carries,
 // and it does not fetch or decide what happens on a click (app.js does).
 
+import { createFeedbackControls, setFeedbackTarget } from "./feedback.js";
 import { lang, t } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
+import { documentKind, linkCitations, sourceUrl } from "./viewer.js";
 
 const answers = new WeakMap(); // assistant message element -> {text, sources}
 
@@ -75,8 +78,10 @@ export function createAssistantMessage({ pending = true } = {}) {
   const showSources = translatable(element("button", "text-button show-sources"), "chat.show_sources");
   showSources.type = "button";
   showSources.hidden = true;
-  footer.append(copy, showSources, element("span", "message-meta"));
-  message.append(translatable(element("div", "message-role"), "chat.assistant"), body, thinking, footer);
+  footer.append(copy, showSources, createFeedbackControls(), element("span", "message-meta"));
+  const printed = element("ol", "print-sources");
+  printed.hidden = true;
+  message.append(translatable(element("div", "message-role"), "chat.assistant"), body, thinking, printed, footer);
   answers.set(message, { text: "", sources: null });
   return message;
 }
@@ -123,12 +128,16 @@ function showAnswered(message, answered) {
   if (show) translatable(show, "chat.show_related");
 }
 
-/** Turn a streaming message into a finished one from the `done` payload (or a stored history entry). */
-export function finishAnswer(message, result) {
+/** Turn a streaming message into a finished one from the `done` payload (or a stored history entry, with its
+ * `message_index` and `feedback`); `sessionId` is the conversation it belongs to (for ratings). */
+export function finishAnswer(message, result, { sessionId = null } = {}) {
   message.dataset.state = "done";
   message.removeAttribute("aria-busy");
   const sources = Array.isArray(result.sources) ? result.sources : null;
   renderAnswer(message, String(result.answer ?? result.content ?? ""), sources);
+  linkCitations(message.querySelector(".answer-body"), sources);
+  renderPrintedSources(message.querySelector(".print-sources"), sources);
+  setFeedbackTarget(message.querySelector(".feedback"), sessionId, result.message_index, result.feedback);
   if (result.notice) showNotice(message, String(result.notice));
   showAnswered(message, result.answered !== false);
   message.querySelector(".message-footer").hidden = false;
@@ -139,6 +148,16 @@ export function finishAnswer(message, result) {
   if (typeof result.latency_ms === "number") {
     meta.append(labelled("chat.latency", `${formatNumber(result.latency_ms)} ms`));
   }
+}
+
+function sourceLine(source) {
+  const where = [source.doc, source.section, source.page != null ? t("sources.page", { page: source.page }) : ""];
+  return `[${source.n}] ${source.title || source.doc} — ${where.filter(Boolean).join(", ")}`;
+}
+
+/** The sources under the answer, shown only when the page is printed (the sources panel is not). */
+function renderPrintedSources(list, sources) {
+  list.replaceChildren(...(sources || []).map((source) => element("li", "", sourceLine(source))));
 }
 
 function labelled(key, value) {
@@ -165,11 +184,7 @@ export function answerOf(message) {
 export function answerForClipboard(message) {
   const { text, sources } = answerOf(message);
   if (!sources || !sources.length) return text;
-  const lines = sources.map((source) => {
-    const where = [source.doc, source.section, source.page != null ? t("sources.page", { page: source.page }) : ""];
-    return `[${source.n}] ${source.title || source.doc} — ${where.filter(Boolean).join(", ")}`;
-  });
-  return `${text}\n\n${t("sources.title")}:\n${lines.join("\n")}`;
+  return `${text}\n\n${t("sources.title")}:\n${sources.map(sourceLine).join("\n")}`;
 }
 
 /** navigator.clipboard where allowed (HTTPS or localhost), else the older execCommand("copy") path. */
@@ -238,7 +253,22 @@ function sourceItem(source) {
   }
   if (facts.childNodes.length) item.append(facts);
   if (source.snippet) item.append(element("blockquote", "source-snippet", String(source.snippet)));
+  item.append(openControl(source));
   return item;
+}
+
+/** A PDF opens at its page in a new tab (a link); other documents open in the viewer panel (a button). */
+function openControl(source) {
+  if (documentKind(source.doc) === "pdf") {
+    const link = element("a", "text-button source-open");
+    link.href = sourceUrl(source);
+    link.target = "_blank";
+    link.rel = "noopener";
+    return translatable(link, "sources.open_page", { page: Number(source.page) || 1 });
+  }
+  const button = translatable(element("button", "text-button source-open"), "sources.open_passage");
+  button.type = "button";
+  return button;
 }
 
 /** Fill the sources panel list; returns how many entries it shows. */

@@ -126,6 +126,11 @@ class UnitCache:
         self._prepared: OrderedDict[tuple[str, str, str, str], PreparedUnits] = OrderedDict()  # LRU
         self._for: HybridIndex | None = None
 
+    def forget(self) -> None:
+        with self._lock:
+            self._prepared.clear()
+            self._for = None
+
     def get(self, source: Source, index: HybridIndex | None) -> PreparedUnits:
         key = (source.kind, source.text, source.title, source.section)
         with self._lock:

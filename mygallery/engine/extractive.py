@@ -112,6 +112,10 @@ class ExtractiveAnswerer:
         self.units = UnitCache()
         self.weights = WEIGHTS
 
+    def forget_index(self) -> None:
+        """Drop what was prepared for the previous index (a new generation went live): the old index can go."""
+        self.units.forget()
+
     def answered(self, text: str) -> bool:
         return not text.startswith(tuple(NOT_IN_DOCUMENTS.values()))
 

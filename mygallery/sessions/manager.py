@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import NotFound, SessionLimit
+from ..errors import BadRequest, NotFound, ServerBusy, SessionLimit
 from .records import Message, SessionStore
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,28 @@ class SessionManager:
             session.last_active = now
             if self._sessions.get(session.id) is session:  # the most recently active now: to the end
                 self._sessions[session.id] = self._sessions.pop(session.id)
+
+    def set_feedback(self, session: Session, index: int, feedback: dict,
+                     wait_seconds: float) -> tuple[Message | None, Message]:
+        """Attach the user's rating to assistant message `index` of a live conversation — in the store, then in
+        memory — inside a turn, so it never races a turn being recorded. Returns (the question it answered,
+        the rated message). NotFound for no such message, BadRequest for a question."""
+        if not self.begin_turn(session, wait_seconds):
+            raise ServerBusy("this conversation is still answering a question; try again", retry_after=5)
+        try:
+            texts = session.encoded
+            if not 0 <= index < len(texts):
+                raise NotFound(f"this conversation has no message {index} (it has {len(texts)})")
+            message = Message.from_json(json.loads(texts[index]))
+            if message.role != "assistant":
+                raise BadRequest(f"message {index} is a question; only answers (assistant messages) can be rated")
+            message.feedback = feedback
+            self.store.set_feedback(session.id, index, message)
+            session.encoded = texts[:index] + (message.to_json_text(),) + texts[index + 1:]
+            question = Message.from_json(json.loads(texts[index - 1])) if index else None
+        finally:
+            self.end_turn(session)
+        return question, message
 
     def active_count(self) -> int:
         with self._table_lock:

@@ -2,7 +2,8 @@
 start-up, and the `SessionStore` protocol the stores implement.
 
 A message is encoded to JSON text once (`Message.to_json_text`): the live session keeps that text and the
-store writes the same text. Non-goals: storage itself (stores.py, redis_store.py), the session table
+store writes the same text. An assistant message may carry the user's rating of it (`feedback`: {"rating":
+"up"|"down", "comment", "at"}), which replaces the stored message in place (`SessionStore.set_feedback`). Non-goals: storage itself (stores.py, redis_store.py), the session table
 (manager.py).
 """
 
@@ -22,6 +23,7 @@ class Message:
     sources: list[dict] | None = None
     notice: str = ""
     answered: bool | None = None  # assistant messages: whether the documents answered the question
+    feedback: dict | None = None  # assistant messages the user rated: {"rating", "comment", "at"}
     text: str | None = field(default=None, repr=False, compare=False)  # to_json() as JSON text, once made
 
     def to_json(self) -> dict:
@@ -32,6 +34,8 @@ class Message:
             body["sources"] = self.sources
         if self.notice:
             body["notice"] = self.notice
+        if self.feedback is not None:
+            body["feedback"] = self.feedback
         return body
 
     def to_json_text(self) -> str:
@@ -42,7 +46,8 @@ class Message:
 
     @classmethod
     def from_json(cls, row: dict) -> Message:
-        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""), row.get("answered"))
+        return cls(row["role"], row["content"], row.get("sources"), row.get("notice", ""), row.get("answered"),
+                   row.get("feedback"))
 
 
 @dataclass
@@ -58,6 +63,7 @@ class SessionStore(Protocol):
 
     def create(self, session_id: str, now: float) -> None: ...
     def append(self, session_id: str, messages: list[Message], now: float) -> None: ...
+    def set_feedback(self, session_id: str, index: int, message: Message) -> None: ...  # NotFound if gone
     def delete(self, session_id: str) -> None: ...
     def load_active(self, since: float) -> list[SessionRecord]: ...
     def delete_idle(self, before: float) -> int: ...

@@ -4,7 +4,7 @@ store that outlives the machine's disk.
 Layout, under the prefix `mygallery:` — a hash per session (created_at, last_active), a list of JSON messages
 per session, and one sorted set of session ids scored by last activity (for restoring live sessions and
 expiring idle ones). A turn is appended by one Lua script, so it is atomic and refused when the session was
-deleted meanwhile, as in the SQLite store. Durability is Redis's own: run it with `appendonly yes` and
+deleted meanwhile, as in the SQLite store; a rating replaces its message the same way. Durability is Redis's own: run it with `appendonly yes` and
 `appendfsync always` (or `everysec`, accepting up to a second of loss on a power cut).
 Non-goals: Redis Cluster key slots (all keys of one session would need a hash tag), pub/sub between servers.
 """
@@ -28,6 +28,14 @@ return 1
 """
 
 
+_SET_MESSAGE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('LLEN', KEYS[2]) <= tonumber(ARGV[1]) then return 0 end
+redis.call('LSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+
 def _keys(session_id: str) -> tuple[str, str]:
     return f"{PREFIX}session:{session_id}", f"{PREFIX}messages:{session_id}"
 
@@ -45,6 +53,7 @@ class RedisStore:
         except (redis.RedisError, ValueError) as exc:
             raise ConfigError(f"configuration error: REDIS_URL={url!r} cannot be reached ({exc})") from exc
         self._append = self._redis.register_script(_APPEND)  # redis-py's client is thread-safe (a pool)
+        self._set_message = self._redis.register_script(_SET_MESSAGE)
 
     def create(self, session_id: str, now: float) -> None:
         session_key, _ = _keys(session_id)
@@ -57,6 +66,12 @@ class RedisStore:
         session_key, messages_key = _keys(session_id)
         bodies = [m.to_json_text() for m in messages]
         if not self._append(keys=[session_key, messages_key, ACTIVITY], args=[now, session_id, *bodies]):
+            raise NotFound("conversation not found or expired; start a new one")
+
+    def set_feedback(self, session_id: str, index: int, message: Message) -> None:
+        """Replace message `index` with the same message carrying its rating, atomically (one script), and
+        only while the session exists."""
+        if not self._set_message(keys=list(_keys(session_id)), args=[index, message.to_json_text()]):
             raise NotFound("conversation not found or expired; start a new one")
 
     def delete(self, session_id: str) -> None:

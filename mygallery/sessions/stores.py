@@ -32,6 +32,9 @@ class MemoryStore:
     def append(self, session_id: str, messages: list[Message], now: float) -> None:
         pass
 
+    def set_feedback(self, session_id: str, index: int, message: Message) -> None:
+        pass
+
     def delete(self, session_id: str) -> None:
         pass
 
@@ -98,6 +101,15 @@ class SqliteStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def set_feedback(self, session_id: str, index: int, message: Message) -> None:
+        """Replace message `index` (its seq) with the same message carrying its rating; not a turn, so the
+        conversation's last activity stays as it was."""
+        with self._db_lock:
+            updated = self._db.execute("UPDATE messages SET body = ? WHERE session_id = ? AND seq = ?",
+                                       (message.to_json_text(), session_id, index)).rowcount
+        if not updated:
+            raise NotFound("conversation not found or expired; start a new one")
 
     def delete(self, session_id: str) -> None:
         with self._db_lock:

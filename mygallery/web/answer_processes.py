@@ -16,8 +16,11 @@ nothing is lost.
 Messages are `marshal`led tuples: both ends run the same interpreter, and marshal reads only plain data.
 
 A streamed chat gets its whole answer from a child too and streams it word by word (AnswerRunner.stream).
+A pool answers from the index it was forked with, for its whole life: when a re-index publishes a new
+generation, the service retires the pool and forks a new one from the new index (service.py `publish_index`
+says how that fork stays clear of locks held mid-use).
 Non-goals: LLM answers (they stay in the server process: they wait on the network, not on a core),
-replacing a dead child (a fork once the server runs would copy its threads' locks mid-use), index reloads.
+replacing a dead child (a fork at any moment while the server runs could copy its threads' locks mid-use).
 """
 
 from __future__ import annotations

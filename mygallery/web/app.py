@@ -1,9 +1,11 @@
 """`GalleryApp`: the gallery's HTTP routes, as plain functions of a `Request`, found in one small table.
 
 It assembles what the routes share — settings, the index `LiveIndex`, the `SessionManager`, the `AnswerRunner`
-(which decides where answers are computed), `Metrics` and the `RateLimiter` — and the endpoint groups: chat
-(chat.py), admin and /metrics (admin.py), the OpenAI-compatible API (openai_api.py), the pages (static_files.py)
-and /openapi.json (openapi_spec.py). Health, readiness and the session routes are answered here. It knows
+(which decides where answers are computed), `Metrics`, the `RateLimiter`, the `QuestionLog` and the
+`IndexJobs` — and the endpoint groups: chat (chat.py), ratings (feedback.py), conversation export (export.py),
+the original documents (document_viewer.py), admin and /metrics (admin.py), the documents of the knowledge
+base (documents_admin.py), the reports (reports.py), the OpenAI-compatible API (openai_api.py), the pages
+(static_files.py) and /openapi.json (openapi_spec.py). Health, readiness and the session routes are answered here. It knows
 nothing of sockets: the server (handler.py) parses HTTP into a `Request`, calls `route` and the handler, writes
 the `Response` and turns every `GalleryError` into the JSON error shape.
 Non-goals: HTML rendering (the pages are static files), authentication beyond the admin and API tokens.
@@ -21,20 +23,27 @@ from ..engine.answering import AnswerService
 from ..engine.index import LiveIndex
 from ..errors import MethodNotAllowed, NotFound, NotReady
 from ..sessions.manager import SessionManager, looks_like_session_id
+from ..sessions.question_log import QuestionLog
 from .admin import AdminEndpoints
 from .answer_runner import AnswerRunner
 from .chat import ChatEndpoint
+from .document_viewer import DocumentViewer
+from .documents_admin import DocumentsAdmin
+from .export import ExportEndpoint
+from .feedback import FeedbackEndpoint
 from .http_types import Handler, Request, Response
+from .index_jobs import IndexJobs
 from .metrics import Metrics
 from .openai_api import OpenAICompatibleAPI
 from .openapi_spec import openapi_document
 from .rate_limit import RateLimiter
+from .reports import ReportEndpoints
 from .static_files import StaticFiles
 
 
 class GalleryApp:
-    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: SessionManager,
-                 answers: AnswerService, metrics: Metrics, static_dir: Path) -> None:
+    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: SessionManager, answers: AnswerService,
+                 metrics: Metrics, jobs: IndexJobs, questions: QuestionLog, static_dir: Path) -> None:
         self.settings = settings
         self.library = library
         self.sessions = sessions
@@ -43,9 +52,14 @@ class GalleryApp:
         self.runner = AnswerRunner(answers)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
         answers.on_answer = metrics.record_answer
-        self.chat = ChatEndpoint(settings, sessions, self.runner, self.rate_limiter)
+        self.chat = ChatEndpoint(settings, sessions, self.runner, self.rate_limiter, questions)
         self.admin = AdminEndpoints(settings, library=library, sessions=sessions, runner=self.runner,
                                     metrics=metrics, started=self.started)
+        feedback = FeedbackEndpoint(self.chat, sessions, questions)
+        export = ExportEndpoint(self.chat)
+        viewer = DocumentViewer(settings, library)
+        documents = DocumentsAdmin(settings, library=library, jobs=jobs, require_admin=self.admin.require_admin)
+        reports = ReportEndpoints(questions, self.admin.require_admin)
         openai = OpenAICompatibleAPI(settings, self.runner, self.rate_limiter, started=self.started)
         static = StaticFiles(static_dir)
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = [
@@ -55,10 +69,20 @@ class GalleryApp:
             ("POST", re.compile(r"/api/sessions"), "sessions", self.create_session),
             ("GET", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.get_session),
             ("DELETE", re.compile(r"/api/sessions/(?P<id>[^/]+)"), "session", self.delete_session),
+            ("GET", re.compile(r"/api/sessions/(?P<id>[^/]+)/export"), "export", export.handle),
             ("POST", re.compile(r"/api/chat"), "chat", self.chat.handle),
+            ("POST", re.compile(r"/api/feedback"), "feedback", feedback.handle),
+            ("GET", re.compile(r"/api/documents/(?P<name>.+)"), "document", viewer.original),
             ("GET", re.compile(r"/v1/models"), "openai_models", openai.models),
             ("POST", re.compile(r"/v1/chat/completions"), "openai_chat", openai.chat_completions),
             ("GET", re.compile(r"/api/admin/stats"), "admin_stats", self.admin.admin_stats),
+            ("GET", re.compile(r"/api/admin/documents"), "admin_documents", documents.list),
+            ("POST", re.compile(r"/api/admin/documents"), "admin_documents", documents.upload),
+            ("DELETE", re.compile(r"/api/admin/documents/(?P<name>.+)"), "admin_documents", documents.delete),
+            ("GET", re.compile(r"/api/admin/ingest"), "admin_ingest", documents.ingest_status),
+            ("POST", re.compile(r"/api/admin/ingest"), "admin_ingest", documents.reindex),
+            ("GET", re.compile(r"/api/admin/feedback"), "admin_reports", reports.feedback),
+            ("GET", re.compile(r"/api/admin/questions"), "admin_reports", reports.questions),
             ("GET", re.compile(r"/metrics"), "metrics", self.admin.prometheus),
             ("GET", re.compile(r"/openapi\.json"), "openapi", self.openapi),
             ("GET", re.compile(r"/"), "page", lambda r: static.response("index.html", r)),

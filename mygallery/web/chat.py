@@ -5,7 +5,10 @@ The path of a chat, in order: `handle` checks the body and the rate limit and st
 question and the answer durably before the user sees the answer — in the JSON body, or in the `done` event of
 a stream. A whole (non-streamed) answer that need not hold the connection's thread is a `Response.later`; a
 stream yields `token` events as the answer grows. The turn ends (`SessionManager.end_turn`) however the answer
-ends. Collaborators: `SessionManager` (sessions/manager.py), `RateLimiter`, `AnswerRunner`.
+ends. The question is also noted in the question log (sessions/question_log.py) with whether the documents
+answered it, for the admin's reports; the reply carries `message_index`, the answer's position in the
+conversation, which a rating (feedback.py) names.
+Collaborators: `SessionManager` (sessions/manager.py), `RateLimiter`, `AnswerRunner`, `QuestionLog`.
 Non-goals: routing (app.py), writing HTTP (handler.py).
 """
 
@@ -18,6 +21,7 @@ from ..config import Settings
 from ..engine.answer_types import AnswerResult, Turn
 from ..errors import BadRequest, NotFound, ServerBusy
 from ..sessions.manager import Session, SessionManager, looks_like_session_id
+from ..sessions.question_log import QuestionLog
 from ..sessions.records import Message, encode_json
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response
@@ -27,15 +31,17 @@ from .rate_limit import RateLimiter
 # `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
 BLANK = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn to finish
+LOGGED_SOURCES = 3  # the documents of an answer's first sources are noted with its question
 
 
 class ChatEndpoint:
     def __init__(self, settings: Settings, sessions: SessionManager, runner: AnswerRunner,
-                 rate_limiter: RateLimiter) -> None:
+                 rate_limiter: RateLimiter, questions: QuestionLog | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.runner = runner
         self.rate_limiter = rate_limiter
+        self.questions = questions
 
     def session(self, request: Request, session_id: object) -> Session:
         """The live conversation a request names (NotFound otherwise); notes its prefix for the access log."""
@@ -106,26 +112,32 @@ class ChatEndpoint:
             self.sessions.end_turn(session)
 
     def record(self, session: Session, question: str, result: AnswerResult) -> str:
-        """Store the turn; returns the reply as JSON text ({"session_id", **result.to_json()}) for the response
-        body or the `done` event, encoded together with the stored message (see encoded_reply)."""
-        reply, body = encoded_reply(session.id, result)
+        """Store the turn (inside it); returns the reply as JSON text ({"session_id", **result.to_json(),
+        "message_index"}) for the response body or the `done` event, encoded together with the stored message
+        (see encoded_reply). Then note the question in the question log."""
+        reply, body = encoded_reply(session.id, result, message_index=len(session.encoded) + 1)
         self.sessions.record_turn(session, Message("user", question), reply)
+        if self.questions is not None:
+            docs = list(dict.fromkeys(source.doc for source in result.sources[:LOGGED_SOURCES]))
+            self.questions.record(question, result.answered, docs)
         return body
 
 
-def encoded_reply(session_id: str, result: AnswerResult) -> tuple[Message, str]:
-    """The assistant message to store and the reply as JSON text — {"session_id", **result.to_json()} — with
-    the answer and its sources (most of both) encoded once for the two, not once each."""
+def encoded_reply(session_id: str, result: AnswerResult, *, message_index: int | None = None) -> tuple[Message, str]:
+    """The assistant message to store and the reply as JSON text — {"session_id", **result.to_json()}, and
+    "message_index" when given — with the answer and its sources (most of both) encoded once for the two, not
+    once each."""
     sources = [source.to_json() for source in result.sources]
     answer, cited = encode_json(result.answer), encode_json(sources)
     notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
     answered = "true" if result.answered else "false"
+    position = "" if message_index is None else f', "message_index": {int(message_index)}'
     message = Message("assistant", result.answer, sources, result.notice, result.answered,
                       text=f'{{"role": "assistant", "content": {answer}, "answered": {answered}, '
                            f'"sources": {cited}{notice}}}')
     body = (f'{{"session_id": {encode_json(session_id)}, "answer": {answer}, "answered": {answered}, '
             f'"sources": {cited}, "backend": {encode_json(result.backend)}, '
-            f'"latency_ms": {encode_json(round(result.latency_ms, 1))}{notice}}}')
+            f'"latency_ms": {encode_json(round(result.latency_ms, 1))}{notice}{position}}}')
     return message, body
 
 

@@ -45,6 +45,7 @@ from .http_head import (
 from .http_types import Handler, Request, Response
 
 log = logging.getLogger("mygallery.server")
+PEEK_SECONDS = 2.0  # how long _peek_body waits for the first bytes of a body
 
 
 class Routes(Protocol):
@@ -191,9 +192,10 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         self.request_id = f"{random.getrandbits(64):016x}"  # names log lines, not a secret: no system call
         self._body_read = False
-        path = urlsplit(self.path).path or "/"
+        target = urlsplit(self.path)
+        path = target.path or "/"
         request = Request(self.command, path, self.headers, self.client_address[0], self._read_body,
-                          deferrable=not self.close_connection)
+                          deferrable=not self.close_connection, query=target.query, peek_body=self._peek_body)
         route, status = "not_found", 500
         handed_over = False
         self.server.request_started()
@@ -249,7 +251,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
 
         return reply
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: int | None = None) -> bytes:
+        """The whole body, at most `limit` bytes (MAX_BODY_BYTES unless a route, like an upload, says more)."""
         if self._body_read:
             return b""
         self._body_read = True
@@ -257,15 +260,28 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = self._linger = True
             raise BadRequest("chunked request bodies are not supported; send Content-Length")
         length = self._content_length()
-        if length > self.server.app.settings.max_body_bytes:
+        limit = self.server.app.settings.max_body_bytes if limit is None else limit
+        if length > limit:
             self.close_connection = self._linger = True  # the body stays unread: the connection cannot be reused
-            raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
-                                  f"{self.server.app.settings.max_body_bytes}")
+            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit}")
         body = self.rfile.read(length) if length else b""
         if length and (body is None or len(body) < length):  # the client stopped sending (idle timeout) or left
             self.close_connection = True
             raise RequestTimeout(f"the body ended after {len(body or b'')} of {length} bytes")
         return body
+
+    def _peek_body(self, size: int) -> bytes:
+        """Up to `size` bytes of the body that have arrived or arrive within PEEK_SECONDS, left unread (a route
+        refusing an oversized upload names its file from them)."""
+        if self._body_read or "transfer-encoding" in self.headers:
+            return b""
+        try:
+            set_kernel_timeout(self.connection, PEEK_SECONDS)
+            return bytes(self.rfile.peek(size)[:size])
+        except OSError:
+            return b""
+        finally:
+            set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"

@@ -37,6 +37,9 @@ SECURITY_HEADERS = {
 }
 HEADER_SECONDS = 10.0  # all request headers must arrive within this (or the idle timeout, if shorter)
 SECURITY_HEADER_LINES = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()).encode("latin-1")
+# For a route that sets its own, stricter Content-Security-Policy (the original documents: `sandbox`).
+SECURITY_HEADER_LINES_OWN_CSP = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()
+                                        if name != "Content-Security-Policy").encode("latin-1")
 MAX_HEADER_LINE = 65536  # the limits of http.server: longer header lines and more headers are answered 431
 MAX_HEADERS = 100
 SERVER_NAME = f"mygallery/{__version__}"
@@ -111,6 +114,8 @@ def response_head(status: int, content_type: str | None, extra: dict[str, str], 
         head += f"{name}: {value}\r\n"
     if close:
         head += "Connection: close\r\n"
+    if "Content-Security-Policy" in extra:
+        return head.encode("latin-1") + SECURITY_HEADER_LINES_OWN_CSP
     return head.encode("latin-1") + SECURITY_HEADER_LINES
 
 

@@ -12,6 +12,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 from ..errors import BadRequest, UnsupportedMediaType
 
@@ -22,14 +23,21 @@ class Request:
     path: str
     headers: dict[str, str]  # lower-cased names
     client: str
-    read_body: Callable[[], bytes]
+    read_body: Callable[..., bytes]  # (limit=MAX_BODY_BYTES) -> the whole body; 413 past the limit
     params: dict[str, str] = field(default_factory=dict)
+    query: str = ""  # the query string, read only by the routes that document parameters
+    peek_body: Callable[[int], bytes] = lambda size: b""  # up to `size` bytes of the body already sent, not consumed
     deferrable: bool = False  # the connection stays open after this request: a `Response.later` may answer it
     session_prefix: str = ""  # set by handlers, for the request log
     parsed: dict | None = field(default=None, repr=False)  # the JSON body, once json_object() has read it
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
+
+    def query_value(self, name: str, default: str | None = None) -> str | None:
+        """The value of a query parameter (the last one when repeated), or `default`."""
+        values = parse_qs(self.query, keep_blank_values=True).get(name)
+        return values[-1] if values else default
 
     @property
     def forwarded(self) -> bool:

@@ -24,7 +24,8 @@ WINDOW_MAX = 50_000  # bounded memory under any load; at higher rates the window
 SAMPLE_SECONDS = 10
 HISTORY_POINTS = 360  # one hour of 10-second samples
 # Routes whose latency says nothing about answering users: left out of the percentiles.
-UNTIMED_ROUTES = frozenset({"static", "page", "metrics", "admin_stats", "openapi", "health", "ready", "not_found"})
+UNTIMED_ROUTES = frozenset({"static", "page", "metrics", "admin_stats", "openapi", "health", "ready", "not_found",
+                           "document", "export", "admin_documents", "admin_ingest", "admin_reports"})
 
 PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 

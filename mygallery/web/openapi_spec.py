@@ -1,26 +1,16 @@
 """The OpenAPI 3 description served at /openapi.json — what the server really does, statuses included.
 
-Kept by hand beside `mygallery.api` (the route table) and checked against the running server by schemathesis
-in the test suite: every documented status, header and body shape must be what the server sends, and nothing
-it sends may be missing here. Non-goals: generating the server from this document, or this from the code.
+Kept by hand beside the route table (app.py) — the knowledge-base part in openapi_knowledge.py — and checked
+against the running server by schemathesis in the test suite: every documented status, header and body shape
+must be what the server sends, and nothing it sends may be missing here. Non-goals: generating the server from this document, or this from the code.
 """
 
 from __future__ import annotations
 
-
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def _retry(description: str) -> dict:
-    body = _error(description)
-    body["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
-    return body
-
-
-def _json(ref: str, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
-
+from .openapi_knowledge import KNOWLEDGE_SCHEMAS, knowledge_paths
+from .openapi_knowledge import error_body as _error
+from .openapi_knowledge import json_body as _json
+from .openapi_knowledge import retry_body as _retry
 
 _SESSION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
                "description": "the session id (32 hex digits)"}
@@ -48,8 +38,10 @@ _SCHEMAS: dict = {
     "Message": {
         "type": "object", "required": ["role", "content"],
         "properties": {"role": {"type": "string", "enum": ["user", "assistant"]}, "content": {"type": "string"},
+                       "answered": {"type": "boolean"},
                        "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
-                       "notice": {"type": "string"}},
+                       "notice": {"type": "string"},
+                       "feedback": {"$ref": "#/components/schemas/Feedback"}},
     },
     "Session": {
         "type": "object", "required": ["session_id", "created_at", "last_active", "messages"],
@@ -69,8 +61,12 @@ _SCHEMAS: dict = {
     "ChatResponse": {
         "type": "object", "required": ["session_id", "answer", "sources", "backend", "latency_ms"],
         "properties": {"session_id": {"type": "string"}, "answer": {"type": "string"},
+                       "answered": {"type": "boolean",
+                                    "description": "false when the documents do not contain the answer"},
                        "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
                        "backend": {"type": "string"}, "latency_ms": {"type": "number"},
+                       "message_index": {"type": "integer", "description": "the answer's position in the "
+                                                                           "conversation (POST /api/feedback)"},
                        "notice": {"type": "string", "description": "shown when the language model failed and the "
                                                                    "answer fell back to extractive"}},
     },
@@ -245,6 +241,7 @@ def openapi_document(version: str) -> dict:
         "/metrics": {"get": {"summary": "Prometheus exposition", "operationId": "metrics",
                              "responses": {"200": {"description": "text format 0.0.4",
                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        **knowledge_paths(),
         "/openapi.json": {"get": {"summary": "this document", "operationId": "openapi",
                                   "responses": {"200": {"description": "OpenAPI 3",
                                                         "content": {"application/json": {"schema": {"type": "object"}}}}}}},
@@ -268,7 +265,7 @@ def openapi_document(version: str) -> dict:
                                 "method a path does not support, 404 for an unknown path; 400, 408 and 431 from the HTTP "
                                 "layer for a malformed head, a body that stops coming and oversized headers."},
         "paths": paths,
-        "components": {"schemas": {**_SCHEMAS, **_OPENAI_SCHEMAS},
+        "components": {"schemas": {**_SCHEMAS, **_OPENAI_SCHEMAS, **KNOWLEDGE_SCHEMAS},
                        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"},
                                            "galleryApiKey": {"type": "http", "scheme": "bearer"}}},
     }
