@@ -31,7 +31,7 @@ from ..errors import BadRequest, GalleryError, PayloadTooLarge, RequestTimeout
 from .connection import CLIENT_GONE, DRAIN_BYTES, linger, send_soon, set_kernel_timeout
 from .http_head import (
     HEADER_SECONDS,
-    MAX_HEADER_LINE,
+    MAX_HEADER_BYTES,
     MAX_HEADERS,
     SERVER_NAME,
     DeadlineReader,
@@ -138,6 +138,16 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         return True
 
     def handle_expect_100(self) -> bool:
+        """`100 Continue` only for a body the server will read: one over MAX_BODY_BYTES is refused with its
+        413 at once, before the client sends it (RFC 9110 §10.1.1), a Content-Length that is no number with 400."""
+        try:
+            length = self._content_length()
+        except BadRequest as error:
+            self.send_error(400, error.message)
+            return False
+        if length > self.server.app.settings.max_body_bytes:
+            self.send_error(413, self._too_large(length))
+            return False
         with self._answered:  # the interim 100 goes after any response still due on this connection
             pass
         accepted = super().handle_expect_100()
@@ -145,28 +155,32 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         return accepted
 
     def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
-        """The header lines without their line ends, or (status, message) for a head that breaks a limit."""
+        """The header lines without their line ends, or (status, message) for a head that breaks a limit: at
+        most MAX_HEADERS lines and MAX_HEADER_BYTES in all (nginx's large_client_header_buffers bounds the
+        head the same way), so no connection makes the server hold more than that."""
         buffered = self.rfile.peek()  # usually the whole head came in the request line's packet (no system call)
         if buffered.startswith(b"\r\n"):
             self.rfile.read(2)
             return []
         end = buffered.find(b"\r\n\r\n")
-        if 0 < end <= MAX_HEADER_LINE and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
+        if 0 < end <= MAX_HEADER_BYTES and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
             lines = self.rfile.read(end + 4)[:end].split(b"\r\n")
             if len(lines) > MAX_HEADERS:
                 return 431, "too many headers"
             return lines
         reader = DeadlineReader(self.rfile, self.connection, deadline)  # the slow way: line by line
         lines = []
+        left = MAX_HEADER_BYTES  # what the rest of the head may still take, line ends included
         try:
             while True:
-                line = reader.readline(MAX_HEADER_LINE + 1)
-                if len(line) > MAX_HEADER_LINE:
-                    return 431, "header line too long"
+                line = reader.readline(left + 1)
+                if len(line) > left:
+                    return 431, f"the request headers are over {MAX_HEADER_BYTES} bytes"
                 if not line:
                     return 400, "the request head ended early"
                 if line in (b"\r\n", b"\n"):
                     return lines
+                left -= len(line)
                 lines.append(line.rstrip(b"\r\n"))
                 if len(lines) > MAX_HEADERS:
                     return 431, "too many headers"
@@ -192,6 +206,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.request_id = f"{random.getrandbits(64):016x}"  # names log lines, not a secret: no system call
         self._body_read = False
         path = urlsplit(self.path).path or "/"
+        if self.server.draining:  # shutting down: this response says the connection ends with it
+            self.close_connection = True
         request = Request(self.command, path, self.headers, self.client_address[0], self._read_body,
                           deferrable=not self.close_connection)
         route, status = "not_found", 500
@@ -238,7 +254,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 else:
                     response = outcome
                 status = response.status
-                close = server.draining
+                close = server.draining  # a deferred request's connection is keep-alive, unless shutting down
                 send_soon(sock, rendered(response, request_id, close), answered, close)
             except BaseException:
                 answered.release()  # nothing was written; the connection must not wait for it forever
@@ -259,20 +275,46 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         length = self._content_length()
         if length > self.server.app.settings.max_body_bytes:
             self.close_connection = self._linger = True  # the body stays unread: the connection cannot be reused
-            raise PayloadTooLarge(f"the body is {length} bytes; the limit is "
-                                  f"{self.server.app.settings.max_body_bytes}")
-        body = self.rfile.read(length) if length else b""
-        if length and (body is None or len(body) < length):  # the client stopped sending (idle timeout) or left
+            raise PayloadTooLarge(self._too_large(length))
+        if not length:
+            return b""
+        started = time.monotonic()
+        body = self.rfile.read1(length)  # usually all of it, already in the buffer: one call, no timeouts set
+        if body is not None and len(body) == length:
+            return body
+        return self._read_rest(bytearray(body or b""), length, started + self.server.idle_timeout)
+
+    def _read_rest(self, body: bytearray, length: int, deadline: float) -> bytes:
+        """The rest of a body that did not come at once, all of it by `deadline` (REQUEST_TIMEOUT_SECONDS after
+        the body began): a client sending a byte now and then would otherwise reset the kernel's timeout with
+        every byte and hold this thread as long as it likes."""
+        try:
+            while len(body) < length:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                set_kernel_timeout(self.connection, left)
+                chunk = self.rfile.read1(length - len(body))
+                if not chunk:  # the deadline passed in the wait (no data), or the client left
+                    break
+                body += chunk
+        finally:
+            set_kernel_timeout(self.connection, self.server.idle_timeout)
+        if len(body) < length:
             self.close_connection = True
-            raise RequestTimeout(f"the body ended after {len(body or b'')} of {length} bytes")
-        return body
+            raise RequestTimeout(f"the body ended after {len(body)} of {length} bytes (it must arrive within "
+                                 f"{self.server.idle_timeout:g} s)")
+        return bytes(body)
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # isdigit() alone takes "²" and "١", which int() refuses or reads
             self.close_connection = self._linger = True
             raise BadRequest("Content-Length is not a number")
-        return int(raw)
+        return int(raw) if len(raw) <= 18 else 1 << 62  # int() of thousands of digits is slow, then refused
+
+    def _too_large(self, length: int) -> str:
+        return f"the body is {length} bytes; the limit is {self.server.app.settings.max_body_bytes}"
 
     def _discard_unread_body(self) -> None:
         """A body the handler did not read: dropped to keep the connection, or left unread and the connection
@@ -294,6 +336,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self._headers_buffer = [response_head(status, content_type, extra, self.request_id, self.close_connection)]
 
     def _send(self, response: Response) -> int:
+        if self.server.draining:  # shutting down: the client must not send another request on this connection
+            self.close_connection = True
         if response.events is not None:
             return self._send_events(response)
         self.wfile.write(rendered(response, self.request_id, self.close_connection, self.command != "HEAD"))
@@ -346,8 +390,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
         self.close_connection = self._linger = True  # the rest of a bad head, or its body, may still be coming
-        error = GalleryError.with_status(code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
-                                                431: "headers_too_large"}.get(code, "bad_request"),
+        error = GalleryError.with_status(code, {400: "bad_request", 408: "timeout", 413: "payload_too_large",
+                                                414: "uri_too_long", 431: "headers_too_large"}.get(code, "bad_request"),
                                          message or self.responses.get(code, ("error",))[0])
         with contextlib.suppress(OSError):
             self._send(error_response(error))
