@@ -268,7 +268,8 @@ def test_monitor_deduplicates_an_ongoing_alert_and_notes_recovery(tmp_path: Path
 
 
 def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copied_index_dir: Path) -> None:
-    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0, ANSWER_PROCESSES=2) as server:
+    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS_PER_CLIENT=50,
+                         ANSWER_PROCESSES=2) as server:  # every simulated user comes from this one address
         runs = {suffix: tool("test_concurrent.py", "--users", "20", "--requests", "3", "--url", server.url,
                              "--output", str(tmp_path / f"report.{suffix}"), "--seed", str(n), cwd=tmp_path,
                              env=ops_env())
@@ -318,7 +319,8 @@ def test_load_test_exits_1_under_min_success(tmp_path: Path, copied_index_dir: P
 def test_backup_during_load_restores_into_a_fresh_clone(tmp_path: Path, copied_index_dir: Path) -> None:
     live = tmp_path / "live"  # the running installation: its .env, data/sessions.db, logs
     live.mkdir()
-    (live / ".env").write_text(SECRETS_ENV + f"RATE_LIMIT_PER_MINUTE=0\nINDEX_DIR={copied_index_dir}\n")
+    (live / ".env").write_text(SECRETS_ENV + f"RATE_LIMIT_PER_MINUTE=0\nMAX_SESSIONS_PER_CLIENT=50\n"
+                               f"INDEX_DIR={copied_index_dir}\n")
     with running_gallery(live, SESSION_STORE="sqlite") as source:
         known = new_session(source.url)
         for text in (QUESTION, "什么是包裁剪？"):

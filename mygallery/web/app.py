@@ -19,7 +19,7 @@ from .. import __version__
 from ..config import Settings
 from ..engine.answering import AnswerService
 from ..engine.index import LiveIndex
-from ..errors import MethodNotAllowed, NotFound, NotReady
+from ..errors import MethodNotAllowed, NotFound, NotReady, StoreUnavailable
 from ..sessions.manager import SessionManager, looks_like_session_id
 from .admin import AdminEndpoints
 from .answer_runner import AnswerRunner
@@ -92,16 +92,22 @@ class GalleryApp:
                               "version": __version__})
 
     def ready(self, request: Request) -> Response:
+        """Ready when the index is loaded and the session store answers (asked on each call)."""
         index = self.library.current()
         if index is None:
             raise NotReady(f"the index is not ready: {self.library.problem}", retry_after=5)
+        problem = self.sessions.store_problem()
+        if problem:
+            raise StoreUnavailable(problem)
         return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index)})
 
     # --- sessions --------------------------------------------------------------------------------------------
 
     def create_session(self, request: Request) -> Response:
-        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
-        session = self.sessions.create()
+        request.json_object(optional=True)  # JSON only (415): a form post from another site is a CORS preflight
+        client = request.client_behind(self.settings.trusted_proxies)
+        self.rate_limiter.check(client)
+        session = self.sessions.create(client)
         request.session_prefix = session.id[:8]
         return Response(201, {"session_id": session.id}, headers={"Location": f"/api/sessions/{session.id}"})
 
