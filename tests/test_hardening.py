@@ -19,11 +19,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mygallery.engine.index import LiveIndex
 from mygallery.errors import NotFound, SessionLimit
 from mygallery.service import GalleryService
 from mygallery.sessions.manager import Session, SessionManager
 from mygallery.sessions.records import Message
 from mygallery.sessions.stores import MemoryStore
+from tests.conftest import make_settings
 from tests.http_helpers import Reply, ask, call, new_session
 
 OTHER_ADDRESS = "127.0.0.2"
@@ -203,6 +205,23 @@ def test_a_body_trickled_a_byte_a_second_is_cut_off_at_the_deadline(gallery_fact
     assert cut_after >= 4  # and not before the deadline
     if answer:
         assert answer.startswith(b"HTTP/1.1 408 ") and b'"code": "timeout"' in answer
+
+
+# --- 5. (the store: test_hardening_store.py) every 503 says when to come back -------------------------------
+
+def test_chats_before_the_index_is_ready_carry_retry_after(tmp_path, no_thread_leak) -> None:
+    settings = make_settings(tmp_path, docs_dir=tmp_path / "missing-docs", index_dir=tmp_path / "no-index")
+    gallery = GalleryService(settings, library=LiveIndex()).start()
+    try:
+        deadline = time.monotonic() + 10
+        while not gallery.library.problem.startswith("documents folder") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for path, body in (("/api/chat", {"message": "What is RUD?"}),
+                           ("/v1/chat/completions", {"messages": [{"role": "user", "content": "What is RUD?"}]})):
+            reply = call(gallery.url, "POST", path, body)
+            assert json_error(reply, 503) == "not_ready" and int(reply.headers["retry-after"]) >= 1
+    finally:
+        gallery.stop()
 
 
 # --- 6. strict JSON and numbers: 400, never a 500 or a dropped connection -------------------------------------
