@@ -6,7 +6,9 @@ server-sent events (chunked, flushed event by event), or, for a `Response.later`
 answer (`_replier`), while this thread goes back to reading; a per-connection lock (`_answered`) keeps
 responses in request order when a client pipelines. Every error is answered through `error_response`; a bug
 is a 500 with the request id only, its traceback in server.log. Bodies are read only when a route asks
-(`Request.read_body`), within MAX_BODY_BYTES; a body left unread is dropped or the connection closed gently.
+(`Request.read_body`), within MAX_BODY_BYTES and, all of a body, within REQUEST_TIMEOUT_SECONDS; a body left
+unread is dropped or the connection closed gently. While the server drains (shutting down), every response
+says `Connection: close`.
 Behaviour is set by attributes, as in http.server: HTTP/1.1 keep-alive with TCP_NODELAY (without it every
 keep-alive response waits for the client's delayed ACK) and a write buffer so a response leaves in one send.
 Non-goals: accepting connections (server.py), routing and answering (app.py).
@@ -31,14 +33,13 @@ from ..errors import BadRequest, GalleryError, PayloadTooLarge, RequestTimeout
 from .connection import CLIENT_GONE, DRAIN_BYTES, linger, send_soon, set_kernel_timeout
 from .http_head import (
     HEADER_SECONDS,
-    MAX_HEADER_BYTES,
-    MAX_HEADERS,
     SERVER_NAME,
-    DeadlineReader,
     date_header,
     error_response,
     http_version,
     internal_error,
+    read_header_lines,
+    read_rest,
     rendered,
     response_head,
 )
@@ -114,7 +115,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.path = "/" + path.lstrip("/") if path.startswith("//") else path  # never a scheme-relative URL
         self.close_connection = number < (1, 1)
         deadline = time.monotonic() + min(HEADER_SECONDS, self.server.idle_timeout)
-        lines = self._header_lines(deadline)
+        lines = read_header_lines(self.rfile, self.connection, deadline, self.server.idle_timeout)
         if isinstance(lines, tuple):
             self.send_error(*lines)
             return False
@@ -153,39 +154,6 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         accepted = super().handle_expect_100()
         self.wfile.flush()  # out now: writes are buffered (wbufsize), and the client waits for it to send the body
         return accepted
-
-    def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
-        """The header lines without their line ends, or (status, message) for a head that breaks a limit: at
-        most MAX_HEADERS lines and MAX_HEADER_BYTES in all (nginx's large_client_header_buffers bounds the
-        head the same way), so no connection makes the server hold more than that."""
-        buffered = self.rfile.peek()  # usually the whole head came in the request line's packet (no system call)
-        if buffered.startswith(b"\r\n"):
-            self.rfile.read(2)
-            return []
-        end = buffered.find(b"\r\n\r\n")
-        if 0 < end <= MAX_HEADER_BYTES and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
-            lines = self.rfile.read(end + 4)[:end].split(b"\r\n")
-            if len(lines) > MAX_HEADERS:
-                return 431, "too many headers"
-            return lines
-        reader = DeadlineReader(self.rfile, self.connection, deadline)  # the slow way: line by line
-        lines = []
-        left = MAX_HEADER_BYTES  # what the rest of the head may still take, line ends included
-        try:
-            while True:
-                line = reader.readline(left + 1)
-                if len(line) > left:
-                    return 431, f"the request headers are over {MAX_HEADER_BYTES} bytes"
-                if not line:
-                    return 400, "the request head ended early"
-                if line in (b"\r\n", b"\n"):
-                    return lines
-                left -= len(line)
-                lines.append(line.rstrip(b"\r\n"))
-                if len(lines) > MAX_HEADERS:
-                    return 431, "too many headers"
-        finally:
-            set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return super().date_time_string(timestamp) if timestamp is not None else date_header()
@@ -282,29 +250,13 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read1(length)  # usually all of it, already in the buffer: one call, no timeouts set
         if body is not None and len(body) == length:
             return body
-        return self._read_rest(bytearray(body or b""), length, started + self.server.idle_timeout)
-
-    def _read_rest(self, body: bytearray, length: int, deadline: float) -> bytes:
-        """The rest of a body that did not come at once, all of it by `deadline` (REQUEST_TIMEOUT_SECONDS after
-        the body began): a client sending a byte now and then would otherwise reset the kernel's timeout with
-        every byte and hold this thread as long as it likes."""
-        try:
-            while len(body) < length:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                set_kernel_timeout(self.connection, left)
-                chunk = self.rfile.read1(length - len(body))
-                if not chunk:  # the deadline passed in the wait (no data), or the client left
-                    break
-                body += chunk
-        finally:
-            set_kernel_timeout(self.connection, self.server.idle_timeout)
+        body = read_rest(self.rfile, self.connection, body or b"", length, started + self.server.idle_timeout,
+                         self.server.idle_timeout)
         if len(body) < length:
             self.close_connection = True
             raise RequestTimeout(f"the body ended after {len(body)} of {length} bytes (it must arrive within "
                                  f"{self.server.idle_timeout:g} s)")
-        return bytes(body)
+        return body
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"

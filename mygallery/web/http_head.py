@@ -1,8 +1,8 @@
 """HTTP/1.1 on the wire: reading a request head within limits and a deadline, and writing a response head.
 
-Reading: the request line's version (`http_version`), and the limits and deadline within which the handler
-reads the header lines (handler.py `_header_lines`): at most MAX_HEADERS lines and MAX_HEADER_BYTES in all,
-every line within one deadline against clients that dribble them — slowloris (`DeadlineReader`). Writing: `response_head` and `rendered` make a whole response as one string, with the security
+Reading: the request line's version (`http_version`), the header lines (`read_header_lines`: at most
+MAX_HEADERS lines and MAX_HEADER_BYTES in all, every line within one deadline against clients that dribble
+them — slowloris), and the rest of a body that did not come at once, all of it by a deadline (`read_rest`). Writing: `response_head` and `rendered` make a whole response as one string, with the security
 headers, X-Request-ID and a Date cached per second; `error_response` is the one place a `GalleryError` becomes
 the JSON error shape; `internal_error` the one place a bug becomes a 500 whose body carries only the request id.
 Non-goals: the request cycle (handler.py), sockets beyond a deadline read (connection.py).
@@ -87,6 +87,63 @@ class DeadlineReader:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
+
+
+def read_header_lines(rfile, sock: socket.socket, deadline: float,
+                      idle_timeout: float) -> list[bytes] | tuple[int, str]:
+    """The header lines without their line ends, or (status, message) for a head that breaks a limit: at most
+    MAX_HEADERS lines and MAX_HEADER_BYTES in all (nginx's large_client_header_buffers bounds the head the
+    same way), so no connection makes the server hold more than that. Leaves the socket's timeout at
+    `idle_timeout`."""
+    buffered = rfile.peek()  # usually the whole head came in the request line's packet (no system call)
+    if buffered.startswith(b"\r\n"):
+        rfile.read(2)
+        return []
+    end = buffered.find(b"\r\n\r\n")
+    if 0 < end <= MAX_HEADER_BYTES and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
+        lines = rfile.read(end + 4)[:end].split(b"\r\n")
+        if len(lines) > MAX_HEADERS:
+            return 431, "too many headers"
+        return lines
+    reader = DeadlineReader(rfile, sock, deadline)  # the slow way: line by line
+    lines = []
+    left = MAX_HEADER_BYTES  # what the rest of the head may still take, line ends included
+    try:
+        while True:
+            line = reader.readline(left + 1)
+            if len(line) > left:
+                return 431, f"the request headers are over {MAX_HEADER_BYTES} bytes"
+            if not line:
+                return 400, "the request head ended early"
+            if line in (b"\r\n", b"\n"):
+                return lines
+            left -= len(line)
+            lines.append(line.rstrip(b"\r\n"))
+            if len(lines) > MAX_HEADERS:
+                return 431, "too many headers"
+    finally:
+        set_kernel_timeout(sock, idle_timeout)
+
+
+def read_rest(rfile, sock: socket.socket, start: bytes, length: int, deadline: float, idle_timeout: float) -> bytes:
+    """`start` and what more of a `length`-byte body arrives by `deadline` (shorter when it does not). One
+    deadline for the whole body: a client sending a byte now and then would otherwise reset the kernel's
+    timeout with every byte and hold a thread as long as it likes. Leaves the socket's timeout at
+    `idle_timeout`."""
+    body = bytearray(start)
+    try:
+        while len(body) < length:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            set_kernel_timeout(sock, left)
+            chunk = rfile.read1(length - len(body))
+            if not chunk:  # the deadline passed in the wait (no data), or the client left
+                break
+            body += chunk
+    finally:
+        set_kernel_timeout(sock, idle_timeout)
+    return bytes(body)
 
 
 def date_header() -> str:
