@@ -201,6 +201,7 @@ def test_a_body_trickled_a_byte_a_second_is_cut_off_at_the_deadline(gallery_fact
                 break
             break  # an answer, or the connection closed (b"")
         cut_after = time.monotonic() - started
+    print(f"\na body trickled a byte a second was cut off after {cut_after:.1f} s: {answer[:30]!r}")
     assert cut_after < 15, f"a trickled body held the connection {cut_after:.1f} s"
     assert cut_after >= 4  # and not before the deadline
     if answer:
