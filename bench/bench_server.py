@@ -4,7 +4,8 @@ Started as subprocesses: (a) a bare standard-library ThreadingHTTPServer (HTTP/1
 backlog 1024, daemon threads, buffered writes: one send per response, on the CPUs the gallery pins itself to
 with CPU_AFFINITY) answering a tiny JSON on /api/health,
 and (b) the real gallery, `python -m mygallery serve`, on an index built first into a temporary INDEX_DIR
-(SESSION_STORE=memory, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large). Measured (wrk -t2, a warm-up run first,
+(SESSION_STORE=memory, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS large, and the per-client shares of sessions and
+connections as large: every request of the benchmark comes from one address). Measured (wrk -t2, a warm-up run first,
 REPEATS runs, medians):
 1. /api/health throughput of both; target gallery/bare >= 0.80;
 2. extractive POST /api/chat throughput with a distinct question in every request (a Lua script rotates the
@@ -185,6 +186,8 @@ def gallery_env(work: Path, index_dir: Path, port: int, extra: dict[str, str], c
         env.pop(name, None)
     env.update({"HOST": "127.0.0.1", "PORT": str(port), "INDEX_DIR": str(index_dir), "DOCS_DIR": str(ROOT / "data/docs"),
                 "SESSION_STORE": "memory", "RATE_LIMIT_PER_MINUTE": "0", "MAX_SESSIONS": "1000000",
+                # one client address makes all the load: no per-client shares (older checkouts ignore these)
+                "MAX_SESSIONS_PER_CLIENT": "1000000", "MAX_CONNECTIONS_PER_CLIENT": "1000000",
                 "ANSWER_BACKEND": "extractive", "LOG_DIR": str(work / "logs"), "SESSION_DB": str(work / "s.db"),
                 **extra})
     return env
@@ -250,7 +253,7 @@ def fill_sessions(server: ServerProcess, count: int, questions: list[str], worke
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         for i in range(first, count, workers):
             try:
-                connection.request("POST", "/api/sessions")
+                connection.request("POST", "/api/sessions", "{}", {"Content-Type": "application/json"})
                 response = connection.getresponse()
                 session_id = json.loads(response.read())["session_id"]
                 body = json.dumps({"message": f"{questions[i % len(questions)]} ({i})", "session_id": session_id})

@@ -35,6 +35,8 @@ class Settings:
     embedding_model: str = ""
     answer_backend: str = "auto"
     max_sessions: int = 50
+    max_sessions_per_client: int | None = None  # None = auto: see sessions_per_client
+    max_turns_per_session: int = 200
     session_timeout_minutes: float = 30.0
     cleanup_interval_seconds: float = 300.0
     admin_token: str = ""
@@ -56,6 +58,7 @@ class Settings:
     llm_max_tokens: int = 800
     llm_context_tokens: int = 6000
     max_connections: int = 1024
+    max_connections_per_client: int | None = None  # None = auto: see connections_per_client
     cpu_affinity: str = "auto"  # auto | off | CPU numbers, e.g. "1" or "2,3" (see server.pin_to_cpus)
     answer_processes: str = "auto"  # auto | a number; 0 answers in the server process (see web/answer_processes.py)
     trusted_proxies: tuple[str, ...] = ()
@@ -82,8 +85,42 @@ class Settings:
             return self.answer_backend
         return "openai" if (self.openai_api_key or self.openai_base_url) else "extractive"
 
+    @property
+    def sessions_per_client(self) -> int:
+        """Live conversations one client address may hold: MAX_SESSIONS_PER_CLIENT, or `auto` — a fifth of
+        MAX_SESSIONS, but at least 5 (a person keeps a few conversations going), never more than MAX_SESSIONS."""
+        share = self.max_sessions_per_client or max(5, self.max_sessions // 5)
+        return min(share, self.max_sessions)
+
+    @property
+    def connections_per_client(self) -> int:
+        """Open connections one client address may hold: MAX_CONNECTIONS_PER_CLIENT, or `auto` — a quarter of
+        MAX_CONNECTIONS, but at least 16 (a browser opens six per site), never more than MAX_CONNECTIONS."""
+        share = self.max_connections_per_client or max(16, self.max_connections // 4)
+        return min(share, self.max_connections)
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _integer(raw: str) -> int:
+    """An integer written in ASCII digits: int() alone also takes "１２", "١٢", "1_000" and surrounding blanks."""
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError("is not a valid value")
+    return int(text)
+
+
+def _number(raw: str) -> float:
+    """A number in ASCII (float() alone also takes other scripts' digits, "1_0", "nan" and "inf")."""
+    text = raw.strip()
+    if not text.isascii() or "_" in text:
+        raise ValueError("is not a valid value")
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("is not a valid value")
+    return value
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -96,15 +133,24 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _auto_or_positive(raw: str) -> int | None:
+    if raw.strip().lower() == "auto":
+        return None
+    value = _integer(raw)
+    if value <= 0:
+        raise ValueError("must be auto or a number greater than 0")
+    return value
+
+
 def _non_negative_int(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if value < 0:
         raise ValueError("must be 0 or more")
     return value
 
 
 def _port(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if not 0 <= value <= 65535:
         raise ValueError("must be a port number from 0 to 65535")
     return value
@@ -143,14 +189,14 @@ def _cpu_affinity(raw: str) -> str:
     if value in ("auto", "off"):
         return value
     numbers = [part.strip() for part in value.split(",")]
-    if not numbers or not all(n.isdigit() for n in numbers):
+    if not numbers or not all(n.isascii() and n.isdigit() for n in numbers):
         raise ValueError("must be auto, off or CPU numbers separated by commas (e.g. 1 or 2,3)")
     return ",".join(str(n) for n in sorted({int(n) for n in numbers}))
 
 
 def _answer_processes(raw: str) -> str:
     value = raw.strip().lower()
-    if value == "auto" or (value.isdigit() and int(value) <= 64):
+    if value == "auto" or (value.isascii() and value.isdigit() and int(value) <= 64):
         return value if value == "auto" else str(int(value))
     raise ValueError("must be auto or a number of processes from 0 to 64")
 
@@ -170,45 +216,48 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "embedding_backend": _choice("local", "openai"),
     "embedding_model": _text,
     "answer_backend": _choice("auto", "openai", "extractive"),
-    "max_sessions": _positive(int),
-    "session_timeout_minutes": _positive(float),
-    "cleanup_interval_seconds": _positive(float),
+    "max_sessions": _positive(_integer),
+    "max_sessions_per_client": _auto_or_positive,
+    "max_turns_per_session": _positive(_integer),
+    "session_timeout_minutes": _positive(_number),
+    "cleanup_interval_seconds": _positive(_number),
     "admin_token": _text,
     "metrics_token": _text,
     "gallery_api_key": _text,
-    "max_body_bytes": _positive(int),
-    "max_message_chars": _positive(int),
+    "max_body_bytes": _positive(_integer),
+    "max_message_chars": _positive(_integer),
     "rate_limit_per_minute": _non_negative_int,
     "session_store": _choice("memory", "sqlite", "redis"),
     "session_db": Path,
     "redis_url": _text,
     "log_dir": Path,
     "debug": _bool,
-    "chunk_tokens": _positive(int),
+    "chunk_tokens": _positive(_integer),
     "chunk_overlap": _non_negative_int,
-    "top_k": _positive(int),
-    "llm_timeout_seconds": _positive(float),
-    "llm_first_token_seconds": _positive(float),
-    "llm_max_tokens": _positive(int),
-    "llm_context_tokens": _positive(int),
-    "max_connections": _positive(int),
+    "top_k": _positive(_integer),
+    "llm_timeout_seconds": _positive(_number),
+    "llm_first_token_seconds": _positive(_number),
+    "llm_max_tokens": _positive(_integer),
+    "llm_context_tokens": _positive(_integer),
+    "max_connections": _positive(_integer),
+    "max_connections_per_client": _auto_or_positive,
     "cpu_affinity": _cpu_affinity,
     "answer_processes": _answer_processes,
     "trusted_proxies": lambda raw: tuple(_address(a) for a in raw.split(",") if a.strip()),
-    "request_timeout_seconds": _positive(float),
-    "max_upload_bytes": _positive(int),
+    "request_timeout_seconds": _positive(_number),
+    "max_upload_bytes": _positive(_integer),
     "questions_db": Path,
-    "questions_keep_days": _positive(float),
-    "questions_max_rows": _positive(int),
+    "questions_keep_days": _positive(_number),
+    "questions_max_rows": _positive(_integer),
     "monitor_server_url": _text,
-    "monitor_interval": _positive(float),
-    "alert_cpu_percent": _positive(float),
-    "alert_memory_percent": _positive(float),
-    "alert_disk_percent": _positive(float),
-    "alert_sessions": _positive(int),
-    "alert_response_seconds": _positive(float),
+    "monitor_interval": _positive(_number),
+    "alert_cpu_percent": _positive(_number),
+    "alert_memory_percent": _positive(_number),
+    "alert_disk_percent": _positive(_number),
+    "alert_sessions": _positive(_integer),
+    "alert_response_seconds": _positive(_number),
     "alert_webhook_url": _text,
-    "alert_repeat_minutes": _positive(float),
+    "alert_repeat_minutes": _positive(_number),
 }
 
 

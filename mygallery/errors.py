@@ -67,6 +67,12 @@ class PayloadTooLarge(GalleryError):
     status, code = 413, "payload_too_large"
 
 
+class ConversationFull(GalleryError):
+    """The conversation has MAX_TURNS_PER_SESSION turns: the user should start a new one."""
+
+    status, code = 409, "conversation_full"
+
+
 class UnsupportedMediaType(GalleryError):
     status, code = 415, "unsupported_media_type"
 
@@ -97,6 +103,18 @@ class NotReady(GalleryError):
 
 class ServerBusy(GalleryError):
     status, code = 503, "server_busy"
+
+
+class StoreUnavailable(GalleryError):
+    """The session store cannot be reached (connection refused, timed out, disk error): nothing was changed,
+    and the same request may succeed once the store is back."""
+
+    status, code = 503, "store_unavailable"
+    RETRY_SECONDS = 5
+
+    def __init__(self, message: str, *, retry_after: int | None = RETRY_SECONDS,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, retry_after=retry_after, headers=headers)
 
 
 class AnswerProcessLost(GalleryError):

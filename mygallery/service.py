@@ -4,9 +4,10 @@ start a `GalleryService` on port 0.
 
 Start-up order: bind the socket (so a port in use fails at once), start the background threads (the index job
 that loads the index, session janitor, metrics sampler), then serve. /api/health answers immediately;
-/api/ready answers 503 until the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop
-accepting, drain in-flight requests up to a deadline, close idle connections, stop a running index job, join
-every thread, flush and close the question log and the session store.
+/api/ready answers 503 until the index is loaded — or built, when INDEX_DIR holds none. Stop order: close the
+listening socket (new connections are refused), drain in-flight requests up to a deadline (their responses
+close their connections), close idle connections, stop a running index job, join every thread, flush and close
+the question log and the session store.
 `publish_index` is the one place a new index generation goes live, at start-up and after every re-index from
 the admin panel (web/index_jobs.py): what answers questions — this process and its answer processes — moves to
 it together (the method says how).
@@ -22,6 +23,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -94,7 +96,8 @@ class GalleryService:
                                      max_rows=settings.questions_max_rows)  # a bad QUESTIONS_DB: ConfigError
         self.sessions = SessionManager(
             make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
-            max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
+            max_sessions=settings.max_sessions, max_per_client=settings.sessions_per_client,
+            max_turns=settings.max_turns_per_session, timeout_seconds=settings.session_timeout_minutes * 60,
             cleanup_interval=settings.cleanup_interval_seconds)
         self.metrics = Metrics(active_sessions=self.sessions.active_count)
         self.answers = answers or make_answer_service(settings, self.library)
@@ -104,6 +107,8 @@ class GalleryService:
         try:
             self.http = GalleryHTTPServer((settings.host, settings.port), self.app,
                                           max_connections=settings.max_connections,
+                                          max_per_client=settings.connections_per_client,
+                                          unlimited_clients=settings.trusted_proxies,
                                           idle_timeout=settings.request_timeout_seconds)
         except OSError:
             self.app.close()
@@ -188,7 +193,7 @@ class GalleryService:
         """Graceful stop; safe to call once from any thread but the HTTP server's own."""
         deadline = time.monotonic() + grace_seconds
         if self._serving:
-            self.http.shutdown()  # stop accepting: serve_forever returns
+            self.http.stop_accepting()  # new connections are refused from here on
             self._serving = False
             if not self.http.drain(deadline):
                 log.warning("stopped with requests still in flight after %.0f s", grace_seconds)
@@ -204,6 +209,38 @@ class GalleryService:
         if close_answerer is not None:
             close_answerer()
         log.info("stopped")
+
+
+class StopSignals:
+    """SIGTERM and SIGINT, waited for by the main thread (`wait`), which then stops the server.
+
+    Why not an Event set by the handler: the kernel may hand a process's signal to any of its threads, and Python
+    runs the handler only in the main thread, when that thread next runs bytecode. A main thread blocked on an
+    Event is not woken by a signal another thread took: SIGTERM then waited a second (until something else woke
+    it) while a client kept connecting, and forever on an idle server. Python's C-level handler also writes
+    the signal's number to the wakeup socket (signal.set_wakeup_fd), whichever thread took it, so the main
+    thread waits on that socket, runs the handler on waking, and sees the stop at once."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._wake, writer = socket.socketpair()
+        writer.setblocking(False)
+        self._writer = writer
+        self._previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        for signum in self.SIGNALS:
+            signal.signal(signum, lambda *_: self.stopped.set())
+
+    def wait(self) -> None:
+        """Block until SIGTERM or SIGINT (call from the main thread)."""
+        while not self.stopped.is_set():
+            self._wake.recv(64)  # any signal wakes this; its handler runs before the loop tests `stopped`
+
+    def close(self) -> None:
+        signal.set_wakeup_fd(self._previous_fd)
+        self._wake.close()
+        self._writer.close()
 
 
 def pin_to_cpus(setting: str, allowed: set[int] | None = None) -> set[int] | None:
@@ -253,15 +290,14 @@ def serve(settings: Settings) -> int:
         except ConfigError as exc:  # e.g. REDIS_URL cannot be reached, QUESTIONS_DB cannot be opened
             print(exc, file=sys.stderr)
             return 2
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = StopSignals()
         gallery.start()
         print(f"mygallery serving on {gallery.url} (chat: {gallery.url}/, admin: {gallery.url}/admin); "
               f"logs in {settings.log_dir / 'server.log'}", flush=True)
         stop.wait()
         print("mygallery: shutting down", flush=True)
         gallery.stop()
+        stop.close()
         return 0
     finally:
         stop_logging()  # every queued log line is written before the process exits

@@ -67,9 +67,9 @@ function sessionPath(id) {
   return `/api/sessions/${encodeURIComponent(id)}`;
 }
 
-/** POST /api/sessions → the new session id. */
+/** POST /api/sessions → the new session id. The body is JSON (an empty object): the server takes nothing else. */
 export async function createSession() {
-  const response = await request("/api/sessions", { method: "POST" });
+  const response = await request("/api/sessions", { method: "POST", body: {} });
   return (await response.json()).session_id;
 }
 

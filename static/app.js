@@ -169,11 +169,13 @@ async function ask(rawQuestion) {
     try {
       result = await streamInto(message, question, sessionId, controller.signal);
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404 && sessionId)) throw error;
-      // The conversation expired on the server: carry on in a new one and say so.
-      store.markExpired(sessionId);
+      const expired = error instanceof ApiError && error.status === 404;
+      const full = error instanceof ApiError && error.status === 409 && error.code === "conversation_full";
+      if (!((expired || full) && sessionId)) throw error;
+      // The conversation expired on the server, or is as long as it may get: carry on in a new one and say so.
+      if (expired) store.markExpired(sessionId);
       setCurrentConversation(null);
-      showBanner({ key: "notice.session_expired", kind: "info" });
+      showBanner({ key: full ? "notice.conversation_full" : "notice.session_expired", kind: "info" });
       result = await streamInto(message, question, null, controller.signal);
     }
     finishAnswer(message, result, { sessionId: result.session_id || sessionId });

@@ -1,5 +1,6 @@
 // banner.js — the chat page's single message banner (#error-banner) and the choice of words for each failure:
-// 429 with its Retry-After seconds, 503, 400/413, offline, network, a broken stream, 5xx.
+// 429 with its Retry-After seconds, 503 (busy, session store down, not ready), 400/413, offline, network, a broken
+// stream, 5xx.
 // A banner is kept as {key, params, detail, retryAfter, kind} so it can be re-translated when the language
 // changes; `kind` lets one cause clear only its own banner (e.g. "offline" when the network comes back).
 // The server's own message (English) is shown underneath as a detail. It does not decide when to show one.
@@ -59,6 +60,7 @@ export function bannerFor(error, { creatingSession = false } = {}) {
     return { key: sessionCap ? "error.too_many_sessions" : "error.rate_limited", retryAfter: error.retryAfter, detail };
   }
   if (status === 503 && code === "server_busy") return { key: "error.busy", retryAfter: error.retryAfter, detail };
+  if (status === 503 && code === "store_unavailable") return { key: "error.store_unavailable", retryAfter: error.retryAfter, detail };
   if (status === 503) return { key: "error.not_ready", retryAfter: error.retryAfter, detail, kind: "not-ready" };
   if (status === 413) return { key: "error.too_large", detail };
   if (status === 400) {

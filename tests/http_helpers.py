@@ -109,7 +109,7 @@ def wait_for_port(port: int, what: str, *, timeout: float = 10, alive: Callable[
 
 
 def new_session(url: str) -> str:
-    reply = call(url, "POST", "/api/sessions")
+    reply = call(url, "POST", "/api/sessions", {})  # JSON only: 415 without the content type
     assert reply.status == 201, reply.body
     return reply.json()["session_id"]
 

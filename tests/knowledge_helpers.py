@@ -118,7 +118,7 @@ class ChatLoad:
     def _user(self, number: int) -> None:
         conn = connect(self.url)
         try:
-            session = call(self.url, "POST", "/api/sessions", conn=conn).json()["session_id"]
+            session = call(self.url, "POST", "/api/sessions", {}, conn=conn).json()["session_id"]
             sent = 0
             while sent < self.minimum or not self.stopping.is_set():
                 question = self.questions[(number + sent) % len(self.questions)]

@@ -55,7 +55,7 @@ def test_chat_answers_with_citations_and_records_the_turn(gallery: GalleryServic
 
 
 def test_session_lifecycle(gallery: GalleryService) -> None:
-    created = call(gallery.url, "POST", "/api/sessions")
+    created = call(gallery.url, "POST", "/api/sessions", {})
     assert created.status == 201
     session_id = created.json()["session_id"]
     assert len(session_id) == 32 and int(session_id, 16) >= 0  # 128 bits as hex
@@ -79,7 +79,7 @@ def test_two_users_never_see_each_others_history(gallery: GalleryService) -> Non
 
 
 def test_fifty_concurrent_users_stay_isolated(gallery_factory) -> None:
-    gallery = gallery_factory(max_sessions=100, rate_limit_per_minute=0)
+    gallery = gallery_factory(max_sessions=100, max_sessions_per_client=100, rate_limit_per_minute=0)  # one address
     questions = ["What does RUD guarantee?", "What is packet trimming?", "How does NSCC react to ECN?",
                  "什么是 LLR？", "Which profiles does UEC define?"]
 
@@ -125,7 +125,7 @@ def test_session_cap_answers_429_with_retry_after(gallery_factory) -> None:
     gallery = gallery_factory(max_sessions=3)
     for _ in range(3):
         new_session(gallery.url)
-    refused = call(gallery.url, "POST", "/api/sessions")
+    refused = call(gallery.url, "POST", "/api/sessions", {})
     assert refused.status == 429
     assert refused.error_code == "too_many_sessions"
     assert int(refused.headers["retry-after"]) >= 1
@@ -232,7 +232,7 @@ def test_429_for_the_rate_limit(gallery_factory) -> None:
     gallery = gallery_factory(rate_limit_per_minute=3)
     statuses = [ask(gallery.url, "What is RUD?").status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    reply = call(gallery.url, "POST", "/api/sessions")
+    reply = call(gallery.url, "POST", "/api/sessions", {})
     assert_error(reply, 429, "rate_limited")
     assert int(reply.headers["retry-after"]) >= 1
     assert call(gallery.url, "GET", "/api/health").status == 200  # cheap reads are not limited
@@ -246,9 +246,9 @@ def test_requests_through_a_proxy_are_not_local_and_are_limited_per_client(galle
     # the rate limit counts each forwarded client on its own
     for client in ("10.0.0.1", "10.0.0.2"):
         for _ in range(2):
-            assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": client}).status == 201
-    assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.1"}).status == 429
-    assert call(gallery.url, "POST", "/api/sessions", headers={"X-Forwarded-For": "10.0.0.3"}).status == 201
+            assert call(gallery.url, "POST", "/api/sessions", {}, headers={"X-Forwarded-For": client}).status == 201
+    assert call(gallery.url, "POST", "/api/sessions", {}, headers={"X-Forwarded-For": "10.0.0.1"}).status == 429
+    assert call(gallery.url, "POST", "/api/sessions", {}, headers={"X-Forwarded-For": "10.0.0.3"}).status == 201
 
 
 def test_503_until_the_index_is_ready(tmp_path, no_thread_leak) -> None:

@@ -54,7 +54,8 @@ def newest_snapshot(output: str) -> Path:
 def test_backup_during_load_restores_into_a_fresh_clone(tmp_path: Path, copied_index_dir: Path) -> None:
     live = tmp_path / "live"  # the running installation: its .env, data/sessions.db, logs
     live.mkdir()
-    (live / ".env").write_text(SECRETS_ENV + f"RATE_LIMIT_PER_MINUTE=0\nINDEX_DIR={copied_index_dir}\n")
+    (live / ".env").write_text(SECRETS_ENV + f"RATE_LIMIT_PER_MINUTE=0\nMAX_SESSIONS_PER_CLIENT=50\n"
+                               f"INDEX_DIR={copied_index_dir}\n")
     with running_gallery(live, SESSION_STORE="sqlite") as source:
         known = new_session(source.url)
         for text in (QUESTION, "什么是包裁剪？"):

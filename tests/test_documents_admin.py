@@ -181,7 +181,7 @@ def test_uploads_and_reindexes_under_load_fail_no_chat_and_answer_processes_foll
     """50 users chat all along (at least 5 chats each) while a PDF is uploaded, the index re-indexed and a
     document deleted: no chat fails, each generation is answered from as soon as its job is done — also by the
     answer processes, which are forked anew from it — and the children of the old index are gone."""
-    gallery = knowledge_gallery(answer_processes="2", max_sessions=200)
+    gallery = knowledge_gallery(answer_processes="2", max_sessions=200, max_sessions_per_client=200)  # one address
     url = gallery.url
     first_pool = gallery.app.runner.pool
     assert first_pool is not None and first_pool.alive() == 2

@@ -12,7 +12,8 @@ from tests.ops_helpers import admin_stats, ops_env, running_gallery, tool
 
 
 def test_load_test_reports_in_three_formats_with_isolation(tmp_path: Path, copied_index_dir: Path) -> None:
-    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0, ANSWER_PROCESSES=2) as server:
+    with running_gallery(tmp_path / "server", copied_index_dir, RATE_LIMIT_PER_MINUTE=0, MAX_SESSIONS_PER_CLIENT=50,
+                         ANSWER_PROCESSES=2) as server:  # every simulated user comes from this one address
         runs = {suffix: tool("test_concurrent.py", "--users", "20", "--requests", "3", "--url", server.url,
                              "--output", str(tmp_path / f"report.{suffix}"), "--seed", str(n), cwd=tmp_path,
                              env=ops_env())

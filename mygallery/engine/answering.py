@@ -58,7 +58,7 @@ class AnswerService:
     def retrieve(self, question: str, history: list[Turn]) -> list[Source]:
         index = self.library.current()
         if index is None:
-            raise NotReady(f"the index is not ready: {self.library.problem}")
+            raise NotReady(f"the index is not ready: {self.library.problem}", retry_after=5)
         query = standalone_query(question, history)
         if self.rewriter is not None and history:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval

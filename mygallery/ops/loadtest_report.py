@@ -87,15 +87,17 @@ def hints_for(errors: dict[str, int], server_before: dict[str, Any] | None, user
     if any(k.startswith("create: 429") and "rate_limited" not in k for k in errors):
         cap, active = (server_before or {}).get("sessions_max"), (server_before or {}).get("sessions_active")
         free = max(1, cap - (active or 0)) if isinstance(cap, int) else "K"
-        hints.append(f"The session cap refused new sessions ({users} users, MAX_SESSIONS = {cap or 'unknown'}): "
-                     f"rerun with --max-sessions {free}, or start the server with a higher MAX_SESSIONS.")
+        hints.append(f"The session cap refused new sessions ({users} users, MAX_SESSIONS = {cap or 'unknown'}, of "
+                     f"which one client address may hold MAX_SESSIONS_PER_CLIENT, by default a fifth): rerun with "
+                     f"--max-sessions {free} (or fewer), or start the server with higher MAX_SESSIONS and "
+                     f"MAX_SESSIONS_PER_CLIENT.")
     if any("rate_limited" in k for k in errors):
         hints.append("The server limits each client address to RATE_LIMIT_PER_MINUTE requests and all simulated "
                      "users share this machine's address: for a load test start the server with "
                      "RATE_LIMIT_PER_MINUTE=0 (no limit).")
     if any(" 503" in k for k in errors):
-        hints.append("503: the server refused work (busy: MAX_CONCURRENT_REQUESTS or its connection limit; or "
-                     "not ready); fewer --users or a higher limit.")
+        hints.append("503: the server refused work (busy: its connection limits, MAX_CONNECTIONS and "
+                     "MAX_CONNECTIONS_PER_CLIENT; or not ready); fewer --users or a higher limit.")
     if any("timeout" in k for k in errors):
         hints.append("Requests timed out: raise --timeout, or fewer --users (the answer backend may be slow).")
     if any("connection refused" in k for k in errors):

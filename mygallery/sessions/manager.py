@@ -1,16 +1,31 @@
-"""Per-user conversations: the `SessionManager` (table, cap, idle expiry, janitor) over a `SessionStore`.
+"""Per-user conversations: the `SessionManager` (table, caps, turns, idle expiry, janitor) over a `SessionStore`.
 
 A session is a 128-bit random id (`secrets.token_hex(16)`) with its message history. The manager keeps every
 live session in memory for fast reads and writes each change through to the store before it is acknowledged,
 so a crash loses nothing the user has seen. Stores (stores.py, redis_store.py): memory (tests), SQLite in WAL
 mode (default) and Redis.
 
+Caps, so that no one client can take the service from everyone else (docs/API.md, "Limits"):
+- MAX_SESSIONS live conversations in all, and a share of them per client address (`max_per_client`: the
+  address that started the conversation, as the web layer names it);
+- an empty conversation (no message yet) lives EMPTY_SESSION_SECONDS at most, not the full idle timeout: one
+  that is never used soon gives its slot back;
+- MAX_TURNS_PER_SESSION turns per conversation (`begin_turn` refuses the next with ConversationFull), and an
+  answer is given only the last HISTORY_MESSAGES messages (`Session.history`), not the whole conversation.
+
+A store that cannot be reached (it raises StoreUnavailable, ConnectionError or TimeoutError) fails the request
+with StoreUnavailable (503) and leaves nothing behind in memory: a refused create frees its slot, a refused
+turn is not added. Nothing waits for the store to return — each request tries it again, so the service
+recovers by itself; `store_problem()` says whether it answers now (for /api/ready).
+
 Locks — the rules:
-- `_table_lock` guards the `_sessions` dict (create, look-up, delete, expiry). Never held during an answer.
-  The dict is kept in order of last activity, oldest first (a recorded turn moves its session to the end), so
-  expiry looks only at the sessions it removes and one more: the scan of the whole table that create() did
+- `_table_lock` guards the `_sessions` and `_empty` dicts and the per-client counts (create, look-up, delete,
+  expiry). Never held during an answer or a store call.
+  `_sessions` is kept in order of last activity, oldest first (a recorded turn moves its session to the end),
+  so expiry looks only at the sessions it removes and one more: the scan of the whole table that create() did
   every second took 9.3 ms with 150,000 conversations (in a loop; more on a busy server), a pause that every
-  request of that moment shared.
+  request of that moment shared. `_empty` holds the conversations without a message, in order of creation, for
+  their shorter expiry.
 - a turn lock (`begin_turn`/`end_turn`) serialises the turns of one conversation: two tabs of one user cannot
   interleave a question and its answer. Held for the whole turn. It exists only while a turn runs or waits
   (in `_turns`, guarded by `_table_lock`, which is never held while waiting for a turn): a lock per stored
@@ -31,7 +46,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import BadRequest, NotFound, ServerBusy, SessionLimit
+from ..errors import BadRequest, ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from .records import Message, SessionStore
 
 log = logging.getLogger(__name__)
@@ -41,6 +56,15 @@ ID_BYTES = 16  # 128 bits of randomness: ids cannot be guessed or enumerated
 # does the regular sweeps), and always before refusing a session for want of room. Scanning on every create
 # cost a tenth of the server's time with 10,000 sessions (bench/bench_server.py).
 SWEEP_SECONDS = 1.0
+# A conversation nobody has written in yet (POST /api/sessions, then nothing) expires after this, or after the
+# idle timeout if that is shorter: the chat page starts one only when its first question is on the way.
+EMPTY_SESSION_SECONDS = 300.0
+# What an answer is given of the conversation: the extractive answerer reads the last question, the LLM prompt
+# keeps what fits LLM_CONTEXT_TOKENS — with questions of up to 4,000 characters, ten turns are more than that.
+HISTORY_MESSAGES = 20
+PER_CLIENT_RETRY_SECONDS = 60  # Retry-After for a client at its share: its own conversations must end first
+# What a store raises when its back end cannot be reached; the manager answers every one with StoreUnavailable.
+STORE_DOWN = (StoreUnavailable, ConnectionError, TimeoutError)
 
 
 @dataclass(slots=True)
@@ -53,10 +77,19 @@ class Session:
     created_at: float
     last_active: float
     encoded: tuple[str, ...] = ()
+    owner: str = ""  # the client address that started it ("" when unknown, e.g. restored after a restart)
 
     @property
     def messages(self) -> list[Message]:
         return [Message.from_json(json.loads(text)) for text in self.encoded]
+
+    def history(self, limit: int = HISTORY_MESSAGES) -> list[Message]:
+        """The last `limit` messages: what an answer needs, decoded without reading the whole conversation."""
+        return [Message.from_json(json.loads(text)) for text in self.encoded[-limit:]]
+
+    @property
+    def turns(self) -> int:
+        return len(self.encoded) // 2
 
     def add(self, *messages: Message) -> None:
         self.encoded += tuple(m.to_json_text() for m in messages)
@@ -78,18 +111,34 @@ def looks_like_session_id(value: str) -> bool:
     return len(value) == 2 * ID_BYTES and all(c in "0123456789abcdef" for c in value)
 
 
+def unavailable(error: BaseException) -> StoreUnavailable:
+    """The StoreUnavailable (503) for a store failure of STORE_DOWN."""
+    if isinstance(error, StoreUnavailable):
+        return error
+    return StoreUnavailable(f"the session store cannot be reached ({type(error).__name__}: {error}); try again shortly")
+
+
 class SessionManager:
     """Creates, finds, expires and records conversations; thread-safe."""
 
     def __init__(self, store: SessionStore, *, max_sessions: int, timeout_seconds: float,
-                 cleanup_interval: float, clock: Callable[[], float] = time.time) -> None:
+                 cleanup_interval: float, max_per_client: int | None = None, max_turns: int | None = None,
+                 empty_timeout_seconds: float = EMPTY_SESSION_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        """`max_per_client`: live conversations one client may hold (None: no share, only MAX_SESSIONS);
+        `max_turns`: turns one conversation may have (None: no limit)."""
         self.store = store
         self.max_sessions = max_sessions
+        self.max_per_client = max_per_client
+        self.max_turns = max_turns
         self.timeout_seconds = timeout_seconds
+        self.empty_timeout_seconds = min(empty_timeout_seconds, timeout_seconds)
         self.cleanup_interval = cleanup_interval
         self.clock = clock
-        self._table_lock = threading.Lock()  # guards _sessions; see the module docstring for the rules
-        self._sessions: dict[str, Session] = {}
+        self._table_lock = threading.Lock()  # guards _sessions, _empty, _per_client; see the module docstring
+        self._sessions: dict[str, Session] = {}  # every live session, in order of last activity
+        self._empty: dict[str, Session] = {}  # the live sessions without a message, in order of creation
+        self._per_client: dict[str, int] = {}  # client address -> live sessions it started
         self._turns: dict[str, list] = {}  # session id -> [turn lock, threads holding or waiting for it]
         self._stop = threading.Event()
         self._janitor: threading.Thread | None = None
@@ -103,32 +152,79 @@ class SessionManager:
         for record in sorted(self.store.load_active(since), key=lambda r: r.last_active):  # oldest first
             session = self._sessions[record.id] = Session(record.id, record.created_at, record.last_active)
             session.add(*record.messages)
+        for session in sorted(self._sessions.values(), key=lambda s: s.created_at):
+            if not session.encoded:
+                self._empty[session.id] = session
         if self._sessions:
             log.info("restored %d sessions from the %s store", len(self._sessions), self.store.name)
         self.store.delete_idle(since)
 
     # --- the table -------------------------------------------------------------------------------------------
 
-    def create(self) -> Session:
+    def create(self, client: str = "") -> Session:
+        """A new, empty conversation started by `client` (its address; "" counts for no one); SessionLimit when
+        MAX_SESSIONS are live or the client holds its share, StoreUnavailable when the store cannot be reached."""
         now = self.clock()
         session_id = secrets.token_hex(ID_BYTES)  # before taking the lock: reading the OS's randomness drops the GIL
+        session = Session(session_id, now, now, owner=client)
         with self._table_lock:
             stale = []
-            if now - self._last_sweep >= SWEEP_SECONDS or len(self._sessions) >= self.max_sessions:
-                stale = self._expire_locked(now)
+            held = self._per_client.get(client, 0) if client else 0
+            if now - self._last_sweep >= SWEEP_SECONDS or len(self._sessions) >= self.max_sessions or (
+                    self.max_per_client is not None and held >= self.max_per_client):
+                stale = self._expire_locked(now)  # always before refusing a session for want of room
                 self._last_sweep = now
-            full = len(self._sessions) >= self.max_sessions
-            if not full:
-                session = Session(session_id, now, now)
-                self._sessions[session_id] = session
-            else:
-                oldest_idle = next(iter(self._sessions.values())).last_active
+                held = self._per_client.get(client, 0) if client else 0
+            refusal = self._refusal_locked(now, held)
+            if refusal is None:
+                self._sessions[session_id] = self._empty[session_id] = session
+                if client:
+                    self._per_client[client] = held + 1
         self._forget(stale)
-        if full:
-            retry = max(1, int(oldest_idle + self.timeout_seconds - now) + 1)
-            raise SessionLimit(f"all {self.max_sessions} conversation slots are in use; try again later",
-                                  retry_after=min(retry, 3600))
-        self.store.create(session_id, now)
+        if refusal is not None:
+            raise refusal
+        try:
+            self.store.create(session_id, now)
+        except STORE_DOWN as error:
+            self._discard(session_id)
+            raise unavailable(error) from error
+        except BaseException:
+            self._discard(session_id)
+            raise
+        return session
+
+    def _discard(self, session_id: str) -> None:
+        """A create that failed holds no slot."""
+        with self._table_lock:
+            self._remove_locked(session_id)
+
+    def _refusal_locked(self, now: float, held: int) -> SessionLimit | None:
+        """Why a client holding `held` conversations may not start one more now, or None (caller holds
+        _table_lock)."""
+        if self.max_per_client is not None and held >= self.max_per_client:
+            return SessionLimit(f"this client address already holds {held} conversations, its share of "
+                                f"{self.max_sessions}; continue or delete one of them, or try again later",
+                                retry_after=PER_CLIENT_RETRY_SECONDS)
+        if len(self._sessions) < self.max_sessions:
+            return None
+        frees_at = next(iter(self._sessions.values())).last_active + self.timeout_seconds
+        if self._empty:
+            frees_at = min(frees_at, next(iter(self._empty.values())).created_at + self.empty_timeout_seconds)
+        retry = max(1, int(frees_at - now) + 1)
+        return SessionLimit(f"all {self.max_sessions} conversation slots are in use; try again later",
+                            retry_after=min(retry, 3600))
+
+    def _remove_locked(self, session_id: str) -> Session | None:
+        """Take a session out of the table and its client's count (caller holds _table_lock)."""
+        session = self._sessions.pop(session_id, None)
+        if session is not None:
+            self._empty.pop(session_id, None)
+            if session.owner:
+                left = self._per_client[session.owner] - 1
+                if left:
+                    self._per_client[session.owner] = left
+                else:
+                    del self._per_client[session.owner]
         return session
 
     def get(self, session_id: str) -> Session:
@@ -136,31 +232,41 @@ class SessionManager:
         now = self.clock()
         with self._table_lock:
             session = self._sessions.get(session_id)
-            stale = session is not None and now - session.last_active > self.timeout_seconds
+            stale = session is not None and (
+                now - session.last_active > self.timeout_seconds
+                or (not session.encoded and now - session.created_at > self.empty_timeout_seconds))
             if stale:
-                del self._sessions[session_id]
+                self._remove_locked(session_id)
                 self.expired_total += 1
         if stale:
-            self.store.delete(session_id)
+            self._forget([session_id])
         if session is None or stale:
             raise NotFound("conversation not found or expired; start a new one")
         return session
 
     def delete(self, session_id: str) -> bool:
+        """Forget a conversation: from the store first, so one the store could not delete stays usable."""
+        try:
+            self.store.delete(session_id)
+        except STORE_DOWN as error:
+            raise unavailable(error) from error
         with self._table_lock:
-            existed = self._sessions.pop(session_id, None) is not None
-        self.store.delete(session_id)
-        return existed
+            return self._remove_locked(session_id) is not None
 
     def begin_turn(self, session: Session, timeout: float) -> bool:
-        """Wait up to `timeout` seconds until no other turn of this conversation runs; True once it is ours."""
+        """Wait up to `timeout` seconds until no other turn of this conversation runs; True once it is ours.
+        ConversationFull when the conversation already has `max_turns` turns."""
         with self._table_lock:
             entry = self._turns.setdefault(session.id, [threading.Lock(), 0])
             entry[1] += 1
-        if entry[0].acquire(timeout=timeout):
-            return True
-        self._leave_turn(session.id, entry)
-        return False
+        if not entry[0].acquire(timeout=timeout):
+            self._leave_turn(session.id, entry)
+            return False
+        if self.max_turns is not None and session.turns >= self.max_turns:
+            self.end_turn(session)
+            raise ConversationFull(f"this conversation has reached its limit of {self.max_turns} questions; "
+                                   "start a new conversation to ask more")
+        return True
 
     def end_turn(self, session: Session) -> None:
         with self._table_lock:
@@ -177,12 +283,24 @@ class SessionManager:
     def record_turn(self, session: Session, question: Message, answer: Message) -> None:
         """Persist one question and its answer together, then make them visible; call inside a turn."""
         now = self.clock()
-        self.store.append(session.id, [question, answer], now)  # durable before the user is told
+        try:
+            self.store.append(session.id, [question, answer], now)  # durable before the user is told
+        except STORE_DOWN as error:
+            raise unavailable(error) from error
         session.add(question, answer)
         with self._table_lock:
             session.last_active = now
             if self._sessions.get(session.id) is session:  # the most recently active now: to the end
                 self._sessions[session.id] = self._sessions.pop(session.id)
+                self._empty.pop(session.id, None)
+
+    def store_problem(self) -> str:
+        """Why the store cannot be used now ("" when it answers): asks it, for /api/ready."""
+        try:
+            self.store.ping()
+        except STORE_DOWN as error:
+            return unavailable(error).message
+        return ""
 
     def set_feedback(self, session: Session, index: int, feedback: dict,
                      wait_seconds: float) -> tuple[Message | None, Message]:
@@ -199,7 +317,10 @@ class SessionManager:
             if message.role != "assistant":
                 raise BadRequest(f"message {index} is a question; only answers (assistant messages) can be rated")
             message.feedback = feedback
-            self.store.set_feedback(session.id, index, message)
+            try:
+                self.store.set_feedback(session.id, index, message)
+            except STORE_DOWN as error:
+                raise unavailable(error) from error
             session.encoded = texts[:index] + (message.to_json_text(),) + texts[index + 1:]
             question = Message.from_json(json.loads(texts[index - 1])) if index else None
         finally:
@@ -230,21 +351,30 @@ class SessionManager:
 
     def _expire_locked(self, now: float) -> list[str]:
         """Remove idle sessions from the table (caller holds _table_lock); return their ids for _forget. The
-        table is in order of last activity: the idle ones are at its start."""
+        table is in order of last activity and the empty ones in order of creation: the idle ones are at the
+        start of each."""
         stale = []
         for sid, session in self._sessions.items():
             if now - session.last_active <= self.timeout_seconds:
                 break
             stale.append(sid)
-        for sid in stale:
-            del self._sessions[sid]
+        for sid, session in self._empty.items():
+            if now - session.created_at <= self.empty_timeout_seconds:
+                break
+            stale.append(sid)
+        stale = [sid for sid in stale if self._remove_locked(sid) is not None]  # one of each
         self.expired_total += len(stale)
         return stale
 
     def _forget(self, session_ids: list[str]) -> None:
-        """Delete expired sessions from the store, outside the table lock (it may do I/O)."""
+        """Delete expired sessions from the store, outside the table lock (it may do I/O). A store that cannot
+        be reached keeps them; the next start's restore removes what is idle by then."""
         for sid in session_ids:
-            self.store.delete(sid)
+            try:
+                self.store.delete(sid)
+            except STORE_DOWN as error:
+                log.warning("could not delete expired session %s… from the store: %s", sid[:8], error)
+                return
 
     def start_janitor(self) -> None:
         if self._janitor is not None:

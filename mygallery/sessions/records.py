@@ -3,7 +3,9 @@ start-up, and the `SessionStore` protocol the stores implement.
 
 A message is encoded to JSON text once (`Message.to_json_text`): the live session keeps that text and the
 store writes the same text. An assistant message may carry the user's rating of it (`feedback`: {"rating":
-"up"|"down", "comment", "at"}), which replaces the stored message in place (`SessionStore.set_feedback`). Non-goals: storage itself (stores.py, redis_store.py), the session table
+"up"|"down", "comment", "at"}), which replaces the stored message in place (`SessionStore.set_feedback`). A
+store whose back end cannot be reached raises StoreUnavailable (errors.py) — or lets ConnectionError/TimeoutError
+through — from any method; the manager answers those with a 503. Non-goals: storage itself (stores.py, redis_store.py), the session table
 (manager.py).
 """
 
@@ -67,4 +69,5 @@ class SessionStore(Protocol):
     def delete(self, session_id: str) -> None: ...
     def load_active(self, since: float) -> list[SessionRecord]: ...
     def delete_idle(self, before: float) -> int: ...
+    def ping(self) -> None: ...  # returns when the back end answers, raises when it cannot be reached
     def close(self) -> None: ...

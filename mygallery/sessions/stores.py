@@ -6,17 +6,21 @@
   committed — and only then acknowledged to the user — survives a killed process and a power cut. SQLite's
   online backup API gives consistent snapshots while the server runs (`backup_to`).
 The `SessionManager` keeps the live sessions in memory and writes through to the store; the store is read in
-full only at start-up (`load_active`). Non-goals: search over conversations, schema migrations beyond v1.
+full only at start-up (`load_active`). A database that cannot be used (locked past the busy timeout, a disk
+error, a file that cannot be opened: sqlite3.OperationalError) is StoreUnavailable, as an unreachable Redis is.
+Non-goals: search over conversations, schema migrations beyond v1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import NotFound
+from ..errors import NotFound, StoreUnavailable
 from .records import Message, SessionRecord, SessionStore
 from .redis_store import RedisStore
 
@@ -43,6 +47,9 @@ class MemoryStore:
 
     def delete_idle(self, before: float) -> int:
         return 0
+
+    def ping(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -81,13 +88,21 @@ class SqliteStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
 
-    def create(self, session_id: str, now: float) -> None:
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        """The connection, to this thread alone; a database that cannot be used is StoreUnavailable."""
         with self._db_lock:
-            self._db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (session_id, now, now))
+            try:
+                yield self._db
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(f"the session database cannot be used ({exc}); try again shortly") from exc
+
+    def create(self, session_id: str, now: float) -> None:
+        with self._using() as db:
+            db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (session_id, now, now))
 
     def append(self, session_id: str, messages: list[Message], now: float) -> None:
-        with self._db_lock:
-            db = self._db
+        with self._using() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 if db.execute("UPDATE sessions SET last_active = ? WHERE id = ?", (now, session_id)).rowcount == 0:
@@ -105,15 +120,15 @@ class SqliteStore:
     def set_feedback(self, session_id: str, index: int, message: Message) -> None:
         """Replace message `index` (its seq) with the same message carrying its rating; not a turn, so the
         conversation's last activity stays as it was."""
-        with self._db_lock:
-            updated = self._db.execute("UPDATE messages SET body = ? WHERE session_id = ? AND seq = ?",
-                                       (message.to_json_text(), session_id, index)).rowcount
+        with self._using() as db:
+            updated = db.execute("UPDATE messages SET body = ? WHERE session_id = ? AND seq = ?",
+                                 (message.to_json_text(), session_id, index)).rowcount
         if not updated:
             raise NotFound("conversation not found or expired; start a new one")
 
     def delete(self, session_id: str) -> None:
-        with self._db_lock:
-            self._db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        with self._using() as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
     def load_active(self, since: float) -> list[SessionRecord]:
         with self._db_lock:
@@ -127,8 +142,12 @@ class SqliteStore:
         return list(records.values())
 
     def delete_idle(self, before: float) -> int:
-        with self._db_lock:
-            return self._db.execute("DELETE FROM sessions WHERE last_active < ?", (before,)).rowcount
+        with self._using() as db:
+            return db.execute("DELETE FROM sessions WHERE last_active < ?", (before,)).rowcount
+
+    def ping(self) -> None:
+        with self._using() as db:
+            db.execute("SELECT 1 FROM sessions LIMIT 1").fetchall()
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of the database, taken with SQLite's online backup API (safe while serving)."""

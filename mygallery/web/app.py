@@ -21,7 +21,7 @@ from .. import __version__
 from ..config import Settings
 from ..engine.answering import AnswerService
 from ..engine.index import LiveIndex
-from ..errors import MethodNotAllowed, NotFound, NotReady
+from ..errors import MethodNotAllowed, NotFound, NotReady, StoreUnavailable
 from ..sessions.manager import SessionManager, looks_like_session_id
 from ..sessions.question_log import QuestionLog
 from .admin import AdminEndpoints
@@ -31,7 +31,7 @@ from .document_viewer import DocumentViewer
 from .documents_admin import DocumentsAdmin
 from .export import ExportEndpoint
 from .feedback import FeedbackEndpoint
-from .http_types import Handler, Request, Response
+from .http_types import UPLOAD_PATH, Handler, Request, Response
 from .index_jobs import IndexJobs
 from .metrics import Metrics
 from .openai_api import OpenAICompatibleAPI
@@ -77,7 +77,7 @@ class GalleryApp:
             ("POST", re.compile(r"/v1/chat/completions"), "openai_chat", openai.chat_completions),
             ("GET", re.compile(r"/api/admin/stats"), "admin_stats", self.admin.admin_stats),
             ("GET", re.compile(r"/api/admin/documents"), "admin_documents", documents.list),
-            ("POST", re.compile(r"/api/admin/documents"), "admin_documents", documents.upload),
+            ("POST", re.compile(re.escape(UPLOAD_PATH)), "admin_documents", documents.upload),
             ("DELETE", re.compile(r"/api/admin/documents/(?P<name>.+)"), "admin_documents", documents.delete),
             ("GET", re.compile(r"/api/admin/ingest"), "admin_ingest", documents.ingest_status),
             ("POST", re.compile(r"/api/admin/ingest"), "admin_ingest", documents.reindex),
@@ -116,16 +116,22 @@ class GalleryApp:
                               "version": __version__})
 
     def ready(self, request: Request) -> Response:
+        """Ready when the index is loaded and the session store answers (asked on each call)."""
         index = self.library.current()
         if index is None:
             raise NotReady(f"the index is not ready: {self.library.problem}", retry_after=5)
+        problem = self.sessions.store_problem()
+        if problem:
+            raise StoreUnavailable(problem)
         return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index)})
 
     # --- sessions --------------------------------------------------------------------------------------------
 
     def create_session(self, request: Request) -> Response:
-        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
-        session = self.sessions.create()
+        request.json_object(optional=True)  # JSON only (415): a form post from another site is a CORS preflight
+        client = request.client_behind(self.settings.trusted_proxies)
+        self.rate_limiter.check(client)
+        session = self.sessions.create(client)
         request.session_prefix = session.id[:8]
         return Response(201, {"session_id": session.id}, headers={"Location": f"/api/sessions/{session.id}"})
 

@@ -1,7 +1,7 @@
 """`POST /api/chat`: one turn of a conversation — check the request, start the turn, answer, record, reply.
 
 The path of a chat, in order: `handle` checks the body and the rate limit and starts the conversation's turn
-(`begin`), the `AnswerRunner` computes the answer where it belongs (answer_runner.py), and `record` stores the
+(`begin`: the session caps and the turn limit are the SessionManager's; the answer gets the recent history), the `AnswerRunner` computes the answer where it belongs (answer_runner.py), and `record` stores the
 question and the answer durably before the user sees the answer — in the JSON body, or in the `done` event of
 a stream. A whole (non-streamed) answer that need not hold the connection's thread is a `Response.later`; a
 stream yields `token` events as the answer grows. The turn ends (`SessionManager.end_turn`) however the answer
@@ -87,13 +87,14 @@ class ChatEndpoint:
         if session_id is not None and not isinstance(session_id, str):
             raise BadRequest("'session_id' must be a string")
         session = self.session(request, session_id) if session_id else None
-        self.rate_limiter.check(request.client_behind(self.settings.trusted_proxies))
+        client = request.client_behind(self.settings.trusted_proxies)
+        self.rate_limiter.check(client)
         if session is None:
-            session = self.sessions.create()
+            session = self.sessions.create(client)
             request.session_prefix = session.id[:8]
-        if not self.sessions.begin_turn(session, TURN_WAIT_SECONDS):
+        if not self.sessions.begin_turn(session, TURN_WAIT_SECONDS):  # ConversationFull past MAX_TURNS_PER_SESSION
             raise ServerBusy("this conversation is still answering an earlier question; try again", retry_after=5)
-        return session, message, stream, [Turn(m.role, m.content) for m in session.messages]
+        return session, message, stream, [Turn(m.role, m.content) for m in session.history()]
 
     def respond(self, session: Session, message: str, result: AnswerResult) -> Response:
         return Response(body=self.record(session, message, result).encode("utf-8"))

@@ -41,7 +41,7 @@ class ComputeThread:
         if threading.get_ident() == self._thread.ident:
             return call()  # a job that computes an answer itself (a submitted chat request)
         if self._closed:
-            raise NotReady("the server is shutting down")
+            raise NotReady("the server is shutting down", retry_after=5)
         done = threading.Lock()
         done.acquire()  # released by the worker when the outcome is in `outcome`
         outcome: list = []
@@ -55,7 +55,7 @@ class ComputeThread:
     def submit(self, job: Callable[[], None]) -> None:
         """Queue a job that reports its own outcome; it must not raise (an exception is logged and dropped)."""
         if self._closed:
-            raise NotReady("the server is shutting down")
+            raise NotReady("the server is shutting down", retry_after=5)
         self._jobs.put((job, None, None))
 
     def _loop(self) -> None:

@@ -6,7 +6,9 @@ server-sent events (chunked, flushed event by event), or, for a `Response.later`
 answer (`_replier`), while this thread goes back to reading; a per-connection lock (`_answered`) keeps
 responses in request order when a client pipelines. Every error is answered through `error_response`; a bug
 is a 500 with the request id only, its traceback in server.log. Bodies are read only when a route asks
-(`Request.read_body`), within MAX_BODY_BYTES; a body left unread is dropped or the connection closed gently.
+(`Request.read_body`), within MAX_BODY_BYTES and, all of a body, within REQUEST_TIMEOUT_SECONDS; a body left
+unread is dropped or the connection closed gently. While the server drains (shutting down), every response
+says `Connection: close`.
 Behaviour is set by attributes, as in http.server: HTTP/1.1 keep-alive with TCP_NODELAY (without it every
 keep-alive response waits for the client's delayed ACK) and a write buffer so a response leaves in one send.
 Non-goals: accepting connections (server.py), routing and answering (app.py).
@@ -31,18 +33,17 @@ from ..errors import BadRequest, GalleryError, PayloadTooLarge, RequestTimeout
 from .connection import CLIENT_GONE, DRAIN_BYTES, linger, send_soon, set_kernel_timeout
 from .http_head import (
     HEADER_SECONDS,
-    MAX_HEADER_LINE,
-    MAX_HEADERS,
     SERVER_NAME,
-    DeadlineReader,
     date_header,
     error_response,
     http_version,
     internal_error,
+    read_header_lines,
+    read_rest,
     rendered,
     response_head,
 )
-from .http_types import Handler, Request, Response
+from .http_types import UPLOAD_PATH, Handler, Request, Response
 
 log = logging.getLogger("mygallery.server")
 PEEK_SECONDS = 2.0  # how long _peek_body waits for the first bytes of a body
@@ -115,7 +116,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self.path = "/" + path.lstrip("/") if path.startswith("//") else path  # never a scheme-relative URL
         self.close_connection = number < (1, 1)
         deadline = time.monotonic() + min(HEADER_SECONDS, self.server.idle_timeout)
-        lines = self._header_lines(deadline)
+        lines = read_header_lines(self.rfile, self.connection, deadline, self.server.idle_timeout)
         if isinstance(lines, tuple):
             self.send_error(*lines)
             return False
@@ -139,40 +140,22 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         return True
 
     def handle_expect_100(self) -> bool:
+        """`100 Continue` only for a body the server will read: one over MAX_BODY_BYTES is refused with its
+        413 at once, before the client sends it (RFC 9110 §10.1.1), a Content-Length that is no number with 400."""
+        try:
+            length = self._content_length()
+        except BadRequest as error:
+            self.send_error(400, error.message)
+            return False
+        limit = self._body_limit()
+        if length > limit:
+            self.send_error(413, self._too_large(length, limit))
+            return False
         with self._answered:  # the interim 100 goes after any response still due on this connection
             pass
         accepted = super().handle_expect_100()
         self.wfile.flush()  # out now: writes are buffered (wbufsize), and the client waits for it to send the body
         return accepted
-
-    def _header_lines(self, deadline: float) -> list[bytes] | tuple[int, str]:
-        """The header lines without their line ends, or (status, message) for a head that breaks a limit."""
-        buffered = self.rfile.peek()  # usually the whole head came in the request line's packet (no system call)
-        if buffered.startswith(b"\r\n"):
-            self.rfile.read(2)
-            return []
-        end = buffered.find(b"\r\n\r\n")
-        if 0 < end <= MAX_HEADER_LINE and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
-            lines = self.rfile.read(end + 4)[:end].split(b"\r\n")
-            if len(lines) > MAX_HEADERS:
-                return 431, "too many headers"
-            return lines
-        reader = DeadlineReader(self.rfile, self.connection, deadline)  # the slow way: line by line
-        lines = []
-        try:
-            while True:
-                line = reader.readline(MAX_HEADER_LINE + 1)
-                if len(line) > MAX_HEADER_LINE:
-                    return 431, "header line too long"
-                if not line:
-                    return 400, "the request head ended early"
-                if line in (b"\r\n", b"\n"):
-                    return lines
-                lines.append(line.rstrip(b"\r\n"))
-                if len(lines) > MAX_HEADERS:
-                    return 431, "too many headers"
-        finally:
-            set_kernel_timeout(self.connection, self.server.idle_timeout)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         return super().date_time_string(timestamp) if timestamp is not None else date_header()
@@ -194,6 +177,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self._body_read = False
         target = urlsplit(self.path)
         path = target.path or "/"
+        if self.server.draining:  # shutting down: this response says the connection ends with it
+            self.close_connection = True
         request = Request(self.command, path, self.headers, self.client_address[0], self._read_body,
                           deferrable=not self.close_connection, query=target.query, peek_body=self._peek_body)
         route, status = "not_found", 500
@@ -240,7 +225,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                 else:
                     response = outcome
                 status = response.status
-                close = server.draining
+                close = server.draining  # a deferred request's connection is keep-alive, unless shutting down
                 send_soon(sock, rendered(response, request_id, close), answered, close)
             except BaseException:
                 answered.release()  # nothing was written; the connection must not wait for it forever
@@ -263,11 +248,19 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         limit = self.server.app.settings.max_body_bytes if limit is None else limit
         if length > limit:
             self.close_connection = self._linger = True  # the body stays unread: the connection cannot be reused
-            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {limit}")
-        body = self.rfile.read(length) if length else b""
-        if length and (body is None or len(body) < length):  # the client stopped sending (idle timeout) or left
+            raise PayloadTooLarge(self._too_large(length, limit))
+        if not length:
+            return b""
+        started = time.monotonic()
+        body = self.rfile.read1(length)  # usually all of it, already in the buffer: one call, no timeouts set
+        if body is not None and len(body) == length:
+            return body
+        body = read_rest(self.rfile, self.connection, body or b"", length, started + self.server.idle_timeout,
+                         self.server.idle_timeout)
+        if len(body) < length:
             self.close_connection = True
-            raise RequestTimeout(f"the body ended after {len(body or b'')} of {length} bytes")
+            raise RequestTimeout(f"the body ended after {len(body)} of {length} bytes (it must arrive within "
+                                 f"{self.server.idle_timeout:g} s)")
         return body
 
     def _peek_body(self, size: int) -> bytes:
@@ -285,10 +278,21 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
 
     def _content_length(self) -> int:
         raw = self.headers.get("content-length", "0").strip() or "0"
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):  # isdigit() alone takes "²" and "١", which int() refuses or reads
             self.close_connection = self._linger = True
             raise BadRequest("Content-Length is not a number")
-        return int(raw)
+        return int(raw) if len(raw) <= 18 else 1 << 62  # int() of thousands of digits is slow, then refused
+
+    def _too_large(self, length: int, limit: int) -> str:
+        return f"the body is {length} bytes; the limit is {limit}"
+
+    def _body_limit(self) -> int:
+        """The most a request may send before its route is known: MAX_BODY_BYTES, or MAX_UPLOAD_BYTES for the
+        upload route (curl sends `Expect: 100-continue` for every large upload)."""
+        settings = self.server.app.settings
+        if self.command == "POST" and urlsplit(self.path).path == UPLOAD_PATH:
+            return max(settings.max_body_bytes, settings.max_upload_bytes)
+        return settings.max_body_bytes
 
     def _discard_unread_body(self) -> None:
         """A body the handler did not read: dropped to keep the connection, or left unread and the connection
@@ -310,6 +314,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         self._headers_buffer = [response_head(status, content_type, extra, self.request_id, self.close_connection)]
 
     def _send(self, response: Response) -> int:
+        if self.server.draining:  # shutting down: the client must not send another request on this connection
+            self.close_connection = True
         if response.events is not None:
             return self._send_events(response)
         self.wfile.write(rendered(response, self.request_id, self.close_connection, self.command != "HEAD"))
@@ -362,8 +368,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             pass
         self.request_id = getattr(self, "request_id", secrets.token_hex(8))
         self.close_connection = self._linger = True  # the rest of a bad head, or its body, may still be coming
-        error = GalleryError.with_status(code, {400: "bad_request", 408: "timeout", 414: "uri_too_long",
-                                                431: "headers_too_large"}.get(code, "bad_request"),
+        error = GalleryError.with_status(code, {400: "bad_request", 408: "timeout", 413: "payload_too_large",
+                                                414: "uri_too_long", 431: "headers_too_large"}.get(code, "bad_request"),
                                          message or self.responses.get(code, ("error",))[0])
         with contextlib.suppress(OSError):
             self._send(error_response(error))

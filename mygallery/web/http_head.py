@@ -1,9 +1,8 @@
 """HTTP/1.1 on the wire: reading a request head within limits and a deadline, and writing a response head.
 
 Reading: the request line's version (`http_version`), the header lines (`read_header_lines`: at most
-MAX_HEADERS lines of at most MAX_HEADER_LINE bytes, all within one deadline against clients that dribble
-them — slowloris) and their fields (`parse_header_fields`, RFC 9112-strict: no folded lines, no space before
-the colon). Writing: `response_head` and `rendered` make a whole response as one string, with the security
+MAX_HEADERS lines and MAX_HEADER_BYTES in all, every line within one deadline against clients that dribble
+them — slowloris), and the rest of a body that did not come at once, all of it by a deadline (`read_rest`). Writing: `response_head` and `rendered` make a whole response as one string, with the security
 headers, X-Request-ID and a Date cached per second; `error_response` is the one place a `GalleryError` becomes
 the JSON error shape; `internal_error` the one place a bug becomes a 500 whose body carries only the request id.
 Non-goals: the request cycle (handler.py), sockets beyond a deadline read (connection.py).
@@ -40,7 +39,10 @@ SECURITY_HEADER_LINES = "".join(f"{name}: {value}\r\n" for name, value in SECURI
 # For a route that sets its own, stricter Content-Security-Policy (the original documents: `sandbox`).
 SECURITY_HEADER_LINES_OWN_CSP = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items()
                                         if name != "Content-Security-Policy").encode("latin-1")
-MAX_HEADER_LINE = 65536  # the limits of http.server: longer header lines and more headers are answered 431
+# The whole of the header lines, line ends included, and how many: more is 431. A total, not a size per line
+# (http.server's 100 lines of 64 KiB each let one connection make the server hold 6.4 MB): like nginx's
+# large_client_header_buffers (4 × 8 KiB by default), but roomier for long cookies and tokens.
+MAX_HEADER_BYTES = 65536
 MAX_HEADERS = 100
 SERVER_NAME = f"mygallery/{__version__}"
 _date_header = (0, "")  # (second, the Date header's value for it)
@@ -88,6 +90,63 @@ class DeadlineReader:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
+
+
+def read_header_lines(rfile, sock: socket.socket, deadline: float,
+                      idle_timeout: float) -> list[bytes] | tuple[int, str]:
+    """The header lines without their line ends, or (status, message) for a head that breaks a limit: at most
+    MAX_HEADERS lines and MAX_HEADER_BYTES in all (nginx's large_client_header_buffers bounds the head the
+    same way), so no connection makes the server hold more than that. Leaves the socket's timeout at
+    `idle_timeout`."""
+    buffered = rfile.peek()  # usually the whole head came in the request line's packet (no system call)
+    if buffered.startswith(b"\r\n"):
+        rfile.read(2)
+        return []
+    end = buffered.find(b"\r\n\r\n")
+    if 0 < end <= MAX_HEADER_BYTES and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end):
+        lines = rfile.read(end + 4)[:end].split(b"\r\n")
+        if len(lines) > MAX_HEADERS:
+            return 431, "too many headers"
+        return lines
+    reader = DeadlineReader(rfile, sock, deadline)  # the slow way: line by line
+    lines = []
+    left = MAX_HEADER_BYTES  # what the rest of the head may still take, line ends included
+    try:
+        while True:
+            line = reader.readline(left + 1)
+            if len(line) > left:
+                return 431, f"the request headers are over {MAX_HEADER_BYTES} bytes"
+            if not line:
+                return 400, "the request head ended early"
+            if line in (b"\r\n", b"\n"):
+                return lines
+            left -= len(line)
+            lines.append(line.rstrip(b"\r\n"))
+            if len(lines) > MAX_HEADERS:
+                return 431, "too many headers"
+    finally:
+        set_kernel_timeout(sock, idle_timeout)
+
+
+def read_rest(rfile, sock: socket.socket, start: bytes, length: int, deadline: float, idle_timeout: float) -> bytes:
+    """`start` and what more of a `length`-byte body arrives by `deadline` (shorter when it does not). One
+    deadline for the whole body: a client sending a byte now and then would otherwise reset the kernel's
+    timeout with every byte and hold a thread as long as it likes. Leaves the socket's timeout at
+    `idle_timeout`."""
+    body = bytearray(start)
+    try:
+        while len(body) < length:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            set_kernel_timeout(sock, left)
+            chunk = rfile.read1(length - len(body))
+            if not chunk:  # the deadline passed in the wait (no data), or the client left
+                break
+            body += chunk
+    finally:
+        set_kernel_timeout(sock, idle_timeout)
+    return bytes(body)
 
 
 def date_header() -> str:

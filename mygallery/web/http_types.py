@@ -9,12 +9,15 @@ Non-goals: parsing or writing HTTP (http_head.py), routing (app.py).
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from ..errors import BadRequest, UnsupportedMediaType
+from .json_body import decode_object
+
+# The one route whose body may be larger than MAX_BODY_BYTES (up to MAX_UPLOAD_BYTES): document uploads.
+UPLOAD_PATH = "/api/admin/documents"
 
 
 @dataclass
@@ -53,20 +56,20 @@ class Request:
         untrusted = [hop for hop in hops if hop not in trusted_proxies]
         return untrusted[-1] if untrusted else self.client
 
-    def json_object(self) -> dict:
-        """The body as a JSON object; 415 when it is not declared JSON, 400 when it is not a valid object."""
+    def json_object(self, *, optional: bool = False) -> dict:
+        """The body as a JSON object (strictly decoded: json_body.py); 415 when it is not declared JSON — so
+        a page of another origin cannot send it without a CORS preflight, which this server never grants —
+        400 when it is not a valid object. `optional`: an empty body is {}."""
         content_type = self.header("content-type").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
         if self.parsed is not None:
             return self.parsed
-        raw = self.read_body()
-        try:
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else None
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object")
+        body = decode_object(self.read_body())
+        if body is None:
+            if not optional:
+                raise BadRequest("the body must be a JSON object")
+            body = {}
         self.parsed = body
         return body
 

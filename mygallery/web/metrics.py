@@ -5,7 +5,10 @@ series): requests by route and status, latency histograms by route, requests in 
 answers by backend, fallbacks and unanswered questions. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
 the request rate, and a sampler thread records one point every 10 s for the admin panel's one-hour charts.
 Every method is thread-safe: prometheus-client's series lock themselves; `_window_lock` guards the window,
-the totals and the history. Non-goals: long-term storage (that is Prometheus' job), per-user figures.
+the totals and the history. Every label takes its values from a closed set — routes from the route table
+(`not_found` for any unknown path), methods from METHODS (`other` for the rest), statuses from what the server
+answers — so no client can add series: each new one is memory held for the process's life and lines in every
+scrape. Non-goals: long-term storage (that is Prometheus' job), per-user figures.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ UNTIMED_ROUTES = frozenset({"static", "page", "metrics", "admin_stats", "openapi
                            "document", "export", "admin_documents", "admin_ingest", "admin_reports"})
 
 PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The `method` label: RFC 9110's methods (and PATCH); any other token a client sends is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"})
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -81,6 +86,8 @@ class Metrics:
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         # labels() builds and looks up the label tuple under the metric's lock on every call; the few
         # (route, method, status) children there are stay in a plain dict after their first use.
+        if method not in METHODS:
+            method = "other"
         children = self._children.get((route, method, status))
         if children is None:
             children = (self.requests.labels(route, method, str(status)), self.latency.labels(route))

@@ -184,32 +184,46 @@ def openapi_document(version: str) -> dict:
     paths = {
         "/api/health": {"get": {"summary": "liveness", "operationId": "health",
                                 "responses": {"200": _json("Health", "the process is up")}}},
-        "/api/ready": {"get": {"summary": "readiness: the index is loaded", "operationId": "ready",
+        "/api/ready": {"get": {"summary": "readiness: the index is loaded and the session store answers",
+                               "operationId": "ready",
                                "responses": {"200": _json("Ready", "ready to answer"),
-                                             "503": _retry("the index is not loaded (the message says why)")}}},
+                                             "503": _retry("the index is not loaded, or the session store cannot "
+                                                           "be reached (the message says why)")}}},
         "/api/sessions": {"post": {
             "summary": "start a conversation", "operationId": "createSession",
+            "requestBody": {"required": True, "description": "an empty JSON object (any members are ignored); "
+                                                             "the server also takes an empty body sent as JSON",
+                            "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"201": {**_json("SessionCreated", "created"),
                                   "headers": {"Location": {"schema": {"type": "string"}}}},
-                          "429": _retry("MAX_SESSIONS conversations are active, or the client's rate limit")}}},
+                          "400": _error("the body is not a JSON object"),
+                          "413": _error("body over MAX_BODY_BYTES"),
+                          "415": _error("the body is not declared JSON (Content-Type: application/json)"),
+                          "429": _retry("MAX_SESSIONS conversations are live, the client address holds its share "
+                                        "of them (MAX_SESSIONS_PER_CLIENT), or the client's rate limit"),
+                          "503": _retry("the session store cannot be reached")}}},
         "/api/sessions/{id}": {
             "parameters": [_SESSION_ID],
             "get": {"summary": "a conversation and its messages", "operationId": "getSession",
                     "responses": {"200": _json("Session", "the conversation"),
                                   "404": _error("unknown or expired")}},
             "delete": {"summary": "forget a conversation", "operationId": "deleteSession",
-                       "responses": {"204": {"description": "deleted (also when it did not exist)"}}},
+                       "responses": {"204": {"description": "deleted (also when it did not exist)"},
+                                     "503": _retry("the session store cannot be reached (nothing was deleted)")}},
         },
         "/api/chat": {"post": {
             "summary": "ask a question", "operationId": "chat",
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}}},
             "responses": {"200": chat_ok,
-                          "400": _error("malformed JSON, missing or empty message, message over the limit"),
+                          "400": _error("malformed JSON (also nested too deeply or holding a lone surrogate), "
+                                        "missing or empty message, message over the limit"),
                           "404": _error("the session_id is unknown or expired"),
+                          "409": _error("the conversation has MAX_TURNS_PER_SESSION turns: start a new one"),
                           "413": _error("body over MAX_BODY_BYTES"), "415": _error("the body is not JSON"),
-                          "429": _retry("rate limit or session cap"),
-                          "503": _retry("the index is not ready, or the conversation is busy answering")}}},
+                          "429": _retry("rate limit or session cap (MAX_SESSIONS, or the client's share)"),
+                          "503": _retry("the index is not ready, the conversation is busy answering, or the "
+                                        "session store cannot be reached")}}},
         "/api/admin/stats": {"get": {
             "summary": "figures for the admin panel", "operationId": "adminStats",
             "security": [{"adminToken": []}],
@@ -232,15 +246,19 @@ def openapi_document(version: str) -> dict:
                                                  "and `data: [DONE]`",
                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatCompletion"}},
                                               "text/event-stream": {"schema": {"$ref": "#/components/schemas/ServerSentEvent"}}}},
-                          "400": _error("malformed JSON, messages not an array of messages, a question over the limit"),
+                          "400": _error("malformed JSON (also nested too deeply or holding a lone surrogate), "
+                                        "messages not an array of messages, a question over the limit"),
                           "401": _error("GALLERY_API_KEY is set and the key is missing or wrong"),
                           "404": _error("a model other than uec-gallery"),
                           "413": _error("body over MAX_BODY_BYTES"), "415": _error("the body is not JSON"),
                           "429": _retry("the client's rate limit"),
                           "503": _retry("the index is not ready")}}},
-        "/metrics": {"get": {"summary": "Prometheus exposition", "operationId": "metrics",
+        "/metrics": {"get": {"summary": "Prometheus exposition (Bearer METRICS_TOKEN when that is set)",
+                             "operationId": "metrics",
                              "responses": {"200": {"description": "text format 0.0.4",
-                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+                                                   "content": {"text/plain": {"schema": {"type": "string"}}}},
+                                           "401": _error("METRICS_TOKEN is set and no token was sent"),
+                                           "403": _error("METRICS_TOKEN is set and the token is wrong")}}},
         **knowledge_paths(),
         "/openapi.json": {"get": {"summary": "this document", "operationId": "openapi",
                                   "responses": {"200": {"description": "OpenAPI 3",
@@ -254,7 +272,7 @@ def openapi_document(version: str) -> dict:
             responses = operation["responses"]
             responses.setdefault("400", _error("a malformed request head (request line, header syntax, two "
                                                "Content-Lengths, a chunked body)"))
-            responses.setdefault("431", _error("more than 100 header lines, or one longer than 64 KiB"))
+            responses.setdefault("431", _error("more than 100 header lines, or over 64 KiB of them in all"))
             if "requestBody" in operation:
                 responses.setdefault("408", _error("the body stopped arriving before Content-Length bytes"))
     return {
