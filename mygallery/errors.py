@@ -87,6 +87,13 @@ class ServerBusy(GalleryError):
     status, code = 503, "server_busy"
 
 
+class StoreUnavailable(GalleryError):
+    """The shared session store (Redis, cluster mode) is down, slow or refusing writes: a temporary condition,
+    answered 503 with Retry-After, never a 500. Nothing is acknowledged that the store did not take."""
+
+    status, code = 503, "store_unavailable"
+
+
 class AnswerProcessLost(GalleryError):
     """The child computing an answer exited before it replied: the caller answers in-process instead."""
 
