@@ -184,6 +184,10 @@ class SessionManager:
             if self._sessions.get(session.id) is session:  # the most recently active now: to the end
                 self._sessions[session.id] = self._sessions.pop(session.id)
 
+    def store_problem(self) -> str:
+        """Why the store cannot be used now, for /api/ready: never anything for a store this process owns."""
+        return ""
+
     def active_count(self) -> int:
         with self._table_lock:
             return len(self._sessions)

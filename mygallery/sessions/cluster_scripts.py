@@ -1,0 +1,140 @@
+"""The Lua scripts of cluster mode: every change to a shared conversation, and every decision that must hold
+for all instances at once, is one script, so Redis runs it atomically.
+
+Layout (the RedisStore's, redis_store.py, plus two kinds of keys), all under `mygallery:`:
+- `session:{id}` hash: `created_at`, `last_active`, `turn` (the token of the last appended turn);
+- `messages:{id}` list of JSON messages; `sessions` sorted set: id -> last activity (expiry, the cap, the list);
+- `turn:{id}` string: the token of the instance whose turn runs, with an expiry (TURN_LOCK_SECONDS).
+One clock for the cluster: every script reads Redis's own `TIME`, so instances whose clocks differ still agree
+on who is idle and for how long. Times leave the scripts as strings (a Lua number would become an integer).
+Non-goals: Redis Cluster slots — `expire` and `summary` build keys inside the script; all keys live on one Redis.
+"""
+
+from __future__ import annotations
+
+from .redis_store import ACTIVITY, PREFIX
+
+__all__ = ["ACTIVITY", "PREFIX", "keys", "CREATE", "READ", "TAKE_TURN", "APPEND", "RELEASE_TURN", "DELETE",
+           "COUNT", "EXPIRE", "SUMMARY"]
+
+_NOW = "local clock = redis.call('TIME')\nlocal now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000\n"
+
+
+def keys(session_id: str) -> list[str]:
+    """The KEYS of every per-conversation script: [session hash, messages list, turn lock, activity]."""
+    return [f"{PREFIX}session:{session_id}", f"{PREFIX}messages:{session_id}", f"{PREFIX}turn:{session_id}",
+            ACTIVITY]
+
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: id, max sessions, timeout s -> {1, now} created, or {0, retry-after s}.
+# Only conversations active within the timeout count: an idle one holds no slot, even before the janitor runs.
+# Creating an id that exists succeeds again (a retried create after a lost reply).
+CREATE = _NOW + """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1, redis.call('HGET', KEYS[1], 'created_at')} end
+local since = now - tonumber(ARGV[3])
+if redis.call('ZCOUNT', KEYS[4], '(' .. since, '+inf') >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGEBYSCORE', KEYS[4], '(' .. since, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  return {0, tostring(tonumber(oldest[2]) + tonumber(ARGV[3]) - now)}
+end
+redis.call('HSET', KEYS[1], 'created_at', now, 'last_active', now)
+redis.call('ZADD', KEYS[4], now, ARGV[1])
+return {1, tostring(now)}
+"""
+
+# A conversation idle past the timeout is gone: deleted here (idempotent, as the janitor's sweep), nil returned.
+_STALE = """
+local function stale(fields, timeout)
+  return now - tonumber(fields[2]) > timeout
+end
+local function forget(id)
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('ZREM', KEYS[4], id)
+end
+"""
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s
+# -> {created_at, last_active, [messages]} or nil (unknown or expired)
+READ = _NOW + _STALE + """
+local fields = redis.call('HMGET', KEYS[1], 'created_at', 'last_active')
+if not fields[1] then return nil end
+if stale(fields, tonumber(ARGV[2])) then forget(ARGV[1]) return nil end
+return {fields[1], fields[2], redis.call('LRANGE', KEYS[2], 0, -1)}
+"""
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s, token, lock ms
+# -> {1, created_at, last_active, [messages]} the turn is ours (the history as it is now, read under the lock);
+#    {0} another turn holds the conversation; {-1} the conversation is gone.
+# Taking a lock we already hold renews it (a retried take after a lost reply).
+TAKE_TURN = _NOW + _STALE + """
+local fields = redis.call('HMGET', KEYS[1], 'created_at', 'last_active')
+if not fields[1] then return {-1} end
+if stale(fields, tonumber(ARGV[2])) then forget(ARGV[1]) return {-1} end
+local holder = redis.call('GET', KEYS[3])
+if holder and holder ~= ARGV[3] then return {0} end
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
+return {1, fields[1], fields[2], redis.call('LRANGE', KEYS[2], 0, -1)}
+"""
+
+# The RedisStore's append (redis_store.py) with two more checks. KEYS: session hash, messages, turn lock,
+# activity; ARGV: id, token, message JSON... -> {1, last_active} stored; {0} the conversation is gone; {-1}
+# another turn holds the conversation (ours expired and was taken: storing now could interleave two turns).
+# A turn is appended once: the same token again (a retried append after a lost reply) changes nothing.
+APPEND = _NOW + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local holder = redis.call('GET', KEYS[3])
+if holder and holder ~= ARGV[2] then return {-1} end
+if redis.call('HGET', KEYS[1], 'turn') == ARGV[2] then return {1, redis.call('HGET', KEYS[1], 'last_active')} end
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'last_active', now, 'turn', ARGV[2])
+redis.call('ZADD', KEYS[4], now, ARGV[1])
+return {1, tostring(now)}
+"""
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: token -> 1 released, 0 not ours (expired, maybe taken by another turn since)
+RELEASE_TURN = """
+if redis.call('GET', KEYS[3]) == ARGV[1] then return redis.call('DEL', KEYS[3]) end
+return 0
+"""
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: id -> 1 when it existed
+DELETE = """
+local existed = redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return existed > 0 and 1 or 0
+"""
+
+# KEYS: activity; ARGV: timeout s -> conversations active within the timeout
+COUNT = _NOW + """
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')
+"""
+
+# KEYS: activity; ARGV: timeout s, batch, key prefix -> how many idle conversations were deleted (at most
+# batch: the caller repeats while it gets a full batch, so Redis never blocks long). Any instance may run it,
+# any number at once: a conversation is deleted once, one touched meanwhile is no longer idle and stays.
+EXPIRE = _NOW + """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[1])), 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  redis.call('DEL', ARGV[3] .. 'session:' .. id, ARGV[3] .. 'messages:' .. id)
+  redis.call('ZREM', KEYS[1], id)
+end
+return #ids
+"""
+
+# KEYS: activity; ARGV: timeout s, limit, key prefix -> {now, id, created_at, last_active, messages, id, ...}
+# for the most recently active live conversations, newest first (the admin panel's list).
+SUMMARY = _NOW + """
+local found = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '(' .. (now - tonumber(ARGV[1])), 'WITHSCORES',
+                         'LIMIT', 0, tonumber(ARGV[2]))
+local out = {tostring(now)}
+for i = 1, #found, 2 do
+  local id = found[i]
+  local created = redis.call('HGET', ARGV[3] .. 'session:' .. id, 'created_at')
+  if created then
+    table.insert(out, id)
+    table.insert(out, created)
+    table.insert(out, found[i + 1])
+    table.insert(out, redis.call('LLEN', ARGV[3] .. 'messages:' .. id))
+  end
+end
+return out
+"""
