@@ -1,7 +1,8 @@
 """`GalleryApp`: the gallery's HTTP routes, as plain functions of a `Request`, found in one small table.
 
-It assembles what the routes share — settings, the index `LiveIndex`, the `SessionManager`, the `AnswerRunner`
-(which decides where answers are computed), `Metrics` and the `RateLimiter` — and the endpoint groups: chat
+It assembles what the routes share — settings, the index `LiveIndex`, the `Sessions` (one process's
+`SessionManager` or the cluster's, chosen by service.py), the `AnswerRunner` (which decides where answers are
+computed), `Metrics` and the rate `Limiter` (this process's or the cluster's) — and the endpoint groups: chat
 (chat.py), admin and /metrics (admin.py), the OpenAI-compatible API (openai_api.py), the pages (static_files.py)
 and /openapi.json (openapi_spec.py). Health, readiness and the session routes are answered here. It knows
 nothing of sockets: the server (handler.py) parses HTTP into a `Request`, calls `route` and the handler, writes
@@ -20,7 +21,8 @@ from ..config import Settings
 from ..engine.answering import AnswerService
 from ..engine.index import LiveIndex
 from ..errors import MethodNotAllowed, NotFound, NotReady
-from ..sessions.manager import SessionManager, looks_like_session_id
+from ..sessions.manager import looks_like_session_id
+from ..sessions.protocol import Sessions
 from .admin import AdminEndpoints
 from .answer_runner import AnswerRunner
 from .chat import ChatEndpoint
@@ -28,20 +30,20 @@ from .http_types import Handler, Request, Response
 from .metrics import Metrics
 from .openai_api import OpenAICompatibleAPI
 from .openapi_spec import openapi_document
-from .rate_limit import RateLimiter
+from .rate_limit import Limiter, RateLimiter
 from .static_files import StaticFiles
 
 
 class GalleryApp:
-    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: SessionManager,
-                 answers: AnswerService, metrics: Metrics, static_dir: Path) -> None:
+    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: Sessions,
+                 answers: AnswerService, metrics: Metrics, static_dir: Path, rate_limiter: Limiter | None = None) -> None:
         self.settings = settings
         self.library = library
         self.sessions = sessions
         self.metrics = metrics
         self.started = time.time()
         self.runner = AnswerRunner(answers)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.rate_limiter = rate_limiter or RateLimiter(settings.rate_limit_per_minute)
         answers.on_answer = metrics.record_answer
         self.chat = ChatEndpoint(settings, sessions, self.runner, self.rate_limiter)
         self.admin = AdminEndpoints(settings, library=library, sessions=sessions, runner=self.runner,
@@ -95,7 +97,11 @@ class GalleryApp:
         index = self.library.current()
         if index is None:
             raise NotReady(f"the index is not ready: {self.library.problem}", retry_after=5)
-        return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index)})
+        problem = self.sessions.store_problem()
+        if problem:
+            raise NotReady(f"the session store is unavailable: {problem}", retry_after=5)
+        return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index),
+                              "generation": index.manifest.get("generation")})
 
     # --- sessions --------------------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ The path of a chat, in order: `handle` checks the body and the rate limit and st
 question and the answer durably before the user sees the answer — in the JSON body, or in the `done` event of
 a stream. A whole (non-streamed) answer that need not hold the connection's thread is a `Response.later`; a
 stream yields `token` events as the answer grows. The turn ends (`SessionManager.end_turn`) however the answer
-ends. Collaborators: `SessionManager` (sessions/manager.py), `RateLimiter`, `AnswerRunner`.
+ends. Collaborators: `Sessions` (sessions/protocol.py: one process's manager or the cluster's), the rate
+`Limiter`, `AnswerRunner`.
 Non-goals: routing (app.py), writing HTTP (handler.py).
 """
 
@@ -17,7 +18,8 @@ from collections.abc import Iterator
 from ..config import Settings
 from ..engine.answer_types import AnswerResult, Turn
 from ..errors import BadRequest, NotFound, ServerBusy
-from ..sessions.manager import Session, SessionManager, looks_like_session_id
+from ..sessions.manager import Session, looks_like_session_id
+from ..sessions.protocol import Sessions
 from ..sessions.records import Message, encode_json
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response
@@ -30,7 +32,7 @@ TURN_WAIT_SECONDS = 60  # a second tab waits this long for the first tab's turn 
 
 
 class ChatEndpoint:
-    def __init__(self, settings: Settings, sessions: SessionManager, runner: AnswerRunner,
+    def __init__(self, settings: Settings, sessions: Sessions, runner: AnswerRunner,
                  rate_limiter: RateLimiter) -> None:
         self.settings = settings
         self.sessions = sessions

@@ -38,6 +38,7 @@ class GalleryHTTPServer(ThreadingHTTPServer):
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
         self.draining = False
+        self.identity = b""  # X-Instance header line on every response (http_head.instance_header), set once
         self._connections_lock = threading.Lock()  # guards _connections
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._in_flight = 0
@@ -78,7 +79,7 @@ class GalleryHTTPServer(ThreadingHTTPServer):
     def _refuse(self, request: socket.socket) -> None:
         """Answer 503 on a connection over the limit, without a thread, and close it."""
         error = ServerBusy("too many connections; try again shortly", retry_after=1)
-        data = rendered(error_response(error), f"{random.getrandbits(64):016x}", close=True)
+        data = rendered(error_response(error), f"{random.getrandbits(64):016x}", close=True, identity=self.identity)
         with contextlib.suppress(OSError):
             request.settimeout(1.0)
             request.sendall(data)
