@@ -2,10 +2,18 @@
 together (`GalleryService`), and `serve` — `python -m mygallery serve` — around it. The integration tests
 start a `GalleryService` on port 0.
 
+The one factory of the implementations that differ between one process and a cluster: `make_sessions` and
+`make_rate_limiter` — SESSION_STORE=redis gives the cluster's (conversations, the session cap and the rate
+budgets in Redis, shared by every instance) and an `InstanceRegistry` heartbeat; any other store gives the
+single process's, which touch no Redis code at all. Every instance sends its id as X-Instance.
+`install_index` is the one place an index is put into service: at start-up and whenever the `IndexWatcher`
+sees a new generation in INDEX_DIR (written by ingest, here or on another instance).
+
 Start-up order: bind the socket (so a port in use fails at once), start the background threads (index loader,
-session janitor, metrics sampler), then serve. /api/health answers immediately; /api/ready answers 503 until
-the index is loaded — or built, when INDEX_DIR holds none. Stop order: stop accepting, drain in-flight
-requests up to a deadline, close idle connections, join every thread, flush and close the session store.
+then the index watcher; session janitor, metrics sampler, heartbeat), then serve. /api/health answers
+immediately; /api/ready answers 503 until the index is loaded — or built, when INDEX_DIR holds none. Stop
+order: stop accepting, drain in-flight requests up to a deadline, close idle connections, join every thread,
+leave the cluster's registry, flush and close the session store.
 `serve` also pins the server process to one CPU (`pin_to_cpus`, CPU_AFFINITY), keeps full garbage collections
 short (`CollectionPauses`), and stops gracefully on SIGTERM/SIGINT.
 Non-goals: process supervision (systemd does that), hot reload of settings.
@@ -18,6 +26,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -27,14 +36,22 @@ from .config import Settings
 from .engine.answering import AnswerService, make_answer_service
 from .engine.embeddings import make_embedder
 from .engine.index import HybridIndex, LiveIndex
+from .engine.index_watch import IndexWatcher
 from .engine.ingest import ingest
 from .errors import ConfigError, IndexUnavailable
+from .sessions.cluster import ClusterSessionManager
 from .sessions.manager import SessionManager
+from .sessions.protocol import Sessions
+from .sessions.redis_link import RedisLink
 from .sessions.stores import make_store
 from .web.answer_processes import AnswerPool, resolve_processes
 from .web.app import GalleryApp
+from .web.http_head import instance_header
+from .web.instances import InstanceRegistry
 from .web.logs import configure_logging, stop_logging
 from .web.metrics import Metrics
+from .web.rate_limit import Limiter, RateLimiter
+from .web.redis_rate_limit import RedisRateLimiter
 from .web.server import GalleryHTTPServer
 
 log = logging.getLogger("mygallery.service")
@@ -79,6 +96,26 @@ class CollectionPauses:
             gc.callbacks.remove(self)
 
 
+def make_sessions(settings: Settings) -> tuple[Sessions, RedisLink | None]:
+    """The session manager SESSION_STORE asks for, and the Redis link when it is the cluster's (redis)."""
+    timeout = settings.session_timeout_minutes * 60
+    if settings.session_store == "redis":
+        link = RedisLink(settings.redis_url, timeout=settings.redis_timeout_seconds)
+        return ClusterSessionManager(link, max_sessions=settings.max_sessions, timeout_seconds=timeout,
+                                     cleanup_interval=settings.cleanup_interval_seconds,
+                                     turn_lock_seconds=settings.turn_lock_seconds), link
+    store = make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url)
+    return SessionManager(store, max_sessions=settings.max_sessions, timeout_seconds=timeout,
+                          cleanup_interval=settings.cleanup_interval_seconds), None
+
+
+def make_rate_limiter(settings: Settings, link: RedisLink | None) -> Limiter:
+    """One budget per client for the cluster (in Redis), or this process's own."""
+    if link is not None:
+        return RedisRateLimiter(link, settings.rate_limit_per_minute)
+    return RateLimiter(settings.rate_limit_per_minute)
+
+
 class GalleryService:
     def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: LiveIndex | None = None,
                  answers: AnswerService | None = None, answer_cpus: set[int] | None = None) -> None:
@@ -86,14 +123,17 @@ class GalleryService:
         self.settings = settings
         self.answer_cpus = answer_cpus
         self.library = library or LiveIndex()
-        self.sessions = SessionManager(
-            make_store(settings.session_store, sqlite_path=settings.session_db, redis_url=settings.redis_url),
-            max_sessions=settings.max_sessions, timeout_seconds=settings.session_timeout_minutes * 60,
-            cleanup_interval=settings.cleanup_interval_seconds)
-        self.metrics = Metrics(active_sessions=self.sessions.active_count)
+        self.sessions, self.redis = make_sessions(settings)
+        redis = self.redis
+        self.metrics = Metrics(active_sessions=self.sessions.active_count, disk_path=settings.index_dir,
+                               ready=lambda: self.library.current() is not None and (redis is None or redis.up),
+                               redis_up=(lambda: redis.up) if redis is not None else None)
+        if redis is not None and self.metrics.redis_errors is not None:
+            redis.on_failure = self.metrics.redis_errors.inc
         self.answers = answers or make_answer_service(settings, self.library)
         self.app = GalleryApp(settings, library=self.library, sessions=self.sessions, answers=self.answers,
-                              metrics=self.metrics, static_dir=static_dir)
+                              metrics=self.metrics, static_dir=static_dir,
+                              rate_limiter=make_rate_limiter(settings, redis))
         try:
             self.http = GalleryHTTPServer((settings.host, settings.port), self.app,
                                           max_connections=settings.max_connections,
@@ -102,7 +142,21 @@ class GalleryService:
             self.app.close()
             self.sessions.close()
             raise
-        self.metrics.in_flight.set_function(lambda: float(self.http.in_flight))
+        self.metrics.track_in_flight(lambda: self.http.in_flight)
+        port = self.http.server_address[1]
+        self.instance_id = settings.instance_id or f"{socket.gethostname()}:{port}"
+        self.http.identity = instance_header(self.instance_id)
+        self.app.admin.instance_id = self.instance_id
+        self.registry: InstanceRegistry | None = None
+        if redis is not None:
+            shown = socket.gethostname() if settings.host in ("0.0.0.0", "::", "") else settings.host
+            self.registry = self.app.admin.registry = InstanceRegistry(
+                redis, instance_id=self.instance_id, address=f"http://{shown}:{port}",
+                interval=settings.heartbeat_seconds, metrics=self.metrics, library=self.library,
+                started=self.app.started)
+        self._embedder = None
+        self.watcher = IndexWatcher(settings.index_dir, self.library, load=self._load_generation,
+                                    install=self.install_index, interval=settings.index_watch_seconds)
         self._threads: list[threading.Thread] = []
         self._serving = False
 
@@ -112,9 +166,13 @@ class GalleryService:
 
     def start(self) -> GalleryService:
         if self.library.current() is None:
-            self._spawn("index-loader", self._load_index)
+            self._spawn("index-loader", self._load_index)  # starts the watcher when it is done
+        else:
+            self.watcher.start()
         self.sessions.start_janitor()
         self.metrics.start_sampler()
+        if self.registry is not None:
+            self.registry.start()
         self._spawn("http-server", self.http.serve_forever, 0.05)
         self._serving = True
         log.info("serving on %s", self.url)
@@ -129,20 +187,14 @@ class GalleryService:
         """Load the index from INDEX_DIR, building it first when there is none."""
         settings = self.settings
         try:
-            embedder = make_embedder(settings)
+            embedder = self._embedder = make_embedder(settings)
             if HybridIndex.read_manifest(settings.index_dir) is None:
                 self.library.fail(f"building the index from {settings.docs_dir}")
                 report, index = ingest(settings, embedder)
                 log.info(report.summary())
             else:
                 index = HybridIndex.load(settings.index_dir, embedder)
-            self._fork_answer_processes(index)  # before the swap: no thread can be searching the index yet
-            self.library.swap(index)
-            # The index and everything loaded so far live as long as the process: move them out of the cyclic
-            # collector's sight, or every full collection walks them again and stalls all requests (a 100k-chunk
-            # index is millions of objects; with the bundled one, chat p99 at 350 req/s went from 245 to 16 ms).
-            gc.collect()
-            gc.freeze()
+            self.install_index(index)
             log.info("index ready: %d documents, %d chunks", index.documents, len(index))
         except IndexUnavailable as exc:
             self.library.fail(str(exc))
@@ -150,19 +202,49 @@ class GalleryService:
         except Exception as exc:  # noqa: BLE001 - the server keeps answering health and 503 on ready
             self.library.fail(f"{type(exc).__name__}: {exc}")
             log.exception("loading the index failed")
+        self.watcher.start()  # also when loading failed: a good generation written later is then picked up
 
-    def _fork_answer_processes(self, index: HybridIndex) -> None:
-        """ANSWER_PROCESSES children answering extractive chats next to this process (see web/answer_processes.py)."""
+    def _load_generation(self) -> HybridIndex:
+        """The generation the manifest names now, loaded fully (for the IndexWatcher)."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return HybridIndex.load(self.settings.index_dir, self._embedder)
+
+    def install_index(self, index: HybridIndex) -> None:
+        """Serve `index` from now on — the one place an index is put into service.
+
+        Answer processes hold the index they were forked with, so they are replaced with the index: the new
+        ones are forked from it before the swap (no thread can be searching it yet, so the children copy no
+        lock held mid-search), the runner sends every later question to them, then the old ones finish what
+        they were sent (questions asked before the swap) and exit; whatever they still owed is answered in
+        this process (AnswerProcessLost). No request fails and none is answered from the old index after the
+        swap. Without answer processes (an LLM backend, ANSWER_PROCESSES=0, a failed fork) answers come from
+        `self.library`, swapped here."""
+        runner = self.app.runner
+        previous = runner.pool
+        runner.pool = self._fork_answer_processes(index)
+        self.library.swap(index)
+        if previous is not None:
+            previous.close()
+        # The index and everything loaded so far live as long as the process: move them out of the cyclic
+        # collector's sight, or every full collection walks them again and stalls all requests (a 100k-chunk
+        # index is millions of objects; with the bundled one, chat p99 at 350 req/s went from 245 to 16 ms).
+        gc.collect()
+        gc.freeze()
+
+    def _fork_answer_processes(self, index: HybridIndex) -> AnswerPool | None:
+        """ANSWER_PROCESSES children answering extractive chats from `index` next to this process (see
+        web/answer_processes.py); None when there are to be none or they cannot start."""
         cpus = self.answer_cpus or (os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set())
         extractive = self.answers.primary is self.answers.extractive
         count = resolve_processes(self.settings.answer_processes, len(cpus) or (os.cpu_count() or 1), extractive)
         if not count or not hasattr(os, "fork"):
-            return
+            return None
         try:
-            self.app.runner.pool = AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k,
-                                                   cpus=self.answer_cpus)
+            return AnswerPool.fork(index, count, self.answers, top_k=self.settings.top_k, cpus=self.answer_cpus)
         except OSError as exc:
             log.error("could not start answer processes (%s); answering in the server process", exc)
+            return None
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """Graceful stop; safe to call once from any thread but the HTTP server's own."""
@@ -173,8 +255,12 @@ class GalleryService:
             if not self.http.drain(deadline):
                 log.warning("stopped with requests still in flight after %.0f s", grace_seconds)
         self.http.server_close()
+        self.watcher.close()  # before the loader is joined: a loader finishing now starts no new watch
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        self.watcher.close()
+        if self.registry is not None:
+            self.registry.close()
         self.app.close()
         self.metrics.close()
         self.sessions.close()
