@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from mygallery.documents import load_document
+from mygallery.engine.documents import load_document
 from mygallery.engine.pdf_text import PdfBlock, PdfText, PdfTextError, read_pdf
 from tests import pdf_samples as samples
 from tests.conftest import BUNDLED_DOCS
