@@ -1,0 +1,280 @@
+"""Cluster mode's parts on a real, private redis-server, two or three "instances" in this process: the
+ClusterSessionManager (read-through, deletes seen at once, the cluster-wide cap, turns serialised across
+instances by an expiring lock, fenced and idempotent appends, idle expiry by any instance), the RedisRateLimiter
+(one bucket for the cluster), Redis going away and coming back (503 StoreUnavailable, never a 500, recovery by
+itself), and the IndexWatcher switching generations. The same over HTTP, with processes and nginx: test_cluster.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mygallery.config import Settings
+from mygallery.engine.embeddings import make_embedder
+from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.engine.index_watch import IndexWatcher
+from mygallery.engine.ingest import ingest
+from mygallery.errors import NotFound, RateLimited, ServerBusy, SessionLimit, StoreUnavailable
+from mygallery.sessions import cluster_scripts as lua
+from mygallery.sessions.cluster import ClusterSessionManager
+from mygallery.sessions.records import Message
+from mygallery.sessions.redis_link import RedisLink, shown_url
+from mygallery.web.redis_rate_limit import RedisRateLimiter
+from tests.cluster_helpers import RedisServer
+from tests.conftest import BUNDLED_DOCS
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+def manager(url: str, **options) -> ClusterSessionManager:
+    settings = {"max_sessions": 100, "timeout_seconds": 60.0, "cleanup_interval": 3600.0, "turn_lock_seconds": 5.0}
+    settings.update(options)
+    return ClusterSessionManager(RedisLink(url, timeout=1.0), **settings)
+
+
+@pytest.fixture
+def instances(redis_server: RedisServer):
+    """Three managers on one Redis, as three server processes would have."""
+    made = [manager(redis_server.url) for _ in range(3)]
+    yield made
+    for each in made:
+        each.close()
+
+
+def turn(manager: ClusterSessionManager, session_id: str, question: str) -> None:
+    session = manager.get(session_id)
+    assert manager.begin_turn(session, 5)
+    try:
+        manager.record_turn(session, Message("user", question), Message("assistant", f"answer to {question}"))
+    finally:
+        manager.end_turn(session)
+
+
+def test_any_instance_continues_any_conversation_and_deletes_are_seen_at_once(instances) -> None:
+    a, b, c = instances
+    session = a.create()
+    turn(b, session.id, "one")
+    turn(c, session.id, "two")
+    turn(a, session.id, "three")
+    histories = {tuple(m.content for m in each.get(session.id).messages) for each in instances}
+    assert histories == {("one", "answer to one", "two", "answer to two", "three", "answer to three")}
+    assert b.delete(session.id) and not c.delete(session.id)  # idempotent: gone already
+    for each in instances:
+        with pytest.raises(NotFound):
+            each.get(session.id)
+
+
+def test_a_turn_in_flight_on_a_deleted_conversation_is_refused(instances) -> None:
+    a, b, _ = instances
+    session = a.get(a.create().id)
+    assert a.begin_turn(session, 1)
+    b.delete(session.id)
+    with pytest.raises(NotFound):
+        a.record_turn(session, Message("user", "q"), Message("assistant", "a"))
+    a.end_turn(session)
+    with pytest.raises(NotFound):
+        b.begin_turn(session, 1)  # and a turn that starts after the delete cannot start at all
+
+
+def test_the_cap_is_counted_for_the_cluster(redis_server: RedisServer) -> None:
+    managers = [manager(redis_server.url, max_sessions=10, timeout_seconds=30.0) for _ in range(3)]
+    try:
+        results: list[object] = []
+        lock = threading.Lock()
+
+        def create(each: ClusterSessionManager) -> None:
+            try:
+                outcome: object = each.create()
+            except SessionLimit as refused:
+                outcome = refused
+            with lock:
+                results.append(outcome)
+
+        threads = [threading.Thread(target=create, args=(managers[n % 3],)) for n in range(14)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        refused = [r for r in results if isinstance(r, SessionLimit)]
+        assert len(refused) == 4 and len(results) == 14
+        assert all(1 <= r.retry_after <= 31 for r in refused)  # when the oldest idle one expires
+        assert {m.active_count() for m in managers} == {10}
+    finally:
+        for each in managers:
+            each.close()
+
+
+def test_turns_of_one_conversation_never_interleave_across_instances(instances) -> None:
+    session_id = instances[0].create().id
+    failures: list[BaseException] = []
+
+    def tab(each: ClusterSessionManager, number: int) -> None:
+        try:
+            for round_ in range(5):
+                turn(each, session_id, f"tab {number} round {round_}")
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=tab, args=(instances[n % 3], n)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    contents = [m.content for m in instances[1].get(session_id).messages]
+    assert len(contents) == 60
+    assert all(answer == f"answer to {question}" for question, answer in zip(contents[::2], contents[1::2],
+                                                                           strict=True))
+
+
+def test_a_crashed_holder_blocks_a_conversation_only_until_its_lock_expires(redis_server: RedisServer) -> None:
+    crashed, other = manager(redis_server.url, turn_lock_seconds=0.6), manager(redis_server.url)
+    try:
+        session_id = crashed.create().id
+        stuck = crashed.get(session_id)
+        assert crashed.begin_turn(stuck, 1)  # and then the instance "dies": no end_turn, no append
+        waiting = other.get(session_id)
+        assert not other.begin_turn(waiting, 0.2)  # held
+        started = time.monotonic()
+        assert other.begin_turn(waiting, 5)  # free once the lock expired
+        assert 0.2 <= time.monotonic() - started < 1.5
+        with pytest.raises(ServerBusy):  # the late holder cannot interleave its turn with the new one
+            crashed.record_turn(stuck, Message("user", "late"), Message("assistant", "late"))
+        other.record_turn(waiting, Message("user", "q"), Message("assistant", "a"))
+        other.end_turn(waiting)
+        assert [m.content for m in other.get(session_id).messages] == ["q", "a"]
+    finally:
+        crashed.close()
+        other.close()
+
+
+def test_an_append_retried_after_a_lost_reply_is_stored_once(instances) -> None:
+    a = instances[0]
+    session_id = a.create().id
+    append = a.link.script(lua.APPEND)
+    for _ in range(2):  # what redis-py's one retry does when the reply of the first was lost
+        reply = append(keys=lua.keys(session_id), args=[session_id, "token-1", '{"role":"user","content":"q"}'])
+        assert reply[0] == 1
+    assert len(a.get(session_id).messages) == 1
+
+
+def test_idle_conversations_expire_for_the_whole_cluster(redis_server: RedisServer) -> None:
+    managers = [manager(redis_server.url, timeout_seconds=1.0) for _ in range(2)]
+    try:
+        a, b = managers
+        idle, busy = a.create().id, a.create().id
+        time.sleep(0.6)
+        turn(b, busy, "still here")
+        time.sleep(0.6)
+        assert a.active_count() == 1  # the idle one no longer counts, even before any sweep
+        with pytest.raises(NotFound):
+            b.get(idle)
+        deleted: list[int] = []
+        threads = [threading.Thread(target=lambda m=m: deleted.append(m.expire_idle())) for m in managers * 2]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sum(deleted) <= 1  # get() above had removed it already; sweeping at once deletes nothing twice
+        assert [len(b.get(busy).messages)] == [2]
+        assert [s["messages"] for s in a.summaries()] == [2]
+    finally:
+        for each in managers:
+            each.close()
+
+
+def test_one_rate_budget_for_the_cluster_and_a_local_one_while_redis_is_away(redis_server: RedisServer) -> None:
+    links = [RedisLink(redis_server.url, timeout=1.0) for _ in range(3)]
+    limiters = [RedisRateLimiter(link, 10) for link in links]
+    try:
+        outcomes = []
+        for n in range(14):
+            try:
+                limiters[n % 3].check("10.0.0.7")
+                outcomes.append("ok")
+            except RateLimited as refused:
+                outcomes.append(refused.retry_after)
+        assert outcomes[:10] == ["ok"] * 10 and all(isinstance(o, int) and 1 <= o <= 6 for o in outcomes[10:])
+        limiters[0].check("10.0.0.8")  # another client has its own bucket
+        redis_server.kill()
+        for _ in range(10):
+            limiters[1].check("10.0.0.7")  # this instance's own bucket, full
+        with pytest.raises(RateLimited):
+            limiters[1].check("10.0.0.7")
+    finally:
+        for link in links:
+            link.close()
+
+
+def test_redis_away_is_a_503_and_coming_back_needs_nobody(redis_server: RedisServer) -> None:
+    a = manager(redis_server.url)
+    try:
+        session_id = a.create().id
+        turn(a, session_id, "before")
+        assert a.active_count() == 1 and a.store_problem() == ""
+        redis_server.kill()
+        for operation in (a.create, lambda: a.get(session_id), lambda: a.delete(session_id)):
+            with pytest.raises(StoreUnavailable) as caught:
+                operation()
+            assert caught.value.status == 503 and caught.value.retry_after == 2
+        assert a.active_count() == 1  # the last figure known, not an error on /metrics
+        assert a.summaries() == [] and "unavailable" in a.store_problem() and not a.link.up
+        redis_server.start()  # the same port and append-only file
+        turn(a, session_id, "after")  # the pool's broken connections are replaced by themselves
+        assert [m.content for m in a.get(session_id).messages] == ["before", "answer to before", "after",
+                                                                   "answer to after"]
+        assert a.link.up and a.store_problem() == "" and a.link.errors >= 3
+    finally:
+        a.close()
+
+
+def test_an_unreachable_redis_at_start_is_a_configuration_error_without_the_password() -> None:
+    from mygallery.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        RedisLink("redis://user:secret@127.0.0.1:1/0", timeout=0.5)
+    assert "REDIS_URL" in str(caught.value) and "secret" not in str(caught.value)
+    assert shown_url("redis://:pw@host:6379/0") == "redis://:***@host:6379/0"
+
+
+def test_the_index_watcher_switches_generations_and_skips_a_broken_one(bundled_index_dir: Path,
+                                                                      tmp_path: Path) -> None:
+    index_dir, docs = tmp_path / "index", tmp_path / "docs"
+    shutil.copytree(bundled_index_dir, index_dir)
+    shutil.copytree(BUNDLED_DOCS, docs)
+    settings = Settings(docs_dir=docs, index_dir=index_dir)
+    embedder = make_embedder(settings)
+    library = LiveIndex(HybridIndex.load(index_dir, embedder))
+    first = library.current().manifest["generation"]
+    installed: list[HybridIndex] = []
+    watcher = IndexWatcher(index_dir, library, load=lambda: HybridIndex.load(index_dir, embedder),
+                           install=lambda index: (installed.append(index), library.swap(index)), interval=0.05)
+    assert not watcher.check()  # the generation served: nothing to do
+    (docs / "zebra-notes.md").write_text("# Zebra notes\n\nThe zebra protocol uses striped frames.\n")
+    ingest(settings, embedder)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not installed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert installed and library.current() is installed[0]
+        assert library.current().manifest["generation"] != first
+        assert library.current().search("zebra striped frames")[0].chunk.doc == "zebra-notes.md"
+        # A manifest naming a generation that is not there: logged and skipped, the index in use stays.
+        manifest = (index_dir / "manifest.json").read_text()
+        (index_dir / "manifest.json").write_text(manifest.replace(library.current().manifest["generation"],
+                                                                  "gen-missing"))
+        time.sleep(0.3)
+        assert len(installed) == 1 and library.current() is installed[0]
+    finally:
+        watcher.close()
