@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from mygallery.engine.index import FORMAT_VERSION
+from tests.cluster_helpers import site_for
 from tests.conftest import missing_system_tool
 from tests.http_helpers import ask, call, free_port, sse_events, wait_for_port
 from tests.ops_helpers import QUESTION, ROOT, git_clone, ops_env
@@ -135,9 +136,8 @@ def test_nginx_site_proxies_json_streams_and_limits(tmp_path: Path, gallery_fact
     nginx = nginx_binary()
     gallery = gallery_factory(rate_limit_per_minute=0)
     port = free_port()
-    site = (ROOT / "deploy" / "nginx-mygallery.conf").read_text()
-    site = site.replace("server 127.0.0.1:8000;", f"server {gallery.url.removeprefix('http://')};")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("listen [::]:80;", "")
+    site = site_for((ROOT / "deploy" / "nginx-mygallery.conf").read_text(), [int(gallery.url.rpartition(":")[2])],
+                    port)
     (tmp_path / "site.conf").write_text(site)
     conf = nginx_conf(tmp_path, tmp_path / "site.conf", serve=True)
     process = subprocess.Popen([nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)],
