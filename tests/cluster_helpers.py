@@ -116,11 +116,10 @@ class Cluster:
         self.wait_ready(instance)
 
     def start_nginx(self, nginx: str, site: str) -> None:
-        """The shipped site in front of these instances, its own rate limit off (the gallery's cluster-wide
-        limit is what the tests check)."""
+        """The shipped site in front of these instances (its nginx rate limit is commented out: the gallery's
+        cluster-wide limit is what counts)."""
         port = free_port()
-        (self.folder / "site.conf").write_text(site_for(site, [i.port for i in self.instances], port,
-                                                        nginx_rate_limit=False))
+        (self.folder / "site.conf").write_text(site_for(site, [i.port for i in self.instances], port))
         conf = self.folder / "nginx.conf"
         temp = " ".join(f"{kind}_temp_path {self.folder / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                             "uwsgi", "scgi"))
@@ -146,17 +145,14 @@ class Cluster:
         self.redis.stop()
 
 
-def site_for(site: str, ports: list[int], listen_port: int, *, nginx_rate_limit: bool = True) -> str:
+def site_for(site: str, ports: list[int], listen_port: int) -> str:
     """deploy/nginx-mygallery.conf with its upstream servers replaced by gallery instances on `ports` (the
-    passive health check settings kept), listening on 127.0.0.1:`listen_port`; without nginx's own limit_req
-    when `nginx_rate_limit` is false."""
+    passive health check settings kept), listening on 127.0.0.1:`listen_port`."""
     lines, options = [], ""
     for line in site.splitlines():
         stripped = line.strip()
         if stripped.startswith("server 127.0.0.1:"):
             options = stripped.partition(" ")[2].partition(" ")[2].rstrip(";")
-            continue
-        if not nginx_rate_limit and stripped.startswith(("limit_req", "error_page 429")):
             continue
         if stripped.startswith("upstream mygallery_backend"):
             lines.append(line)

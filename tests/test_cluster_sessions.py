@@ -278,3 +278,36 @@ def test_the_index_watcher_switches_generations_and_skips_a_broken_one(bundled_i
         assert len(installed) == 1 and library.current() is installed[0]
     finally:
         watcher.close()
+
+
+def test_the_history_cache_is_asked_about_on_every_read_and_never_shows_stale_data(instances) -> None:
+    a, b, _ = instances
+    session_id = a.create().id
+    turn(a, session_id, "one")
+    assert len(a.get(session_id).messages) == 2 and a.cache.known(session_id)  # A holds two messages
+    turn(b, session_id, "two")  # another instance goes on
+    assert [m.content for m in a.get(session_id).messages][-2:] == ["two", "answer to two"]
+    # A cached prefix that does not fit the list any more (cannot happen with fresh ids; forced here) is
+    # dropped and the history read whole.
+    a.link.client.ltrim(f"mygallery:messages:{session_id}", 0, 1)
+    assert [m.content for m in a.get(session_id).messages] == ["one", "answer to one"]
+    b.delete(session_id)
+    with pytest.raises(NotFound):
+        a.get(session_id)
+    assert a.cache.known(session_id) == ()
+
+
+def test_the_history_cache_keeps_within_its_size() -> None:
+    from mygallery.sessions.history_cache import HistoryCache
+
+    cache = HistoryCache(max_characters=100)
+    cache.keep("a", ("x" * 40,))
+    cache.keep("b", ("y" * 40,))
+    cache.known("a")  # a was used last: b goes first
+    cache.keep("c", ("z" * 40,))
+    assert (cache.known("a"), cache.known("b"), len(cache)) == (("x" * 40,), (), 2)
+    cache.keep("a", ("x" * 20, "x" * 20))
+    cache.keep("a", ("x" * 20,))  # a read that saw fewer messages never replaces one that saw more
+    assert cache.known("a") == ("x" * 20, "x" * 20)
+    cache.keep("huge", ("h" * 101,))
+    assert cache.known("huge") == ()

@@ -1,11 +1,10 @@
 """`ClusterSessionManager`: conversations shared by every instance through Redis (SESSION_STORE=redis).
 
-Any instance serves any conversation: nothing about a conversation is kept in a process between requests.
-Each request reads what it needs from Redis (read-through) and every change is one Lua script
-(cluster_scripts.py), so what one instance changes or deletes, the next request on any other instance sees at
-once. There is no local cache, by measurement: a cache that stays correct must still ask Redis on every read
-whether the conversation changed, and that question cost 90 % of the full read of a 10-turn conversation
-(bench/bench_cluster.py, bench/README.md "Cluster").
+Any instance serves any conversation: every request asks Redis (read-through) and every change is one Lua
+script (cluster_scripts.py), so what one instance changes or deletes, the next request on any other instance
+sees at once. The `HistoryCache` (history_cache.py) only spares reads the transfer of messages this instance
+already holds: Redis still answers every read and says how many messages there are (what it buys, measured:
+bench/README.md "Cluster").
 
 - **The cap**: `create` counts the conversations active within SESSION_TIMEOUT_MINUTES in Redis and refuses the
   MAX_SESSIONS+1st with a Retry-After from the cluster's oldest idle conversation, in one script.
@@ -14,7 +13,8 @@ whether the conversation changed, and that question cost 90 % of the full read o
   conversation's Redis lock `turn:{id}` with a random token and an expiry of TURN_LOCK_SECONDS, so an instance
   that dies mid-turn blocks the conversation for at most that long. The history is read under the Redis lock.
   The append checks the token: a turn whose lock expired and was taken by another is refused (503), not
-  interleaved; the same token appended twice (a retry after a lost reply) is stored once. Waiting for a lock
+  interleaved; the same token appended twice (a retry after a lost reply) is stored once; and it releases the
+  lock (one round trip less per turn; `end_turn` releases only a turn that stored nothing). Waiting for a lock
   another instance holds is polled (10 ms doubling to 200 ms) — Redis cannot wake a waiter when a key expires.
 - **Durability**: `record_turn` returns only after Redis has the turn; Redis down or slow raises
   StoreUnavailable (503) and the user never sees an answer that was not stored. What survives a crash of Redis
@@ -35,6 +35,7 @@ import time
 
 from ..errors import NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from . import cluster_scripts as lua
+from .history_cache import DEFAULT_CHARACTERS, HistoryCache
 from .manager import ID_BYTES, Session
 from .records import Message
 from .redis_link import RedisLink
@@ -50,7 +51,7 @@ class ClusterSessionManager:
     """The `Sessions` protocol (protocol.py) over Redis; thread-safe; several processes may share one Redis."""
 
     def __init__(self, link: RedisLink, *, max_sessions: int, timeout_seconds: float, cleanup_interval: float,
-                 turn_lock_seconds: float) -> None:
+                 turn_lock_seconds: float, cache_characters: int = DEFAULT_CHARACTERS) -> None:
         self.link = self.store = link
         self.max_sessions = max_sessions
         self.timeout_seconds = timeout_seconds
@@ -67,6 +68,7 @@ class ClusterSessionManager:
         self._janitor: threading.Thread | None = None
         self.expired_total = 0
         self._last_count = 0  # what active_count() says while Redis does not answer
+        self.cache = HistoryCache(cache_characters)
 
     # --- conversations ---------------------------------------------------------------------------------------
 
@@ -83,14 +85,22 @@ class ClusterSessionManager:
 
     def get(self, session_id: str) -> Session:
         """The conversation as Redis has it now; NotFound when unknown or idle past the timeout."""
-        reply = self.link.run(lambda _: self._read(keys=lua.keys(session_id), args=[session_id,
-                                                                                    self.timeout_seconds]))
-        if reply is None:
-            raise NotFound(GONE)
-        created_at, last_active, messages = reply
-        return Session(session_id, float(created_at), float(last_active), tuple(messages))
+        known = self.cache.known(session_id)
+        for attempt in (known, ()):  # a reply that does not add up to the cached prefix: read it whole
+            reply = self.link.run(lambda _, held=attempt: self._read(keys=lua.keys(session_id), args=[
+                session_id, self.timeout_seconds, len(held)]))
+            if reply is None:
+                self.cache.forget(session_id)
+                raise NotFound(GONE)
+            created_at, last_active, length, added = reply
+            if len(attempt) + len(added) == int(length):
+                encoded = attempt + tuple(added)
+                self.cache.keep(session_id, encoded)
+                return Session(session_id, float(created_at), float(last_active), encoded)
+        raise RuntimeError(f"conversation {session_id[:8]}… changed while it was read whole")
 
     def delete(self, session_id: str) -> bool:
+        self.cache.forget(session_id)
         return bool(self.link.run(lambda _: self._delete(keys=lua.keys(session_id), args=[session_id])))
 
     # --- turns -----------------------------------------------------------------------------------------------
@@ -116,14 +126,19 @@ class ClusterSessionManager:
 
     def _take_redis_turn(self, session: Session, deadline: float) -> bool:
         token = secrets.token_hex(8)
-        args = [session.id, self.timeout_seconds, token, self.turn_lock_ms]
         pause = POLL_FIRST
         while True:
-            reply = self.link.run(lambda _: self._take(keys=lua.keys(session.id), args=args))
+            known = session.encoded  # only what was added since the caller read the conversation is sent
+            args = [session.id, self.timeout_seconds, token, self.turn_lock_ms, len(known)]
+            reply = self.link.run(lambda _, args=args: self._take(keys=lua.keys(session.id), args=args))
             if reply[0] == 1:
-                _, created_at, last_active, messages = reply
+                _, created_at, last_active, length, added = reply
+                if len(known) + len(added) != int(length):  # does not add up: the whole history, still locked
+                    session.encoded = ()
+                    continue
                 session.created_at, session.last_active = float(created_at), float(last_active)
-                session.encoded = tuple(messages)
+                session.encoded = known + tuple(added)
+                self.cache.keep(session.id, session.encoded)
                 with self._turns_lock:
                     self._held[session.id] = token
                 return True
@@ -169,8 +184,12 @@ class ClusterSessionManager:
         if reply[0] == -1:
             raise ServerBusy("this conversation went on in another tab while this answer was prepared; "
                              "ask again", retry_after=1)
+        with self._turns_lock:
+            self._held.pop(session.id, None)  # released by the append
         session.add(question, answer)
         session.last_active = float(reply[1])
+        if int(reply[2]) == len(session.encoded):
+            self.cache.keep(session.id, session.encoded)
 
     # --- figures ---------------------------------------------------------------------------------------------
 

@@ -52,18 +52,22 @@ local function forget(id)
 end
 """
 
-# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s
-# -> {created_at, last_active, [messages]} or nil (unknown or expired)
+# Reads send only the messages the caller lacks: it says how many it holds (`known`, 0 for all), the script
+# answers with the list's length and the messages after the first `known`. A conversation's list only grows
+# while its id lives (a delete removes it whole; ids are never reused), so the first `known` are the caller's.
+
+# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s, known
+# -> {created_at, last_active, length, [messages after known]} or nil (unknown or expired)
 READ = _NOW + _STALE + """
 local fields = redis.call('HMGET', KEYS[1], 'created_at', 'last_active')
 if not fields[1] then return nil end
 if stale(fields, tonumber(ARGV[2])) then forget(ARGV[1]) return nil end
-return {fields[1], fields[2], redis.call('LRANGE', KEYS[2], 0, -1)}
+return {fields[1], fields[2], redis.call('LLEN', KEYS[2]), redis.call('LRANGE', KEYS[2], tonumber(ARGV[3]), -1)}
 """
 
-# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s, token, lock ms
-# -> {1, created_at, last_active, [messages]} the turn is ours (the history as it is now, read under the lock);
-#    {0} another turn holds the conversation; {-1} the conversation is gone.
+# KEYS: session hash, messages, turn lock, activity; ARGV: id, timeout s, token, lock ms, known
+# -> {1, created_at, last_active, length, [messages after known]} the turn is ours (the history as it is now,
+#    read under the lock); {0} another turn holds the conversation; {-1} the conversation is gone.
 # Taking a lock we already hold renews it (a retried take after a lost reply).
 TAKE_TURN = _NOW + _STALE + """
 local fields = redis.call('HMGET', KEYS[1], 'created_at', 'last_active')
@@ -72,22 +76,28 @@ if stale(fields, tonumber(ARGV[2])) then forget(ARGV[1]) return {-1} end
 local holder = redis.call('GET', KEYS[3])
 if holder and holder ~= ARGV[3] then return {0} end
 redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
-return {1, fields[1], fields[2], redis.call('LRANGE', KEYS[2], 0, -1)}
+return {1, fields[1], fields[2], redis.call('LLEN', KEYS[2]), redis.call('LRANGE', KEYS[2], tonumber(ARGV[5]), -1)}
 """
 
-# The RedisStore's append (redis_store.py) with two more checks. KEYS: session hash, messages, turn lock,
-# activity; ARGV: id, token, message JSON... -> {1, last_active} stored; {0} the conversation is gone; {-1}
-# another turn holds the conversation (ours expired and was taken: storing now could interleave two turns).
-# A turn is appended once: the same token again (a retried append after a lost reply) changes nothing.
+# The RedisStore's append (redis_store.py) with two more checks, and the turn's end. KEYS: session hash, messages,
+# turn lock, activity; ARGV: id, token, message JSON... -> {1, last_active} stored and the turn lock released;
+# {0} the conversation is gone; {-1} another turn holds the conversation (ours expired and was taken: storing
+# now could interleave two turns). A turn is appended once: the same token again (a retried append after a
+# lost reply) changes nothing. Releasing here saves the turn a round trip (and, with appendfsync always, an fsync).
+# The reply's third element is the list's length after the append.
 APPEND = _NOW + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 local holder = redis.call('GET', KEYS[3])
 if holder and holder ~= ARGV[2] then return {-1} end
-if redis.call('HGET', KEYS[1], 'turn') == ARGV[2] then return {1, redis.call('HGET', KEYS[1], 'last_active')} end
-for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+if holder then redis.call('DEL', KEYS[3]) end
+if redis.call('HGET', KEYS[1], 'turn') == ARGV[2] then
+  return {1, redis.call('HGET', KEYS[1], 'last_active'), redis.call('LLEN', KEYS[2])}
+end
+local length = 0
+for i = 3, #ARGV do length = redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('HSET', KEYS[1], 'last_active', now, 'turn', ARGV[2])
 redis.call('ZADD', KEYS[4], now, ARGV[1])
-return {1, tostring(now)}
+return {1, tostring(now), length}
 """
 
 # KEYS: session hash, messages, turn lock, activity; ARGV: token -> 1 released, 0 not ours (expired, maybe taken by another turn since)
