@@ -50,8 +50,10 @@ from mygallery.sessions.redis_link import RedisLink  # noqa: E402
 from mygallery.web.redis_rate_limit import _TAKE as RATE_TAKE  # noqa: E402
 
 PYTHON = sys.executable
-ANSWER = json.dumps({"role": "assistant", "content": "Reliable Unordered Delivery guarantees ... [1] " * 20,
-                     "answered": True, "sources": [{"n": 1, "doc": "delivery-modes.md", "snippet": "x" * 200}]})
+# A stored turn of the bundled corpus is 2.9 kB on average (answer with its five sources); this one is 2.8 kB.
+ANSWER = json.dumps({"role": "assistant", "content": "Reliable Unordered Delivery guarantees ... [1] " * 25,
+                     "answered": True, "sources": [{"n": n, "doc": "delivery-modes.md", "snippet": "x" * 240}
+                                                   for n in range(1, 6)]})
 QUESTION = json.dumps({"role": "user", "content": "What does RUD guarantee?"})
 
 
@@ -109,20 +111,22 @@ def measure_redis(work: Path, appendfsync: str, requests: int) -> dict:
         sha = {name: client.script_load(text) for name, text in
                (("append", lua.APPEND), ("take", lua.TAKE_TURN), ("read", lua.READ), ("create", lua.CREATE),
                 ("rate", RATE_TAKE))}
-        for n in range(1000):  # 1,000 conversations of 10 turns: what read and take find
-            session_id = f"{n:012d}"
-            client.evalsha(sha["create"], 4, *lua.keys(session_id), session_id, 10**9, 3600)
-            client.rpush(lua.keys(session_id)[1], *([QUESTION, ANSWER] * 10))
+        # redis-benchmark draws each __rand_int__ of a command on its own, so one command's keys name different
+        # conversations of the same kind: the work per call is right, the pairing is not (it need not be).
+        for n in range(1000):  # 1,000 conversations of 10 turns, which read and take find; 1,000 to append to
+            for session_id in (f"{n:012d}", f"a{n:012d}"):
+                client.evalsha(sha["create"], 4, *lua.keys(session_id), session_id, 10**9, 3600)
+            client.rpush(lua.keys(f"{n:012d}")[1], *([QUESTION, ANSWER] * 10))
         key = lua.keys("__rand_int__")
         cases = {
-            "turn append (question + answer)": ["EVALSHA", sha["append"], "4", *key, "__rand_int__",
-                                                "t__rand_int____rand_int__", QUESTION, ANSWER],
             "take a turn lock (history held)": ["EVALSHA", sha["take"], "4", *key, "__rand_int__", "3600", "bench",
                                                 "60000", "20"],
             "read a 10-turn conversation": ["EVALSHA", sha["read"], "4", *key, "__rand_int__", "3600", "0"],
             "check a 10-turn conversation (cached)": ["EVALSHA", sha["read"], "4", *key, "__rand_int__", "3600",
                                                       "20"],
             "rate check": ["EVALSHA", sha["rate"], "1", "mygallery:rate:__rand_int__", "1000000000", "1000"],
+            "turn append (question + answer)": ["EVALSHA", sha["append"], "4", *lua.keys("a__rand_int__"),
+                                                "a__rand_int__", "t__rand_int____rand_int__", QUESTION, ANSWER],
         }
         results = {name: redis_benchmark(server, command, requests) for name, command in cases.items()}
         results["create a session"] = redis_benchmark(server, ["EVALSHA", sha["create"], "4",
@@ -150,18 +154,18 @@ def measure_cache(work: Path, loops: int = 2000) -> dict:
             server.client.rpush(messages_key, *([QUESTION, ANSWER] * turns))
             for label, manager, grows in (("no cache", managers[0], False), ("cache", managers[1], False),
                                           ("cache, a turn added elsewhere between reads", managers[1], True)):
-                manager.get(session_id)
+                whole = manager.get(session_id).encoded
                 spent = 0.0
                 for _ in range(loops):
-                    if grows:
-                        server.client.rpush(messages_key, QUESTION, ANSWER)
+                    if grows:  # the cache holds all but the last turn, which another instance just added
+                        server.client.ltrim(messages_key, 0, len(whole) - 3)
+                        manager.cache.forget(session_id)
+                        manager.cache.keep(session_id, whole[:-2])
+                        server.client.rpush(messages_key, *whole[-2:])
                     started = time.perf_counter()
                     manager.get(session_id)
                     spent += time.perf_counter() - started
                 out[f"{turns} turns: {label}"] = round(spent / loops * 1e6, 1)
-                if grows:
-                    server.client.ltrim(messages_key, 0, 2 * turns - 1)
-                    manager.cache.forget(session_id)
         return out
     finally:
         for manager in managers:
@@ -265,6 +269,31 @@ def measure_http(work: Path, index_dir: Path, label: str, *, count: int, store: 
             server.stop()
 
 
+def run_http(work: Path, args: argparse.Namespace, extra: dict[str, str], results: dict) -> None:
+    """Part 3: chat through nginx against 1..N instances on Redis, and SQLite for reference."""
+    say(f"\n== extractive chat through nginx (wrk -c{args.connections}, {args.duration:g} s x {args.repeats}) ==")
+    questions = bundled_questions()
+    chat_script = work / "chat.lua"
+    chat_script.write_text(CHAT_LUA % lua_questions(questions), encoding="utf-8")
+    index_dir = work / "index"
+    subprocess.run([PYTHON, "-m", "mygallery", "ingest", "--docs", str(ROOT / "data/docs"), "--index",
+                    str(index_dir)], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT), "LOG_DIR": str(work)})
+    configs = [("sqlite, 1 instance, straight", 1, "sqlite", False),
+               ("sqlite, 1 instance, nginx", 1, "sqlite", True)]
+    configs += [(f"redis, {n} instance{'s' if n > 1 else ''}, nginx", n, "redis", True)
+                for n in map(int, args.instances.split(","))]
+    results["http"] = {}
+    for label, count, store, proxied in configs:
+        results["http"][label] = measure_http(work, index_dir, label, count=count, store=store,
+                                              appendfsync=args.appendfsync, through_nginx=proxied, args=args,
+                                              chat_script=chat_script, extra=extra)
+    say(table(["configuration", "req/s", "p50 ms", "p99 ms", "CPU ms/chat: instances", "Redis", "nginx"],
+              [[label, f"{r['requests_per_s']:,.0f}", r["p50_ms"], r["p99_ms"],
+                r["cpu_ms_per_chat"].get("instances"), r["cpu_ms_per_chat"].get("redis", "-"),
+                r["cpu_ms_per_chat"].get("nginx", "-")] for label, r in results["http"].items()]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
@@ -275,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-requests", type=int, default=50_000, help="operations per redis-benchmark run")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="extra instance settings")
     parser.add_argument("--skip-redis", action="store_true", help="only the HTTP part")
+    parser.add_argument("--skip-http", action="store_true", help="only Redis and the cache question")
     args = parser.parse_args(argv)
     for tool in ("wrk", "redis-server", "redis-benchmark"):
         if shutil.which(tool) is None:
@@ -298,27 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             say("\n== the cache question: ClusterSessionManager.get(), one client, µs per call ==")
             results["cache"] = measure_cache(work)
             say(table(["call", "µs"], [[k, v] for k, v in results["cache"].items()]))
-        say(f"\n== extractive chat through nginx (wrk -c{args.connections}, {args.duration:g} s x {args.repeats}) ==")
-        questions = bundled_questions()
-        chat_script = work / "chat.lua"
-        chat_script.write_text(CHAT_LUA % lua_questions(questions), encoding="utf-8")
-        index_dir = work / "index"
-        subprocess.run([PYTHON, "-m", "mygallery", "ingest", "--docs", str(ROOT / "data/docs"), "--index",
-                        str(index_dir)], cwd=ROOT, check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "LOG_DIR": str(work)})
-        configs = [("sqlite, 1 instance, straight", 1, "sqlite", False),
-                   ("sqlite, 1 instance, nginx", 1, "sqlite", True)]
-        configs += [(f"redis, {n} instance{'s' if n > 1 else ''}, nginx", n, "redis", True)
-                    for n in map(int, args.instances.split(","))]
-        results["http"] = {}
-        for label, count, store, proxied in configs:
-            results["http"][label] = measure_http(work, index_dir, label, count=count, store=store,
-                                                  appendfsync=args.appendfsync, through_nginx=proxied, args=args,
-                                                  chat_script=chat_script, extra=extra)
-        say(table(["configuration", "req/s", "p50 ms", "p99 ms", "CPU ms/chat: instances", "Redis", "nginx"],
-                  [[label, f"{r['requests_per_s']:,.0f}", r["p50_ms"], r["p99_ms"],
-                    r["cpu_ms_per_chat"].get("instances"), r["cpu_ms_per_chat"].get("redis", "-"),
-                    r["cpu_ms_per_chat"].get("nginx", "-")] for label, r in results["http"].items()]))
+        if not args.skip_http:
+            run_http(work, args, extra, results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say(f"\nwritten: {write_results('cluster', results)}")

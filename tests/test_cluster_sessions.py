@@ -8,6 +8,7 @@ itself), and the IndexWatcher switching generations. The same over HTTP, with pr
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -311,3 +312,46 @@ def test_the_history_cache_keeps_within_its_size() -> None:
     assert cache.known("a") == ("x" * 20, "x" * 20)
     cache.keep("huge", ("h" * 101,))
     assert cache.known("huge") == ()
+
+
+def test_in_process_instances_name_themselves_and_answer_503_while_redis_is_away(gallery_factory,
+                                                                              redis_server: RedisServer) -> None:
+    """Two GalleryServices on one Redis (joined, no thread left: gallery_factory): X-Instance on every response,
+    a conversation of one read on the other, Redis away as 503 with Retry-After on the session routes and
+    /api/ready, /metrics still answering, and all of it back by itself."""
+    from tests.http_helpers import assert_error, call
+
+    one = gallery_factory(session_store="redis", redis_url=redis_server.url, instance_id="one")
+    two = gallery_factory(session_store="redis", redis_url=redis_server.url)
+    single = gallery_factory()
+    assert call(one.url, "GET", "/api/health").headers["x-instance"] == "one"
+    assert call(two.url, "GET", "/nowhere").headers["x-instance"] == f"{socket.gethostname()}:{two.url.rpartition(':')[2]}"
+    assert "x-instance" in call(single.url, "GET", "/api/health").headers  # one process names itself too
+    assert "mygallery_redis_up" not in call(single.url, "GET", "/metrics").body.decode()
+    session_id = call(one.url, "POST", "/api/sessions").json()["session_id"]
+    assert call(two.url, "POST", "/api/chat", {"message": "What does RUD guarantee?",
+                                               "session_id": session_id}).status == 200
+    assert len(call(one.url, "GET", f"/api/sessions/{session_id}").json()["messages"]) == 2
+    metrics = call(one.url, "GET", "/metrics").body.decode()
+    assert "mygallery_redis_up 1.0" in metrics and "mygallery_ready 1.0" in metrics
+
+    redis_server.kill()
+    for method, path, body in (("POST", "/api/sessions", {}), ("GET", f"/api/sessions/{session_id}", None),
+                               ("POST", "/api/chat", {"message": "And ROD?", "session_id": session_id}),
+                               ("DELETE", f"/api/sessions/{session_id}", None)):
+        reply = call(two.url, method, path, body)
+        assert_error(reply, 503, "store_unavailable")
+        assert reply.headers["retry-after"] == "2"
+    ready = call(one.url, "GET", "/api/ready")
+    assert_error(ready, 503, "not_ready")
+    assert "session store is unavailable" in ready.json()["error"]["message"] and "Redis at" in ready.body.decode()
+    assert call(one.url, "GET", "/api/admin/stats").json()["cluster"]["redis"]["up"] is False
+    metrics = call(two.url, "GET", "/metrics")
+    assert metrics.status == 200 and "mygallery_redis_up 0.0" in metrics.body.decode()
+    assert call(two.url, "POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": "RUD?"}]}
+                ).status == 200  # needs no conversation: its rate limit falls back to the instance's own
+
+    redis_server.start()
+    assert call(one.url, "GET", "/api/ready").status == 200
+    assert call(two.url, "POST", "/api/chat", {"message": "And ROD?", "session_id": session_id}).status == 200
+    assert len(call(one.url, "GET", f"/api/sessions/{session_id}").json()["messages"]) == 4
