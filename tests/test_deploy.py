@@ -257,7 +257,7 @@ def consecutive_free_ports(count: int) -> int:
     raise AssertionError(f"no {count} consecutive free ports")
 
 
-def test_deploy_three_instances_on_one_redis_behind_nginx(tmp_path: Path) -> None:
+def test_deploy_three_instances_on_one_redis_behind_nginx(tmp_path: Path, record_property) -> None:
     """`--instances 3 --daemon` on a fresh clone: three ready instances on one local append-only Redis, the nginx
     upstream block written for them; `--status` lists them; the shipped nginx site with that block in front,
     test_concurrent.py --users 200 --requests 3: every chat answered, every history isolated, all three used;
@@ -308,6 +308,9 @@ def test_deploy_three_instances_on_one_redis_behind_nginx(tmp_path: Path) -> Non
         wait_for_port(front, "nginx", alive=lambda: nginx_process.poll() is None)
         load = tool("test_concurrent.py", "--users", "200", "--requests", "3", "--url", f"http://127.0.0.1:{front}",
                     "--min-success", "100", cwd=tmp_path, env=ops_env(LOG_DIR=tmp_path))
+        record_property("load_test", "\n".join(line for line in load.stdout.splitlines()
+                                                 if line.startswith(("Result", "Requests", "Latency", "Throughput",
+                                                                     "Isolation", "Instances"))))
         assert load.returncode == 0, load.stdout + load.stderr
         assert "answered 600/600 (100.0%)" in load.stdout and "Isolation   all 200 checked histories" in load.stdout
         spread = re.search(r"Instances   3 answered the chat requests: (.*)", load.stdout)
