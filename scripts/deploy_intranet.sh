@@ -30,7 +30,7 @@ UPSTREAM_FILE="$ROOT/nginx-upstream.conf"
 REDIS_DIR="$ROOT/data/redis"
 PY="$ROOT/.venv/bin/python"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "deploy: $*" >&2; exit 1; }
 
 ACTION=start DAEMON=0 INSTANCES=0
