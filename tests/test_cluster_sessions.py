@@ -355,3 +355,25 @@ def test_in_process_instances_name_themselves_and_answer_503_while_redis_is_away
     assert call(one.url, "GET", "/api/ready").status == 200
     assert call(two.url, "POST", "/api/chat", {"message": "And ROD?", "session_id": session_id}).status == 200
     assert len(call(one.url, "GET", f"/api/sessions/{session_id}").json()["messages"]) == 4
+
+
+def test_a_hung_redis_is_a_503_after_redis_timeout_seconds_not_a_hang(redis_server: RedisServer) -> None:
+    """Redis frozen (SIGSTOP: connections accepted, nothing answered) stands for a Redis too slow to use."""
+    import os
+    import signal
+
+    slow = ClusterSessionManager(RedisLink(redis_server.url, timeout=0.5), max_sessions=10, timeout_seconds=60,
+                                 cleanup_interval=3600, turn_lock_seconds=5)
+    try:
+        session_id = slow.create().id
+        os.kill(redis_server.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable, match="TimeoutError"):
+                slow.get(session_id)
+            assert 0.4 <= time.monotonic() - started < 1.5  # one timeout: a timeout is not retried
+        finally:
+            os.kill(redis_server.process.pid, signal.SIGCONT)
+        assert slow.get(session_id).id == session_id and slow.link.up
+    finally:
+        slow.close()
