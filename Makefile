@@ -1,7 +1,7 @@
 # Everyday tasks. Each runs in the .venv made by scripts/setup.sh.
 PY := .venv/bin/python
 
-.PHONY: setup serve deploy stop test lint ingest eval bench bench-llm backup
+.PHONY: setup serve deploy stop test lint ingest eval bench bench-cluster bench-llm backup
 setup:            ## install exactly the pinned packages into .venv
 	./scripts/setup.sh
 serve: setup      ## run the server in the foreground (builds the index first if none exists)
@@ -21,6 +21,8 @@ eval: setup
 bench: setup      ## benchmarks (not tests): results in bench/results/
 	$(PY) bench/bench_retrieval.py
 	$(PY) bench/bench_server.py
+bench-cluster: setup  ## N instances behind nginx on one Redis (needs wrk, nginx, redis-server)
+	$(PY) bench/bench_cluster.py
 bench-llm:        ## needs scripts/setup.sh --llm
 	$(PY) bench/bench_llm.py
 backup:           ## snapshot of index + sessions + configuration (secrets blanked) into data/backups/

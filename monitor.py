@@ -5,7 +5,9 @@ Job: parse the command line, read Settings, and either run one check (`--once`: 
 anything is alerting) or check every interval until Ctrl-C/SIGTERM. What a check does — probes, thresholds,
 monitor.log, alerts.log, de-duplication, webhook — lives in mygallery/monitoring.py.
 Collaborators: mygallery.config (MONITOR_*, ALERT_*, ADMIN_TOKEN, LOG_DIR), mygallery.ops.monitoring.
-Non-goals: starting or restarting the server, graphs (the admin panel has them), more than one server.
+Pointed at the proxy of a cluster (SESSION_STORE=redis), it reports every instance: the one that answers lists
+them all from the cluster's registry in Redis.
+Non-goals: starting or restarting the server, graphs (the admin panel has them), several unrelated servers.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ alerts (thresholds from the environment or .env):
   server_p95        the server's own p95 latency above ALERT_RESPONSE_SECONDS
   sessions          server's active sessions above ALERT_SESSIONS (default 40)
   cpu/memory/disk   above ALERT_CPU_PERCENT (80) / ALERT_MEMORY_PERCENT (85) / ALERT_DISK_PERCENT (90)
+  instances         cluster mode: an instance stopped its heartbeat (crashed, hung, cut off)  (critical)
+  redis             cluster mode: the instances cannot reach Redis                            (critical)
 
 files in LOG_DIR (default: the current folder):
   {MONITOR_LOG_NAME:<20}one line per check
@@ -103,6 +107,8 @@ def print_table(result: CheckResult) -> None:
         print(f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
     if result.server.get("version"):
         print(f"server: {describe_server(result.server)}")
+    for instance in result.server.get("instances") or []:
+        print(f"  instance {describe_instance(instance)}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     print(f"alerts: {describe_alerts(result)}")
@@ -119,6 +125,19 @@ def describe_server(server: dict) -> str:
     if server.get("memory_rss_mb") is not None:
         parts.append(f"RSS {server['memory_rss_mb']:.0f} MB")
     return ", ".join(parts)
+
+
+def describe_instance(instance: dict) -> str:
+    """One instance of a cluster, from its last heartbeat."""
+    parts = [str(instance.get("id")), "up" if instance.get("alive") else "DOWN", str(instance.get("address") or "")]
+    if isinstance(instance.get("heartbeat_age_s"), (int, float)):
+        parts.append(f"heartbeat {instance['heartbeat_age_s']:g} s ago")
+    for key, unit in (("requests_per_s", " req/s"), ("p95_ms", " ms p95"), ("memory_rss_mb", " MB")):
+        if isinstance(instance.get(key), (int, float)):
+            parts.append(f"{instance[key]:g}{unit}")
+    if instance.get("generation"):
+        parts.append(f"index {instance['generation']}")
+    return "  ".join(parts)
 
 
 def describe_alerts(result: CheckResult) -> str:

@@ -48,6 +48,12 @@ class Settings:
     session_store: str = "sqlite"
     session_db: Path = Path("data/sessions.db")
     redis_url: str = ""
+    # cluster mode (SESSION_STORE=redis): see sessions/cluster.py and docs/API.md
+    redis_timeout_seconds: float = 2.0  # a Redis command slower than this is answered 503 store_unavailable
+    turn_lock_seconds: float = 60.0  # a conversation's turn lock in Redis expires after this (a crashed holder)
+    heartbeat_seconds: float = 5.0  # each instance registers itself in Redis this often
+    instance_id: str = ""  # empty: <host name>:<port>; sent as X-Instance on every response
+    index_watch_seconds: float = 1.0  # how often the index manifest is checked for a new generation; 0 = never
     log_dir: Path = Path(".")
     debug: bool = False
     chunk_tokens: int = 350
@@ -205,6 +211,23 @@ def _text(raw: str) -> str:
     return raw.strip()
 
 
+def _instance_id(raw: str) -> str:
+    value = raw.strip()
+    if len(value) > 64 or not all(c.isascii() and (c.isalnum() or c in "._:-") for c in value):
+        raise ValueError("must be at most 64 letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
+def _non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if not value >= 0:  # also NaN
+            raise ValueError("must be 0 or more")
+        return value
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "host": _text,
     "port": _port,
@@ -230,6 +253,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "session_store": _choice("memory", "sqlite", "redis"),
     "session_db": Path,
     "redis_url": _text,
+    "redis_timeout_seconds": _positive(float),
+    "turn_lock_seconds": _positive(float),
+    "heartbeat_seconds": _positive(float),
+    "instance_id": _instance_id,
+    "index_watch_seconds": _non_negative(float),
     "log_dir": Path,
     "debug": _bool,
     "chunk_tokens": _positive(_integer),
@@ -285,6 +313,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: str 
         problems.append("CHUNK_OVERLAP must be smaller than CHUNK_TOKENS")
     if settings.session_store == "redis" and not settings.redis_url:
         problems.append("SESSION_STORE=redis needs REDIS_URL")
+    if settings.session_store == "redis" and settings.turn_lock_seconds <= settings.llm_timeout_seconds:
+        problems.append(f"TURN_LOCK_SECONDS={settings.turn_lock_seconds:g} must be longer than "
+                        f"LLM_TIMEOUT_SECONDS={settings.llm_timeout_seconds:g} (a turn may last that long)")
     if problems:
         raise ConfigError("\n".join(f"configuration error: {line}" for line in problems))
     return settings

@@ -1,5 +1,6 @@
 // admin.js — the admin panel: polls GET /api/admin/stats every 5 s and shows system load, sessions, traffic,
-// latency, index and backends, with two live charts of the last hour (charts.js); the documents section
+// latency, index and backends, with two live charts of the last hour (charts.js); in cluster mode also every
+// instance (from its heartbeat in Redis) with the cluster's totals and Redis's state; the documents section
 // (admin_documents.js) and the reports (admin_reports.js) load once signed in and on demand.
 // The admin token is asked for only when the server answers 401/403; it is kept in sessionStorage (this tab
 // only) and can be forgotten. Polling pauses while the tab is hidden or while the token form is shown.
@@ -134,6 +135,7 @@ function renderSystem(stats) {
   const system = stats.system || {};
   text("version", stats.version);
   text("uptime", duration(stats.uptime_s));
+  text("instance", stats.instance);
   text("cpu", percent(system.cpu_percent));
   bar("cpu-bar", system.cpu_percent / 100);
   text("memory", percent(system.memory_percent));
@@ -219,6 +221,40 @@ function renderSessionsTable(stats) {
   $("sessions-table").tBodies[0].replaceChildren(...rows);
 }
 
+function renderCluster(stats) {
+  const cluster = stats.cluster;
+  $("cluster").hidden = !cluster;
+  if (!cluster) return;
+  const totals = cluster.totals || {};
+  let summary = t("admin.cluster_totals", {
+    alive: number(totals.alive), total: number(totals.instances), rate: number(totals.requests_per_s, 1),
+    memory: number(totals.memory_rss_mb), p95: milliseconds(totals.p95_ms),
+  });
+  if ((totals.generations || []).length > 1) {
+    summary += " " + t("admin.generations_differ", { generations: totals.generations.join(", ") });
+  }
+  text("cluster-totals", summary);
+  const redis = cluster.redis || {};
+  text("cluster-redis", redis.up ? t("admin.redis_up", { url: redis.url }) : t("admin.redis_down", { problem: redis.problem }));
+  const rows = (cluster.instances || []).map((instance) => {
+    const tr = document.createElement("tr");
+    const id = document.createElement("code");
+    id.textContent = instance.id;
+    const who = document.createElement("span");
+    who.append(id, ` ${instance.address ?? ""}`);
+    if (instance.id === cluster.instance) who.append(` (${t("admin.this_instance")})`);
+    const state = cell(t(instance.alive ? "admin.state_up" : "admin.state_down"));
+    state.dataset.state = instance.alive ? "up" : "down";
+    tr.append(cell(who), state,
+      cell(isNumber(instance.heartbeat_age_s) ? t("admin.seconds_ago", { s: number(instance.heartbeat_age_s, 1) }) : "—", "number"),
+      cell(instance.generation ?? "—"), cell(number(instance.requests_per_s, 2), "number"),
+      cell(milliseconds(instance.p95_ms), "number"),
+      cell(isNumber(instance.memory_rss_mb) ? `${number(instance.memory_rss_mb)} MB` : "—", "number"));
+    return tr;
+  });
+  $("instances-table").tBodies[0].replaceChildren(...rows);
+}
+
 function renderCharts(stats) {
   const history = Array.isArray(stats.history) ? stats.history : [];
   const end = isNumber(stats.time) ? stats.time : undefined;
@@ -249,6 +285,7 @@ function render() {
   renderSystem(stats);
   renderTraffic(stats);
   renderIndex(stats);
+  renderCluster(stats);
   renderSessionsTable(stats);
   renderCharts(stats);
 }

@@ -196,4 +196,24 @@ def test_admin_panel_logs_in_with_the_token_and_shows_numbers(page, gallery_fact
     assert page.locator("#chart-latency svg path").count() >= 1
     assert page.locator("#sessions-table tbody tr").count() >= 1
     assert page.evaluate("sessionStorage.getItem('mygallery.adminToken')") == "panel-token-123"
+    assert page.locator("#cluster").is_hidden()  # one process: no cluster section
     page.screenshot(path=str(ARTIFACTS / "admin-panel.png"), full_page=True)
+
+
+def test_admin_panel_shows_every_instance_of_a_cluster_in_both_languages(page, gallery_factory, redis_url) -> None:
+    """Two instances on one Redis (SESSION_STORE=redis): either one's panel lists both, with the totals."""
+    first = gallery_factory(session_store="redis", redis_url=redis_url, instance_id="north")
+    gallery_factory(session_store="redis", redis_url=redis_url, instance_id="south")
+    page.goto(first.url + "/admin")
+    page.locator("#cluster").wait_for(state="visible")
+    rows = page.locator("#instances-table tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).inner_text().startswith("north") and "answered this page" in rows.nth(0).inner_text()
+    assert "up" in rows.nth(1).inner_text() and "south" in rows.nth(1).inner_text()
+    assert "2 of 2 instances up" in page.inner_text("#cluster-totals")
+    assert "Redis: up" in page.inner_text("#cluster-redis") and page.inner_text("#instance") == "north"
+    page.click("#lang-toggle")
+    assert page.inner_text("#cluster-title") == "集群中的实例"
+    assert "2 个实例中 2 个运行" in page.inner_text("#cluster-totals") and "运行中" in rows.nth(1).inner_text()
+    assert not page.errors
+    page.screenshot(path=str(ARTIFACTS / "admin-cluster-zh.png"), full_page=True)

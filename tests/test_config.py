@@ -61,3 +61,23 @@ def test_cpu_affinity_setting_and_choice() -> None:
     assert pin_to_cpus("0,1", {0, 1, 2}) == {0, 1}
     with pytest.raises(ConfigError, match="may not use"):
         pin_to_cpus("4", {0, 1})
+
+
+def test_cluster_settings_are_checked_one_line_each() -> None:
+    settings = load_settings({}, dotenv_path=None)
+    assert (settings.redis_timeout_seconds, settings.turn_lock_seconds, settings.heartbeat_seconds) == (2.0, 60.0, 5.0)
+    assert (settings.instance_id, settings.index_watch_seconds) == ("", 1.0)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"REDIS_TIMEOUT_SECONDS": "0", "HEARTBEAT_SECONDS": "soon", "INSTANCE_ID": "a b",
+                       "INDEX_WATCH_SECONDS": "-1"}, dotenv_path=None)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4
+    for name in ("REDIS_TIMEOUT_SECONDS", "HEARTBEAT_SECONDS", "INSTANCE_ID", "INDEX_WATCH_SECONDS"):
+        assert sum(name in line for line in lines) == 1
+    assert load_settings({"INDEX_WATCH_SECONDS": "0", "INSTANCE_ID": "box-2:8001"}, dotenv_path=None).instance_id \
+        == "box-2:8001"
+    # A turn lock shorter than the longest answer would let a second tab interleave: refused in cluster mode.
+    with pytest.raises(ConfigError, match="TURN_LOCK_SECONDS=20 must be longer than LLM_TIMEOUT_SECONDS=30"):
+        load_settings({"SESSION_STORE": "redis", "REDIS_URL": "redis://h/0", "TURN_LOCK_SECONDS": "20"},
+                      dotenv_path=None)
+    assert load_settings({"TURN_LOCK_SECONDS": "20"}, dotenv_path=None).turn_lock_seconds == 20.0  # unused there

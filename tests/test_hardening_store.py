@@ -1,15 +1,13 @@
 """A session store that goes away and comes back (issue 14, item 5): 503 with Retry-After instead of 500,
 /api/ready 503 with the reason, no slot held for a request that failed, recovery without a restart.
 
-The store is a real redis-server, killed (SIGKILL) and started again on the same port and data folder; the
-SessionManager's part is generic — any store that raises ConnectionError or TimeoutError is handled the same
-way, checked here with one that does.
+Over HTTP the store is a real redis-server (SESSION_STORE=redis: the cluster's manager), killed (SIGKILL) and
+started again on the same port and data folder. The single-process SessionManager's part is generic — any
+store that raises ConnectionError or TimeoutError is handled the same way, checked here with one that does.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,40 +18,15 @@ from mygallery.errors import GalleryError
 from mygallery.sessions.manager import SessionManager
 from mygallery.sessions.records import Message
 from mygallery.sessions.stores import MemoryStore
-from tests.conftest import free_port, missing_system_tool
-from tests.http_helpers import ask, call, new_session, wait_for_port
-
-
-class RedisServer:
-    """A private redis-server with its data (append-only file) in a folder, which can be killed and restarted."""
-
-    def __init__(self, folder: Path) -> None:
-        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        if not Path(self.binary).exists():
-            missing_system_tool("redis-server")
-        self.folder, self.port = folder, free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port, "redis-server", alive=lambda: self.process.poll() is None)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+from tests.cluster_helpers import RedisServer
+from tests.http_helpers import ask, call, new_session
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
+    server = RedisServer(tmp_path).start()
     yield server
-    server.kill()
+    server.stop()
 
 
 def test_redis_down_is_503_and_nothing_leaks_and_it_recovers(gallery_factory, redis_server: RedisServer) -> None:
@@ -72,11 +45,14 @@ def test_redis_down_is_503_and_nothing_leaks_and_it_recovers(gallery_factory, re
     assert ready.status == 503 and ready.error_code == "store_unavailable"
     assert "session store" in ready.json()["error"]["message"] and ready.headers["retry-after"]
     assert call(gallery.url, "GET", "/api/health").status == 200  # alive, just not ready
-    # nothing held for the failed requests: one session, its one stored turn, no turn lock
-    assert gallery.sessions.active_count() == 1 and gallery.sessions._turns == {}
-    assert len(call(gallery.url, "GET", f"/api/sessions/{kept}").json()["messages"]) == 2
+    # nothing held for the failed requests in this process (no turn lock); Redis holds every conversation,
+    # so reading one waits for it too (never an old copy)
+    assert gallery.sessions._turns == {} and gallery.sessions._held == {}
+    assert call(gallery.url, "GET", f"/api/sessions/{kept}").error_code == "store_unavailable"
 
     redis_server.start()
+    assert gallery.sessions.active_count() == 1  # no half-made conversation from the refused creates
+    assert len(call(gallery.url, "GET", f"/api/sessions/{kept}").json()["messages"]) == 2  # its stored turn
     started = time.monotonic()
     while ask(gallery.url, "And ROD?", kept).status != 200:
         assert time.monotonic() - started < 15, "no answer within 15 s of the store's return"

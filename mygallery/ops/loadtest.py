@@ -4,7 +4,8 @@ Job: every simulated user is one thread with one keep-alive HTTP connection. It 
 (POST /api/sessions, waiting out 429 + Retry-After a few times), asks M questions through POST /api/chat —
 every second one a follow-up that only makes sense in context — and finally its stored history
 (GET /api/sessions/{id}) is compared with exactly what it sent: a foreign, missing or reordered turn is an
-isolation failure. `LoadTest.run()` returns a `LoadTestResult`: the raw outcome of every user plus the
+isolation failure. Every reply's X-Instance header is counted, so a run through the proxy of a cluster shows how
+the requests spread over the instances. `LoadTest.run()` returns a `LoadTestResult`: the raw outcome of every user plus the
 server's /api/admin/stats before and after.
 
 Collaborators: test_concurrent.py (command line, progress line), loadtest_questions (what users ask),
@@ -43,6 +44,7 @@ class Reply:
     error: str = ""
     retry_after: float | None = None
     retried: bool = False  # the first attempt was lost to a dropped connection; this is the second
+    instance: str = ""  # the server instance that answered (X-Instance), behind a proxy of several
 
     def _error_field(self, key: str) -> str:
         error = self.body.get("error") if isinstance(self.body, dict) else None
@@ -107,7 +109,8 @@ class ServerConnection:
             parsed = json.loads(raw.decode("utf-8")) if raw else None
         except ValueError:
             parsed = None
-        return Reply(response.status, parsed, seconds, retry_after=parse_retry_after(response.getheader("Retry-After")))
+        return Reply(response.status, parsed, seconds, retry_after=parse_retry_after(response.getheader("Retry-After")),
+                     instance=response.getheader("X-Instance") or "")
 
     def _describe(self, exc: BaseException) -> str:
         if isinstance(exc, TimeoutError):
@@ -155,6 +158,7 @@ class SimulatedUser:
     verify_problem: str = ""  # the history could not be fetched, so isolation is unknown
     verified: bool = False
     deleted: bool = False
+    instances: Counter = field(default_factory=Counter)  # X-Instance of every chat reply -> how many
 
 
 def find_isolation_problem(sent: list[SentMessage], stored: list[dict[str, Any]]) -> str:
@@ -354,6 +358,7 @@ class LoadTest:
 
     def _ask(self, user: SimulatedUser, text: str) -> None:
         reply = user.connection.request("POST", "/api/chat", {"message": text, "session_id": user.session_id})
+        user.instances[reply.instance or "(none)"] += reply.status is not None
         body = reply.body if isinstance(reply.body, dict) else {}
         if reply.status == 200 and isinstance(body.get("answer"), str):
             user.sent.append(SentMessage(text, True, body["answer"], maybe_twice=reply.retried))

@@ -138,6 +138,7 @@ def summarize(result: LoadTestResult, min_success: float, *,
         "answers_per_s": round(len(latencies) / result.chat_seconds, 2) if result.chat_seconds else None,
         "chat_seconds": round(result.chat_seconds, 2), "wall_seconds": round(result.wall_seconds, 2),
         "isolation": {"checked": sum(u.verified for u in users), "failures": isolation, "unverified": unverified},
+        "instances": dict(sorted(sum((u.instances for u in users), Counter()).items())),
         "server": {"before": before, "after": after, "note": result.server_note,
                    "process": process or {"measured": False, "problem": "not measured"}},
         "hints": hints_for(errors, before, plan.users),
@@ -197,7 +198,8 @@ def render_text(summary: dict[str, Any]) -> str:
         f"Throughput  {shown(s['throughput_rps'], ' requests/s', 2)} ({shown(s['answers_per_s'], ' answers/s', 2)});"
         f" chat phase {s['chat_seconds']:.2f} s, wall time {s['wall_seconds']:.2f} s",
     ]
-    lines += text_errors(s) + text_isolation(s) + text_server(s["server"]) + [describe_process(s["server"])]
+    lines += text_errors(s) + text_isolation(s) + text_spread(s) + text_server(s["server"])
+    lines.append(describe_process(s["server"]))
     if s["hints"]:
         lines += ["Hints"] + [f"  - {h}" for h in s["hints"]]
     return "\n".join(lines) + "\n"
@@ -224,6 +226,16 @@ def text_isolation(s: dict[str, Any]) -> list[str]:
     for item in (iso["failures"] + iso["unverified"])[:20]:
         lines.append(f"  user {item['user']} session {item['session']}…: {item['problem']}")
     return lines
+
+
+def text_spread(s: dict[str, Any]) -> list[str]:
+    """How the chat requests spread over the instances that answered (X-Instance), behind a proxy."""
+    spread = s.get("instances") or {}
+    total = sum(spread.values())
+    if not total:
+        return []
+    return [f"Instances   {len(spread)} answered the chat requests: " + ", ".join(
+        f"{name} {count} ({100.0 * count / total:.1f}%)" for name, count in spread.items())]
 
 
 def text_server(server: dict[str, Any]) -> list[str]:
@@ -323,6 +335,8 @@ def render_html(summary: dict[str, Any]) -> str:
         "<h2>Session isolation</h2>",
         html_table([(i["user"], i["session"], i["problem"]) for i in iso], ("user", "session", "problem"))
         if iso else f"<p>All {s['isolation']['checked']} checked histories hold exactly their own user's turns.</p>",
+        "<h2>Instances (X-Instance of the chat replies)</h2>",
+        html_table(list(s["instances"].items()), ("instance", "chat requests")) if s["instances"] else "<p>-</p>",
         "<h2>Server (/api/admin/stats)</h2>",
         html_table([(label, before.get(key), after.get(key)) for label, key, _ in SERVER_ROWS],
                    ("", "before", "after (before cleanup)")) if before or after

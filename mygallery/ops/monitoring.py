@@ -9,8 +9,11 @@ ALERT_WEBHOOK_URL when set); alerting.py keeps the book of ongoing conditions th
 Collaborators: monitor.py (command line, table/JSON output, the loop), alerting (de-duplication, alerts.log
 lines, webhook), config.Settings (URL, thresholds, token, LOG_DIR), the server's HTTP API (docs/API.md).
 loadtest borrows `fetch_admin_stats`.
+A cluster (SESSION_STORE=redis) is watched through its proxy: whichever instance answers lists every instance of
+the cluster with its heartbeat (stats `cluster`), so one URL reports all of them — `instances` alerts when one
+stopped beating (crashed, hung, or cut off from Redis), `redis` when Redis is unavailable.
 Non-goals: keeping time series (the server's /metrics and admin history do that), escalation beyond one
-webhook, restarting the server, watching more than one server per LOG_DIR.
+webhook, restarting the server, watching more than one server (or cluster) per LOG_DIR.
 """
 
 from __future__ import annotations
@@ -167,11 +170,29 @@ def nested_number(body: dict[str, Any], section: str, key: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def cluster_readings(stats: dict[str, Any]) -> list[Reading]:
+    """`instances` and `redis`, when the server is an instance of a cluster (its stats have `cluster`)."""
+    cluster = stats.get("cluster")
+    if not isinstance(cluster, dict):
+        return []
+    instances = [i for i in cluster.get("instances") or [] if isinstance(i, dict)]
+    down = [str(i.get("id")) for i in instances if not i.get("alive")]
+    beat = cluster.get("heartbeat_s", "?")
+    readings = [Reading("instances", "instances up", f"{len(instances) - len(down)}/{len(instances)}", "all", "",
+                        bool(down), "critical",
+                        f"instance(s) down: {', '.join(down)} (no heartbeat for 3 x {beat} s)" if down else "")]
+    redis = cluster.get("redis") if isinstance(cluster.get("redis"), dict) else {}
+    up = bool(redis.get("up", True))
+    readings.append(Reading("redis", "Redis", "up" if up else "down", "up", "", not up, "critical",
+                            "" if up else f"Redis unavailable: {redis.get('problem') or 'no answer'}"))
+    return readings
+
+
 def server_readings(probe: ServerProbe, settings: Settings) -> list[Reading]:
     health_seconds = probe.health.seconds if probe.health.status is not None else None
     stats = probe.stats_body
     p95_ms = nested_number(stats, "latency", "p95_ms")
-    return [
+    return cluster_readings(stats) + [
         availability_reading(probe),
         above_threshold("response_time", "health response time", health_seconds,
                         settings.alert_response_seconds, "s"),
@@ -216,6 +237,10 @@ def server_summary(probe: ServerProbe) -> dict[str, Any]:
         "error_rate": nested_number(stats, "requests", "error_rate"),
         "sessions_max": nested_number(stats, "sessions", "max"),
         "memory_rss_mb": nested_number(stats, "system", "memory_rss_mb"),
+        "instance": stats.get("instance"),
+        "instances": [{key: i.get(key) for key in ("id", "address", "alive", "heartbeat_age_s", "generation",
+                                                    "requests_per_s", "p95_ms", "memory_rss_mb")}
+                      for i in (stats.get("cluster") or {}).get("instances") or [] if isinstance(i, dict)],
     }
 
 

@@ -78,6 +78,7 @@ class Session:
     last_active: float
     encoded: tuple[str, ...] = ()
     owner: str = ""  # the client address that started it ("" when unknown, e.g. restored after a restart)
+    revision: int = 0  # cluster mode: ratings that rewrote a message of it in Redis (cluster.py's history cache)
 
     @property
     def messages(self) -> list[Message]:

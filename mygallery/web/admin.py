@@ -3,7 +3,9 @@
 Access: with ADMIN_TOKEN set, a matching `Authorization: Bearer` token (compared in constant time); without
 one, loopback clients only — and not through a proxy, which makes every client look local. `/metrics` is open
 unless METRICS_TOKEN is set (then its bearer token is required: Prometheus' `authorization` setting).
-The stats gather the system (CPU, memory, disk), sessions, requests, latency, the index and the backends.
+The stats gather the system (CPU, memory, disk), sessions, requests, latency, the index and the backends, the
+id of the instance that answered and, in cluster mode, every instance with the cluster's totals
+(`InstanceRegistry`, instances.py).
 Non-goals: managing documents or users, anything that changes state.
 """
 
@@ -20,14 +22,15 @@ from .. import __version__
 from ..config import Settings
 from ..engine.index import LiveIndex
 from ..errors import Forbidden, Unauthorized
-from ..sessions.manager import SessionManager
+from ..sessions.protocol import Sessions
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response, is_loopback
+from .instances import InstanceRegistry
 from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics
 
 
 class AdminEndpoints:
-    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: SessionManager, runner: AnswerRunner,
+    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: Sessions, runner: AnswerRunner,
                  metrics: Metrics, started: float) -> None:
         self.settings = settings
         self.library = library
@@ -36,6 +39,10 @@ class AdminEndpoints:
         self.metrics = metrics
         self.started = started
         self.process = psutil.Process()
+        # Set by the service once the server is bound (the id names the port): this instance, and in cluster
+        # mode the registry of all of them.
+        self.instance_id = ""
+        self.registry: InstanceRegistry | None = None
 
     def require_admin(self, request: Request) -> None:
         """With ADMIN_TOKEN: a matching Bearer token (constant-time compare). Without: loopback clients only."""
@@ -67,6 +74,7 @@ class AdminEndpoints:
         pool = self.runner.pool
         return {
             "version": __version__, "uptime_s": round(time.time() - self.started, 1), "time": round(time.time(), 3),
+            "instance": self.instance_id,
             "system": {"cpu_percent": cpu, "memory_percent": memory.percent,
                        "memory_rss_mb": round(self.process.memory_info().rss / 2**20, 1), "disk_percent": disk,
                        "threads": threading.active_count()},
@@ -77,7 +85,7 @@ class AdminEndpoints:
             "latency": self.metrics.latency_summary(),
             "index": {"ready": index is not None, "problem": self.library.problem,
                       "docs": index.documents if index else 0, "chunks": len(index) if index else 0,
-                      "built_at": manifest.get("built_at"),
+                      "built_at": manifest.get("built_at"), "generation": manifest.get("generation"),
                       "embedding": manifest.get("embedding", {}).get("name"),
                       "tokenizer": manifest.get("chunking", {}).get("tokenizer")},
             "backends": {"answer": self.runner.answers.primary.name, "embedding": self.settings.embedding_backend,
@@ -86,6 +94,7 @@ class AdminEndpoints:
                                               "own_memory_mb": pool.own_memory_mb() if pool else 0.0},
                          **self.metrics.answers_summary()},
             "history": self.metrics.history(),
+            "cluster": self.registry.summary() if self.registry is not None else None,
         }
 
 

@@ -1,7 +1,8 @@
 """`GalleryApp`: the gallery's HTTP routes, as plain functions of a `Request`, found in one small table.
 
-It assembles what the routes share — settings, the index `LiveIndex`, the `SessionManager`, the `AnswerRunner`
-(which decides where answers are computed), `Metrics`, the `RateLimiter`, the `QuestionLog` and the
+It assembles what the routes share — settings, the index `LiveIndex`, the `Sessions` (one process's
+`SessionManager` or the cluster's, chosen by service.py), the `AnswerRunner` (which decides where answers are
+computed), `Metrics`, the rate `Limiter` (this process's or the cluster's), the `QuestionLog` and the
 `IndexJobs` — and the endpoint groups: chat (chat.py), ratings (feedback.py), conversation export (export.py),
 the original documents (document_viewer.py), admin and /metrics (admin.py), the documents of the knowledge
 base (documents_admin.py), the reports (reports.py), the OpenAI-compatible API (openai_api.py), the pages
@@ -22,7 +23,8 @@ from ..config import Settings
 from ..engine.answering import AnswerService
 from ..engine.index import LiveIndex
 from ..errors import MethodNotAllowed, NotFound, NotReady, StoreUnavailable
-from ..sessions.manager import SessionManager, looks_like_session_id
+from ..sessions.manager import looks_like_session_id
+from ..sessions.protocol import Sessions
 from ..sessions.question_log import QuestionLog
 from .admin import AdminEndpoints
 from .answer_runner import AnswerRunner
@@ -36,21 +38,22 @@ from .index_jobs import IndexJobs
 from .metrics import Metrics
 from .openai_api import OpenAICompatibleAPI
 from .openapi_spec import openapi_document
-from .rate_limit import RateLimiter
+from .rate_limit import Limiter, RateLimiter
 from .reports import ReportEndpoints
 from .static_files import StaticFiles
 
 
 class GalleryApp:
-    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: SessionManager, answers: AnswerService,
-                 metrics: Metrics, jobs: IndexJobs, questions: QuestionLog, static_dir: Path) -> None:
+    def __init__(self, settings: Settings, *, library: LiveIndex, sessions: Sessions, answers: AnswerService,
+                 metrics: Metrics, jobs: IndexJobs, questions: QuestionLog, static_dir: Path,
+                 rate_limiter: Limiter | None = None) -> None:
         self.settings = settings
         self.library = library
         self.sessions = sessions
         self.metrics = metrics
         self.started = time.time()
         self.runner = AnswerRunner(answers)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.rate_limiter = rate_limiter or RateLimiter(settings.rate_limit_per_minute)
         answers.on_answer = metrics.record_answer
         self.chat = ChatEndpoint(settings, sessions, self.runner, self.rate_limiter, questions)
         self.admin = AdminEndpoints(settings, library=library, sessions=sessions, runner=self.runner,
@@ -123,7 +126,8 @@ class GalleryApp:
         problem = self.sessions.store_problem()
         if problem:
             raise StoreUnavailable(problem)
-        return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index)})
+        return Response(body={"status": "ready", "docs": index.documents, "chunks": len(index),
+                              "generation": index.manifest.get("generation")})
 
     # --- sessions --------------------------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ stream yields `token` events as the answer grows. The turn ends (`SessionManager
 ends. The question is also noted in the question log (sessions/question_log.py) with whether the documents
 answered it, for the admin's reports; the reply carries `message_index`, the answer's position in the
 conversation, which a rating (feedback.py) names.
-Collaborators: `SessionManager` (sessions/manager.py), `RateLimiter`, `AnswerRunner`, `QuestionLog`.
+Collaborators: `Sessions` (sessions/protocol.py: one process's manager or the cluster's), the rate `Limiter`,
+`AnswerRunner`, `QuestionLog`.
 Non-goals: routing (app.py), writing HTTP (handler.py).
 """
 
@@ -20,12 +21,13 @@ from collections.abc import Iterator
 from ..config import Settings
 from ..engine.answer_types import AnswerResult, Turn
 from ..errors import BadRequest, NotFound, ServerBusy
-from ..sessions.manager import Session, SessionManager, looks_like_session_id
+from ..sessions.manager import Session, looks_like_session_id
+from ..sessions.protocol import Sessions
 from ..sessions.question_log import QuestionLog
 from ..sessions.records import Message, encode_json
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response
-from .rate_limit import RateLimiter
+from .rate_limit import Limiter
 
 # What counts as blank in a message: the white space of JSON Schema's (ECMAScript's) \s, so the server and the
 # `pattern: \S` of /openapi.json agree (Python's str.isspace also counts control characters like \x1f).
@@ -35,8 +37,8 @@ LOGGED_SOURCES = 3  # the documents of an answer's first sources are noted with 
 
 
 class ChatEndpoint:
-    def __init__(self, settings: Settings, sessions: SessionManager, runner: AnswerRunner,
-                 rate_limiter: RateLimiter, questions: QuestionLog | None = None) -> None:
+    def __init__(self, settings: Settings, sessions: Sessions, runner: AnswerRunner,
+                 rate_limiter: Limiter, questions: QuestionLog | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.runner = runner

@@ -63,6 +63,7 @@ class ServerSide(Protocol):
     app: Routes
     idle_timeout: float
     draining: bool
+    identity: bytes  # header lines naming this server on every response (X-Instance)
 
     def request_started(self) -> None: ...
     def request_finished(self, route: str, method: str, path: str, status: int, started: float, request_id: str,
@@ -226,7 +227,7 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
                     response = outcome
                 status = response.status
                 close = server.draining  # a deferred request's connection is keep-alive, unless shutting down
-                send_soon(sock, rendered(response, request_id, close), answered, close)
+                send_soon(sock, rendered(response, request_id, close, identity=server.identity), answered, close)
             except BaseException:
                 answered.release()  # nothing was written; the connection must not wait for it forever
                 raise
@@ -311,14 +312,16 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
     # --- responses -------------------------------------------------------------------------------------------
 
     def _headers(self, status: int, content_type: str | None, extra: dict[str, str]) -> None:
-        self._headers_buffer = [response_head(status, content_type, extra, self.request_id, self.close_connection)]
+        self._headers_buffer = [response_head(status, content_type, extra, self.request_id, self.close_connection,
+                                              self.server.identity)]
 
     def _send(self, response: Response) -> int:
         if self.server.draining:  # shutting down: the client must not send another request on this connection
             self.close_connection = True
         if response.events is not None:
             return self._send_events(response)
-        self.wfile.write(rendered(response, self.request_id, self.close_connection, self.command != "HEAD"))
+        self.wfile.write(rendered(response, self.request_id, self.close_connection, self.command != "HEAD",
+                                  self.server.identity))
         return response.status
 
     def _send_error(self, error: GalleryError) -> int:

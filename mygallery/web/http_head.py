@@ -159,9 +159,10 @@ def date_header() -> str:
 
 
 def response_head(status: int, content_type: str | None, extra: dict[str, str], request_id: str,
-                  close: bool) -> bytes:
+                  close: bool, identity: bytes = b"") -> bytes:
     """The status line and headers without the blank line after them, made as one string (send_header per
-    line cost more than answering /api/health); every response carries the security headers."""
+    line cost more than answering /api/health); every response carries the security headers and the server's
+    `identity` lines (its X-Instance header: `instance_header`)."""
     phrase = BaseHTTPRequestHandler.responses.get(status, ("",))[0]
     head = (f"HTTP/1.1 {status} {phrase}\r\nServer: {SERVER_NAME}\r\nDate: {date_header()}\r\n"
             f"X-Request-ID: {request_id}\r\n")
@@ -174,19 +175,25 @@ def response_head(status: int, content_type: str | None, extra: dict[str, str], 
     if close:
         head += "Connection: close\r\n"
     if "Content-Security-Policy" in extra:
-        return head.encode("latin-1") + SECURITY_HEADER_LINES_OWN_CSP
-    return head.encode("latin-1") + SECURITY_HEADER_LINES
+        return head.encode("latin-1") + SECURITY_HEADER_LINES_OWN_CSP + identity
+    return head.encode("latin-1") + SECURITY_HEADER_LINES + identity
 
 
-def rendered(response: Response, request_id: str, close: bool, with_body: bool = True) -> bytes:
+def instance_header(instance_id: str) -> bytes:
+    """The header line naming the instance that answered (X-Instance), made once per server."""
+    return f"X-Instance: {instance_id}\r\n".encode("latin-1") if instance_id else b""
+
+
+def rendered(response: Response, request_id: str, close: bool, with_body: bool = True,
+             identity: bytes = b"") -> bytes:
     """A whole response (not an event stream) as bytes: head, Content-Length, blank line, body."""
     if response.status in (204, 304):
-        return response_head(response.status, None, response.headers, request_id, close) + b"\r\n"
+        return response_head(response.status, None, response.headers, request_id, close, identity) + b"\r\n"
     body = response.body
     if isinstance(body, dict | list):
         body = json.dumps(body, ensure_ascii=False).encode("utf-8")
     body = body or b""
-    head = response_head(response.status, response.content_type, response.headers, request_id, close)
+    head = response_head(response.status, response.content_type, response.headers, request_id, close, identity)
     return head + b"Content-Length: %d\r\n\r\n" % len(body) + (body if with_body else b"")
 
 

@@ -2,7 +2,9 @@
 
 `Metrics` owns a private prometheus-client registry (so several servers in one test process never share
 series): requests by route and status, latency histograms by route, requests in flight, active sessions,
-answers by backend, fallbacks and unanswered questions. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
+answers by backend, fallbacks and unanswered questions; readiness and the machine's CPU, memory and disk (what
+monitor.py and the alert rules in deploy/prometheus/ watch); in cluster mode Redis's state and failures. Every
+label comes from a closed set. Beside it, a rolling window of recent API latencies gives p50/p95/p99 and
 the request rate, and a sampler thread records one point every 10 s for the admin panel's one-hour charts.
 Every method is thread-safe: prometheus-client's series lock themselves; `_window_lock` guards the window,
 the totals and the history. Every label takes its values from a closed set — routes from the route table
@@ -17,6 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -35,6 +38,18 @@ PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"})
 
 
+def _disk_percent(path: Path | None) -> float:
+    if path is None:
+        return 0.0
+    path = path.resolve()
+    while not path.exists() and path != path.parent:  # INDEX_DIR may not exist yet: its nearest parent
+        path = path.parent
+    try:
+        return float(psutil.disk_usage(str(path)).percent)
+    except OSError:
+        return 0.0
+
+
 def percentile(sorted_values: list[float], fraction: float) -> float:
     """Nearest-rank percentile of an already sorted list (0.0 when empty)."""
     if not sorted_values:
@@ -44,7 +59,11 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class Metrics:
-    def __init__(self, *, active_sessions: Callable[[], int] = lambda: 0, clock: Callable[[], float] = time.time):
+    def __init__(self, *, active_sessions: Callable[[], int] = lambda: 0, clock: Callable[[], float] = time.time,
+                 ready: Callable[[], bool] = lambda: True, disk_path: Path | None = None,
+                 redis_up: Callable[[], bool] | None = None):
+        """`ready`: whether /api/ready would say 200; `disk_path`: a folder on the disk to watch; `redis_up`:
+        given in cluster mode only (a single server has no Redis to alert on)."""
         self.clock = clock
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("mygallery_http_requests", "HTTP requests answered, by route, method and status",
@@ -65,6 +84,24 @@ class Metrics:
         self.unanswered = Counter("mygallery_answers_unanswered",
                                   "Answers saying the documents do not contain the answer (answered: false)",
                                   registry=self.registry)
+        self._in_flight_now: Callable[[], int] = lambda: 0
+        self.ready = Gauge("mygallery_ready", "1 when /api/ready answers 200 (index loaded, session store up)",
+                           registry=self.registry)
+        self.ready.set_function(lambda: float(bool(ready())))
+        self.cpu = Gauge("mygallery_cpu_percent", "CPU use of the machine, %, sampled every 10 s",
+                         registry=self.registry)
+        self.cpu.set_function(lambda: float(self.cpu_percent))
+        self.memory = Gauge("mygallery_memory_percent", "Memory use of the machine, %", registry=self.registry)
+        self.memory.set_function(lambda: float(psutil.virtual_memory().percent))
+        self.disk = Gauge("mygallery_disk_percent", "Use of the disk holding INDEX_DIR, %", registry=self.registry)
+        self.disk.set_function(lambda: _disk_percent(disk_path))
+        self.redis_errors = None
+        if redis_up is not None:
+            gauge = Gauge("mygallery_redis_up", "1 when this instance's last Redis command worked (cluster mode)",
+                          registry=self.registry)
+            gauge.set_function(lambda: float(bool(redis_up())))
+            self.redis_errors = Counter("mygallery_redis_errors", "Redis commands that failed because Redis was "
+                                        "down, slow or refusing writes (cluster mode)", registry=self.registry)
         self._children: dict[tuple[str, str, int], tuple] = {}  # (route, method, status) -> series; see observe
         self._answer_children: dict[str, object] = {}  # backend -> its answers series
         self._window_lock = threading.Lock()  # guards _window, _history and the totals below
@@ -80,6 +117,14 @@ class Metrics:
         self._stop = threading.Event()
         self._sampler: threading.Thread | None = None
         self.cpu_percent = 0.0
+
+    def track_in_flight(self, count: Callable[[], int]) -> None:
+        """Where the number of requests in flight comes from (the HTTP server, once it exists)."""
+        self._in_flight_now = count
+        self.in_flight.set_function(lambda: float(count()))
+
+    def in_flight_now(self) -> int:
+        return self._in_flight_now()
 
     # --- recording -------------------------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ _SCHEMAS: dict = {
                               "version": {"type": "string"}}},
     "Ready": {"type": "object", "required": ["status", "docs", "chunks"],
               "properties": {"status": {"type": "string", "enum": ["ready"]}, "docs": {"type": "integer"},
-                             "chunks": {"type": "integer"}}},
+                             "chunks": {"type": "integer"},
+                             "generation": {"type": "string", "nullable": True,
+                                            "description": "the index generation served (INDEX_DIR/manifest.json)"}}},
     "SessionCreated": {"type": "object", "required": ["session_id"],
                        "properties": {"session_id": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}},
     "Source": {
@@ -76,6 +78,7 @@ _SCHEMAS: dict = {
                      "history"],
         "properties": {
             "version": {"type": "string"}, "uptime_s": {"type": "number"}, "time": {"type": "number"},
+            "instance": {"type": "string", "description": "this instance's id, as in its X-Instance header"},
             "system": {"type": "object", "required": ["cpu_percent", "memory_percent", "disk_percent"],
                        "properties": {"cpu_percent": {"type": "number"}, "memory_percent": {"type": "number"},
                                       "memory_rss_mb": {"type": "number"}, "disk_percent": {"type": "number"},
@@ -98,6 +101,7 @@ _SCHEMAS: dict = {
             "index": {"type": "object", "properties": {
                 "ready": {"type": "boolean"}, "problem": {"type": "string"}, "docs": {"type": "integer"},
                 "chunks": {"type": "integer"}, "built_at": {"type": "string", "nullable": True},
+                "generation": {"type": "string", "nullable": True},
                 "embedding": {"type": "string", "nullable": True}, "tokenizer": {"type": "string", "nullable": True}}},
             "backends": {"type": "object", "properties": {
                 "answer": {"type": "string"}, "embedding": {"type": "string"},
@@ -109,6 +113,30 @@ _SCHEMAS: dict = {
             "history": {"type": "array", "items": {"type": "object", "properties": {
                 "t": {"type": "number"}, "p50_ms": {"type": "number"}, "p95_ms": {"type": "number"},
                 "sessions": {"type": "integer"}, "rpm": {"type": "integer"}}}},
+            "cluster": {"$ref": "#/components/schemas/Cluster"},
+        },
+    },
+    "Cluster": {
+        "type": "object", "nullable": True,
+        "description": "cluster mode (SESSION_STORE=redis) only, else null: every instance from its heartbeat",
+        "required": ["instance", "instances", "totals", "redis"],
+        "properties": {
+            "instance": {"type": "string"}, "heartbeat_s": {"type": "number"},
+            "instances": {"type": "array", "items": {"type": "object", "required": ["id", "alive"], "properties": {
+                "id": {"type": "string"}, "address": {"type": "string"}, "pid": {"type": "integer"},
+                "version": {"type": "string"}, "started": {"type": "number"},
+                "generation": {"type": "string", "nullable": True}, "ready": {"type": "boolean"},
+                "requests_per_s": {"type": "number"}, "p50_ms": {"type": "number"}, "p95_ms": {"type": "number"},
+                "memory_rss_mb": {"type": "number"}, "cpu_percent": {"type": "number"},
+                "in_flight": {"type": "integer"}, "heartbeat_age_s": {"type": "number"},
+                "alive": {"type": "boolean", "description": "a heartbeat within the last three intervals"}}}},
+            "totals": {"type": "object", "properties": {
+                "instances": {"type": "integer"}, "alive": {"type": "integer"}, "requests_per_s": {"type": "number"},
+                "in_flight": {"type": "integer"}, "memory_rss_mb": {"type": "number"}, "p95_ms": {"type": "number"},
+                "generations": {"type": "array", "items": {"type": "string"}}}},
+            "redis": {"type": "object", "properties": {
+                "url": {"type": "string"}, "up": {"type": "boolean"}, "problem": {"type": "string"},
+                "errors": {"type": "integer"}}},
         },
     },
 }
@@ -206,7 +234,8 @@ def openapi_document(version: str) -> dict:
             "parameters": [_SESSION_ID],
             "get": {"summary": "a conversation and its messages", "operationId": "getSession",
                     "responses": {"200": _json("Session", "the conversation"),
-                                  "404": _error("unknown or expired")}},
+                                  "404": _error("unknown or expired"),
+                                  "503": _retry("store_unavailable: Redis (cluster mode) is unavailable")}},
             "delete": {"summary": "forget a conversation", "operationId": "deleteSession",
                        "responses": {"204": {"description": "deleted (also when it did not exist)"},
                                      "503": _retry("the session store cannot be reached (nothing was deleted)")}},
@@ -281,7 +310,9 @@ def openapi_document(version: str) -> dict:
                  "description": "Ask questions about the Ultra Ethernet specification; answers cite their sources. "
                                 "Every error is {\"error\": {\"code\", \"message\"}}; 405 (with Allow) for a "
                                 "method a path does not support, 404 for an unknown path; 400, 408 and 431 from the HTTP "
-                                "layer for a malformed head, a body that stops coming and oversized headers."},
+                                "layer for a malformed head, a body that stops coming and oversized headers. Every "
+                                "response carries X-Instance: the id of the server instance that answered (behind "
+                                "a proxy in front of several)."},
         "paths": paths,
         "components": {"schemas": {**_SCHEMAS, **_OPENAI_SCHEMAS, **KNOWLEDGE_SCHEMAS},
                        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"},

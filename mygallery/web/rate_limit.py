@@ -3,8 +3,9 @@
 A client may spend RATE_LIMIT_PER_MINUTE requests in a burst and then one more every 60/RATE seconds; past
 that, `check` raises RateLimited with the whole seconds until the next token (Retry-After). 0 disables the
 limit (load tests from one address). `_buckets_lock` guards the bucket table; buckets that have refilled
-completely are dropped when the table grows, so memory stays bounded under address churn.
-Non-goals: distributed limits across processes, per-user quotas.
+completely are dropped when the table grows, so memory stays bounded under address churn. `Limiter` is what
+the routes ask of a rate limiter; the cluster's is `RedisRateLimiter` (redis_rate_limit.py).
+Non-goals: limits shared across processes (redis_rate_limit.py), per-user quotas.
 """
 
 from __future__ import annotations
@@ -13,10 +14,17 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from ..errors import RateLimited
 
 MAX_BUCKETS = 10_000
+
+
+class Limiter(Protocol):
+    per_minute: int
+
+    def check(self, client: str) -> None: ...
 
 
 class RateLimiter:

@@ -47,6 +47,7 @@ class GalleryHTTPServer(ThreadingHTTPServer):
         self.unlimited_clients = frozenset(unlimited_clients)
         self.idle_timeout = idle_timeout
         self.draining = False  # set by stop_accepting: every response from then on closes its connection
+        self.identity = b""  # X-Instance header line on every response (http_head.instance_header), set once
         self._connections_lock = threading.Lock()  # guards _connections and _per_client
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._per_client: dict[str, int] = {}  # address -> its open connections (only those with one)
@@ -101,7 +102,7 @@ class GalleryHTTPServer(ThreadingHTTPServer):
     def _refuse(self, request: socket.socket, message: str) -> None:
         """Answer 503 on a connection over a limit, without a thread, and close it."""
         error = ServerBusy(message, retry_after=1)
-        data = rendered(error_response(error), f"{random.getrandbits(64):016x}", close=True)
+        data = rendered(error_response(error), f"{random.getrandbits(64):016x}", close=True, identity=self.identity)
         with contextlib.suppress(OSError):
             request.settimeout(1.0)
             request.sendall(data)
