@@ -11,6 +11,7 @@ import { initReports, refreshReports, renderReportsAgain } from "./admin_reports
 
 import { ApiError, getAdminStats } from "./api.js";
 import { drawLineChart } from "./charts.js";
+import { cell } from "./dom.js";
 import { initLanguageToggle, lang, onLangChange, t } from "./i18n.js";
 
 const TOKEN_KEY = "mygallery.adminToken";
@@ -191,14 +192,6 @@ function renderIndex(stats) {
     value.textContent = number(count);
     return [term, value];
   }));
-}
-
-function cell(content, className = "") {
-  const td = document.createElement("td");
-  if (className) td.className = className;
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  return td;
 }
 
 function renderSessionsTable(stats) {

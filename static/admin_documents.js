@@ -10,6 +10,7 @@
 import {
   ApiError, deleteDocument, getAdminDocuments, getIngestStatus, startReindex, uploadDocuments,
 } from "./api.js";
+import { cell } from "./dom.js";
 import { lang, t } from "./i18n.js";
 
 const POLL_MS = 400;
@@ -66,14 +67,6 @@ function failed(error) {
 }
 
 // --- the list -------------------------------------------------------------------------------------------------
-
-function cell(content, className = "") {
-  const td = document.createElement("td");
-  if (className) td.className = className;
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  return td;
-}
 
 function row(doc) {
   const tr = document.createElement("tr");

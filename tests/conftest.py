@@ -103,6 +103,27 @@ def gallery(gallery_factory) -> GalleryService:
     return gallery_factory()
 
 
+SMALL_CORPUS = {
+    "rud.md": "# Delivery\n\n## RUD\n\nReliable unordered delivery retransmits lost packets and delivers each "
+              "packet exactly once.\n",
+    "llr.md": "# Link layer\n\n## LLR\n\nLink level retry replays frames that failed the CRC check between two "
+              "neighbouring ports.\n",
+}
+TRIM_NOTE = ("trim.md", "# Congestion\n\n## Trimming\n\nA congested switch trims a packet to its header and "
+                        "forwards the header to the receiver first.\n")
+CHINESE_NOTE = ("zh.md", "# 学习笔记\n\n## 包裁剪\n\n交换机在拥塞时裁剪数据包，只保留报头并优先转发给接收端，"
+                         "接收端据此请求重传。\n")
+
+
+def small_corpus(tmp_path: Path, third: tuple[str, str] = CHINESE_NOTE) -> Path:
+    """Three one-section notes in tmp_path/docs: RUD, LLR and `third` (a Chinese note on trimming by default)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in (*SMALL_CORPUS.items(), third):
+        (docs / name).write_text(text, encoding="utf-8")
+    return docs
+
+
 def missing_system_tool(what: str) -> None:
     """Skip a test whose Debian package is absent — but fail in CI, which installs them all
     (MYGALLERY_REQUIRE_SYSTEM_TOOLS=1), so a missing install step cannot hide behind a skip."""

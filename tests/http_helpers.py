@@ -131,3 +131,13 @@ def ready_url(first_line: str, failure_detail: str = "", timeout: float = 60) ->
         assert time.monotonic() < deadline, "server never became ready"
         time.sleep(0.05)
     return url
+
+
+def wait_for_connections(gallery, at_least: int | None = None, seconds: float = 5.0) -> None:
+    """Until the server counts `at_least` open connections — or, with None, none at all — or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        count = gallery.http.connection_count()
+        if (count >= at_least) if at_least is not None else not count:
+            return
+        time.sleep(0.02)

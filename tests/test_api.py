@@ -261,7 +261,11 @@ def test_503_until_the_index_is_ready(tmp_path, no_thread_leak) -> None:
         reply = call(gallery.url, "GET", "/api/ready")
         assert_error(reply, 503, "not_ready")
         assert "missing-docs" in reply.json()["error"]["message"]
-        assert_error(ask(gallery.url, "What is RUD?"), 503, "not_ready")
+        for path, body in (("/api/chat", {"message": "What is RUD?"}),
+                           ("/v1/chat/completions", {"messages": [{"role": "user", "content": "What is RUD?"}]})):
+            reply = call(gallery.url, "POST", path, body)
+            assert_error(reply, 503, "not_ready")
+            assert int(reply.headers["retry-after"]) >= 1  # every 503 says when to come back (issue 14)
         assert call(gallery.url, "GET", "/api/health").status == 200
     finally:
         gallery.stop()

@@ -19,14 +19,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mygallery.engine.index import LiveIndex
 from mygallery.errors import NotFound, SessionLimit
 from mygallery.service import GalleryService
 from mygallery.sessions.manager import Session, SessionManager
 from mygallery.sessions.records import Message
 from mygallery.sessions.stores import MemoryStore
-from tests.conftest import make_settings
-from tests.http_helpers import Reply, ask, call, new_session
+from tests.http_helpers import Reply, ask, call, new_session, wait_for_connections
 
 OTHER_ADDRESS = "127.0.0.2"
 
@@ -159,9 +157,7 @@ def test_one_address_holds_at_most_its_share_of_connections(gallery_factory) -> 
     port = gallery.http.server_address[1]
     held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
     try:
-        deadline = time.monotonic() + 5
-        while gallery.http.connection_count() < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for_connections(gallery, 3)
         refused = call(gallery.url, "GET", "/api/health")
         assert json_error(refused, 503) == "server_busy" and refused.headers["retry-after"] == "1"
         assert call_from(OTHER_ADDRESS, gallery.url, "GET", "/api/health").status == 200
@@ -174,9 +170,7 @@ def test_one_address_holds_at_most_its_share_of_connections(gallery_factory) -> 
     finally:
         for sock in held:
             sock.close()
-    deadline = time.monotonic() + 5
-    while gallery.http.connection_count() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_connections(gallery)
     assert call(gallery.url, "GET", "/api/health").status == 200  # the count went back down
 
 
@@ -210,19 +204,7 @@ def test_a_body_trickled_a_byte_a_second_is_cut_off_at_the_deadline(gallery_fact
 
 # --- 5. (the store: test_hardening_store.py) every 503 says when to come back -------------------------------
 
-def test_chats_before_the_index_is_ready_carry_retry_after(tmp_path, no_thread_leak) -> None:
-    settings = make_settings(tmp_path, docs_dir=tmp_path / "missing-docs", index_dir=tmp_path / "no-index")
-    gallery = GalleryService(settings, library=LiveIndex()).start()
-    try:
-        deadline = time.monotonic() + 10
-        while not gallery.library.problem.startswith("documents folder") and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for path, body in (("/api/chat", {"message": "What is RUD?"}),
-                           ("/v1/chat/completions", {"messages": [{"role": "user", "content": "What is RUD?"}]})):
-            reply = call(gallery.url, "POST", path, body)
-            assert json_error(reply, 503) == "not_ready" and int(reply.headers["retry-after"]) >= 1
-    finally:
-        gallery.stop()
+# Chats before the index is ready: test_api.py::test_503_until_the_index_is_ready (with their Retry-After).
 
 
 # --- 6. strict JSON and numbers: 400, never a 500 or a dropped connection -------------------------------------
@@ -297,9 +279,7 @@ def test_an_answer_reads_only_the_recent_history() -> None:
 def test_the_connection_limit_503_has_every_header(gallery_factory) -> None:
     gallery = gallery_factory(max_connections=1)
     with socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=5):
-        deadline = time.monotonic() + 5
-        while gallery.http.connection_count() < 1 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for_connections(gallery, 1)
         with raw_socket(gallery) as sock:
             status, headers, body = read_response(sock)
     assert status == 503 and json.loads(body)["error"]["code"] == "server_busy"

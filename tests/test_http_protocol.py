@@ -15,7 +15,7 @@ import time
 import pytest
 
 from mygallery.service import GalleryService
-from tests.http_helpers import ask, assert_error, call, connect
+from tests.http_helpers import ask, assert_error, call, connect, wait_for_connections
 
 # --- raw-socket helpers -------------------------------------------------------------------------------------
 
@@ -230,15 +230,11 @@ def test_connections_over_the_limit_get_503_not_a_crash(gallery_factory) -> None
     gallery = gallery_factory(max_connections=5)
     held = [socket.create_connection(("127.0.0.1", gallery.http.server_address[1]), timeout=5) for _ in range(5)]
     try:
-        deadline = time.monotonic() + 5
-        while gallery.http.connection_count() < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for_connections(gallery, 5)
         reply = call(gallery.url, "GET", "/api/health")
         assert reply.status == 503 and json.loads(reply.body)["error"]["code"] == "server_busy"
     finally:
         for sock in held:
             sock.close()
-    deadline = time.monotonic() + 5
-    while gallery.http.connection_count() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_connections(gallery)
     assert call(gallery.url, "GET", "/api/health").status == 200

@@ -22,24 +22,13 @@ from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lexicon import expand_query, tokenize
 from mygallery.errors import IndexUnavailable
+from tests.conftest import small_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def docs_settings(tmp_path: Path, docs: Path) -> Settings:
     return Settings(docs_dir=docs, index_dir=tmp_path / "index", chunk_tokens=200, chunk_overlap=30)
-
-
-def small_corpus(tmp_path: Path) -> Path:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "rud.md").write_text("# Delivery\n\n## RUD\n\nReliable unordered delivery retransmits lost packets "
-                                 "and delivers each packet exactly once.\n", encoding="utf-8")
-    (docs / "llr.md").write_text("# Link layer\n\n## LLR\n\nLink level retry replays frames that failed the CRC "
-                                 "check between two neighbouring ports.\n", encoding="utf-8")
-    (docs / "zh.md").write_text("# 学习笔记\n\n## 包裁剪\n\n交换机在拥塞时裁剪数据包，只保留报头并优先转发给接收端，"
-                                "接收端据此请求重传。\n", encoding="utf-8")
-    return docs
 
 
 @pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])

@@ -18,7 +18,7 @@ from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.errors import EmbedderUnavailable
 from mygallery.service import GalleryService
-from tests.conftest import make_settings
+from tests.conftest import TRIM_NOTE, make_settings, small_corpus
 from tests.fake_openai import EMBEDDING_DIM, FakeOpenAI, fake_embedding
 from tests.http_helpers import assert_error, call
 
@@ -27,18 +27,6 @@ def openai_settings(fake: FakeOpenAI, tmp_path: Path, **changes) -> Settings:
     return Settings(docs_dir=tmp_path / "docs", index_dir=tmp_path / "index", embedding_backend="openai",
                     openai_base_url=fake.url, openai_api_key="sk-test-embed", embedding_model="fake-embedding",
                     llm_timeout_seconds=10, **changes)
-
-
-def three_docs(tmp_path: Path) -> Path:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "rud.md").write_text("# Delivery\n\n## RUD\n\nReliable unordered delivery retransmits lost packets "
-                                 "and delivers each packet exactly once.\n", encoding="utf-8")
-    (docs / "llr.md").write_text("# Link layer\n\n## LLR\n\nLink level retry replays frames that failed the CRC "
-                                 "check between two neighbouring ports.\n", encoding="utf-8")
-    (docs / "trim.md").write_text("# Congestion\n\n## Trimming\n\nA congested switch trims a packet to its "
-                                  "header and forwards the header to the receiver first.\n", encoding="utf-8")
-    return docs
 
 
 def test_openai_embedder_embeds_in_batches_in_order_and_normalises(tmp_path: Path) -> None:
@@ -65,7 +53,7 @@ def test_openai_embedder_embeds_in_batches_in_order_and_normalises(tmp_path: Pat
 
 
 def test_an_index_built_and_queried_with_the_openai_embedder(tmp_path: Path) -> None:
-    three_docs(tmp_path)
+    small_corpus(tmp_path, TRIM_NOTE)
     question = "Which retry replays frames that failed the CRC check?"
     with FakeOpenAI() as fake:
         settings = openai_settings(fake, tmp_path)
@@ -89,7 +77,7 @@ def test_an_index_built_and_queried_with_the_openai_embedder(tmp_path: Path) -> 
 
 
 def test_a_server_error_becomes_a_clear_error(tmp_path: Path) -> None:
-    three_docs(tmp_path)
+    small_corpus(tmp_path, TRIM_NOTE)
     with FakeOpenAI() as fake:
         settings = openai_settings(fake, tmp_path)
         _, built = ingest(settings, make_embedder(settings))
@@ -114,7 +102,7 @@ def test_a_server_error_becomes_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_server_that_cannot_embed_its_documents_says_why_it_is_not_ready(tmp_path: Path, no_thread_leak) -> None:
-    docs = three_docs(tmp_path)
+    docs = small_corpus(tmp_path, TRIM_NOTE)
     with FakeOpenAI(mode="error") as fake:
         settings = make_settings(tmp_path, docs_dir=docs, index_dir=tmp_path / "no-index", answer_backend="extractive",
                                  embedding_backend="openai", openai_base_url=fake.url, openai_api_key="sk-test-embed")
@@ -134,7 +122,7 @@ def test_a_server_that_cannot_embed_its_documents_says_why_it_is_not_ready(tmp_p
 def test_answer_processes_embed_with_a_client_of_their_own(tmp_path: Path) -> None:
     """A forked answer process closes the descriptors it inherited: the parent's pooled connection to the
     embedding endpoint is not its to use (every chat was a 500 with 'Bad file descriptor')."""
-    docs = three_docs(tmp_path)
+    docs = small_corpus(tmp_path, TRIM_NOTE)
     with FakeOpenAI() as fake:
         settings = make_settings(tmp_path, docs_dir=docs, index_dir=tmp_path / "index", answer_backend="extractive",
                                  embedding_backend="openai", openai_base_url=fake.url, openai_api_key="sk-test-embed",

@@ -32,16 +32,15 @@ Non-goals: the single-process manager (manager.py), Redis Cluster.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import secrets
 import threading
 import time
 
-from ..errors import BadRequest, ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
+from ..errors import ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from . import cluster_scripts as lua
 from .history_cache import DEFAULT_CHARACTERS, HistoryCache
-from .manager import ID_BYTES, PER_CLIENT_RETRY_SECONDS, Session
+from .manager import ID_BYTES, PER_CLIENT_RETRY_SECONDS, Session, rated
 from .records import Message
 from .redis_link import RedisLink
 
@@ -221,22 +220,14 @@ class ClusterSessionManager:
         if not self.begin_turn(session, wait_seconds):
             raise ServerBusy("this conversation is still answering a question; try again", retry_after=5)
         try:
-            texts = session.encoded
-            if not 0 <= index < len(texts):
-                raise NotFound(f"this conversation has no message {index} (it has {len(texts)})")
-            message = Message.from_json(json.loads(texts[index]))
-            if message.role != "assistant":
-                raise BadRequest(f"message {index} is a question; only answers (assistant messages) can be rated")
-            message.feedback = feedback
-            text = message.to_json_text()
+            question, message, encoded = rated(session.encoded, index, feedback)
             revision = int(self.link.run(lambda _: self._set_message(keys=lua.keys(session.id),
-                                                                     args=[index, text])))
+                                                                     args=[index, encoded[index]])))
             if not revision:
                 raise NotFound(GONE)
-            session.encoded = texts[:index] + (text,) + texts[index + 1:]
+            session.encoded = encoded
             session.revision = revision  # other instances' copies are older: Redis sends them the whole list
             self.cache.keep(session.id, session.encoded, revision)
-            question = Message.from_json(json.loads(texts[index - 1])) if index else None
         finally:
             self.end_turn(session)
         return question, message

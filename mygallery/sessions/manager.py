@@ -104,6 +104,19 @@ class Session:
                 "idle_s": round(now - self.last_active, 1), "messages": len(self.encoded)}
 
 
+def rated(encoded: tuple[str, ...], index: int, feedback: dict) -> tuple[Message | None, Message, tuple[str, ...]]:
+    """Message `index` of a history with the user's rating attached: (the question it answered, the rated
+    message, the history with it in place). NotFound for no such message, BadRequest for a question."""
+    if not 0 <= index < len(encoded):
+        raise NotFound(f"this conversation has no message {index} (it has {len(encoded)})")
+    message = Message.from_json(json.loads(encoded[index]))
+    if message.role != "assistant":
+        raise BadRequest(f"message {index} is a question; only answers (assistant messages) can be rated")
+    message.feedback = feedback
+    question = Message.from_json(json.loads(encoded[index - 1])) if index else None
+    return question, message, encoded[:index] + (message.to_json_text(),) + encoded[index + 1:]
+
+
 def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
 
@@ -311,19 +324,12 @@ class SessionManager:
         if not self.begin_turn(session, wait_seconds):
             raise ServerBusy("this conversation is still answering a question; try again", retry_after=5)
         try:
-            texts = session.encoded
-            if not 0 <= index < len(texts):
-                raise NotFound(f"this conversation has no message {index} (it has {len(texts)})")
-            message = Message.from_json(json.loads(texts[index]))
-            if message.role != "assistant":
-                raise BadRequest(f"message {index} is a question; only answers (assistant messages) can be rated")
-            message.feedback = feedback
+            question, message, encoded = rated(session.encoded, index, feedback)
             try:
                 self.store.set_feedback(session.id, index, message)
             except STORE_DOWN as error:
                 raise unavailable(error) from error
-            session.encoded = texts[:index] + (message.to_json_text(),) + texts[index + 1:]
-            question = Message.from_json(json.loads(texts[index - 1])) if index else None
+            session.encoded = encoded
         finally:
             self.end_turn(session)
         return question, message
