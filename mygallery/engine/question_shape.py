@@ -180,7 +180,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
 def shape(question: str) -> QuestionShape:
     language = detect_language(question)
     text = question.strip()
