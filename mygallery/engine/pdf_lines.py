@@ -19,14 +19,16 @@ two columns, OCR.
 from __future__ import annotations
 
 import ctypes
+import functools
 import re
 from collections import defaultdict, deque
 from itertools import repeat
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 # --- tuning, in units of a line's loose character height h (pdfium's box from the font's ascent to its
 # descent: ~1.17 em for Helvetica, ~1.0-1.2 em for most fonts) ------------------------------------------------
@@ -65,15 +67,30 @@ class Page(NamedTuple):
 
 # --- one page: characters -> runs -> lines in reading order ----------------------------------------------
 
-# Raw entry points without pypdfium2's per-call argument conversion: one call per character is the hot loop.
-_LOOSE_BOX = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)(
-    ctypes.cast(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
-_FONT_INFO = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_ulong,
-                              ctypes.c_void_p)(ctypes.cast(pdfium_c.FPDFText_GetFontInfo, ctypes.c_void_p).value)
-_FONT_WEIGHT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetFontWeight, ctypes.c_void_p).value)
-_UNICODE = ctypes.CFUNCTYPE(ctypes.c_uint, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetUnicode, ctypes.c_void_p).value)
+class _Raw(NamedTuple):
+    """Raw entry points without pypdfium2's per-call argument conversion: one call per character is the hot
+    loop."""
+
+    loose_box: ctypes._CFuncPtr
+    font_info: ctypes._CFuncPtr
+    font_weight: ctypes._CFuncPtr
+    unicode: ctypes._CFuncPtr
+
+
+@functools.cache
+def _raw() -> _Raw:
+    # pdfium is loaded with the first page, not with this module: a server that never reads a PDF (the answer
+    # processes, most of the time the server itself) does not carry it
+    import pypdfium2.raw as pdfium_c
+
+    def bind(name: str, result: type, *arguments: type) -> ctypes._CFuncPtr:
+        return ctypes.CFUNCTYPE(result, *arguments)(ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value)
+
+    return _Raw(bind("FPDFText_GetLooseCharBox", ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p),
+                bind("FPDFText_GetFontInfo", ctypes.c_ulong, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
+                     ctypes.c_ulong, ctypes.c_void_p),
+                bind("FPDFText_GetFontWeight", ctypes.c_int, ctypes.c_void_p, ctypes.c_int),
+                bind("FPDFText_GetUnicode", ctypes.c_uint, ctypes.c_void_p, ctypes.c_int))
 
 
 # one buffer per process: one page at a time is parsed in a process (pdf_text.py's pdfium lock)
@@ -84,12 +101,13 @@ _FLAGS = ctypes.c_int(0)
 def _is_bold(handle: int, index: int, cache: dict[bytes, bool]) -> bool:
     name, flags = _NAME, _FLAGS
     name.value = b""
-    _FONT_INFO(handle, index, name, 96, ctypes.addressof(flags))
+    raw = _raw()
+    raw.font_info(handle, index, name, 96, ctypes.addressof(flags))
     key = name.value + b"/%d" % flags.value
     bold = cache.get(key)
     if bold is None:
         bold = bool(_BOLD_NAME.search(name.value.decode("latin-1"))) or bool(flags.value & (1 << 18))
-        bold = bold or _FONT_WEIGHT(handle, index) >= 600
+        bold = bold or raw.font_weight(handle, index) >= 600
         cache[key] = bold
     return bold
 
@@ -100,7 +118,8 @@ def _codes(textpage: pdfium.PdfTextPage, handle: int, count: int) -> np.ndarray:
     if len(text) == count:
         return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype="<u4").astype(np.int64)
     # text and character indices differ (characters outside the BMP, excluded ones): ask character by character
-    return np.fromiter((_UNICODE(handle, i) for i in range(count)), dtype=np.int64, count=count)
+    unicode = _raw().unicode
+    return np.fromiter((unicode(handle, i) for i in range(count)), dtype=np.int64, count=count)
 
 
 def page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right: float,
@@ -122,7 +141,7 @@ def page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right: 
     boxes = np.zeros((len(keep), 4), dtype=np.float32)  # FS_RECTF: left, top, right, bottom
     base = boxes.ctypes.data
     # map() keeps the loop itself in C: ~0.45 us a character instead of ~0.65 with a Python for loop
-    deque(map(_LOOSE_BOX, repeat(handle, len(keep)), keep.tolist(), range(base, base + 16 * len(keep), 16)),
+    deque(map(_raw().loose_box, repeat(handle, len(keep)), keep.tolist(), range(base, base + 16 * len(keep), 16)),
           maxlen=0)
     x0, y1, x1, y0 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
     # characters drawn outside the page (generators park text there) are not part of it

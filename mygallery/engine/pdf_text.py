@@ -31,12 +31,14 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-
-import pypdfium2 as pdfium
+from typing import TYPE_CHECKING
 
 from ..errors import PdfTextError
 from .pdf_blocks import PdfBlock, assemble
 from .pdf_lines import Page, page_lines
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 __all__ = ["PdfBlock", "PdfText", "read_pdf"]
 
@@ -122,6 +124,10 @@ class _open:
         self.pdf: pdfium.PdfDocument | None = None
 
     def __enter__(self) -> pdfium.PdfDocument:
+        # pdfium is loaded with the first PDF, not with this module: a server that never reads one (the answer
+        # processes, most of the time the server itself) does not carry it (pdf_lines.py loads it the same way)
+        import pypdfium2 as pdfium
+
         try:
             self.pdf = pdfium.PdfDocument(str(self.path))
         except pdfium.PdfiumError as exc:
@@ -142,6 +148,8 @@ class _open:
 
 
 def _metadata_title(pdf: pdfium.PdfDocument) -> str:
+    import pypdfium2 as pdfium  # loaded by _open already: a look-up
+
     try:
         title = pdf.get_metadata_value("Title")
     except (pdfium.PdfiumError, KeyError, ValueError):
@@ -230,6 +238,8 @@ def _extract_file(path: str, start: int, stop: int) -> list[Page]:
 
 
 def _extract(pdf: pdfium.PdfDocument, start: int, stop: int) -> list[Page]:
+    import pypdfium2 as pdfium  # loaded by _open already: a look-up
+
     pages = []
     for index in range(start, stop):
         try:

@@ -21,12 +21,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+if TYPE_CHECKING:
+    import redis
 
 from ..errors import ConfigError, StoreUnavailable
 
@@ -49,6 +48,8 @@ def shown_url(url: str) -> str:
 
 def is_temporary(error: redis.RedisError) -> bool:
     """Whether an error is Redis being unavailable (down, slow, loading, read-only, cannot persist)."""
+    import redis  # imported by the link first (see RedisLink.__init__): a look-up here
+
     if isinstance(error, redis.ConnectionError | redis.TimeoutError):
         return True  # BusyLoadingError (LOADING) is a ConnectionError
     return isinstance(error, redis.ResponseError) and str(error).startswith(_TEMPORARY_REPLIES)
@@ -60,7 +61,14 @@ class RedisLink:
     name = "redis"  # what the admin panel shows as the session store
 
     def __init__(self, url: str, *, timeout: float = 2.0) -> None:
+        # redis-py is imported here, not with the module: a server without SESSION_STORE=redis never loads it
+        # (6 MB of the server process and of every answer process forked from it)
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         self.url = shown_url(url)
+        self._errors = redis.RedisError
         try:
             self.client = redis.Redis.from_url(
                 url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True,
@@ -84,7 +92,7 @@ class RedisLink:
         error message the user sees."""
         try:
             result = operation(self.client)
-        except redis.RedisError as exc:
+        except self._errors as exc:
             if not is_temporary(exc):
                 raise  # a bug (a script error, a wrong type): a 500 with its traceback in the log
             self._failed(exc)
