@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import IndexUnavailable
+from ..periodic import Periodic
 from .index import MANIFEST, HybridIndex, LiveIndex
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ class IndexWatcher:
         self.interval = interval
         self.swaps = 0
         self._seen: tuple[int, int, int] | None = None  # the manifest's (mtime_ns, size, inode) last looked at
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._watch = Periodic("index-watch", interval, self.check, log)
 
     def check(self) -> bool:
         """One look at the manifest; True when a new generation was loaded and installed. Nothing while no
@@ -79,20 +78,8 @@ class IndexWatcher:
 
     def start(self) -> None:
         """Watch in a thread (the first look reads the manifest once: it may name the generation being served)."""
-        if self._thread is not None or self.interval <= 0 or self._stop.is_set():  # closed: stays closed
-            return
-        self._thread = threading.Thread(target=self._loop, name="index-watch", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.check()
-            except Exception:  # noqa: BLE001 - a bug must not stop the watching; logged, tried at the next change
-                log.exception("index watch failed")
+        if self.interval > 0:  # 0: not watched; once closed, never started again
+            self._watch.start()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)  # a load in progress finishes first
-            self._thread = None
+        self._watch.stop(timeout=30)  # a load in progress finishes first

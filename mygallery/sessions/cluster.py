@@ -38,6 +38,7 @@ import threading
 import time
 
 from ..errors import ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
+from ..periodic import Periodic
 from . import cluster_scripts as lua
 from .history_cache import DEFAULT_CHARACTERS, HistoryCache
 from .manager import ID_BYTES, PER_CLIENT_RETRY_SECONDS, Session, rated
@@ -74,8 +75,9 @@ class ClusterSessionManager:
         self._turns_lock = threading.Lock()  # guards _turns and _held; see the module docstring
         self._turns: dict[str, list] = {}  # session id -> [this process's turn lock, threads holding or waiting]
         self._held: dict[str, str] = {}  # session id -> token of the Redis turn lock this process holds
-        self._stop = threading.Event()
-        self._janitor: threading.Thread | None = None
+        self._stop = threading.Event()  # also ends turns waiting for a Redis lock
+        self._janitor = Periodic("cluster-janitor", cleanup_interval, self.expire_idle, log,
+                                 quiet=(StoreUnavailable,), stop=self._stop)
         self.expired_total = 0
         self._last_count = 0  # what active_count() says while Redis does not answer
         self.cache = HistoryCache(cache_characters)
@@ -274,24 +276,9 @@ class ClusterSessionManager:
         return total
 
     def start_janitor(self) -> None:
-        if self._janitor is not None:
-            return
-        self._janitor = threading.Thread(target=self._janitor_loop, name="cluster-janitor", daemon=True)
         self._janitor.start()
-
-    def _janitor_loop(self) -> None:
-        while not self._stop.wait(self.cleanup_interval):
-            try:
-                self.expire_idle()
-            except StoreUnavailable as exc:
-                log.warning("cluster janitor: %s; trying again in %g s", exc, self.cleanup_interval)
-            except Exception:  # noqa: BLE001 - a bug must not kill the janitor; it retries next round
-                log.exception("cluster janitor failed")
 
     def close(self) -> None:
         """Stop and join the janitor (turns still waiting for a Redis lock give up), then close the link."""
-        self._stop.set()
-        if self._janitor is not None:
-            self._janitor.join(timeout=10)
-            self._janitor = None
+        self._janitor.stop()
         self.link.close()

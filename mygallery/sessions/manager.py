@@ -47,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import BadRequest, ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
+from ..periodic import Periodic
 from .records import Message, SessionStore
 
 log = logging.getLogger(__name__)
@@ -154,8 +155,7 @@ class SessionManager:
         self._empty: dict[str, Session] = {}  # the live sessions without a message, in order of creation
         self._per_client: dict[str, int] = {}  # client address -> live sessions it started
         self._turns: dict[str, list] = {}  # session id -> [turn lock, threads holding or waiting for it]
-        self._stop = threading.Event()
-        self._janitor: threading.Thread | None = None
+        self._janitor = Periodic("session-janitor", cleanup_interval, self.expire_idle, log)
         self.expired_total = 0
         self._last_sweep = float("-inf")  # guarded by _table_lock: when create() last expired idle sessions
         self._restore()
@@ -384,22 +384,9 @@ class SessionManager:
                 return
 
     def start_janitor(self) -> None:
-        if self._janitor is not None:
-            return
-        self._janitor = threading.Thread(target=self._janitor_loop, name="session-janitor", daemon=True)
         self._janitor.start()
-
-    def _janitor_loop(self) -> None:
-        while not self._stop.wait(self.cleanup_interval):
-            try:
-                self.expire_idle()
-            except Exception:  # noqa: BLE001 - a failing store must not kill the janitor; it retries next round
-                log.exception("session janitor failed")
 
     def close(self) -> None:
         """Stop and join the janitor, then close the store (flushing it)."""
-        self._stop.set()
-        if self._janitor is not None:
-            self._janitor.join(timeout=10)
-            self._janitor = None
+        self._janitor.stop()
         self.store.close()

@@ -17,13 +17,13 @@ import contextlib
 import json
 import logging
 import os
-import threading
 
 import psutil
 
 from .. import __version__
 from ..engine.index import LiveIndex
 from ..errors import StoreUnavailable
+from ..periodic import Periodic
 from ..sessions.redis_link import RedisLink
 from ..sessions.redis_store import PREFIX
 from .metrics import Metrics
@@ -70,8 +70,7 @@ class InstanceRegistry:
         self.process = psutil.Process()
         self._beat = link.script(_BEAT)
         self._list = link.script(_LIST)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._heartbeat = Periodic("heartbeat", interval, self.beat, log, quiet=(StoreUnavailable,))
 
     def describe(self) -> dict:
         """This instance's figures, as registered."""
@@ -92,23 +91,13 @@ class InstanceRegistry:
                                            args=[self.instance_id, entry, FORGET_SECONDS]), "the instance registry")
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._heartbeat.running:
             return
         try:
             self.beat()  # registered before the first request
         except StoreUnavailable as exc:
             log.warning("instance registry: %s", exc)
-        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.beat()
-            except StoreUnavailable as exc:
-                log.warning("heartbeat not written: %s", exc)
-            except Exception:  # noqa: BLE001 - a bug must not stop the heartbeat; it retries next round
-                log.exception("heartbeat failed")
+        self._heartbeat.start()
 
     def instances(self) -> list[dict]:
         """Every registered instance, alive or not, ordered by id; [] while Redis does not answer."""
@@ -143,10 +132,7 @@ class InstanceRegistry:
 
     def close(self) -> None:
         """Stop and join the heartbeat, then leave the registry (a graceful stop is not a crash)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._heartbeat.stop()
         with contextlib.suppress(StoreUnavailable):  # else the entry shows as down until it is forgotten
             self.link.run(lambda client: client.pipeline().zrem(REGISTRY, self.instance_id)
                           .delete(f"{REGISTRY}:{self.instance_id}").execute(), "the instance registry")
