@@ -47,6 +47,11 @@ def test_env_example_documents_every_setting_and_parses() -> None:
     assert load_settings({}, dotenv_path=example) == Settings()
 
 
+def test_the_interface_document_lists_every_setting() -> None:
+    documented = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+    assert [f.name.upper() for f in fields(Settings) if f"`{f.name.upper()}`" not in documented] == []
+
+
 def test_cpu_affinity_setting_and_choice() -> None:
     """CPU_AFFINITY: auto pins a process that may use several CPUs to the highest one, off and a lone CPU leave
     it alone, numbers must be CPUs the process may use, anything else is a configuration error."""
