@@ -167,7 +167,6 @@ class GalleryService:
                 redis, instance_id=self.instance_id, address=f"http://{shown}:{port}",
                 interval=settings.heartbeat_seconds, metrics=self.metrics, library=self.library,
                 started=self.app.started)
-        self._embedder = None
         self.watcher = IndexWatcher(settings.index_dir, self.library, load=self._load_generation,
                                     install=self.publish_index, interval=settings.index_watch_seconds)
         self._publish_lock = threading.Lock()  # one generation goes live at a time (index job, watcher)
@@ -198,10 +197,9 @@ class GalleryService:
         self._threads.append(thread)
 
     def _load_generation(self) -> HybridIndex:
-        """The generation the manifest names now, loaded fully (for the IndexWatcher)."""
-        if self._embedder is None:
-            self._embedder = make_embedder(self.settings)
-        return HybridIndex.load(self.settings.index_dir, self._embedder)
+        """The generation the manifest names now, loaded fully (for the IndexWatcher; the local embedder is the
+        process's one, see make_embedder)."""
+        return HybridIndex.load(self.settings.index_dir, make_embedder(self.settings))
 
     def publish_index(self, index: HybridIndex) -> None:
         """Make `index` the one every answer comes from — the first one at start-up, then each generation a

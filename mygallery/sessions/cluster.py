@@ -21,7 +21,8 @@ bench/README.md "Cluster").
   itself is its `appendfsync` setting's guarantee (README "Scaling out").
 - **Expiry**: conversations idle past the timeout stop counting and are refused at once; the janitor of every
   instance deletes them in batches. Running it on several instances at once is harmless (idempotent).
-Locks — the rules: `_turns_lock` guards `_turns` and `_held` and is never held while waiting or talking to Redis.
+Locks — the rules: this process's turn lock of a conversation (`_turns`, turn_locks.py) is taken before the one
+in Redis; `_held_lock` guards `_held` (the Redis lock tokens) and is never held while waiting or talking to Redis.
 - **Fair shares and limits** as in manager.py: a client address holds at most `max_per_client` of the cluster's
   conversations (counted in Redis, `client:{address}`), a conversation takes at most `max_turns` questions.
   An empty conversation counts until the idle timeout here (manager.py frees it after five minutes); the
@@ -37,13 +38,14 @@ import secrets
 import threading
 import time
 
-from ..errors import ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
+from ..errors import NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from ..periodic import Periodic
 from . import cluster_scripts as lua
 from .history_cache import DEFAULT_CHARACTERS, HistoryCache
 from .manager import ID_BYTES, PER_CLIENT_RETRY_SECONDS, Session, rated
 from .records import Message
 from .redis_link import RedisLink
+from .turn_locks import TurnLocks, conversation_full
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,8 @@ class ClusterSessionManager:
         self._delete, self._count = link.script(lua.DELETE), link.script(lua.COUNT)
         self._expire, self._summary = link.script(lua.EXPIRE), link.script(lua.SUMMARY)
         self._set_message = link.script(lua.SET_MESSAGE)
-        self._turns_lock = threading.Lock()  # guards _turns and _held; see the module docstring
-        self._turns: dict[str, list] = {}  # session id -> [this process's turn lock, threads holding or waiting]
+        self._turns = TurnLocks()
+        self._held_lock = threading.Lock()  # guards _held; see the module docstring
         self._held: dict[str, str] = {}  # session id -> token of the Redis turn lock this process holds
         self._stop = threading.Event()  # also ends turns waiting for a Redis lock
         self._janitor = Periodic("cluster-janitor", cleanup_interval, self.expire_idle, log,
@@ -127,24 +129,19 @@ class ClusterSessionManager:
         """Wait up to `timeout` seconds until no other turn of this conversation runs on any instance; True once
         it is ours, with `session` refreshed to the history as it is now. NotFound when it was deleted meanwhile."""
         deadline = time.monotonic() + timeout
-        with self._turns_lock:
-            entry = self._turns.setdefault(session.id, [threading.Lock(), 0])
-            entry[1] += 1
-        if not entry[0].acquire(timeout=timeout):
-            self._leave_turn(session.id, entry)
+        if not self._turns.acquire(session.id, timeout):
             return False
         try:
             taken = self._take_redis_turn(session, deadline)
         except BaseException:
-            self._leave_turn(session.id, entry, release=True)
+            self._turns.release(session.id)
             raise
         if not taken:
-            self._leave_turn(session.id, entry, release=True)
+            self._turns.release(session.id)
             return False
         if self.max_turns is not None and session.turns >= self.max_turns:
             self.end_turn(session)
-            raise ConversationFull(f"this conversation has reached its limit of {self.max_turns} questions; "
-                                   "start a new conversation to ask more")
+            raise conversation_full(self.max_turns)
         return True
 
     def _take_redis_turn(self, session: Session, deadline: float) -> bool:
@@ -163,7 +160,7 @@ class ClusterSessionManager:
                 session.created_at, session.last_active = float(created_at), float(last_active)
                 session.encoded, session.revision = encoded, int(revision)
                 self.cache.keep(session.id, session.encoded, session.revision)
-                with self._turns_lock:
+                with self._held_lock:
                     self._held[session.id] = token
                 return True
             if reply[0] == -1:
@@ -174,30 +171,21 @@ class ClusterSessionManager:
             pause = min(POLL_MAX, pause * 2)
 
     def end_turn(self, session: Session) -> None:
-        with self._turns_lock:
+        with self._held_lock:
             token = self._held.pop(session.id, None)
-            entry = self._turns[session.id]
         if token is not None:
             try:
                 self.link.run(lambda _: self._release(keys=lua.keys(session.id), args=[token]))
             except StoreUnavailable:
                 log.warning("turn lock of %s… not released (Redis unavailable); it expires by itself",
                             session.id[:8])
-        self._leave_turn(session.id, entry, release=True)
-
-    def _leave_turn(self, session_id: str, entry: list, *, release: bool = False) -> None:
-        with self._turns_lock:
-            entry[1] -= 1
-            if entry[1] == 0:  # no one else holds or waits: the next turn starts with a new lock
-                del self._turns[session_id]
-        if release:
-            entry[0].release()
+        self._turns.release(session.id)
 
     def record_turn(self, session: Session, question: Message, answer: Message) -> None:
         """Store one question and its answer together — durable in Redis before this returns; call inside a
         turn. NotFound when the conversation was deleted meanwhile; ServerBusy when this turn's lock expired
         and another turn took the conversation."""
-        with self._turns_lock:
+        with self._held_lock:
             token = self._held.get(session.id)
         if token is None:
             raise RuntimeError("record_turn outside a turn of this conversation")
@@ -208,7 +196,7 @@ class ClusterSessionManager:
         if reply[0] == -1:
             raise ServerBusy("this conversation went on in another tab while this answer was prepared; "
                              "ask again", retry_after=1)
-        with self._turns_lock:
+        with self._held_lock:
             self._held.pop(session.id, None)  # released by the append
         session.add(question, answer)
         session.last_active = float(reply[1])

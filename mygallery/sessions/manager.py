@@ -26,10 +26,8 @@ Locks — the rules:
   every second took 9.3 ms with 150,000 conversations (in a loop; more on a busy server), a pause that every
   request of that moment shared. `_empty` holds the conversations without a message, in order of creation, for
   their shorter expiry.
-- a turn lock (`begin_turn`/`end_turn`) serialises the turns of one conversation: two tabs of one user cannot
-  interleave a question and its answer. Held for the whole turn. It exists only while a turn runs or waits
-  (in `_turns`, guarded by `_table_lock`, which is never held while waiting for a turn): a lock per stored
-  conversation was half of what a full garbage collection had to walk.
+- a turn lock (`begin_turn`/`end_turn`, in `_turns`: turn_locks.py) serialises the turns of one conversation
+  and is held for the whole turn; it exists only while a turn runs or waits.
 The janitor thread wakes every CLEANUP_INTERVAL_SECONDS on an Event (no sleeping loop), expires idle sessions
 and can be stopped and joined. Expiry also happens lazily on access.
 Non-goals: user accounts, sharing a conversation between users, editing past messages.
@@ -46,9 +44,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import BadRequest, ConversationFull, NotFound, ServerBusy, SessionLimit, StoreUnavailable
+from ..errors import BadRequest, NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from ..periodic import Periodic
 from .records import Message, SessionStore
+from .turn_locks import TurnLocks, conversation_full
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ class SessionManager:
         self._sessions: dict[str, Session] = {}  # every live session, in order of last activity
         self._empty: dict[str, Session] = {}  # the live sessions without a message, in order of creation
         self._per_client: dict[str, int] = {}  # client address -> live sessions it started
-        self._turns: dict[str, list] = {}  # session id -> [turn lock, threads holding or waiting for it]
+        self._turns = TurnLocks()
         self._janitor = Periodic("session-janitor", cleanup_interval, self.expire_idle, log)
         self.expired_total = 0
         self._last_sweep = float("-inf")  # guarded by _table_lock: when create() last expired idle sessions
@@ -270,29 +269,15 @@ class SessionManager:
     def begin_turn(self, session: Session, timeout: float) -> bool:
         """Wait up to `timeout` seconds until no other turn of this conversation runs; True once it is ours.
         ConversationFull when the conversation already has `max_turns` turns."""
-        with self._table_lock:
-            entry = self._turns.setdefault(session.id, [threading.Lock(), 0])
-            entry[1] += 1
-        if not entry[0].acquire(timeout=timeout):
-            self._leave_turn(session.id, entry)
+        if not self._turns.acquire(session.id, timeout):
             return False
         if self.max_turns is not None and session.turns >= self.max_turns:
             self.end_turn(session)
-            raise ConversationFull(f"this conversation has reached its limit of {self.max_turns} questions; "
-                                   "start a new conversation to ask more")
+            raise conversation_full(self.max_turns)
         return True
 
     def end_turn(self, session: Session) -> None:
-        with self._table_lock:
-            entry = self._turns[session.id]
-        self._leave_turn(session.id, entry)
-        entry[0].release()
-
-    def _leave_turn(self, session_id: str, entry: list) -> None:
-        with self._table_lock:
-            entry[1] -= 1
-            if entry[1] == 0:  # no one else holds or waits: the next turn starts with a new lock
-                del self._turns[session_id]
+        self._turns.release(session.id)
 
     def record_turn(self, session: Session, question: Message, answer: Message) -> None:
         """Persist one question and its answer together, then make them visible; call inside a turn."""
