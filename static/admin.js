@@ -297,16 +297,6 @@ function authFailed(error) {
 }
 
 /** Texts set with parameters (data-i18n-key / -args) follow the language too. */
-function translateDynamicText() {
-  for (const node of document.querySelectorAll("[data-i18n-key]")) {
-    try {
-      node.textContent = t(node.dataset.i18nKey, JSON.parse(node.dataset.i18nArgs || "{}"));
-    } catch {
-      node.textContent = t(node.dataset.i18nKey);
-    }
-  }
-}
-
 function schedule() {
   clearTimeout(state.timer);
   if (!document.hidden && !state.waitingForToken) state.timer = setTimeout(refresh, REFRESH_MS);
@@ -345,7 +335,6 @@ function init() {
     render();
     renderDocumentsAgain();
     renderReportsAgain();
-    translateDynamicText();
   });
   initDocuments({ token: () => state.token, onAuthError: authFailed, onIndexChanged: () => refresh() });
   initReports({ token: () => state.token, onAuthError: authFailed });

@@ -11,7 +11,7 @@ import {
   ApiError, deleteDocument, getAdminDocuments, getIngestStatus, startReindex, uploadDocuments,
 } from "./api.js";
 import { cell } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { lang, t, translatable as text } from "./i18n.js";
 
 const POLL_MS = 400;
 const $ = (id) => document.getElementById(id);
@@ -20,18 +20,6 @@ const state = {
   token: () => "", onAuthError: () => {}, onIndexChanged: () => {}, limit: 0, suffixes: [], job: null, timer: 0,
   listed: null,
 };
-
-function text(node, key, params) {
-  if (params) {
-    delete node.dataset.i18n;
-    node.dataset.i18nKey = key;
-    node.dataset.i18nArgs = JSON.stringify(params);
-  } else {
-    node.dataset.i18n = key;
-  }
-  node.textContent = t(key, params);
-  return node;
-}
 
 function bytes(value) {
   if (typeof value !== "number") return "—";

@@ -12,10 +12,10 @@ import { ApiError, createSession, deleteSession, exportPath, getSession, streamC
 import { bannerFor, hideBanner, initBanner, renderBanner, showBanner } from "./banner.js";
 import { closeDrawers, initDrawers, setDrawer } from "./drawers.js";
 import * as store from "./conversations.js";
-import { initLanguageToggle, onLangChange, t } from "./i18n.js";
+import { initLanguageToggle, onLangChange, t, translatable } from "./i18n.js";
 import {
   answerOf, copyAnswer, createAssistantMessage, createUserMessage, failAnswer, finishAnswer,
-  highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources, translatable,
+  highlightSource, refreshDynamicText, renderAnswer, renderConversationItems, renderSources,
 } from "./messages.js";
 import { showVersion, watchReadiness } from "./readiness.js";
 import { closeViewer, documentKind, initViewer, openSource, viewerOpen } from "./viewer.js";

@@ -546,11 +546,36 @@ export function t(key, params = {}) {
 export function applyTranslations(root = document) {
   document.documentElement.lang = current;
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-key]")) {
+    let params = {};
+    try {
+      params = JSON.parse(el.dataset.i18nArgs || "{}");
+    } catch {
+      // Keep the placeholders visible rather than fail.
+    }
+    el.textContent = t(el.dataset.i18nKey, params);
+  }
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll("[data-i18n-aria-label]")) {
     el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
   }
+}
+
+/** Text that follows the language toggle: a plain key uses data-i18n, a key with params data-i18n-key/-args
+ * (applyTranslations re-renders both). */
+export function translatable(node, key, params) {
+  if (params) {
+    delete node.dataset.i18n;
+    node.dataset.i18nKey = key;
+    node.dataset.i18nArgs = JSON.stringify(params);
+  } else {
+    delete node.dataset.i18nKey;
+    delete node.dataset.i18nArgs;
+    node.dataset.i18n = key;
+  }
+  node.textContent = t(key, params);
+  return node;
 }
 
 /** Switch language, remember the choice, re-render static labels and tell listeners. */

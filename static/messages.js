@@ -7,7 +7,7 @@
 // and it does not fetch or decide what happens on a click (app.js does).
 
 import { createFeedbackControls, setFeedbackTarget } from "./feedback.js";
-import { lang, t } from "./i18n.js";
+import { lang, t, translatable } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
 import { documentKind, linkCitations, sourceUrl } from "./viewer.js";
 
@@ -20,32 +20,8 @@ function element(tag, className, text) {
   return node;
 }
 
-/** Text that follows the language toggle: a plain key uses data-i18n, a key with params data-i18n-key/-args. */
-export function translatable(node, key, params) {
-  if (params) {
-    delete node.dataset.i18n;
-    node.dataset.i18nKey = key;
-    node.dataset.i18nArgs = JSON.stringify(params);
-  } else {
-    delete node.dataset.i18nKey;
-    delete node.dataset.i18nArgs;
-    node.dataset.i18n = key;
-  }
-  node.textContent = t(key, params);
-  return node;
-}
-
-/** Re-translate what i18n.applyTranslations cannot: texts with params and citation labels. */
+/** Re-translate what i18n.applyTranslations cannot: the citation links' labels. */
 export function refreshDynamicText(root = document) {
-  for (const node of root.querySelectorAll("[data-i18n-key]")) {
-    let params = {};
-    try {
-      params = JSON.parse(node.dataset.i18nArgs || "{}");
-    } catch {
-      // Keep the placeholders visible rather than fail.
-    }
-    node.textContent = t(node.dataset.i18nKey, params);
-  }
   for (const link of root.querySelectorAll("a.cite")) {
     link.setAttribute("aria-label", t("chat.cite_label", { n: link.dataset.cite }));
   }

@@ -1,11 +1,11 @@
 // readiness.js — the chat page's watch on the server: a "not ready" banner while the index is loading (polled
 // every READY_POLL_MS until ready), and the version line of the sidebar.
-// Collaborators: api.js (checkReady, getHealth), banner.js (the one banner), messages.js (translatable text).
+// Collaborators: api.js (checkReady, getHealth), banner.js (the one banner), i18n.js (translatable text).
 // Non-goals: health monitoring (monitor.py does that), retrying questions.
 
 import { checkReady, getHealth } from "./api.js";
 import { bannerKind, hideBanner, showBanner } from "./banner.js";
-import { translatable } from "./messages.js";
+import { translatable } from "./i18n.js";
 
 const READY_POLL_MS = 5000;
 
