@@ -37,6 +37,11 @@ class Outcome:
     def unanswerable(self) -> bool:
         return not self.question.expected
 
+    @property
+    def kind(self) -> str:
+        """The QA line's kind, else unanswerable or other."""
+        return self.question.kind or ("unanswerable" if self.unanswerable else "other")
+
 
 def judge(question: Question, result: AnswerResult) -> Outcome:
     docs = [source.doc for source in result.sources]
@@ -76,13 +81,11 @@ def evaluate_answers(variants: dict[str, Callable[[str], AnswerResult]], questio
     for name, answer in variants.items():
         outcomes = [judge(q, answer(q.question)) for q in questions]
         languages = sorted({o.question.lang for o in outcomes})
-        kinds = sorted({o.question.kind or ("unanswerable" if o.unanswerable else "other") for o in outcomes})
+        kinds = sorted({o.kind for o in outcomes})
         report["variants"][name] = {
             "overall": summarise(outcomes),
             "by_language": {lang: summarise([o for o in outcomes if o.question.lang == lang]) for lang in languages},
-            "by_kind": {kind: summarise([o for o in outcomes
-                                         if (o.question.kind or ("unanswerable" if o.unanswerable else "other"))
-                                         == kind]) for kind in kinds},
+            "by_kind": {kind: summarise([o for o in outcomes if o.kind == kind]) for kind in kinds},
             "misses": [miss(o) for o in outcomes if is_miss(o)],
         }
     return report

@@ -49,14 +49,12 @@ class PreparedUnits:
 
     units: list[Unit]
     tokens: list[set[str]]  # of the matched text
-    shown_tokens: list[set[str]]  # of the shown text (the same set unless a table row)
     numbers: list[set[str]]  # numbers written in the shown text
     source_numbers: set[str]  # numbers written anywhere in the source and its context
     ratios: list[float]  # CJK share of the shown text
     chinese: list[bool]  # whether the matched text is mostly Chinese
     vectors: np.ndarray | None
     context_tokens: set[str]  # of the source's title, section and (tables) header
-    source_tokens: set[str]  # of the whole source text and its context
     lowered: str  # the whole source text and its context, lower-cased (for the question's names)
 
 
@@ -156,11 +154,9 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     if index is not None and index.embedder.local and units:
         vectors = index.embedder.embed([unit.shown for unit in units])
     tokens = [set(tokenize(unit.matched)) for unit in units]
-    shown = [matched if unit.shown == unit.matched else set(tokenize(unit.shown))
-             for unit, matched in zip(units, tokens, strict=True)]
     header = units[0].context if units and source.kind == "table" else ""
     context = f"{source.title} {source.section} {header}"
     return PreparedUnits(
-        units, tokens, shown, [numbers_in(unit.shown) for unit in units], numbers_in(f"{context} {source.text}"),
+        units, tokens, [numbers_in(unit.shown) for unit in units], numbers_in(f"{context} {source.text}"),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
-        set(tokenize(context)), set(tokenize(f"{context} {source.text}")), f"{context}\n{source.text}".lower())
+        set(tokenize(context)), f"{context}\n{source.text}".lower())

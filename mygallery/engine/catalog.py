@@ -18,7 +18,9 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..errors import PdfTextError
 from .documents import SUPPORTED_SUFFIXES, find_documents, fingerprint
+from .pdf_text import page_count
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,10 @@ class FileFacts:
 
 
 def pdf_pages(path: Path) -> int | None:
-    """The number of pages of a PDF, or None when it cannot be read."""
-    from pypdf import PdfReader  # pypdf is heavy to import; only PDFs need it (as in documents.py)
-
+    """The number of pages of a PDF (pdfium, as the extractor opens it), or None when it cannot be read."""
     try:
-        return len(PdfReader(str(path)).pages)
-    except Exception as exc:  # noqa: BLE001 - a broken PDF is listed with its status, not a failure
+        return page_count(path)
+    except PdfTextError as exc:  # a broken PDF is listed with its status, not a failure
         log.debug("cannot count the pages of %s: %s", path, exc)
         return None
 

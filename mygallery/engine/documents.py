@@ -151,7 +151,6 @@ def _parse_markdown(text: str, rel: str) -> Document:
             doc.blocks.append(Block("table", "\n".join(rows), section(), header=header))
             continue
         elif not paragraph and loose_heading(stripped):  # "三、议题 2：…" in notes that use little Markdown
-            flush()
             headings = [h for h in headings if h[0] < 2] + [(2, stripped)]
         elif is_table_row(stripped) and (rows := loose_table_rows(lines, i)):  # a |-table without its rule row
             flush()

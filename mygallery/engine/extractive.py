@@ -320,14 +320,8 @@ def unknown_share(index: HybridIndex | None, question: str) -> float:
     if index is None:
         return 0.0
     words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in _ASKING]
-    unknown = sum(not index.doc_frequency.get(w) and not _known_translation(index, w) for w in words)
+    unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
-
-
-@functools.lru_cache(maxsize=8192)
-def _known_translation(index: HybridIndex, word: str) -> bool:
-    """Whether a document has one of the other-language forms of `word` (per index: the cache holds a few)."""
-    return any(index.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
 
 
 def judge(asked: QuestionShape, best: Candidate, evidence: Evidence) -> Judgement:

@@ -160,11 +160,18 @@ class HybridIndex:
         # changed after it is made, so threads may share one.
         self.prepare = functools.lru_cache(maxsize=1024)(self._prepare)
         self.postings = functools.lru_cache(maxsize=16384)(self._postings)
+        # Per index, not per process: a module-level cache keyed by the index kept every replaced generation alive.
+        self.has_translation = functools.lru_cache(maxsize=8192)(self._has_translation)
         self._no_scores = np.zeros(len(chunks), dtype=self.bm25.dtype)
         self._no_scores.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def _has_translation(self, word: str) -> bool:
+        """Whether a document has one of the other-language forms of `word` (lexicon.py); called as
+        `has_translation`, cached."""
+        return any(self.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
 
     @property
     def documents(self) -> int:

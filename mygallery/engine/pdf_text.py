@@ -40,7 +40,7 @@ from .pdf_lines import Page, page_lines
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
 
-__all__ = ["PdfBlock", "PdfText", "read_pdf"]
+__all__ = ["PdfBlock", "PdfText", "page_count", "read_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,13 @@ _TIMEOUT_PER_PAGE_S = 0.5
 
 # pdfium is not thread-safe: in one process, one thread at a time uses it (worker processes have their own)
 _PDFIUM = threading.Lock()
+
+
+def page_count(path: Path) -> int:
+    """The number of pages of the PDF at `path`; PdfTextError when it cannot be opened (read_pdf's checks)."""
+    _check_file(path)
+    with _PDFIUM, _open(path) as pdf:
+        return len(pdf)
 
 
 def read_pdf(path: Path, *, workers: int | None = None) -> PdfText:
