@@ -141,3 +141,27 @@ def wait_for_connections(gallery, at_least: int | None = None, seconds: float = 
         if (count >= at_least) if at_least is not None else not count:
             return
         time.sleep(0.02)
+
+
+def raw_socket(gallery, address: str = "127.0.0.1", timeout: float = 10) -> socket.socket:
+    """A plain socket to `gallery`'s server, from `address` (any 127.x.y.z: another client address)."""
+    sock = socket.socket()
+    sock.settimeout(timeout)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", gallery.http.server_address[1]))
+    return sock
+
+
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One whole response from a raw socket: (status, lower-cased headers, body). Unbuffered, so that the
+    next response stays in the socket for the next call."""
+    reader = sock.makefile("rb", buffering=0)
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while line := reader.readline().rstrip(b"\r\n"):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.lower()] = value.strip()
+    length, body = int(headers.get("content-length", 0)), b""
+    while len(body) < length and (piece := reader.read(length - len(body))):
+        body += piece
+    return status, headers, body

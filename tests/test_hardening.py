@@ -24,7 +24,16 @@ from mygallery.service import GalleryService
 from mygallery.sessions.manager import Session, SessionManager
 from mygallery.sessions.records import Message
 from mygallery.sessions.stores import MemoryStore
-from tests.http_helpers import Reply, ask, call, new_session, wait_for_connections
+from tests.http_helpers import (
+    Reply,
+    ask,
+    assert_error,
+    call,
+    new_session,
+    raw_socket,
+    read_response,
+    wait_for_connections,
+)
 
 OTHER_ADDRESS = "127.0.0.2"
 
@@ -39,39 +48,6 @@ def call_from(address: str, url: str, method: str, path: str, body: object = Non
         return call(url, method, path, body, conn=conn, **options)
 
 
-def raw_socket(gallery: GalleryService, address: str = "127.0.0.1", timeout: float = 10) -> socket.socket:
-    sock = socket.socket()
-    sock.settimeout(timeout)
-    sock.bind((address, 0))
-    sock.connect(("127.0.0.1", gallery.http.server_address[1]))
-    return sock
-
-
-def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One whole response from a raw socket: (status, lower-cased headers, body). Unbuffered, so that the
-    next response stays in the socket for the next call."""
-    reader = sock.makefile("rb", buffering=0)
-    status = int(reader.readline().split()[1])
-    headers = {}
-    while line := reader.readline().rstrip(b"\r\n"):
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.lower()] = value.strip()
-    length, body = int(headers.get("content-length", 0)), b""
-    while len(body) < length and (piece := reader.read(length - len(body))):
-        body += piece
-    return status, headers, body
-
-
-def json_error(reply_or_body, status: int | None = None) -> str:
-    """The error code of a JSON error body (asserting the shape); checks the status when given."""
-    body = reply_or_body.body if isinstance(reply_or_body, Reply) else reply_or_body
-    if status is not None:
-        assert reply_or_body.status == status, (reply_or_body.status, body)
-    error = json.loads(body)["error"]
-    assert error["message"] and "Traceback" not in error["message"]
-    return error["code"]
-
-
 # --- 1. one client cannot take every conversation; POST /api/sessions is JSON only ---------------------------
 
 @pytest.mark.parametrize("headers", [{}, {"Content-Type": "text/plain"},
@@ -80,13 +56,13 @@ def test_creating_a_session_takes_json_only(gallery: GalleryService, headers: di
     """What a page of another origin can send without a CORS preflight (no body, a form, text/plain) is refused;
     a JSON content type needs the preflight, which the server never grants."""
     reply = call(gallery.url, "POST", "/api/sessions", raw=b"{}" if headers else None, headers=headers)
-    assert json_error(reply, 415) == "unsupported_media_type"
+    assert_error(reply, 415, "unsupported_media_type")
     assert gallery.sessions.active_count() == 0
     assert call(gallery.url, "OPTIONS", "/api/sessions").status == 405  # no preflight is granted
     json_headers = {"Content-Type": "application/json"}
     assert call(gallery.url, "POST", "/api/sessions", raw=b"", headers=json_headers).status == 201
     assert call(gallery.url, "POST", "/api/sessions", {}).status == 201
-    assert json_error(call(gallery.url, "POST", "/api/sessions", raw=b"[1]", headers=json_headers), 400)
+    assert_error(call(gallery.url, "POST", "/api/sessions", raw=b"[1]", headers=json_headers), 400, "bad_request")
 
 
 def test_one_client_cannot_lock_everyone_out(gallery: GalleryService) -> None:
@@ -97,7 +73,8 @@ def test_one_client_cannot_lock_everyone_out(gallery: GalleryService) -> None:
     created = sum(reply.status == 201 for reply in statuses)
     assert created == gallery.settings.sessions_per_client == 10
     refused = [reply for reply in statuses if reply.status != 201]
-    assert {json_error(reply, 429) for reply in refused} == {"too_many_sessions"}
+    for reply in refused:
+        assert_error(reply, 429, "too_many_sessions")
     assert all(int(reply.headers["retry-after"]) >= 1 for reply in refused)
     other = call_from(OTHER_ADDRESS, gallery.url, "POST", "/api/chat", {"message": "What does RUD guarantee?"})
     assert other.status == 200, other.body
@@ -159,7 +136,8 @@ def test_one_address_holds_at_most_its_share_of_connections(gallery_factory) -> 
     try:
         wait_for_connections(gallery, 3)
         refused = call(gallery.url, "GET", "/api/health")
-        assert json_error(refused, 503) == "server_busy" and refused.headers["retry-after"] == "1"
+        assert_error(refused, 503, "server_busy")
+        assert refused.headers["retry-after"] == "1"
         assert call_from(OTHER_ADDRESS, gallery.url, "GET", "/api/health").status == 200
         proxy = [raw_socket(gallery, "127.0.0.3") for _ in range(4)]  # a trusted proxy carries many clients
         for sock in proxy:
@@ -223,7 +201,7 @@ NESTED = b'{"message": "What is RUD?", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
 ])
 def test_hostile_json_is_a_400_with_a_json_body(gallery: GalleryService, path: str, raw: bytes) -> None:
     reply = call(gallery.url, "POST", path, raw=raw, headers={"Content-Type": "application/json"})
-    assert json_error(reply, 400) == "bad_request"
+    assert_error(reply, 400, "bad_request")
 
 
 def test_a_surrogate_pair_is_still_fine(gallery: GalleryService) -> None:
@@ -256,7 +234,7 @@ def test_a_conversation_past_max_turns_is_a_409(gallery_factory) -> None:
     for n in range(3):
         assert ask(gallery.url, f"What is RUD? ({n})", session_id).status == 200
     reply = ask(gallery.url, "And ROD?", session_id)
-    assert json_error(reply, 409) == "conversation_full"
+    assert_error(reply, 409, "conversation_full")
     assert "new conversation" in reply.json()["error"]["message"]
     assert len(call(gallery.url, "GET", f"/api/sessions/{session_id}").json()["messages"]) == 6
     assert gallery.sessions._turns == {}  # the refused turn left no lock behind
@@ -293,9 +271,10 @@ def test_the_connection_limit_503_has_every_header(gallery_factory) -> None:
 def test_metrics_need_the_bearer_token_when_one_is_set(gallery_factory) -> None:
     gallery = gallery_factory(metrics_token="scrape-me", admin_token="admin-only")
     missing = call(gallery.url, "GET", "/metrics")
-    assert json_error(missing, 401) == "unauthorized" and "Bearer" in missing.headers["www-authenticate"]
+    assert_error(missing, 401, "unauthorized")
+    assert "Bearer" in missing.headers["www-authenticate"]
     admin = call(gallery.url, "GET", "/metrics", headers={"Authorization": "Bearer admin-only"})
-    assert json_error(admin, 403) == "forbidden"
+    assert_error(admin, 403, "forbidden")
     scraped = call(gallery.url, "GET", "/metrics", headers={"Authorization": "Bearer scrape-me"})
     assert scraped.status == 200 and b"mygallery_http_requests_total" in scraped.body
 

@@ -15,22 +15,12 @@ import time
 import pytest
 
 from mygallery.service import GalleryService
-from tests.http_helpers import ask, assert_error, call, connect, wait_for_connections
+from tests.http_helpers import ask, assert_error, call, connect, read_response, wait_for_connections
 
 # --- raw-socket helpers -------------------------------------------------------------------------------------
 
 def _read_responses(sock: socket.socket, count: int) -> list[tuple[int, dict, bytes]]:
-    """Read `count` whole responses from a raw socket: (status, lower-cased headers, body) each."""
-    reader = sock.makefile("rb")
-    responses = []
-    for _ in range(count):
-        status = int(reader.readline().split()[1])
-        headers = {}
-        while (line := reader.readline().rstrip(b"\r\n")):
-            name, _, value = line.decode("latin-1").partition(":")
-            headers[name.lower()] = value.strip()
-        responses.append((status, headers, reader.read(int(headers.get("content-length", 0)))))
-    return responses
+    return [read_response(sock) for _ in range(count)]
 
 
 def _raw_exchange(gallery: GalleryService, *pieces: bytes) -> tuple[int, dict, bytes]:
