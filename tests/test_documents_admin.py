@@ -5,6 +5,7 @@ included), deletes, the one-job-at-a-time rule, and the originals that citations
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from mygallery.errors import BadRequest, UnsupportedMediaType
 from mygallery.web.multipart import MAX_PARTS, parse_form_data
 from mygallery.web.uploads import document_name
-from tests.http_helpers import ask, call
+from tests.http_helpers import ask, call, raw_socket, read_response
 from tests.knowledge_helpers import (
     AUTH,
     BOUNDARY,
@@ -109,6 +110,15 @@ def test_bad_uploads_are_refused_naming_the_file_and_nothing_changes(knowledge_g
     assert upload(url, [("a.md", b"# A")], headers={"Authorization": ""}).status == 401
     assert upload(url, [("a.md", b"# A")], headers={"Authorization": "Bearer wrong"}).status == 403
     assert call(url, "GET", "/api/admin/documents").status == 401
+    # Content-Length as the handler reads it everywhere: "²" is isdigit() but not int() (400); 5,000 digits,
+    # more than int() reads, count as too large (413) — each a JSON error, never a 500
+    for length, code in ((b"\xb2", (400, "bad_request")), (b"9" * 5000, (413, "payload_too_large"))):
+        with raw_socket(gallery) as sock:
+            sock.sendall(b"POST /api/admin/documents HTTP/1.1\r\nHost: x\r\nAuthorization: " + AUTH["Authorization"]
+                         .encode() + b"\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY.encode()
+                         + b"\r\nContent-Length: " + length + b"\r\n\r\n")
+            status, _, body = read_response(sock)
+        assert (status, json.loads(body)["error"]["code"]) == code, (length[:8], status, body)
 
     assert folder_state(settings.docs_dir, settings.index_dir) == before
     assert gallery.library.current().manifest["generation"] == generation

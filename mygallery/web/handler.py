@@ -181,7 +181,8 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
         if self.server.draining:  # shutting down: this response says the connection ends with it
             self.close_connection = True
         request = Request(self.command, path, self.headers, self.client_address[0], self._read_body,
-                          deferrable=not self.close_connection, query=target.query, peek_body=self._peek_body)
+                          deferrable=not self.close_connection, query=target.query, peek_body=self._peek_body,
+                          content_length=self._content_length)
         route, status = "not_found", 500
         handed_over = False
         self.server.request_started()

@@ -30,6 +30,7 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     query: str = ""  # the query string, read only by the routes that document parameters
     peek_body: Callable[[int], bytes] = lambda size: b""  # up to `size` bytes of the body already sent, not consumed
+    content_length: Callable[[], int] = lambda: 0  # the declared body size; 400 when not ASCII digits
     deferrable: bool = False  # the connection stays open after this request: a `Response.later` may answer it
     session_prefix: str = ""  # set by handlers, for the request log
     parsed: dict | None = field(default=None, repr=False)  # the JSON body, once json_object() has read it
