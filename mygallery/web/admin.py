@@ -14,7 +14,6 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from pathlib import Path
 
 import psutil
 
@@ -26,7 +25,7 @@ from ..sessions.protocol import Sessions
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response, is_loopback
 from .instances import InstanceRegistry
-from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics
+from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics, disk_percent
 
 
 class AdminEndpoints:
@@ -65,10 +64,7 @@ class AdminEndpoints:
     def stats(self) -> dict:
         cpu = self.metrics.cpu_percent
         memory = psutil.virtual_memory()
-        try:
-            disk = psutil.disk_usage(str(existing_parent(self.settings.index_dir))).percent
-        except OSError:
-            disk = 0.0
+        disk = disk_percent(self.settings.index_dir)
         index = self.library.current()
         manifest = index.manifest if index is not None else {}
         pool = self.runner.pool
@@ -107,10 +103,3 @@ def require_bearer(request: Request, token: str, realm: str, what: str) -> None:
                            headers={"WWW-Authenticate": f'Bearer realm="{realm}"'})
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Forbidden(f"{what} is not valid")
-
-
-def existing_parent(path: Path) -> Path:
-    path = path.resolve()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path

@@ -52,6 +52,7 @@ class GalleryApp:
         self.sessions = sessions
         self.metrics = metrics
         self.started = time.time()
+        self._openapi = openapi_document(__version__)  # the same for the life of the process: built once
         self.runner = AnswerRunner(answers)
         self.rate_limiter = rate_limiter or RateLimiter(settings.rate_limit_per_minute)
         answers.on_answer = metrics.record_answer
@@ -150,7 +151,7 @@ class GalleryApp:
         return Response(204)  # deleting what is already gone succeeds: DELETE is idempotent
 
     def openapi(self, request: Request) -> Response:
-        return Response(body=openapi_document(__version__))
+        return Response(body=self._openapi)
 
     def close(self) -> None:
         self.runner.close()

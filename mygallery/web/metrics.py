@@ -15,6 +15,7 @@ scrape. Non-goals: long-term storage (that is Prometheus' job), per-user figures
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -24,6 +25,10 @@ from pathlib import Path
 import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from ..periodic import Periodic
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300  # percentiles and rates look at the last five minutes
 WINDOW_MAX = 50_000  # bounded memory under any load; at higher rates the window is shorter than 5 min
@@ -38,7 +43,8 @@ PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"})
 
 
-def _disk_percent(path: Path | None) -> float:
+def disk_percent(path: Path | None) -> float:
+    """Use of the disk holding `path`, % (0.0 when unknown); a folder not made yet counts as its nearest parent."""
     if path is None:
         return 0.0
     path = path.resolve()
@@ -94,7 +100,7 @@ class Metrics:
         self.memory = Gauge("mygallery_memory_percent", "Memory use of the machine, %", registry=self.registry)
         self.memory.set_function(lambda: float(psutil.virtual_memory().percent))
         self.disk = Gauge("mygallery_disk_percent", "Use of the disk holding INDEX_DIR, %", registry=self.registry)
-        self.disk.set_function(lambda: _disk_percent(disk_path))
+        self.disk.set_function(lambda: disk_percent(disk_path))
         self.redis_errors = None
         if redis_up is not None:
             gauge = Gauge("mygallery_redis_up", "1 when this instance's last Redis command worked (cluster mode)",
@@ -114,8 +120,7 @@ class Metrics:
         self.answers_by_backend: dict[str, int] = {}
         self.fallback_count = 0
         self.unanswered_count = 0
-        self._stop = threading.Event()
-        self._sampler: threading.Thread | None = None
+        self._sampler: Periodic | None = None
         self.cpu_percent = 0.0
 
     def track_in_flight(self, count: Callable[[], int]) -> None:
@@ -210,16 +215,9 @@ class Metrics:
         if self._sampler is not None:
             return
         self.sample()
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                self.sample()
-
-        self._sampler = threading.Thread(target=loop, name="metrics-sampler", daemon=True)
+        self._sampler = Periodic("metrics-sampler", interval, self.sample, log)
         self._sampler.start()
 
     def close(self) -> None:
-        self._stop.set()
         if self._sampler is not None:
-            self._sampler.join(timeout=5)
-            self._sampler = None
+            self._sampler.stop(timeout=5)

@@ -47,8 +47,7 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / self.refill_per_second)
-                raise RateLimited(f"rate limit of {self.per_minute} requests per minute reached; "
-                                      f"retry in {wait} s", retry_after=wait)
+                raise rate_limited(self.per_minute, wait)
             self._buckets[client] = (tokens - 1.0, now)
             if len(self._buckets) > MAX_BUCKETS:
                 self._prune(now)
@@ -57,3 +56,8 @@ class RateLimiter:
         full_after = self.capacity / self.refill_per_second
         for client in [c for c, (_, updated) in self._buckets.items() if now - updated >= full_after]:
             del self._buckets[client]
+
+
+def rate_limited(per_minute: int, wait: int) -> RateLimited:
+    """The one refusal of both limiters (this process's, the cluster's): 429 with Retry-After `wait` s."""
+    return RateLimited(f"rate limit of {per_minute} requests per minute reached; retry in {wait} s", retry_after=wait)

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import math
 
-from ..errors import RateLimited, StoreUnavailable
+from ..errors import StoreUnavailable
 from ..sessions.redis_link import RedisLink
 from ..sessions.redis_store import PREFIX
-from .rate_limit import RateLimiter
+from .rate_limit import RateLimiter, rate_limited
 
 log = logging.getLogger(__name__)
 
@@ -67,5 +67,4 @@ class RedisRateLimiter:
             return
         if wait_ms:
             wait = max(1, math.ceil(int(wait_ms) / 1000))
-            raise RateLimited(f"rate limit of {self.per_minute} requests per minute reached; retry in {wait} s",
-                              retry_after=wait)
+            raise rate_limited(self.per_minute, wait)
