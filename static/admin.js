@@ -9,9 +9,9 @@
 import { initDocuments, refreshDocuments, renderDocumentsAgain } from "./admin_documents.js";
 import { initReports, refreshReports, renderReportsAgain } from "./admin_reports.js";
 
-import { ApiError, getAdminStats } from "./api.js";
+import { ApiError, getAdminStats, isAuthError } from "./api.js";
 import { drawLineChart } from "./charts.js";
-import { cell } from "./dom.js";
+import { cell, dateTime } from "./dom.js";
 import { initLanguageToggle, lang, onLangChange, t } from "./i18n.js";
 
 const TOKEN_KEY = "mygallery.adminToken";
@@ -91,13 +91,6 @@ function duration(seconds) {
   if (h) return m ? t("duration.hm", { h, m }) : t("duration.h", { h });
   if (m) return rest ? t("duration.ms", { m, s: rest }) : t("duration.m", { m });
   return t("duration.s", { s });
-}
-
-function dateTime(value) {
-  if (value === null || value === undefined || value === "") return "—";
-  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
-  if (Number.isNaN(date.getTime())) return String(value);
-  return date.toLocaleString(lang());
 }
 
 function clockTime(epochSeconds) {
@@ -318,7 +311,7 @@ async function refresh() {
       refreshReports();
     }
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    if (isAuthError(error)) {
       authFailed(error);
       return;
     }

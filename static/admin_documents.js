@@ -8,9 +8,9 @@
 // Non-goals: editing documents, folders, uploading while an index job runs (the server refuses: 409).
 
 import {
-  ApiError, deleteDocument, getAdminDocuments, getIngestStatus, startReindex, uploadDocuments,
+  deleteDocument, getAdminDocuments, getIngestStatus, isAuthError, startReindex, uploadDocuments,
 } from "./api.js";
-import { cell } from "./dom.js";
+import { cell, dateTime as when } from "./dom.js";
 import { lang, t, translatable as text } from "./i18n.js";
 
 const POLL_MS = 400;
@@ -33,12 +33,6 @@ function bytes(value) {
   return `${new Intl.NumberFormat(lang(), { maximumFractionDigits: unit ? 1 : 0 }).format(size)} ${units[unit]}`;
 }
 
-function when(iso) {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleString(lang());
-}
-
 function message(id, key, params) {
   const node = $(id);
   node.hidden = !key;
@@ -47,7 +41,7 @@ function message(id, key, params) {
 }
 
 function failed(error) {
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+  if (isAuthError(error)) {
     state.onAuthError(error);
     return true;
   }

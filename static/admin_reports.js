@@ -4,8 +4,9 @@
 // Collaborators: api.js (getReport, downloadReport), i18n.js; admin.js passes the token and handles 401/403.
 // Non-goals: charts, editing or deleting feedback.
 
-import { ApiError, downloadReport, getReport } from "./api.js";
-import { lang, t } from "./i18n.js";
+import { downloadReport, getReport, isAuthError } from "./api.js";
+import { dateTime as when } from "./dom.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const REPORTS = {
@@ -27,11 +28,6 @@ function cell(content, className = "") {
   inner.textContent = content;
   td.append(inner);
   return td;
-}
-
-function when(iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso ?? "—") : date.toLocaleString(lang());
 }
 
 function sourcesText(sources) {
@@ -69,7 +65,7 @@ function render(name) {
 }
 
 function failed(error) {
-  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+  if (isAuthError(error)) {
     state.onAuthError(error);
     return true;
   }

@@ -45,10 +45,13 @@ function connectionError(cause) {
   return new ApiError({ code: offline ? "offline" : "network", message: String(cause?.message || "") });
 }
 
-/** fetch() that throws ApiError for network failures and non-2xx statuses; AbortError passes through. */
+/** fetch() that throws ApiError for network failures and non-2xx statuses; AbortError passes through.
+ * A FormData body is sent as is (the browser sets multipart/form-data with its boundary); any other as JSON. */
 async function request(path, { method = "GET", body, headers = {}, signal } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -106,8 +109,12 @@ export async function getHealth() {
 
 /** GET /api/admin/stats; token may be empty (loopback clients of a server without ADMIN_TOKEN). */
 export async function getAdminStats(token, { signal } = {}) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  return (await request("/api/admin/stats", { headers, signal })).json();
+  return (await request("/api/admin/stats", { headers: adminHeaders(token), signal })).json();
+}
+
+/** Whether an error is the server refusing the admin token (401 missing, 403 wrong): the pages ask for it. */
+export function isAuthError(error) {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
 }
 
 /**
@@ -211,9 +218,13 @@ export async function postFeedback({ sessionId, messageIndex, rating, comment = 
   });
 }
 
+function encodedPath(name) {
+  return String(name).split("/").map(encodeURIComponent).join("/");
+}
+
 /** The address of an indexed document's original (each path segment encoded). */
 export function documentPath(doc) {
-  return `/api/documents/${String(doc).split("/").map(encodeURIComponent).join("/")}`;
+  return `/api/documents/${encodedPath(doc)}`;
 }
 
 /** GET /api/documents/{doc} as text (Markdown, text and HTML documents are served as text/plain). */
@@ -236,21 +247,13 @@ export async function getAdminDocuments(token) {
 export async function uploadDocuments(token, files) {
   const form = new FormData();
   for (const file of files) form.append("file", file, file.name);
-  let response;
-  try {
-    // No Content-Type here: the browser sets multipart/form-data with its boundary.
-    response = await fetch("/api/admin/documents", { method: "POST", body: form, headers: adminHeaders(token), credentials: "same-origin" });
-  } catch (error) {
-    throw connectionError(error);
-  }
-  if (!response.ok) throw await errorFromResponse(response);
-  return response.json();
+  return (await request("/api/admin/documents", { method: "POST", body: form, headers: adminHeaders(token) })).json();
 }
 
 /** DELETE /api/admin/documents/{name} → {deleted, ingest}. */
 export async function deleteDocument(token, name) {
-  const path = `/api/admin/documents/${String(name).split("/").map(encodeURIComponent).join("/")}`;
-  return (await request(path, { method: "DELETE", headers: adminHeaders(token) })).json();
+  return (await request(`/api/admin/documents/${encodedPath(name)}`, { method: "DELETE", headers: adminHeaders(token) }))
+    .json();
 }
 
 /** GET /api/admin/ingest → {state, done, total, message, …}. */

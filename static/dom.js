@@ -1,5 +1,7 @@
-// dom.js — small DOM builders shared by the admin panel's sections (admin.js, admin_documents.js).
-// Text goes in as text (textContent), never as HTML.
+// dom.js — small DOM builders and formats shared by the admin panel's sections (admin.js, admin_documents.js,
+// admin_reports.js). Text goes in as text (textContent), never as HTML.
+
+import { lang } from "./i18n.js";
 
 /** A table cell holding `content`: a node as is, anything else as text; `className` on the cell. */
 export function cell(content, className = "") {
@@ -8,4 +10,12 @@ export function cell(content, className = "") {
   if (content instanceof Node) td.append(content);
   else td.textContent = content;
   return td;
+}
+
+/** A date (ISO text, or epoch seconds) in the page's language; "—" when there is none. */
+export function dateTime(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  if (Number.isNaN(date.getTime())) return String(value);
+  return date.toLocaleString(lang());
 }
