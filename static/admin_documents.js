@@ -86,12 +86,13 @@ function renderList(listing) {
     rows.push(tr);
   }
   $("documents-table").tBodies[0].replaceChildren(...rows);
-  showJob(listing.ingest);
 }
 
 export async function refreshDocuments() {
   try {
-    renderList(await getAdminDocuments(state.token()));
+    const listing = await getAdminDocuments(state.token());
+    renderList(listing);
+    showJob(listing.ingest);
   } catch (error) {
     if (!failed(error)) message("upload-error", "docs.load_failed", { message: error.message || error.code });
   }
@@ -224,6 +225,8 @@ export function initDocuments({ token, onAuthError, onIndexChanged }) {
 }
 
 /** Re-draw the texts that depend on the language. */
+/** After a language switch: the list and the job as they are now (not the job as the last listing saw it). */
 export function renderDocumentsAgain() {
   if (state.listed) renderList(state.listed);
+  if (state.job) showJob(state.job);
 }
