@@ -53,7 +53,8 @@ EPILOG = """\
 server settings that matter for a load test (all users share this machine's address):
   RATE_LIMIT_PER_MINUTE=0   otherwise most requests beyond 60 a minute are answered 429
   MAX_SESSIONS              each user holds one session; more users than that are refused unless
-  MAX_SESSIONS_PER_CLIENT   --max-sessions keeps fewer open at once (one address may hold a fifth by default)
+                            --max-sessions keeps fewer open at once
+  MAX_SESSIONS_PER_CLIENT   the same for one address, which holds a fifth of MAX_SESSIONS by default
   MAX_CONNECTIONS_PER_CLIENT  one connection per user: a quarter of MAX_CONNECTIONS (256) by default
 
 exit status: 0 success rate >= --min-success and every session isolated; 1 otherwise (or the server is
