@@ -101,9 +101,12 @@ print(s.host, s.port, s.log_dir, s.index_dir, s.redis_url or "-",
 EOF
 }
 
+reach_host() {  # the host part of an address this machine reaches a server listening on $1 at
+    case "$1" in 0.0.0.0|"") echo 127.0.0.1 ;; ::) echo "[::1]" ;; *:*) echo "[$1]" ;; *) echo "$1" ;; esac
+}
+
 local_url() {  # the address to reach the server from this machine
-    local host="$1" port="$2"
-    case "$host" in 0.0.0.0|"") echo "http://127.0.0.1:$port" ;; ::) echo "http://[::1]:$port" ;; *:*) echo "http://[$host]:$port" ;; *) echo "http://$host:$port" ;; esac
+    echo "http://$(reach_host "$1"):$2"
 }
 
 http_get() {  # prints the HTTP status of GET $1 (000 when nothing answers)
@@ -119,37 +122,37 @@ except Exception:
 EOF
 }
 
+terminate() {  # SIGTERM to the pids after $1, up to 30 s for them to exit, then SIGKILL (said on stderr unless $1 is "")
+    local what="$1" pid left=""
+    shift
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 300); do
+        left=""
+        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
+        [[ -n "$left" ]] || return 0
+        sleep 0.1
+    done
+    [[ -z "$what" ]] || echo "deploy: $what: still running after 30 s; sending SIGKILL to $left" >&2
+    for pid in $left; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
 stop_local_redis() {
     local pid
     pid="$(local_redis_pid)" || return 0
     echo "deploy: stopping the local Redis (pid $pid; it writes its append-only file first)"
-    kill -TERM "$pid"
-    for _ in $(seq 1 300); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    terminate "" "$pid"
 }
 
 stop_server() {
-    local pids pid left
+    local pids
     if ! pids="$(running_pid)"; then
         echo "deploy: the gallery is not running"
         stop_local_redis
         return 0
     fi
     echo "deploy: stopping the gallery (pid $pids)"
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 300); do
-        left=""
-        for pid in $pids; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
-        [[ -n "$left" ]] || break
-        sleep 0.1
-    done
-    if [[ -n "$left" ]]; then
-        echo "deploy: still running after 30 s; sending SIGKILL to $left" >&2
-        for pid in $left; do kill -KILL "$pid" 2>/dev/null || true; done
-    fi
+    # shellcheck disable=SC2086  # one pid per word
+    terminate "the gallery" $pids
     rm -f "$PID_FILE"
     echo "deploy: stopped"
     stop_local_redis
@@ -302,11 +305,9 @@ for ((i = 0; i < COUNT; i++)); do
         mkdir -p "$log_dir"
         if [[ $INSTANCES -gt 1 && "$AFFINITY_GIVEN" == "0" ]]; then affinity="${CPUS[$((i % ${#CPUS[@]}))]}"; fi
     fi
-    if [[ -n "$affinity" ]]; then
-        PORT=$port LOG_DIR="$log_dir" CPU_AFFINITY="$affinity" "$PY" -m mygallery serve >> "$log_dir/server.out" 2>&1 &
-    else
-        PORT=$port LOG_DIR="$log_dir" "$PY" -m mygallery serve >> "$log_dir/server.out" 2>&1 &
-    fi
+    # env execs the server: $! is its pid (CPU_AFFINITY only when set: an empty one would be a bad setting)
+    env PORT="$port" LOG_DIR="$log_dir" ${affinity:+"CPU_AFFINITY=$affinity"} "$PY" -m mygallery serve \
+        >> "$log_dir/server.out" 2>&1 &
     PIDS+=($!)
     URLS+=("$(local_url "$HOST_EFF" "$port")")
     LOGS+=("$log_dir")
@@ -336,8 +337,7 @@ done
 
 URL="${URLS[0]}"
 if [[ $INSTANCES -gt 0 ]]; then
-    upstream="$HOST_EFF"
-    case "$upstream" in 0.0.0.0|"") upstream=127.0.0.1 ;; ::) upstream="[::1]" ;; *:*) upstream="[$upstream]" ;; esac
+    upstream="$(reach_host "$HOST_EFF")"
     {
         echo "# Written by deploy_intranet.sh --instances $COUNT: put it in place of the upstream block of"
         echo "# deploy/nginx-mygallery.conf (round-robin, passive health checks), then: nginx -t && nginx -s reload"
