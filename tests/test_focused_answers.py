@@ -167,8 +167,8 @@ def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     assert index.search("ZQV?", 5)[0].chunk.doc == "glossary.md"
     plain = HybridIndex.load(tmp_path / "index", make_embedder(settings))
     plain.lexical_margin_weight = 0.0
-    assert [h.chunk.doc for h in plain.search("ZQV?", 5)] != [h.chunk.doc for h in index.search("ZQV?", 5)] \
-        or plain.search("ZQV?", 5)[0].chunk.doc == "glossary.md"
+    # and this corpus does bury it without the margin (plain rank fusion): the margin is what keeps it first
+    assert "glossary.md" not in [h.chunk.doc for h in plain.search("ZQV?", 5)]
 
 
 def test_eval_answers_reports_key_facts_and_answerability(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
