@@ -116,10 +116,6 @@ def word_by_word_fidelity(work: Path) -> list[dict]:
 
     from mygallery.engine.pdf_text import read_pdf
 
-    def single_word_share(text: str) -> float:
-        lines = [line for line in text.splitlines() if line.strip()]
-        return sum(1 for line in lines if len(line.split()) == 1) / max(1, len(lines))
-
     def whole_sentences(text: str) -> int:
         flat = " ".join(text.split())
         return sum(flat.count(s) for s in pdf_samples.WORD_BY_WORD_SENTENCES)
@@ -130,9 +126,9 @@ def word_by_word_fidelity(work: Path) -> list[dict]:
         theirs = "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
         ours = "\n".join(b.text for b in read_pdf(path).blocks)
         rows.append({"order": order, "sentences": 2 * len(pdf_samples.WORD_BY_WORD_SENTENCES),
-                     "pypdf_single_word_lines": round(single_word_share(theirs), 3),
+                     "pypdf_single_word_lines": round(pdf_samples.single_word_share(theirs), 3),
                      "pypdf_whole_sentences": whole_sentences(theirs),
-                     "read_pdf_single_word_lines": round(single_word_share(ours), 3),
+                     "read_pdf_single_word_lines": round(pdf_samples.single_word_share(ours), 3),
                      "read_pdf_whole_sentences": whole_sentences(ours)})
     return rows
 

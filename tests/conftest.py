@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.service import GalleryService
-from tests.http_helpers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DOCS = ROOT / "data" / "docs"
@@ -124,6 +122,16 @@ def small_corpus(tmp_path: Path, third: tuple[str, str] = CHINESE_NOTE) -> Path:
     return docs
 
 
+@pytest.fixture
+def knowledge_gallery(tmp_path: Path, copied_index_dir: Path, no_thread_leak: None):
+    """Start servers with the knowledge base's settings over copies of the bundled corpus and index
+    (knowledge_helpers.gallery_starter); all stopped at teardown."""
+    from tests.knowledge_helpers import gallery_starter  # it imports this module
+
+    with gallery_starter(tmp_path, copied_index_dir) as start:
+        yield start
+
+
 def missing_system_tool(what: str) -> None:
     """Skip a test whose Debian package is absent — but fail in CI, which installs them all
     (MYGALLERY_REQUIRE_SYSTEM_TOOLS=1), so a missing install step cannot hide behind a skip."""
@@ -133,16 +141,16 @@ def missing_system_tool(what: str) -> None:
 
 
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real, private redis-server on a free loopback port, with append-only persistence in tmp_path."""
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not Path(binary).exists():
-        missing_system_tool("redis-server")
-    port = free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-                                "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_port(port, "redis-server", alive=lambda: process.poll() is None)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+def redis_server(tmp_path: Path):
+    """A real, private redis-server on a free loopback port (append-only, appendfsync always, data in
+    tmp_path/redis), which a test may kill and start again."""
+    from tests.cluster_helpers import RedisServer  # it imports this module
+
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    return redis_server.url

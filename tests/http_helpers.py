@@ -126,11 +126,16 @@ def ready_url(first_line: str, failure_detail: str = "", timeout: float = 60) ->
     match = re.search(r"http://127\.0\.0\.1:\d+", first_line)
     assert match, f"no address in {first_line!r}: {failure_detail}"
     url = match.group(0)
+    wait_ready(url, timeout)
+    return url
+
+
+def wait_ready(url: str, timeout: float = 30) -> None:
+    """Until GET /api/ready answers 200 (an assertion error after `timeout` seconds)."""
     deadline = time.monotonic() + timeout
     while call(url, "GET", "/api/ready").status != 200:
-        assert time.monotonic() < deadline, "server never became ready"
-        time.sleep(0.05)
-    return url
+        assert time.monotonic() < deadline, "the server never became ready"
+        time.sleep(0.02)
 
 
 def wait_for_connections(gallery, at_least: int | None = None, seconds: float = 5.0) -> None:

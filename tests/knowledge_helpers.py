@@ -4,7 +4,6 @@ many users on keep-alive connections."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import threading
 import time
@@ -14,11 +13,9 @@ from pathlib import Path
 
 from mygallery.service import GalleryService
 from tests.conftest import BUNDLED_DOCS, ROOT, make_settings
-from tests.http_helpers import Reply, call, connect
+from tests.http_helpers import Reply, call, connect, wait_ready
+from tests.pdf_samples import make_pdf
 
-_spec = importlib.util.spec_from_file_location("make_pdf", ROOT / "scripts" / "make_pdf.py")
-make_pdf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_pdf)
 write_pdf = make_pdf.write_pdf
 
 TOKEN = "knowledge-token"
@@ -52,13 +49,6 @@ def wait_for_job(url: str, timeout: float = 60) -> dict:
         time.sleep(0.02)
 
 
-def wait_ready(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while call(url, "GET", "/api/ready").status != 200:
-        assert time.monotonic() < deadline, "the server never became ready"
-        time.sleep(0.02)
-
-
 def spec_pdf(path: Path) -> bytes:
     """A three-page PDF whose second page alone tells about the heliotrope beacon."""
     write_pdf(path, "Orchard Fabric Handbook", [
@@ -72,8 +62,8 @@ def spec_pdf(path: Path) -> bytes:
 @contextmanager
 def gallery_starter(tmp_path: Path, index_dir: Path) -> Iterator[Callable[..., GalleryService]]:
     """Start real servers (port 0, admin token, no rate limit) over tmp_path/docs — a copy of the bundled corpus
-    — and `index_dir`, a copy of its index that the server's own index job loads; all stopped on exit. Test
-    modules wrap it in their `knowledge_gallery` fixture (with no_thread_leak)."""
+    — and `index_dir`, a copy of its index that the server's own index job loads; all stopped on exit. The
+    `knowledge_gallery` fixture (conftest.py) wraps it."""
     started: list[GalleryService] = []
     docs = tmp_path / "docs"
     shutil.copytree(BUNDLED_DOCS, docs)

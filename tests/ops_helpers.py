@@ -21,6 +21,9 @@ from mygallery.config import Settings
 from tests.http_helpers import call, ready_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every machine threshold of monitor.py out of reach, so only the condition a test sets up can alert.
+CALM = {"ALERT_CPU_PERCENT": "100", "ALERT_MEMORY_PERCENT": "100", "ALERT_DISK_PERCENT": "100",
+        "ALERT_RESPONSE_SECONDS": "30", "ALERT_SESSIONS": "1000"}
 SETTING_NAMES = {f.name.upper() for f in fields(Settings)}
 LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from mygallery.__main__ import main; sys.exit(main())"
 QUESTION = "What does RUD guarantee?"

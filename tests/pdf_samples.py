@@ -30,6 +30,12 @@ A4 = (595.0, 842.0)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+def single_word_share(text: str) -> float:
+    """The share of the text's non-blank lines that hold a single word (a PDF whose words came out one a line)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return sum(1 for line in lines if len(line.split()) == 1) / max(1, len(lines))
+
+
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     return make_pdf.text_width(text, size, bold=bold)
 

@@ -18,7 +18,6 @@ from tests.knowledge_helpers import (
     CHROMIUM,
     TOKEN,
     chromium,
-    gallery_starter,
     spec_pdf,
     upload,
     wait_for_job,
@@ -76,12 +75,6 @@ def context(browser):
     context.on("weberror", lambda error: context.errors.append(str(error.error)))
     yield context
     context.close()
-
-
-@pytest.fixture
-def knowledge_gallery(tmp_path: Path, copied_index_dir: Path, no_thread_leak: None):
-    with gallery_starter(tmp_path, copied_index_dir) as start:
-        yield start
 
 
 def sign_in(page, url: str) -> None:

@@ -41,14 +41,12 @@ from tests.cluster_helpers import (
 )
 from tests.conftest import BUNDLED_DOCS
 from tests.http_helpers import call
-from tests.ops_helpers import ROOT, mygallery, ops_env, tool
+from tests.ops_helpers import CALM, ROOT, mygallery, ops_env, tool
 from tests.test_deploy import nginx_binary
 
 TOKEN = "cluster-admin"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTIONS = ["What does RUD guarantee?", "What is packet trimming?", "And ROD?", "How does link-level retry work?"]
-CALM = {"ALERT_CPU_PERCENT": "100", "ALERT_MEMORY_PERCENT": "100", "ALERT_DISK_PERCENT": "100",
-        "ALERT_RESPONSE_SECONDS": "30", "ALERT_SESSIONS": "1000"}
 
 
 @pytest.fixture(scope="module")

@@ -37,13 +37,6 @@ from tests.cluster_helpers import RedisServer
 from tests.conftest import BUNDLED_DOCS
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path):
-    server = RedisServer(tmp_path / "redis").start()
-    yield server
-    server.stop()
-
-
 def manager(url: str, **options) -> ClusterSessionManager:
     settings = {"max_sessions": 100, "timeout_seconds": 60.0, "cleanup_interval": 3600.0, "turn_lock_seconds": 5.0}
     settings.update(options)

@@ -22,19 +22,12 @@ from tests.knowledge_helpers import (
     BOUNDARY,
     ChatLoad,
     form_data,
-    gallery_starter,
     spec_pdf,
     upload,
     wait_for_job,
 )
 
 HELIOTROPE = "How often does a heliotrope beacon announce the rack temperature?"
-
-
-@pytest.fixture
-def knowledge_gallery(tmp_path: Path, copied_index_dir: Path, no_thread_leak: None):
-    with gallery_starter(tmp_path, copied_index_dir) as start:
-        yield start
 
 
 def folder_state(docs: Path, index_dir: Path) -> tuple[dict[str, str], bytes]:

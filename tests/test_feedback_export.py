@@ -18,16 +18,10 @@ from mygallery.sessions.question_log import QuestionLog, normal_form
 from mygallery.sessions.stores import Message, make_store
 from mygallery.web.reports import neutralised
 from tests.http_helpers import ask, call
-from tests.knowledge_helpers import AUTH, gallery_starter
+from tests.knowledge_helpers import AUTH
 
 RECIPE = "How long should I knead sourdough bread dough before the first proof?"
 FEEDBACK = {"rating": "up", "comment": "", "at": "2026-01-01T00:00:00Z"}
-
-
-@pytest.fixture
-def knowledge_gallery(tmp_path: Path, copied_index_dir: Path, no_thread_leak: None):
-    with gallery_starter(tmp_path, copied_index_dir) as start:
-        yield start
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

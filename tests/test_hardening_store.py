@@ -9,8 +9,6 @@ store that raises ConnectionError or TimeoutError is handled the same way, check
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,13 +18,6 @@ from mygallery.sessions.records import Message
 from mygallery.sessions.stores import MemoryStore
 from tests.cluster_helpers import RedisServer
 from tests.http_helpers import ask, call, new_session
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_redis_down_is_503_and_nothing_leaks_and_it_recovers(gallery_factory, redis_server: RedisServer) -> None:

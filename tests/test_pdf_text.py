@@ -25,11 +25,6 @@ def all_text(doc: PdfText) -> str:
     return "\n".join(b.text for b in doc.blocks)
 
 
-def single_word_line_ratio(text: str) -> float:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return sum(1 for line in lines if len(line.split()) == 1) / max(1, len(lines))
-
-
 def blocks_of(doc: PdfText, kind: str) -> list[PdfBlock]:
     return [b for b in doc.blocks if b.kind == kind]
 
@@ -40,7 +35,7 @@ def blocks_of(doc: PdfText, kind: str) -> list[PdfBlock]:
 def test_words_placed_one_by_one_come_back_as_lines_and_sentences(tmp_path: Path, order: str) -> None:
     doc = read_pdf(samples.word_by_word_pdf(tmp_path / "words.pdf", order=order))
     text = all_text(doc)
-    assert single_word_line_ratio(text) < 0.10
+    assert samples.single_word_share(text) < 0.10
     for sentence in samples.WORD_BY_WORD_SENTENCES:
         assert text.count(sentence) == 2, sentence  # once per page
     assert "congestion" in text and "conges" not in text.replace("congestion", "")
@@ -237,7 +232,7 @@ def test_a_process_pool_gives_the_same_text_as_one_process(tmp_path: Path) -> No
     text = all_text(alone)
     assert "Ultra Ethernet Reference Notes" not in text and "Revision 1.1" not in text and " of 40" not in text
     assert {b.page for b in alone.blocks} == set(range(1, 41))
-    assert single_word_line_ratio(text) < 0.02
+    assert samples.single_word_share(text) < 0.02
     tables = blocks_of(alone, "table")
     assert len(tables) == 8 and all(t.header == "| Name | Value | Meaning |" for t in tables)
     assert all(len(t.text.splitlines()) == 5 for t in tables)
