@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -15,6 +14,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psutil
 
 from tests.conftest import missing_system_tool
 from tests.http_helpers import Reply, free_port, wait_for_port
@@ -273,13 +274,7 @@ def lost_turns(url: str, users: list[User]) -> list[str]:
 
 def children_of(pid: int) -> list[int]:
     """Processes whose parent is `pid` (an instance's answer processes)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.NoSuchProcess:
+        return []
