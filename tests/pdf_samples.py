@@ -255,6 +255,29 @@ def table_pdf(path: Path) -> Path:
     return write_pages(path, [page], title="Delivery modes")
 
 
+
+PARAMETERS = [(f"agent.{('telemetry_export_port', 'degrade_events_to_drain', 'heartbeat_ms')[i % 3]}_{i:02d}",
+               f"what setting number {i} of the agent controls" + (" when the link is busy" if i % 3 == 0 else ""),
+               str(100 * i + 7), str(90 * i + 3)) for i in range(1, 19)]
+
+
+def parameter_table_pdf(path: Path) -> Path:
+    """A full-page parameter table as report generators set it: key and meaning left-aligned (the meaning
+    wrapped onto a second line when long), the two value columns right-aligned at the right margin — so
+    every value cell ends at the same edge, like the lines of a column of prose."""
+    page = Page()
+    y = 790.0
+    for i, (key, meaning, default, value) in enumerate([("Key", "Meaning", "Default", "Pilot value"), *PARAMETERS]):
+        size = 9.5
+        page.text(72, y, key, size=size, bold=i == 0)
+        meaning_lines = wrap(meaning, size, 150, bold=i == 0)
+        for k, line in enumerate(meaning_lines):
+            page.text(238, y - k * 12, line, size=size, bold=i == 0)
+        for right, cell in ((450, default), (530, value)):
+            page.text(right - text_width(cell, size, bold=i == 0), y, cell, size=size, bold=i == 0)
+        y -= 12 * len(meaning_lines) + 8
+    return write_pages(path, [page], title="Agent parameters")
+
 # --- 5./6. Chromium print-to-PDF ------------------------------------------------------------------------------
 
 def chromium_available() -> bool:

@@ -87,6 +87,17 @@ def test_aligned_columns_become_a_table_with_its_header(tmp_path: Path) -> None:
     assert doc.blocks[3].text == "Every mode but UUD retransmits what was lost."
 
 
+
+def test_right_aligned_value_columns_stay_in_their_rows(tmp_path: Path) -> None:
+    """Right-aligned value columns end at one edge like prose does: the page must not be read as two columns
+    (left half first, then a list of bare numbers), or every parameter loses its value."""
+    doc = read_pdf(samples.parameter_table_pdf(tmp_path / "parameters.pdf"))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert tables and tables[0].header == "| Key | Meaning | Default | Pilot value |"
+    rows = "\n".join(b.text for b in tables).splitlines()
+    for key, meaning, default, value in samples.PARAMETERS:
+        assert f"| {key} | {meaning} | {default} | {value} |" in rows
+
 # --- 5./6. Chromium print-to-PDF ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

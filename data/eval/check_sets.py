@@ -2,6 +2,7 @@
 
     python3 data/eval/check_sets.py            # errors make the exit status 1
     python3 data/eval/check_sets.py --verbose  # also list, per question, the documents its keys match
+    python3 data/eval/check_sets.py en-field   # only the named set(s)
 
 For every set folder (one with docs/ and qa_*.jsonl):
   * every line parses as JSON with exactly the fields id, question, lang, expected, keys, kind;
@@ -26,8 +27,10 @@ import sys
 from collections import Counter
 
 HERE = pathlib.Path(__file__).resolve().parent
-SETS = {"en-mixed": "enm", "zh-notes": "zhn"}
-COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html"}
+SETS = {"en-mixed": "enm", "zh-notes": "zhn", "en-field": "enf", "zh-wiki": "zhw"}
+COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html",
+              ("en-field", "osprey-commissioning-report.pdf"): "source/report.html",
+              ("zh-wiki", "xq-training-handout.pdf"): "source/handout.html"}
 KINDS = {"number", "name", "definition", "mechanism", "procedure", "yesno", "unanswerable"}
 FIELDS = {"id", "question", "lang", "expected", "keys", "kind"}
 
@@ -147,8 +150,11 @@ def check_set(set_name, prefix, verbose):
 
 def main():
     verbose = "--verbose" in sys.argv
+    only = [a for a in sys.argv[1:] if not a.startswith("-")]
     total_errors = 0
     for set_name, prefix in SETS.items():
+        if (only and set_name not in only) or not (HERE / set_name / "docs").is_dir():
+            continue
         print(f"== {set_name}")
         errors, warnings, stats = check_set(set_name, prefix, verbose)
         for split in ("qa_tune.jsonl", "qa_holdout.jsonl"):

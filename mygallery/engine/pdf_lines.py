@@ -305,6 +305,12 @@ def _find_gutter(runs: list[_Run]) -> tuple[float, float] | None:
     full_right = sum(1 for r in right_side if r.x1 >= right_edge - 0.15 * (right_edge - right_start))
     if full_left < max(3, len(left_side) // 3) or full_right < max(3, len(right_side) // 3):
         return None
+    # ... and spans most of it: the right-aligned numbers of a table's last columns end at the edge too, but
+    # each is a short cell (a parameter table read as two columns loses its values from every row)
+    wide_left = sum(1 for r in left_side if r.x1 - r.x0 >= 0.6 * (gap0 - left_edge))
+    wide_right = sum(1 for r in right_side if r.x1 - r.x0 >= 0.6 * (right_edge - right_start))
+    if wide_left < max(3, len(left_side) // 3) or wide_right < max(3, len(right_side) // 3):
+        return None
     return gap0, gap1
 
 
