@@ -93,6 +93,8 @@ def test_question_shapes() -> None:
     assert shape("Who owns the rollback?").required == ("owner",)
     assert shape("Which vendor makes the switch?").required == ("vendor",)
     assert shape("Is trimming enabled on TC1?").kind == "yesno"
+    assert shape("With a 400 gigabit link and an 8 us round trip, how much data is in flight?").supposed
+    assert not shape("What is the P99 latency for a 16 KiB message?").supposed
     asked = shape("P99 latency for a 4 KiB message on the HX-400?")
     assert asked.numbers == {"4"} and "hx-400" in asked.anchors and "kib" not in asked.anchors
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
@@ -123,6 +125,9 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     absent_condition = service.answer("What is the P99 latency for a 16 KiB message?")  # the table has 4 and 64
     assert not absent_condition.answered
     assert absent_condition.answer.startswith(NOT_IN_DOCUMENTS["en"]) and RELATED["en"] in absent_condition.answer
+    # numbers the question supplies as inputs are not conditions a passage must hold
+    supposed = service.answer("If 600 ms pass without a heartbeat, how many heartbeats has the agent missed?")
+    assert supposed.answered and "heartbeat_ms = 200" in supposed.answer
     unknown_name = service.answer("What is the heartbeat interval on the QL-B-035 switch?")
     assert not unknown_name.answered
     unknown_topic = service.answer("Which recipe makes the best sourdough bread?")

@@ -98,6 +98,18 @@ def test_right_aligned_value_columns_stay_in_their_rows(tmp_path: Path) -> None:
     for key, meaning, default, value in samples.PARAMETERS:
         assert f"| {key} | {meaning} | {default} | {value} |" in rows
 
+
+def test_a_table_over_a_page_break_keeps_its_header_and_its_wrapped_rows(tmp_path: Path) -> None:
+    """The caption is text, not the table's first row; the header row alone at the foot of page 1 heads the
+    rows of page 2; a row whose cells wrap onto a second line stays one row."""
+    doc = read_pdf(samples.split_table_pdf(tmp_path / "split.pdf"))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    assert tables[0].header == "| Parameter | Default | Pilot | Notes |"
+    assert tables[0].page == 2
+    assert tables[0].text.splitlines() == [f"| {' | '.join(row)} |" for row in samples.LINK_ROWS]
+    assert any(b.kind != "table" and "Table 2 Link layer parameters" in b.text for b in doc.blocks)
+
 # --- 5./6. Chromium print-to-PDF ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

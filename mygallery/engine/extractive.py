@@ -248,8 +248,8 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         for source in sources:
             seen |= self.units.get(source, index).source_numbers
-        missing = sorted(asked.numbers - seen) if asked.numbers - seen == asked.numbers else []
-        if not missing and asked.measures:  # "64 MiB" is not in a passage that only says "64-to-1"
+        missing = sorted(asked.numbers - seen) if asked.numbers - seen == asked.numbers and not asked.supposed else []
+        if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
             missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                        if not any(pattern.search(text) for text in lowered)]
             missing = missing if len(missing) == len(asked.measures) else []

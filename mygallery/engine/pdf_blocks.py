@@ -67,7 +67,14 @@ def assemble(pages: list[Page]) -> tuple[list[PdfBlock], str]:
     blocks: list[PdfBlock] = []
     first_heading = ""
     for page, lines in zip(pages, kept, strict=True):
-        for block in _page_blocks(lines, page.number, body_h, line_gap, mender):
+        for k, block in enumerate(_page_blocks(lines, page.number, body_h, line_gap, mender)):
+            if k == 0 and blocks and _continues(blocks[-1], block):
+                # a table running on from the page before without repeating its header: its first row is data
+                block = PdfBlock("table", f"{block.header}\n{block.text}".strip(), block.page, blocks[-1].header)
+                if not blocks[-1].text:
+                    blocks.pop()  # the header row alone ended the page before
+            elif blocks and blocks[-1].kind == "table" and not blocks[-1].text:
+                blocks[-1] = PdfBlock("para", blocks[-1].header.strip("| ").replace(" | ", " "), blocks[-1].page)
             blocks.append(block)
             if not first_heading and block.kind == "heading" and len(block.text) <= 150:
                 first_heading = block.text
@@ -75,6 +82,12 @@ def assemble(pages: list[Page]) -> tuple[list[PdfBlock], str]:
         first = blocks[0].text.splitlines()[0] if blocks[0].kind != "table" else ""
         first_heading = first if len(first) <= 100 else ""
     return blocks, first_heading
+
+
+def _continues(before: PdfBlock, block: PdfBlock) -> bool:
+    """Whether `block`, first on its page, is the rest of the table `before` that ended the previous page."""
+    return (before.kind == block.kind == "table" and block.header != before.header
+            and block.header.count(" | ") == before.header.count(" | ") and block.page == before.page + 1)
 
 
 def _band_key(text: str) -> str:
@@ -185,7 +198,7 @@ def _page_blocks(lines: list[Line], number: int, body_h: float, line_gap: float,
             group.append(lines[i])
             i += 1
         blocks.append(_text_block(group, number, body_h, mender, edges))
-    return [b for b in blocks if b.text.strip()]
+    return [b for b in blocks if b.text.strip() or b.header]
 
 
 def _column_edges(lines: list[Line]) -> dict[int, tuple[float, float]]:
@@ -205,7 +218,9 @@ def _looks_numbered_heading(text: str) -> bool:
 
 
 def _styled(line: Line, body_h: float) -> bool:
-    return line.bold or line.h >= 1.12 * body_h
+    # 1.18: a body line mixing Latin and CJK glyphs comes out ~12 % taller than a pure one (the fallback font's
+    # ascent and descent), and a bullet glyph as much; headings are set ~1.25 x or more, or in bold
+    return line.bold or line.h >= 1.18 * body_h
 
 
 def _breaks(group: list[Line], line: Line, body_h: float, line_gap: float,
@@ -248,7 +263,8 @@ def _text_block(group: list[Line], number: int, body_h: float, mender: _Hyphens,
     for line in group[1:]:
         text = mender.join(text, line.text)
     text = text.strip()
-    heading = len(text) <= 200 and len(group) <= 3 and not text.endswith((".", ",", ";"))
+    heading = (len(text) <= 200 and len(group) <= 3 and not text.endswith((".", ",", ";", "\u3002", "\uff0c", "\uff1b"))
+               and not _BULLET.match(text))
     numbered = (_looks_numbered_heading(text) and len(group) <= 2
                 and (_styled(group[0], body_h) or _short(group[-1], edges[group[-1].column][1])))
     if numbered or heading and all(_styled(line, body_h) for line in group) and len(text) >= 2:
@@ -256,25 +272,35 @@ def _text_block(group: list[Line], number: int, body_h: float, mender: _Hyphens,
     return PdfBlock("para", text, number)
 
 
+_BULLET_CELL = re.compile(r"^[\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-·]$")
+_CAPTION = re.compile(r"^(?:表|图|Table|Figure|Fig\.)\s*[\dA-Z一二三四五六七八九十]")
+
+
 def _table_at(lines: list[Line], i: int) -> int:
     """End (exclusive) of a table starting at line i, or i when none does: consecutive lines of one column with
-    two or more cells whose column gaps line up — at least 3 rows, or 2 with three or more columns."""
-    if not lines[i].cells:
+    two or more cells whose column gaps line up — at least 3 rows, or 2 with three or more columns. A caption
+    ("Table 3  Link parameters", "表 3　链路层参数") set with a wide gap is not a row."""
+    if not lines[i].cells or _CAPTION.match(lines[i].text) or _BULLET_CELL.match(lines[i].cells[0][2]):
         return i
     column = lines[i].column
     gutters = _gaps([lines[i]])
     j = i + 1
     while j < len(lines) and lines[j].column == column and lines[j].top <= lines[j - 1].bottom + 2.5 * lines[j].h:
         candidate = _common_gaps(gutters, lines[j])
-        if lines[j].cells and candidate:
+        if lines[j].cells and candidate and not _CAPTION.match(lines[j].text):
             gutters = candidate
             j += 1
-        elif not lines[j].cells and candidate and lines[j].x0 > gutters[0][0]:
-            j += 1  # a continuation line of a wrapped cell, not in the first column
+        elif lines[j].cells and len(gutters) >= 2 and len(_common_gaps(gutters, lines[j], keep_all=False)) == len(gutters) - 1:
+            j += 1  # two cells set too close to part (a long key touching its value): the row, one gutter crossed
+        elif not lines[j].cells and candidate and (lines[j].x0 > gutters[0][0]
+                                                   or lines[j - 1].bottom - lines[j].top < 0.8 * lines[j].h):
+            j += 1  # a continuation line of a wrapped cell: not in the first column, or close under its row
         else:
             break
     rows = [line for line in lines[i:j] if line.cells]
     columns = max(len(line.cells) for line in rows)
+    if j == len(lines) and len(rows) == 1 and columns >= 3 and i > 0:
+        return j  # a header row ending the page: its table goes on over the page (see assemble)
     if len(rows) >= 3 or (len(rows) >= 2 and columns >= 3):
         # a first column of long prose is two columns of text the gutter search missed, not a table
         widths = [line.cells[0][1] - line.cells[0][0] for line in rows]
@@ -290,8 +316,9 @@ def _gaps(lines: Sequence[Line]) -> list[tuple[float, float]]:
     return [(a[1], b[0]) for a, b in zip(line.cells, line.cells[1:], strict=False)]
 
 
-def _common_gaps(gaps: list[tuple[float, float]], line: Line) -> list[tuple[float, float]]:
-    """The gaps that stay empty when `line` is added (each at least 2 points wide)."""
+def _common_gaps(gaps: list[tuple[float, float]], line: Line, *, keep_all: bool = True) -> list[tuple[float, float]]:
+    """The gaps that stay empty when `line` is added (each at least 2 points wide); with `keep_all`, none
+    unless every gap does."""
     spans = [(c[0], c[1]) for c in line.cells] if line.cells else [(line.x0, line.x1)]
     out = []
     for g0, g1 in gaps:
@@ -303,7 +330,7 @@ def _common_gaps(gaps: list[tuple[float, float]], line: Line) -> list[tuple[floa
                     g0 = max(g0, s1)
         if g1 - g0 >= 2.0:
             out.append((g0, g1))
-    return out if len(out) == len(gaps) else []
+    return out if len(out) == len(gaps) or not keep_all else []
 
 
 def _table_block(lines: list[Line], number: int) -> PdfBlock:
@@ -311,14 +338,19 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
     for line in lines[1:]:
         gutters = _common_gaps(gutters, line) or gutters
     bounds = [(g0 + g1) / 2 for g0, g1 in gutters]
+    # Rows set with padding are further apart than the lines of one wrapped cell: a line much closer to the
+    # one above than rows usually are continues that row, even when it wraps several cells at once.
+    gaps = [above.bottom - line.top for above, line in zip(lines, lines[1:], strict=False)]
+    row_gap = statistics.median(gaps) if gaps else 0.0
     rows: list[list[str]] = []
-    for line in lines:
+    for n, line in enumerate(lines):
         cells = [""] * (len(bounds) + 1)
         spans = line.cells or ((line.x0, line.x1, line.text),)
         for x0, x1, text in spans:
             k = sum(1 for b in bounds if (x0 + x1) / 2 > b)
             cells[k] = join_text(cells[k], text)
-        if rows and not cells[0] and not line.cells:
+        wrapped = n > 0 and row_gap > 0.5 * line.h and gaps[n - 1] < 0.6 * row_gap
+        if rows and (wrapped or not cells[0] and not line.cells):
             rows[-1] = [join_text(a, b) if b else a for a, b in zip(rows[-1], cells, strict=True)]
         else:
             rows.append(cells)

@@ -83,6 +83,10 @@ _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])
 _UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us ns µs ps hz khz mhz ghz".split())
 _MEASURE = re.compile(r"\bper\s+(?:second|minute|hour|day|port|node|link)\b|\bp\d{2}\b|值|速率|带宽|时延",
                       re.IGNORECASE)
+# A question that supplies its numbers ("with a 400 gigabit link …", "if the RTT is 8 µs", "假设 …") asks for
+# something derived from them: no passage need hold them.
+_SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|\bwith\s+(?:an?\s+)?\d|假设|如果|假如|若",
+                       re.IGNORECASE)
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_./][A-Za-z0-9]+)*")
 
 
@@ -135,6 +139,7 @@ class QuestionShape:
     anchors: tuple[str, ...]  # lower-cased, as they must appear in a passage
     required: tuple[str, ...] = ()  # names of REQUIRED_ATTRIBUTES the question asks for
     measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB"): a passage holds it only with that unit
+    supposed: bool = False  # the question gives its numbers as inputs ("with a 400G link and an 8 µs RTT, …")
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -208,7 +213,9 @@ def shape(question: str) -> QuestionShape:
     hinted = {name for hint in _HINT.findall(text.lower()) for name in _NAMES_OF_HINT[hint]}
     required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
     measures = tuple(dict.fromkeys(f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)))
-    return QuestionShape(language, kind, attributes, frozenset(numbers_in(text)), anchors_in(text), required, measures)
+    numbers = frozenset(numbers_in(text))
+    supposed = bool(numbers) and bool(_SUPPOSED.search(text))
+    return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed)
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
