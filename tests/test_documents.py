@@ -42,6 +42,20 @@ def test_text_file_in_gb18030_chinese(tmp_path: Path) -> None:
     assert doc.blocks[0].text.startswith("包裁剪（packet trimming）")
 
 
+def test_text_records_with_bar_separated_fields_stay_one_per_line(tmp_path: Path) -> None:
+    """A change log exported as "CR | date | type | status | summary" lines without outer bars: each line is a
+    record of its own, not a paragraph of wrapped prose to be joined and cut at its semicolons."""
+    log = ["CHANGE LOG (fabric)", "cols: CR | opened | status | summary", "-" * 40,
+           "CR-1203 | 2025-09-11 | CLOSED | NIC fw 3.3.8 -> 3.4.0 on R09-R11; caused INC-4471",
+           "CR-1209 | 2025-09-16 | IMPLEMENTED | INC-4471: set pds.entropy.count 96 on 192 NICs",
+           "CR-1212 | 2025-09-18 | IMPLEMENTED | freeze NIC fw rollouts until vendor fix"]
+    (tmp_path / "changes.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
+    doc = load_document(tmp_path / "changes.txt", tmp_path)
+    lines = [line for block in doc.blocks for line in block.text.splitlines()]
+    for record in log[3:]:
+        assert record in lines
+
+
 def test_utf16_with_bom_decodes() -> None:
     assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
 

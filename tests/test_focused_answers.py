@@ -95,6 +95,10 @@ def test_question_shapes() -> None:
     assert shape("Is trimming enabled on TC1?").kind == "yesno"
     assert shape("With a 400 gigabit link and an 8 us round trip, how much data is in flight?").supposed
     assert not shape("What is the P99 latency for a 16 KiB message?").supposed
+    assert shape("Which firmware version fixed the leak?").expects.search("fixed in 3.4.1 (build 77)")
+    assert not shape("Which firmware version fixed the leak?").expects.search("on 192 NICs in 2 racks")
+    assert shape("白鹭的网卡固件升级排在哪天？").expects.search("定在 11 月 13 日凌晨")
+    assert shape("Was the CBFC trial extended beyond R05/R06?").anchors == ("cbfc", "r05", "r06")
     asked = shape("P99 latency for a 4 KiB message on the HX-400?")
     assert asked.numbers == {"4"} and "hx-400" in asked.anchors and "kib" not in asked.anchors
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
@@ -151,6 +155,28 @@ def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerSe
 def test_an_english_question_answered_from_a_chinese_note(service: AnswerService) -> None:
     result = service.answer("What is the LLR replay timeout on our cluster?")
     assert result.answered and "1.5" in result.answer
+
+
+def test_the_value_of_the_asked_sort_and_what_it_refers_to(tmp_path: Path) -> None:
+    """"When …?" prefers the sentence with a date over ones that merely share more words; a sentence opening
+    with "It" is quoted with the sentence before it, which says what "it" is; a plural abbreviation (NICs) in
+    the question is a name the documents do mention."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rollout.md").write_text(
+        "# Firmware rollout\n\nThe firmware rollout to the NICs of racks R09 to R11 covered 192 NICs and 24 nodes, "
+        "rolling, without a drain.\n\nIt started on 11 September at 06:10 and ended 28 minutes later.\n\n"
+        "The new firmware renamed one setting, which turned packet spraying off on 96 % of the rollout's NICs.\n",
+        encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    service = AnswerService(LiveIndex(index))
+    for question in ("When did the firmware rollout to the NICs start?", "What date did the NIC firmware rollout begin?"):
+        result = service.answer(question)
+        assert result.answered, question
+        assert first_line(result.answer) == ("The firmware rollout to the NICs of racks R09 to R11 covered 192 NICs "
+                                             "and 24 nodes, rolling, without a drain. It started on 11 September "
+                                             "at 06:10 and ended 28 minutes later. [1]")
 
 
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:

@@ -115,6 +115,14 @@ def _setting_units(lines: list[str]) -> list[Unit]:
     return units
 
 
+# A unit that opens with a pronoun continues the unit before it; its words count as the unit's own.
+_REFERS_BACK = re.compile(r"(?:(?:It|Its|This|That|These|Those|They|Their|Both|Each)\b|[该其它此这两])")
+
+
+def refers_back(text: str) -> bool:
+    return bool(_REFERS_BACK.match(text))
+
+
 class UnitCache:
     """Prepared units per (kind, text) of a source, for one index at a time (its embedder made the vectors)."""
 
@@ -154,6 +162,9 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     if index is not None and index.embedder.local and units:
         vectors = index.embedder.embed([unit.shown for unit in units])
     tokens = [set(tokenize(unit.matched)) for unit in units]
+    for i in range(len(units) - 1, 0, -1):  # "It started on 11 September": what "it" is stands just before
+        if refers_back(units[i].matched):
+            tokens[i] |= tokens[i - 1]
     header = units[0].context if units and source.kind == "table" else ""
     context = f"{source.title} {source.section} {header}"
     return PreparedUnits(

@@ -7,7 +7,8 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
 - tables: two or more lines of |-separated cells (a separator row of dashes is skipped; the first row is the
   header);
 - lists and aligned columns: bullet or numbered items, indented lines, lines with columns aligned by runs of
-  spaces, "key = value" lines — kept one per line, since each line is a fact of its own;
+  spaces, "key = value" lines, records with |-separated fields but no outer bars — kept one per line, since
+  each line is a fact of its own;
 - everything else: paragraphs, their wrapped lines joined.
 `loose_heading` and `loose_table_rows` are shared with the Markdown loader, which meets the same habits in
 .md files that use little Markdown. Non-goals: e-mail threading, quoted-reply levels, guessing headings
@@ -56,6 +57,7 @@ def table_block(rows: list[str], section: tuple[str, ...]) -> Block:
 def _keeps_lines(lines: list[str]) -> bool:
     """Whether a paragraph's lines are facts of their own (items, aligned columns, settings), not wrapped prose."""
     structured = sum(bool(_ITEM.match(line.strip()) or _ALIGNED.search(line.strip()) or _SETTING.match(line.strip())
+                          or line.count("|") >= 2  # "CR-1203 | 2025-09-11 | STD | …": a record per line
                           or line.startswith(("  ", "\t")) or line.lstrip().startswith(("#", ";", "//")))
                      for line in lines)
     return len(lines) >= 2 and structured >= max(2, len(lines) // 2)

@@ -66,7 +66,8 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 # Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"): that no
 # document names one of these says nothing about whether the documents answer.
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
-                               "maximum minimum level setting share fraction".split()) | {"数量", "次数", "大小", "比例"}
+                               "maximum minimum level setting share fraction date year deadline".split()) | {
+    "数量", "次数", "大小", "比例"}  # a date is written "on 11 September", seldom "the date was …"
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
           "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节")
@@ -87,7 +88,7 @@ _MEASURE = re.compile(r"\bper\s+(?:second|minute|hour|day|port|node|link)\b|\bp\
 # something derived from them: no passage need hold them.
 _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|\bwith\s+(?:an?\s+)?\d|假设|如果|假如|若",
                        re.IGNORECASE)
-_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_./][A-Za-z0-9]+)*")
+_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
 
 # Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
@@ -130,6 +131,34 @@ for _name, _hints in _ASKS_HINTS.items():
 _HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reverse=True)))
 
 
+# What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
+# unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
+_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
+        ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", r"(?<!\d)\d{1,2}:\d{2}(?!\d)|\d\s*点"),
+        ("version", r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b|哪个版本|什么版本|版本号|哪一版",
+         r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
+        ("date", r"^\s*when\b|\bwhen\s+(?:did|was|were|will|is|does)\b|\b(?:what|which)\s+(?:date|day)\b|\bon\s+which\s+day\b"
+                 r"|什么时候|何时|哪天|哪一天|几号|日期|几月",
+         rf"\b\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\b|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+         r"|(?<![\d.])\d{1,2}[-/]\d{1,2}(?![\d.])|\d+\s*月\s*\d+\s*[日号]|周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+         r"|\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"),
+        ("duration", r"\bhow\s+long\b|\b(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt|ticks?"
+                     r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
+         r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
+         r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
+        ("size", r"\bhow\s+(?:large|big)\b|\b(?:size|buffers?|memory|capacity|sram|mtu)\b|多大|容量|大小|缓冲|内存",
+         r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
+        ("rate", r"\b(?:bandwidth|throughput|line\s+rate|goodput)\b|带宽|吞吐|速率",
+         r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
+        ("percent", r"\b(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b|百分|比例|占比|利用率|比率",
+         r"\d\s*%|百分之|percent"),
+        ("power", r"\bpower\b|\bwatts?\b|功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
+        ("price", r"\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+    ))
+
+
 @dataclass(frozen=True)
 class QuestionShape:
     language: str
@@ -140,6 +169,7 @@ class QuestionShape:
     required: tuple[str, ...] = ()  # names of REQUIRED_ATTRIBUTES the question asks for
     measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB"): a passage holds it only with that unit
     supposed: bool = False  # the question gives its numbers as inputs ("with a 400G link and an 8 µs RTT, …")
+    expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -215,7 +245,10 @@ def shape(question: str) -> QuestionShape:
     measures = tuple(dict.fromkeys(f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)))
     numbers = frozenset(numbers_in(text))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
-    return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed)
+    expects = next((says for _, asks, says in ANSWER_TYPES if asks.search(text)), None) \
+        if kind in ("number", "name", "other") else None
+    return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
+                         expects)
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
