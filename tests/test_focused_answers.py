@@ -99,6 +99,10 @@ def test_question_shapes() -> None:
     assert not shape("Which firmware version fixed the leak?").expects.search("on 192 NICs in 2 racks")
     assert shape("白鹭的网卡固件升级排在哪天？").expects.search("定在 11 月 13 日凌晨")
     assert shape("Was the CBFC trial extended beyond R05/R06?").anchors == ("cbfc", "r05", "r06")
+    ratio = shape("Halvane 交换机在 64 打 1 的 incast 下裁剪率是多少？")
+    assert ratio.measures == ("64 :1",)
+    assert [bool(ratio.measure_patterns()[0].search(text)) for text in ("a 64:1 incast", "64-to-1", "32:1", "64:10")] \
+        == [True, True, False, False]
     asked = shape("P99 latency for a 4 KiB message on the HX-400?")
     assert asked.numbers == {"4"} and "hx-400" in asked.anchors and "kib" not in asked.anchors
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}

@@ -76,6 +76,10 @@ _UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
     ("ns", "纳秒", "nanoseconds", "nanosecond"), ("s", "秒", "seconds", "second", "sec"),
     ("b", "bytes", "byte", "字节"), ("gb/s", "gbps", "gbit/s", "g"), ("tb/s", "tbps"), ("mb/s", "mbps"))
     for unit in spellings}
+# An incast or oversubscription ratio ("64:1", "64 打 1", "64-to-1"): a condition like a measure, which a
+# passage writing 32:1 does not hold.
+_RATIO = re.compile(r"(?<![\w.:])(\d+)\s*(?::|-to-|\s+to\s+|打|对)\s*1(?![\d:])", re.IGNORECASE)
+_UNIT_SPELLINGS[":1"] = r":\s*1(?![\d:])|-to-1(?!\d)|\s*to\s*1(?!\d)|\s*打\s*1(?!\d)|\s*对\s*1(?!\d)"
 _MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(map(re.escape, _UNITS))})(?![a-z/])",
                        re.IGNORECASE)
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
@@ -167,7 +171,7 @@ class QuestionShape:
     numbers: frozenset[str]
     anchors: tuple[str, ...]  # lower-cased, as they must appear in a passage
     required: tuple[str, ...] = ()  # names of REQUIRED_ATTRIBUTES the question asks for
-    measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB"): a passage holds it only with that unit
+    measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB", "64 :1"): a passage holds it only so
     supposed: bool = False  # the question gives its numbers as inputs ("with a 400G link and an 8 µs RTT, …")
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
 
@@ -242,7 +246,8 @@ def shape(question: str) -> QuestionShape:
         kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
     hinted = {name for hint in _HINT.findall(text.lower()) for name in _NAMES_OF_HINT[hint]}
     required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
-    measures = tuple(dict.fromkeys(f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)))
+    measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
+                                   + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     numbers = frozenset(numbers_in(text))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     expects = next((says for _, asks, says in ANSWER_TYPES if asks.search(text)), None) \
