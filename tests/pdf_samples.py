@@ -280,14 +280,14 @@ def parameter_table_pdf(path: Path) -> Path:
 
 
 LINK_ROWS = [("llr.replay_timer", "1.0 us", "2.4 us", "longest AOC 35 m"),
-             ("llr.replay_buffer_per_port_bytes", "128 KB", "256 KB", "covers 2.4 us of 400G traffic with margin"),
+             ("llr.replay_buffer (bytes per port, both ends)", "128 KB", "256 KB", "covers 2.4 us of 400G traffic with margin"),
              ("llr.max_replay", "3", "4", "then the link retrains"),
              ("cbfc.credit_unit", "64 B", "256 B", "fewer credit updates")]
 
 
-def split_table_pdf(path: Path) -> Path:
+def split_table_pdf(path: Path, *, padding: float = 14) -> Path:
     """A captioned table whose header row ends page 1 and whose rows fill page 2 without a repeated header, set
-    with row padding; one row wraps its first and last cells onto a second line (narrow columns)."""
+    with `padding` points between rows; one row wraps its first and last cells onto a second line."""
     first, second = Page(), Page()
     y = first.lines(72, 780, wrap("The link layer parameters of the pilot are listed in the table below; "
                                   "every value was measured on the longest links.", 10.5, 450))
@@ -303,7 +303,7 @@ def split_table_pdf(path: Path) -> Path:
         for x, cell_lines in zip(xs, wrapped, strict=True):
             for k, line in enumerate(cell_lines):
                 second.text(x, y - 12 * k, line, size=10)
-        y -= 12 * max(map(len, wrapped)) + 14
+        y -= 12 * max(map(len, wrapped)) + padding
     second.lines(72, y - 20, ["The replay timer is the same on every link."])
     return write_pages(path, [first, second], title="Link parameters")
 

@@ -99,10 +99,12 @@ def test_right_aligned_value_columns_stay_in_their_rows(tmp_path: Path) -> None:
         assert f"| {key} | {meaning} | {default} | {value} |" in rows
 
 
-def test_a_table_over_a_page_break_keeps_its_header_and_its_wrapped_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("padding", [14, 4])
+def test_a_table_over_a_page_break_keeps_its_header_and_its_wrapped_rows(tmp_path: Path, padding: float) -> None:
     """The caption is text, not the table's first row; the header row alone at the foot of page 1 heads the
-    rows of page 2; a row whose cells wrap onto a second line stays one row."""
-    doc = read_pdf(samples.split_table_pdf(tmp_path / "split.pdf"))
+    rows of page 2; a row whose cells wrap onto a second line stays one row, with generous padding between
+    rows and with little."""
+    doc = read_pdf(samples.split_table_pdf(tmp_path / "split.pdf", padding=padding))
     tables = [b for b in doc.blocks if b.kind == "table"]
     assert len(tables) == 1
     assert tables[0].header == "| Parameter | Default | Pilot | Notes |"

@@ -341,7 +341,8 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
     # Rows set with padding are further apart than the lines of one wrapped cell: a line much closer to the
     # one above than rows usually are continues that row, even when it wraps several cells at once.
     gaps = [above.bottom - line.top for above, line in zip(lines, lines[1:], strict=False)]
-    row_gap = statistics.median(gaps) if gaps else 0.0
+    # the gap between rows: most gaps when no cell wraps, the larger ones when many do (4 in 5 is enough)
+    row_gap = sorted(gaps)[int(0.8 * (len(gaps) - 1))] if gaps else 0.0
     rows: list[list[str]] = []
     for n, line in enumerate(lines):
         cells = [""] * (len(bounds) + 1)
@@ -349,7 +350,7 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
         for x0, x1, text in spans:
             k = sum(1 for b in bounds if (x0 + x1) / 2 > b)
             cells[k] = join_text(cells[k], text)
-        wrapped = n > 0 and row_gap > 0.5 * line.h and gaps[n - 1] < 0.6 * row_gap
+        wrapped = n > 0 and gaps[n - 1] < row_gap - max(2.0, 0.25 * line.h)
         if rows and (wrapped or not cells[0] and not line.cells):
             rows[-1] = [join_text(a, b) if b else a for a, b in zip(rows[-1], cells, strict=True)]
         else:
