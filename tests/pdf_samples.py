@@ -307,6 +307,27 @@ def split_table_pdf(path: Path, *, padding: float = 14) -> Path:
     second.lines(72, y - 20, ["The replay timer is the same on every link."])
     return write_pages(path, [first, second], title="Link parameters")
 
+
+def centred_table_pdf(path: Path) -> Path:
+    """LINK_ROWS set as HTML and many templates set tables: every cell centred vertically in its row (a one-line
+    value sits between the lines of a wrapped note), the header's "Pilot value" on two lines beside one-line
+    header cells, rows apart by padding."""
+    page = Page()
+    page.lines(72, 780, ["The link layer parameters of the pilot are listed below."])
+    xs, widths = (72, 240, 320, 400), (150, 60, 40, 90)
+    y = 750.0
+    for i, row in enumerate([("Parameter", "Default", "Pilot value", "Notes"), *LINK_ROWS]):
+        bold = i == 0
+        wrapped = [wrap(cell, 10, width, bold=bold) for cell, width in zip(row, widths, strict=True)]
+        height = 12 * max(map(len, wrapped))
+        for x, cell_lines in zip(xs, wrapped, strict=True):
+            top = y - (height - 12 * len(cell_lines)) / 2
+            for k, line in enumerate(cell_lines):
+                page.text(x, top - 12 * k, line, size=10, bold=bold)
+        y -= height + 10
+    page.lines(72, y - 20, ["The replay timer is the same on every link."])
+    return write_pages(path, [page], title="Link parameters, centred")
+
 # --- 5./6. Chromium print-to-PDF ------------------------------------------------------------------------------
 
 def chromium_available() -> bool:

@@ -112,6 +112,15 @@ def test_a_table_over_a_page_break_keeps_its_header_and_its_wrapped_rows(tmp_pat
     assert tables[0].text.splitlines() == [f"| {' | '.join(row)} |" for row in samples.LINK_ROWS]
     assert any(b.kind != "table" and "Table 2 Link layer parameters" in b.text for b in doc.blocks)
 
+
+def test_cells_centred_in_their_rows_stay_in_their_rows(tmp_path: Path) -> None:
+    """A one-line value centred beside a wrapped note lies between the note's lines, and the header's two-line
+    cell reaches above the others: rows are found by the padding between them, not line by line."""
+    doc = read_pdf(samples.centred_table_pdf(tmp_path / "centred.pdf"))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].header == "| Parameter | Default | Pilot value | Notes |"
+    assert tables[0].text.splitlines() == [f"| {' | '.join(row)} |" for row in samples.LINK_ROWS]
+
 # --- 5./6. Chromium print-to-PDF ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -186,12 +186,20 @@ def _page_blocks(lines: list[Line], number: int, body_h: float, line_gap: float,
     blocks: list[PdfBlock] = []
     edges = _column_edges(lines)
     i = 0
+    start_of_group = 0
     while i < len(lines):
         table_end = _table_at(lines, i)
         if table_end > i:
-            blocks.append(_table_block(lines[i:table_end], number))
+            start = i
+            if start_of_group == i - 1 and blocks and lines[i - 1].bottom < lines[i].top:
+                # the line just above reaches into the table's first row: a header cell centred on two lines
+                # ("Pilot" / "value" beside one-line "Parameter") — part of the table, not a heading of its own
+                blocks.pop()
+                start = i - 1
+            blocks.append(_table_block(lines[start:table_end], number))
             i = table_end
             continue
+        start_of_group = i
         group = [lines[i]]
         i += 1
         while i < len(lines) and not _breaks(group, lines[i], body_h, line_gap, edges) and _table_at(lines, i) == i:
@@ -334,8 +342,8 @@ def _common_gaps(gaps: list[tuple[float, float]], line: Line, *, keep_all: bool 
 
 
 def _table_block(lines: list[Line], number: int) -> PdfBlock:
-    gutters = _gaps([lines[0]])
-    for line in lines[1:]:
+    gutters = _gaps([max(lines, key=lambda line: len(line.cells))])  # the row that shows every column
+    for line in lines:
         gutters = _common_gaps(gutters, line) or gutters
     bounds = [(g0 + g1) / 2 for g0, g1 in gutters]
     # Rows set with padding are further apart than the lines of one wrapped cell: a line much closer to the
@@ -343,6 +351,8 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
     gaps = [above.bottom - line.top for above, line in zip(lines, lines[1:], strict=False)]
     # the gap between rows: most gaps when no cell wraps, the larger ones when many do (4 in 5 is enough)
     row_gap = sorted(gaps)[int(0.8 * (len(gaps) - 1))] if gaps else 0.0
+    margin = max(2.0, 0.25 * statistics.median(line.h for line in lines))
+    padded = bool(gaps) and row_gap - min(gaps) >= margin
     rows: list[list[str]] = []
     for n, line in enumerate(lines):
         cells = [""] * (len(bounds) + 1)
@@ -350,8 +360,11 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
         for x0, x1, text in spans:
             k = sum(1 for b in bounds if (x0 + x1) / 2 > b)
             cells[k] = join_text(cells[k], text)
-        wrapped = n > 0 and gaps[n - 1] < row_gap - max(2.0, 0.25 * line.h)
-        if rows and (wrapped or not cells[0] and not line.cells):
+        # Padded rows: the gaps alone tell where rows begin (cells set in the middle of their row put a one-line
+        # cell between the lines of a two-line one). Rows as close as lines: a line without cells, not in the
+        # first column, continues a wrapped cell.
+        wrapped = n > 0 and gaps[n - 1] < row_gap - margin if padded else not cells[0] and not line.cells
+        if rows and wrapped:
             rows[-1] = [join_text(a, b) if b else a for a, b in zip(rows[-1], cells, strict=True)]
         else:
             rows.append(cells)
