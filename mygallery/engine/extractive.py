@@ -258,8 +258,9 @@ class ExtractiveAnswerer:
         for source in sources:
             seen |= self.units.get(source, index).source_numbers
         # "rack 12" is written R12 or osp-lf12: a number counts as held inside an identifier too
-        unseen = {number for number in asked.numbers - seen
-                  if not any(_embedded(number).search(text) for text in lowered)}
+        unseen = asked.numbers - seen
+        if unseen:
+            unseen -= {number for text in lowered for number in _EMBEDDED.findall(text)}
         missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
         if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
             missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
@@ -277,9 +278,7 @@ class ExtractiveAnswerer:
                          units.units[position].shown, best.missing_names, best.has_value)
 
 
-@functools.lru_cache(maxsize=1024)
-def _embedded(number: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)")
+_EMBEDDED = re.compile(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d]|[.,]\d)")  # numbers, also inside names (R12, lf12)
 
 
 @dataclass
