@@ -65,7 +65,8 @@ def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
         "<html><head><title>Checklist</title><script>alert('x')</script><style>p{}</style></head><body>"
         "<h1>Checklist</h1><h2>Switches</h2><p>Enable   trimming\n on every port.</p>"
         "<table><tr><th>Item</th><th>Value</th></tr><tr><td>MTU</td><td>4096</td></tr></table>"
-        "<ul><li>first item</li><li>second item</li></ul></body></html>", encoding="utf-8")
+        "<ul><li>first item</li><li>second item</li></ul><ol><li>unplug</li><li>replug</li></ol></body></html>",
+        encoding="utf-8")
     doc = load_document(tmp_path / "page.html", tmp_path)
     assert doc.title == "Checklist"
     texts = [b.text for b in doc.blocks]
@@ -73,7 +74,9 @@ def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
     assert not any("alert" in t for t in texts)
     table = next(b for b in doc.blocks if b.kind == "table")
     assert table.header == "| Item | Value |" and table.text == "| MTU | 4096 |" and table.section == ("Switches",)
-    assert [b.text for b in doc.blocks if b.kind == "list"] == ["first item", "second item"]
+    # items keep a marker, so that a step of a procedure is still a step when answers are composed
+    assert [b.text for b in doc.blocks if b.kind == "list"] == ["- first item", "- second item", "1. unplug",
+                                                                 "2. replug"]
 
 
 def test_pdf_pages_and_headings(tmp_path: Path) -> None:

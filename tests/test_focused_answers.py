@@ -183,6 +183,28 @@ def test_the_value_of_the_asked_sort_and_what_it_refers_to(tmp_path: Path) -> No
                                              "at 06:10 and ended 28 minutes later. [1]")
 
 
+def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> None:
+    """The step that matches comes with the step before it and the steps after it, in order, as one quote —
+    from an HTML <ol> as from a Markdown list."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    steps = ["Acknowledge the page within ten minutes.", "Classify the fault from the pre-FEC error rate.",
+             "Drain the port through the fabric manager, never on the switch.",
+             "Ask the data centre team for a repair of the optic.", "Run the burst load test on the leaf.",
+             "Undrain the port and close the incident."]
+    (docs / "runbook.html").write_text("<html><body><h1>Runbook 7</h1><p>Work through the steps in order.</p><ol>"
+                                       + "".join(f"<li>{step}</li>" for step in steps) + "</ol></body></html>",
+                                       encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    service = AnswerService(LiveIndex(index))
+    result = service.answer("Which step comes right before draining the port?")
+    assert result.answered
+    line = first_line(result.answer)
+    assert line.startswith("Classify the fault from the pre-FEC error rate; Drain the port")
+    assert all(step.rstrip(".") in line for step in steps[1:])
+
+
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""

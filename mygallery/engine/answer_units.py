@@ -28,7 +28,7 @@ from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
 from .question_shape import numbers_in
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own.
@@ -41,6 +41,7 @@ class Unit:
     shown: str  # what the answer quotes
     matched: str  # what is compared with the question
     context: str = ""  # the table header, or nothing
+    step: bool = False  # an item of a bulleted or numbered list (a step of a procedure, often)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def answer_units(source: Source) -> list[Unit]:
                 text = f"{lead.shown} {'; '.join(items)}"
                 units.append(Unit(text, text))
             else:
-                units.extend(Unit(i, i) for i in items if len(i) >= MIN_UNIT_CHARS)
+                units.extend(Unit(i, i, step=True) for i in items if len(i) >= MIN_UNIT_CHARS)
             continue
         for line in lines:
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))

@@ -194,10 +194,14 @@ class _HtmlBlocks(HTMLParser):
         self._cell: list[str] | None = None
         self._table: list[tuple[bool, list[str]]] | None = None
         self._row_is_header = False
+        self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
+        self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
 
     def _flush(self, kind: str = "para") -> None:
         text = re.sub(r"\s+", " ", "".join(self._text)).strip()
         self._text.clear()
+        if text and self._marker:
+            text, kind, self._marker = self._marker + text, "list", ""
         if text:
             self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
 
@@ -217,8 +221,15 @@ class _HtmlBlocks(HTMLParser):
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
             self._row_is_header = self._row_is_header or tag == "th"
+        elif tag in ("ol", "ul"):
+            self._lists.append([tag == "ol", 0])
         elif tag in self._BLOCK_TAGS and self._table is None:
             self._flush("list" if tag == "li" else "para")
+            if tag == "li":
+                if self._lists:
+                    self._lists[-1][1] += 1
+                ordered, count = self._lists[-1] if self._lists else (False, 0)
+                self._marker = f"{count}. " if ordered else "- "
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "noscript", "template"):
@@ -251,8 +262,13 @@ class _HtmlBlocks(HTMLParser):
                 self.blocks.append(Block("table", "\n".join("| " + " | ".join(r) + " |" for _, r in body),
                                          tuple(h for _, h in self.headings),
                                          header="| " + " | ".join(header) + " |" if header else ""))
+        elif tag in ("ol", "ul") and self._lists:
+            self._flush()
+            self._lists.pop()
         elif tag in self._BLOCK_TAGS and self._table is None:
             self._flush("list" if tag == "li" else "para")
+            if tag == "li":
+                self._marker = ""
 
     def handle_data(self, data: str) -> None:
         if self._skip:

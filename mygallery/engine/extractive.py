@@ -137,8 +137,10 @@ class ExtractiveAnswerer:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
             return "\n\n".join([NOT_IN_DOCUMENTS[asked.language], RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
-        chosen = [best] + [c for c in _distinct([c for c in candidates if c is not best], MAX_SUPPORT,
-                                                MAX_CHARS - len(best.text), best)
+        if asked.kind == "procedure":
+            best = self._steps(best, sources)
+        chosen = [best] + [c for c in _distinct([c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text],
+                                                MAX_SUPPORT, MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
         after = self._following(best, sources)
         if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
@@ -268,6 +270,28 @@ class ExtractiveAnswerer:
             missing = missing if len(missing) == len(asked.measures) else []
         return Evidence(names, attributes, missing, unknown_share(index, question))
 
+    def _steps(self, best: Candidate, sources: list[Source]) -> Candidate:
+        """For a question about steps, the list item `best` with the step before it and the steps after it (as
+        many as fit): "what comes before draining" and "what has to happen after the repair" are answered by
+        the neighbours of the step that matches."""
+        units = self.units.get(sources[best.rank], self._index_provider()).units
+        if not units[best.position].step:
+            return best
+        # the step before: the nearest list item above (what a step nests — a definition list — lies between)
+        before = next((i for i in range(best.position - 1, max(-1, best.position - 8), -1) if units[i].step), None)
+        steps = ([_gist(units[before].shown)] if before is not None else []) + [units[best.position].shown]
+        chars = sum(map(len, steps))
+        last = best.position
+        while last + 1 < len(units) and units[last + 1].step and chars + len(_gist(units[last + 1].shown)) <= MAX_CHARS:
+            last += 1
+            steps.append(_gist(units[last].shown))
+            chars += len(steps[-1])
+        if len(steps) == 1:
+            return best
+        text = "; ".join(step.rstrip("；;。.") for step in steps)
+        return Candidate(best.score, best.coverage, best.n, best.rank, best.position, text, best.missing_names,
+                         best.has_value, best.features, best.names_attribute, best.table_row, best.source_numbers)
+
     def _following(self, best: Candidate, sources: list[Source], step: int = 1) -> Candidate | None:
         """The unit right after `best` in its source (or, with step -1, right before it), as a candidate."""
         units: PreparedUnits = self.units.get(sources[best.rank], self._index_provider())
@@ -293,6 +317,17 @@ class Evidence:
 
 _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
+
+
+_CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
+
+
+def _gist(step: str, limit: int = 90) -> str:
+    """A step of a list as its first clause, when the step is long: the order of the steps is what was asked."""
+    if len(step) <= limit:
+        return step
+    cut = next((m.start() for m in _CLAUSE_END.finditer(step) if 30 <= m.start() <= limit), None)
+    return step[:cut] if cut is not None else step[:limit].rstrip() + "…"
 
 
 def lead_line(question: str, asked: QuestionShape, best: Candidate) -> str:
