@@ -11,9 +11,15 @@ import pytest
 
 from mygallery.config import Settings
 from mygallery.engine.answer_types import AnswerResult, Turn, standalone_query
-from mygallery.engine.answering import AnswerService, check_citations, make_answer_service
+from mygallery.engine.answering import (
+    AnswerService,
+    check_citations,
+    make_answer_service,
+    with_question_language,
+)
+from mygallery.engine.chunking import Chunk
 from mygallery.engine.extractive import FROM_OTHER_LANGUAGE, NOT_IN_DOCUMENTS, RELATED, ExtractiveAnswerer
-from mygallery.engine.index import HybridIndex, LiveIndex
+from mygallery.engine.index import Hit, HybridIndex, LiveIndex
 from mygallery.engine.openai_answerer import build_messages, trim_history
 from mygallery.engine.token_count import count_tokens
 from tests.fake_openai import FakeOpenAI
@@ -176,3 +182,20 @@ def test_the_compute_thread_runs_jobs_in_order_and_hands_back_errors(no_thread_l
         compute.close()
     with pytest.raises(NotReady):
         compute.run(lambda: None)
+
+
+def test_a_passage_in_the_question_language_replaces_a_repeated_document() -> None:
+    """A Chinese question over English hits gets the best Chinese passage among its five sources — in place of a
+    second passage of an already cited document, so that no document drops out of the five."""
+    def hit(doc: str, text: str, score: float) -> Hit:
+        return Hit(Chunk(doc, doc, "", None, text, text, 10), score)
+
+    english = [hit("a.md", "Link level retry replays a frame.", 0.9), hit("b.md", "The replay buffer holds frames.", 0.8),
+               hit("a.md", "The replay timer is 2 us.", 0.7), hit("c.md", "Credits flow per virtual lane.", 0.6),
+               hit("d.md", "Trimming cuts the payload.", 0.5)]
+    chinese = hit("e.md", "链路层重传在两端之间重放帧，定时器为 2 微秒。", 0.4)
+    chosen = with_question_language([*english, chinese], "链路层重传的定时器是多少？", 5)
+    assert [h.chunk.doc for h in chosen] == ["a.md", "b.md", "c.md", "d.md", "e.md"]
+    distinct = [hit(f"{n}.md", f"Passage number {n} about replay.", 1 - n / 10) for n in range(5)]
+    assert [h.chunk.doc for h in with_question_language([*distinct, chinese], "链路层重传的定时器是多少？", 5)] \
+        == ["0.md", "1.md", "2.md", "3.md", "e.md"]

@@ -57,6 +57,7 @@ class PreparedUnits:
     vectors: np.ndarray | None
     context_tokens: set[str]  # of the source's title, section and (tables) header
     lowered: str  # the whole source text and its context, lower-cased (for the question's names)
+    name_numbers: set[str]  # integers anywhere, also inside names: "rack 12" is written R12 or osp-lf12
 
 
 def answer_units(source: Source) -> list[Unit]:
@@ -116,6 +117,9 @@ def _setting_units(lines: list[str]) -> list[Unit]:
     return units
 
 
+_IN_NAMES = re.compile(r"(?<![\d.,])\d+(?![\d]|[.,]\d)")  # the 12 of R12 and of osp-lf12 (and every integer)
+
+
 # A unit that opens with a pronoun continues the unit before it; its words count as the unit's own.
 _REFERS_BACK = re.compile(r"(?:(?:It|Its|This|That|These|Those|They|Their|Both|Each)\b|[该其它此这两])")
 
@@ -168,7 +172,9 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
             tokens[i] |= tokens[i - 1]
     header = units[0].context if units and source.kind == "table" else ""
     context = f"{source.title} {source.section} {header}"
+    lowered = f"{context}\n{source.text}".lower()
     return PreparedUnits(
-        units, tokens, [numbers_in(unit.shown) for unit in units], numbers_in(f"{context} {source.text}"),
+        units, tokens, [numbers_in(unit.shown) for unit in units],
+        numbers_in(f"{context} {source.text}"),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
-        set(tokenize(context)), f"{context}\n{source.text}".lower())
+        set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)))

@@ -33,13 +33,24 @@ def mostly_chinese(text: str) -> bool:
 
 def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
     """The first k hits, but with the best passage in the question's language among them when one is close
-    behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
+    behind: a Chinese question then gets a Chinese source to quote, an English question an English one. It
+    replaces a second passage of an already cited document where there is one."""
     chinese = detect_language(question) == "zh"
     top = hits[:k]
     if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
         return top
     match = next((h for h in hits[k:] if mostly_chinese(h.chunk.text) == chinese), None)
-    return top[:-1] + [match] if match else top
+    if match is None:
+        return top
+    # it takes the place of the last hit whose document a better hit already cites, so that no document drops
+    # out of the five; of the last hit when all five are different documents
+    seen: set[str] = set()
+    out = len(top) - 1
+    for i, hit in enumerate(top):
+        if hit.chunk.doc in seen:
+            out = i
+        seen.add(hit.chunk.doc)
+    return top[:out] + top[out + 1:] + [match]
 
 
 class AnswerService:

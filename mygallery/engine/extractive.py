@@ -261,11 +261,9 @@ class ExtractiveAnswerer:
                       if unknown(a) and all(unknown(t) for t in translations(a))]
         seen: set[str] = set()
         for source in sources:
-            seen |= self.units.get(source, index).source_numbers
-        # "rack 12" is written R12 or osp-lf12: a number counts as held inside an identifier too
+            prepared = self.units.get(source, index)
+            seen |= prepared.source_numbers | prepared.name_numbers
         unseen = asked.numbers - seen
-        if unseen:
-            unseen -= {number for text in lowered for number in _EMBEDDED.findall(text)}
         missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
         if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
             missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
@@ -303,9 +301,6 @@ class ExtractiveAnswerer:
             return None
         return Candidate(best.score, best.coverage, best.n, best.rank, position,
                          units.units[position].shown, best.missing_names, best.has_value)
-
-
-_EMBEDDED = re.compile(r"(?<![\d.,])\d+(?:\.\d+)?(?![\d]|[.,]\d)")  # numbers, also inside names (R12, lf12)
 
 
 @dataclass
