@@ -11,6 +11,8 @@ import pytest
 
 from mygallery.__main__ import main
 from mygallery.config import Settings
+from mygallery.engine.answer_types import Source
+from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED
@@ -203,6 +205,13 @@ def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> N
     line = first_line(result.answer)
     assert line.startswith("Classify the fault from the pre-FEC error rate; Drain the port")
     assert all(step.rstrip(".") in line for step in steps[1:])
+    # numbered items are steps; bullets are facts side by side, quoted one at a time
+    text = ("- The pool holds 8,192 contexts.\n- Idle contexts close after 2 s.\n\n"
+            "1. Drain the port first.\n2. Ask for a repair of the optic.")
+    units = answer_units(Source(1, "notes.md", "Notes", "", None, "", 1.0, text))
+    assert [(unit.shown, unit.step) for unit in units] == [
+        ("The pool holds 8,192 contexts.", False), ("Idle contexts close after 2 s.", False),
+        ("Drain the port first.", True), ("Ask for a repair of the optic.", True)]
 
 
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:

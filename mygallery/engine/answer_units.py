@@ -29,6 +29,7 @@ from .lexicon import cjk_ratio, tokenize
 from .question_shape import numbers_in
 
 _LIST_ITEM = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
+_NUMBERED = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?\d+[.)、]")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own.
@@ -41,7 +42,7 @@ class Unit:
     shown: str  # what the answer quotes
     matched: str  # what is compared with the question
     context: str = ""  # the table header, or nothing
-    step: bool = False  # an item of a bulleted or numbered list (a step of a procedure, often)
+    step: bool = False  # an item of a numbered list or checklist: a step of a procedure, usually
 
 
 @dataclass
@@ -85,8 +86,9 @@ def answer_units(source: Source) -> list[Unit]:
                 lead = units.pop()  # a lead-in sentence keeps the list it introduces
                 text = f"{lead.shown} {'; '.join(items)}"
                 units.append(Unit(text, text))
-            else:
-                units.extend(Unit(i, i, step=True) for i in items if len(i) >= MIN_UNIT_CHARS)
+            else:  # numbered items are steps; bullets are facts side by side
+                units.extend(Unit(item, item, step=bool(_NUMBERED.match(line)))
+                             for item, line in zip(items, lines, strict=True) if len(item) >= MIN_UNIT_CHARS)
             continue
         for line in lines:
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))
