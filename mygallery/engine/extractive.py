@@ -9,7 +9,7 @@ number the question does not already give, and the conditions it names (512 acce
 names (L23, Osprey) in the passage. The best unit is the first line of the answer; up to two more units that
 score nearly as well follow as support, each cited [n]. When the question names something no document
 mentions, sets a condition no retrieved passage holds, asks for a vendor, owner, date … the best passage does
-not name, or (in English) is next to not covered by it (`judge`), the answer says the documents do not contain
+not name, or (in English) is barely covered by it (`judge`), the answer says the documents do not contain
 it, in the question's language, and quotes the closest passages as related reading.
 Non-goals: generating text, summarising across documents, answering without sources.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
@@ -145,8 +145,8 @@ class ExtractiveAnswerer:
                                + [f"{c.text} [{c.n}]" for c in related])
         if asked.kind == "procedure":
             best = self._steps(best, sources)
-        chosen = [best] + [c for c in _distinct([c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text],
-                                                MAX_SUPPORT, MAX_CHARS - len(best.text), best)
+        others = [c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text]
+        chosen = [best] + [c for c in _distinct(others, MAX_SUPPORT, MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
         after = self._following(best, sources)
         if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
@@ -154,8 +154,7 @@ class ExtractiveAnswerer:
         before = self._following(best, sources, -1) if refers_back(best.text) else None
         if before is not None:  # "It started on 11 September": one quote with the sentence that says what "it" is
             chosen = [c for c in chosen if c.text != before.text]
-            chosen[0] = Candidate(best.score, best.coverage, best.n, best.rank, best.position,
-                                  f"{before.text} {best.text}", best.missing_names, best.has_value)
+            chosen[0] = replace(best, text=f"{before.text} {best.text}")
         lines = [f"{c.text} [{c.n}]" for c in chosen]
         ratio = cjk_ratio(best.text)  # a Chinese note full of English terms still reads as Chinese at 0.3
         if (ratio < 0.05) if asked.language == "zh" else (ratio >= 0.5):
@@ -293,8 +292,7 @@ class ExtractiveAnswerer:
         if len(steps) == 1:
             return best
         text = "; ".join(step.rstrip("；;。.") for step in steps)
-        return Candidate(best.score, best.coverage, best.n, best.rank, best.position, text, best.missing_names,
-                         best.has_value, best.features, best.names_attribute, best.table_row, best.source_numbers)
+        return replace(best, text=text)
 
     def _following(self, best: Candidate, sources: list[Source], step: int = 1) -> Candidate | None:
         """The unit right after `best` in its source (or, with step -1, right before it), as a candidate."""
@@ -302,8 +300,7 @@ class ExtractiveAnswerer:
         position = best.position + step
         if not 0 <= position < len(units.units):
             return None
-        return Candidate(best.score, best.coverage, best.n, best.rank, position,
-                         units.units[position].shown, best.missing_names, best.has_value)
+        return replace(best, position=position, text=units.units[position].shown)
 
 
 @dataclass
