@@ -95,6 +95,9 @@ def test_question_shapes() -> None:
     assert shape("Who owns the rollback?").required == ("owner",)
     assert shape("Which vendor makes the switch?").required == ("vendor",)
     assert shape("Is trimming enabled on TC1?").kind == "yesno"
+    # a why-question naming a value asks for the reason (no lead line announcing "the value is …")
+    assert shape("为什么 Osprey 把熵值数量从默认值调高了？").kind == shape("Why was the default timeout raised?").kind \
+        == "reason"
     assert shape("With a 400 gigabit link and an 8 us round trip, how much data is in flight?").supposed
     assert not shape("What is the P99 latency for a 16 KiB message?").supposed
     assert shape("Which firmware version fixed the leak?").expects.search("fixed in 3.4.1 (build 77)")

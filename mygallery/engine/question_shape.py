@@ -51,6 +51,7 @@ _PROCEDURE = re.compile(
     r"\bhow\s+(?:do|does|should|can|would)\s+(?:i|we|you|one|an?\s+operator|the\s+operator)\b|\bsteps?\b"
     r"|\b(?:has|have)\s+to\s+happen\b|\bwhat\s+(?:must|should)\s+(?:be\s+done|happen|i\s+do)\b|\bprocedure\b"
     r"|\b(?:right\s+)?(?:before|after)\s+\w+ing\b|步骤|流程|怎么做|如何操作|之前|之后|下一步|上一步", re.IGNORECASE)
+_WHY = re.compile(r"\bwhy\b|为什么|为何", re.IGNORECASE)
 _REASON = re.compile(r"\bwhy\b|\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|为什么|为何|原因|如何|怎么|机制|原理",
                      re.IGNORECASE)
 
@@ -228,6 +229,8 @@ def shape(question: str) -> QuestionShape:
         kind = "yesno"
     elif _PROCEDURE.search(text):
         kind = "procedure"
+    elif _WHY.search(text):  # "why was the default raised?" asks for a reason, not for the value
+        kind = "reason"
     elif _NUMBER_EN.search(text) or _NUMBER_ZH.search(text):
         kind = "number"
     elif _NAME.search(text):
