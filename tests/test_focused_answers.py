@@ -15,7 +15,7 @@ from mygallery.engine.answer_types import Source
 from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
-from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED
+from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.question_shape import numbers_in, shape
@@ -148,6 +148,15 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     chinese = service.answer("交换机是哪家厂商生产的？")  # the documents never name a vendor
     assert not chinese.answered and chinese.answer.startswith(NOT_IN_DOCUMENTS["zh"])
     assert chinese.sources, "related reading is still cited"
+
+
+def test_the_lead_line_carries_whole_values() -> None:
+    """A unit is a whole word after the number: "3 retries" is 3, not "3 retri"; "1.0 specification" is 1.0."""
+    question = "重传最多几次？"
+    best = Candidate(1.0, 1.0, 2, 0, 0, "After 3 retries the sender gives up.", 0, True)
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3 [2]："
+    best = Candidate(1.0, 1.0, 1, 0, 0, "The UEC 1.0 specification allows up to 8 attempts.", 0, True)
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 1.0、8 [1]："
 
 
 def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerService) -> None:

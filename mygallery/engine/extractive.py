@@ -313,7 +313,7 @@ class Evidence:
     unknown_words: float = 0.0  # share of the question's English content words no document has
 
 
-_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?|"
+_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
