@@ -15,10 +15,10 @@ from mygallery.engine.answer_types import Source
 from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
-from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
+from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
-from mygallery.engine.question_shape import numbers_in, shape
+from mygallery.engine.question_shape import counts_in, numbers_in, shape
 
 REPORT = """# Fabric acceptance report
 
@@ -224,6 +224,32 @@ def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> N
     assert [(unit.shown, unit.step) for unit in units] == [
         ("The pool holds 8,192 contexts.", False), ("Idle contexts close after 2 s.", False),
         ("Drain the port first.", True), ("Ask for a repair of the optic.", True)]
+
+
+def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
+    """"four delivery modes" answers "how many" as "4" would; a count in words does not pass for a value of any
+    other question."""
+    assert counts_in("UET offers four delivery modes; 三个 profile; 两台 leaf; one of them") == {"4", "3", "2"}
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "modes.md").write_text(
+        "# Delivery\n\nThe delivery sublayer has four delivery modes.\n\n"
+        "Each delivery mode keeps 16 bits of state per packet.\n", encoding="utf-8")
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    service = AnswerService(LiveIndex(index))
+    value = FEATURES.index("value")
+
+    def valued(question: str) -> dict[str, float]:
+        sources = service.retrieve(question, [])
+        return {c.text: c.features[value] for c in service.extractive.candidates(question, shape(question), sources)}
+
+    assert valued("How many delivery modes does the delivery sublayer offer?") == {
+        "The delivery sublayer has four delivery modes.": 1.0, "Each delivery mode keeps 16 bits of state per packet.": 1.0}
+    assert valued("What size of state does the delivery sublayer keep per delivery mode?")[
+        "The delivery sublayer has four delivery modes."] == 0.0
+    result = service.answer("How many delivery modes does the delivery sublayer offer?")
+    assert first_line(result.answer).startswith("The delivery sublayer has four delivery modes.")
 
 
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:

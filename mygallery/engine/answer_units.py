@@ -26,7 +26,7 @@ from .blocks import table_cells
 from .chunking import split_sentences
 from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
-from .question_shape import numbers_in
+from .question_shape import counts_in, numbers_in
 
 _LIST_ITEM = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
 _NUMBERED = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?\d+[.)、]")
@@ -59,6 +59,7 @@ class PreparedUnits:
     context_tokens: set[str]  # of the source's title, section and (tables) header
     lowered: str  # the whole source text and its context, lower-cased (for the question's names)
     name_numbers: set[str]  # integers anywhere, also inside names: "rack 12" is written R12 or osp-lf12
+    counts: list[set[str]]  # counts spelled out in the shown text ("four delivery modes"): values of "how many"
 
 
 def answer_units(source: Source) -> list[Unit]:
@@ -179,4 +180,4 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
         units, tokens, [numbers_in(unit.shown) for unit in units],
         numbers_in(f"{context} {source.text}"),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
-        set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)))
+        set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units])

@@ -195,6 +195,7 @@ class ExtractiveAnswerer:
         conditions = asked.numbers
         attributes = asked.attributes
         expects = asked.expects
+        counting = asked.counting
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
             missing = sum(name not in units.lowered for name in asked.anchors)
             context_own = own & units.context_tokens
@@ -219,7 +220,7 @@ class ExtractiveAnswerer:
                 context_share = sum(map(term_weight, context_only)) / total_own if total_own and context_only else 0.0
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
-                numbers = units.numbers[i]
+                numbers = units.numbers[i] | units.counts[i] if counting and units.counts[i] else units.numbers[i]
                 has_value = bool(numbers - conditions) if numbers else False
                 defined = 1.0 if terms and any(term in unit.shown and defines(unit.shown, term) for term in terms) \
                     else 0.0

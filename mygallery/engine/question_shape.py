@@ -175,6 +175,7 @@ class QuestionShape:
     measures: tuple[str, ...] = ()  # a number with its unit ("64 MiB", "64 :1"): a passage holds it only so
     supposed: bool = False  # the question gives its numbers as inputs ("with a 400G link and an 8 µs RTT, …")
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
+    counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -192,6 +193,28 @@ def numbers_in(text: str) -> set[str]:
         if "." in number:
             number = number.rstrip("0").rstrip(".")
         found.add(number)
+    return found
+
+
+_COUNTING = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|(?:多少|几)[种个类层项位台次条级路根块组张家]", re.IGNORECASE)
+_COUNT_WORDS = {word: str(n) for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split()) if n >= 2}
+_COUNT_WORDS.update({"twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100"})
+_COUNT_EN = re.compile(rf"\b({'|'.join(_COUNT_WORDS)})\b", re.IGNORECASE)
+_ZH_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# a Chinese count before its measure word: 四种, 三个, 两台, 十二条 (一 is left out: 一个 is mostly "a")
+_COUNT_ZH = re.compile(r"(十[二三四五六七八九]?|[两二三四五六七八九]十?[二三四五六七八九]?)(?=[种个类层项位台次条级路根块组张家])")
+
+
+def counts_in(text: str) -> set[str]:
+    """Counts spelled out in words ("four delivery modes", "三个 profile"), as numbers: a "how many" question is
+    answered by them as by digits. "one" and 一 are left out: they are mostly articles."""
+    found = {_COUNT_WORDS[m.group(1).lower()] for m in _COUNT_EN.finditer(text)}
+    for match in _COUNT_ZH.finditer(text):
+        word = match.group(1)
+        tens, _, units = word.partition("十")
+        value = (_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(units, 0)) if "十" in word else _ZH_DIGITS[word]
+        found.add(str(value))
     return found
 
 
@@ -256,7 +279,7 @@ def shape(question: str) -> QuestionShape:
     expects = next((says for _, asks, says in ANSWER_TYPES if asks.search(text)), None) \
         if kind in ("number", "name", "other") else None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects)
+                         expects, bool(_COUNTING.search(text)))
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
