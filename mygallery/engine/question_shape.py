@@ -52,7 +52,8 @@ _PROCEDURE = re.compile(
     r"|\b(?:has|have)\s+to\s+happen\b|\bwhat\s+(?:must|should)\s+(?:be\s+done|happen|i\s+do)\b|\bprocedure\b"
     r"|\b(?:right\s+)?(?:before|after)\s+\w+ing\b|步骤|流程|怎么做|如何操作|之前|之后|下一步|上一步", re.IGNORECASE)
 _WHY = re.compile(r"\bwhy\b|为什么|为何", re.IGNORECASE)
-_REASON = re.compile(r"\bwhy\b|\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|为什么|为何|原因|如何|怎么|机制|原理",
+# (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
+_REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|原因|如何|怎么|机制|原理",
                      re.IGNORECASE)
 
 # Attribute words a value question names: stems as lexicon.tokenize makes them, and Chinese forms.
