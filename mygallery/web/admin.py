@@ -25,7 +25,7 @@ from ..sessions.protocol import Sessions
 from .answer_runner import AnswerRunner
 from .http_types import Request, Response, is_loopback
 from .instances import InstanceRegistry
-from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics, disk_percent
+from .metrics import PROMETHEUS_CONTENT_TYPE, Metrics, disk_percent, rss_mb
 
 
 class AdminEndpoints:
@@ -37,7 +37,6 @@ class AdminEndpoints:
         self.runner = runner
         self.metrics = metrics
         self.started = started
-        self.process = psutil.Process()
         # Set by the service once the server is bound (the id names the port): this instance, and in cluster
         # mode the registry of all of them.
         self.instance_id = ""
@@ -72,7 +71,7 @@ class AdminEndpoints:
             "version": __version__, "uptime_s": round(time.time() - self.started, 1), "time": round(time.time(), 3),
             "instance": self.instance_id,
             "system": {"cpu_percent": cpu, "memory_percent": memory.percent,
-                       "memory_rss_mb": round(self.process.memory_info().rss / 2**20, 1), "disk_percent": disk,
+                       "memory_rss_mb": rss_mb(), "disk_percent": disk,
                        "threads": threading.active_count()},
             "sessions": {"active": self.sessions.active_count(), "max": self.sessions.max_sessions,
                          "timeout_minutes": self.settings.session_timeout_minutes,

@@ -18,15 +18,13 @@ import json
 import logging
 import os
 
-import psutil
-
 from .. import __version__
 from ..engine.index import LiveIndex
 from ..errors import StoreUnavailable
 from ..periodic import Periodic
 from ..sessions.redis_link import RedisLink
 from ..sessions.redis_store import PREFIX
-from .metrics import Metrics
+from .metrics import Metrics, rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +65,6 @@ class InstanceRegistry:
         self.metrics = metrics
         self.library = library
         self.started = started
-        self.process = psutil.Process()
         self._beat = link.script(_BEAT)
         self._list = link.script(_LIST)
         self._heartbeat = Periodic("heartbeat", interval, self.beat, log, quiet=(StoreUnavailable,))
@@ -81,7 +78,7 @@ class InstanceRegistry:
                 "ready": index is not None,
                 "requests_per_s": round(self.metrics.requests_summary()["rate_per_min"] / 60.0, 2),
                 "p50_ms": latency["p50_ms"], "p95_ms": latency["p95_ms"],
-                "memory_rss_mb": round(self.process.memory_info().rss / 2**20, 1),
+                "memory_rss_mb": rss_mb(),
                 "cpu_percent": self.metrics.cpu_percent, "in_flight": self.metrics.in_flight_now()}
 
     def beat(self) -> None:

@@ -43,6 +43,11 @@ PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"})
 
 
+def rss_mb() -> float:
+    """This process's resident memory, MB (admin stats, the instance registry)."""
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
 def disk_percent(path: Path | None) -> float:
     """Use of the disk holding `path`, % (0.0 when unknown); a folder not made yet counts as its nearest parent."""
     if path is None:
