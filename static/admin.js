@@ -11,7 +11,7 @@ import { initReports, refreshReports, renderReportsAgain } from "./admin_reports
 
 import { ApiError, getAdminStats, isAuthError } from "./api.js";
 import { drawLineChart } from "./charts.js";
-import { cell, dateTime } from "./dom.js";
+import { cell, dateTime, fillTable } from "./dom.js";
 import { initLanguageToggle, lang, onLangChange, t } from "./i18n.js";
 
 const TOKEN_KEY = "mygallery.adminToken";
@@ -197,14 +197,7 @@ function renderSessionsTable(stats) {
       cell(number(session.messages), "number"));
     return tr;
   });
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    const td = cell(t("admin.no_sessions"), "muted");
-    td.colSpan = 4;
-    tr.append(td);
-    rows.push(tr);
-  }
-  $("sessions-table").tBodies[0].replaceChildren(...rows);
+  fillTable($("sessions-table"), rows, t("admin.no_sessions"));
 }
 
 function renderCluster(stats) {

@@ -10,7 +10,7 @@
 import {
   deleteDocument, getAdminDocuments, getIngestStatus, isAuthError, startReindex, uploadDocuments,
 } from "./api.js";
-import { cell, dateTime as when } from "./dom.js";
+import { cell, dateTime as when, fillTable } from "./dom.js";
 import { lang, t, translatable as text } from "./i18n.js";
 
 const POLL_MS = 400;
@@ -78,14 +78,7 @@ function renderList(listing) {
   text($("upload-help"), "docs.help", { size: bytes(state.limit) });
   $("upload-input").accept = state.suffixes.join(",");
   const rows = (listing.documents || []).map(row);
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    const td = cell(t("docs.none"), "muted");
-    td.colSpan = 8;
-    tr.append(td);
-    rows.push(tr);
-  }
-  $("documents-table").tBodies[0].replaceChildren(...rows);
+  fillTable($("documents-table"), rows, t("docs.none"));
 }
 
 export async function refreshDocuments() {

@@ -5,7 +5,7 @@
 // Non-goals: charts, editing or deleting feedback.
 
 import { downloadReport, getReport, isAuthError } from "./api.js";
-import { dateTime as when } from "./dom.js";
+import { dateTime as when, fillTable } from "./dom.js";
 import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -54,14 +54,7 @@ function render(name) {
     tr.append(...ROWS[name](item));
     return tr;
   });
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    const td = cell(t("reports.none"), "muted");
-    td.colSpan = table.tHead.rows[0].cells.length;
-    tr.append(td);
-    rows.push(tr);
-  }
-  table.tBodies[0].replaceChildren(...rows);
+  fillTable(table, rows, t("reports.none"), cell);
 }
 
 function failed(error) {

@@ -12,6 +12,19 @@ export function cell(content, className = "") {
   return td;
 }
 
+/** `rows` as the table's body; with none, one muted row across every column saying `emptyText` (in a cell
+ * made by `makeCell`, as the table's other cells are). */
+export function fillTable(table, rows, emptyText, makeCell = cell) {
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    const td = makeCell(emptyText, "muted");
+    td.colSpan = table.tHead.rows[0].cells.length;
+    tr.append(td);
+    rows = [tr];
+  }
+  table.tBodies[0].replaceChildren(...rows);
+}
+
 /** A date (ISO text, or epoch seconds) in the page's language; "—" when there is none. */
 export function dateTime(value) {
   if (value === null || value === undefined || value === "") return "—";
