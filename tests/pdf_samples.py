@@ -285,25 +285,36 @@ LINK_ROWS = [("llr.replay_timer", "1.0 us", "2.4 us", "longest AOC 35 m"),
              ("cbfc.credit_unit", "64 B", "256 B", "fewer credit updates")]
 
 
+def set_rows(page: Page, y: float, rows: Sequence[Sequence[str]], xs: Sequence[float], widths: Sequence[float], *,
+             gap: float, centred: bool = False, bold_first: bool = False) -> float:
+    """Table rows at 10 pt: each cell wrapped to its column's width, lines 12 pt apart, rows `gap` points apart;
+    a cell shorter than its row starts at the row's top, or with `centred` sits in its middle. Returns the
+    baseline below the last row."""
+    for i, row in enumerate(rows):
+        bold = bold_first and i == 0
+        wrapped = [wrap(cell, 10, width, bold=bold) for cell, width in zip(row, widths, strict=True)]
+        height = 12 * max(map(len, wrapped))
+        for x, cell_lines in zip(xs, wrapped, strict=True):
+            top = y - (height - 12 * len(cell_lines)) / 2 if centred else y
+            for k, line in enumerate(cell_lines):
+                page.text(x, top - 12 * k, line, size=10, bold=bold)
+        y -= height + gap
+    return y
+
+
 def split_table_pdf(path: Path, *, padding: float = 14) -> Path:
     """A captioned table whose header row ends page 1 and whose rows fill page 2 without a repeated header, set
     with `padding` points between rows; one row wraps its first and last cells onto a second line."""
     first, second = Page(), Page()
-    y = first.lines(72, 780, wrap("The link layer parameters of the pilot are listed in the table below; "
-                                  "every value was measured on the longest links.", 10.5, 450))
+    first.lines(72, 780, wrap("The link layer parameters of the pilot are listed in the table below; "
+                              "every value was measured on the longest links.", 10.5, 450))
     first.text(72, 120, "Table 2", size=10)
     first.text(125, 120, "Link layer parameters", size=10)
     header = ("Parameter", "Default", "Pilot", "Notes")
     xs = (72, 240, 320, 400)
     for x, cell in zip(xs, header, strict=True):
         first.text(x, 96, cell, size=10, bold=True)
-    y = 780.0
-    for row in LINK_ROWS:
-        wrapped = [wrap(cell, 10, width) for cell, width in zip(row, (150, 70, 70, 130), strict=True)]
-        for x, cell_lines in zip(xs, wrapped, strict=True):
-            for k, line in enumerate(cell_lines):
-                second.text(x, y - 12 * k, line, size=10)
-        y -= 12 * max(map(len, wrapped)) + padding
+    y = set_rows(second, 780.0, LINK_ROWS, xs, (150, 70, 70, 130), gap=padding)
     second.lines(72, y - 20, ["The replay timer is the same on every link."])
     return write_pages(path, [first, second], title="Link parameters")
 
@@ -314,19 +325,11 @@ def centred_table_pdf(path: Path) -> Path:
     header cells, rows apart by padding."""
     page = Page()
     page.lines(72, 780, ["The link layer parameters of the pilot are listed below."])
-    xs, widths = (72, 240, 320, 400), (150, 60, 40, 90)
-    y = 750.0
-    for i, row in enumerate([("Parameter", "Default", "Pilot value", "Notes"), *LINK_ROWS]):
-        bold = i == 0
-        wrapped = [wrap(cell, 10, width, bold=bold) for cell, width in zip(row, widths, strict=True)]
-        height = 12 * max(map(len, wrapped))
-        for x, cell_lines in zip(xs, wrapped, strict=True):
-            top = y - (height - 12 * len(cell_lines)) / 2
-            for k, line in enumerate(cell_lines):
-                page.text(x, top - 12 * k, line, size=10, bold=bold)
-        y -= height + 10
+    y = set_rows(page, 750.0, [("Parameter", "Default", "Pilot value", "Notes"), *LINK_ROWS], (72, 240, 320, 400),
+                 (150, 60, 40, 90), gap=10, centred=True, bold_first=True)
     page.lines(72, y - 20, ["The replay timer is the same on every link."])
     return write_pages(path, [page], title="Link parameters, centred")
+
 
 # --- 5./6. Chromium print-to-PDF ------------------------------------------------------------------------------
 
