@@ -71,17 +71,21 @@ LLR 在链路两端各保留一份最近发出的帧；接收端发现 CRC 错�
 """
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
-    root = tmp_path_factory.mktemp("focused")
+def gallery(root: Path, files: dict[str, str]) -> tuple[HybridIndex, AnswerService]:
+    """`files` written into root/docs, ingested into root/index: the index and an answer service over it."""
     docs = root / "docs"
     docs.mkdir()
-    (docs / "report.md").write_text(REPORT, encoding="utf-8")
-    (docs / "agent.conf.txt").write_text(AGENT_CONF, encoding="utf-8")
-    (docs / "zh-link.md").write_text(ZH_NOTES, encoding="utf-8")
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
     settings = Settings(docs_dir=docs, index_dir=root / "index")
     _, index = ingest(settings, make_embedder(settings))
-    return AnswerService(LiveIndex(index), top_k=5)
+    return index, AnswerService(LiveIndex(index), top_k=5)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
+    return gallery(tmp_path_factory.mktemp("focused"),
+                   {"report.md": REPORT, "agent.conf.txt": AGENT_CONF, "zh-link.md": ZH_NOTES})[1]
 
 
 def first_line(text: str) -> str:
@@ -179,16 +183,10 @@ def test_the_value_of_the_asked_sort_and_what_it_refers_to(tmp_path: Path) -> No
     """"When …?" prefers the sentence with a date over ones that merely share more words; a sentence opening
     with "It" is quoted with the sentence before it, which says what "it" is; a plural abbreviation (NICs) in
     the question is a name the documents do mention."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "rollout.md").write_text(
+    _, service = gallery(tmp_path, {"rollout.md": (
         "# Firmware rollout\n\nThe firmware rollout to the NICs of racks R09 to R11 covered 192 NICs and 24 nodes, "
         "rolling, without a drain.\n\nIt started on 11 September at 06:10 and ended 28 minutes later.\n\n"
-        "The new firmware renamed one setting, which turned packet spraying off on 96 % of the rollout's NICs.\n",
-        encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
-    _, index = ingest(settings, make_embedder(settings))
-    service = AnswerService(LiveIndex(index))
+        "The new firmware renamed one setting, which turned packet spraying off on 96 % of the rollout's NICs.\n")})
     for question in ("When did the firmware rollout to the NICs start?", "What date did the NIC firmware rollout begin?"):
         result = service.answer(question)
         assert result.answered, question
@@ -200,18 +198,13 @@ def test_the_value_of_the_asked_sort_and_what_it_refers_to(tmp_path: Path) -> No
 def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> None:
     """The step that matches comes with the step before it and the steps after it, in order, as one quote —
     from an HTML <ol> as from a Markdown list."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
     steps = ["Acknowledge the page within ten minutes.", "Classify the fault from the pre-FEC error rate.",
              "Drain the port through the fabric manager, never on the switch.",
              "Ask the data centre team for a repair of the optic.", "Run the burst load test on the leaf.",
              "Undrain the port and close the incident."]
-    (docs / "runbook.html").write_text("<html><body><h1>Runbook 7</h1><p>Work through the steps in order.</p><ol>"
-                                       + "".join(f"<li>{step}</li>" for step in steps) + "</ol></body></html>",
-                                       encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
-    _, index = ingest(settings, make_embedder(settings))
-    service = AnswerService(LiveIndex(index))
+    _, service = gallery(tmp_path, {"runbook.html": "<html><body><h1>Runbook 7</h1><p>Work through the steps in "
+                                                    "order.</p><ol>" + "".join(f"<li>{step}</li>" for step in steps)
+                                                    + "</ol></body></html>"})
     result = service.answer("Which step comes right before draining the port?")
     assert result.answered
     line = first_line(result.answer)
@@ -230,14 +223,8 @@ def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
     """"four delivery modes" answers "how many" as "4" would; a count in words does not pass for a value of any
     other question."""
     assert counts_in("UET offers four delivery modes; 三个 profile; 两台 leaf; one of them") == {"4", "3", "2"}
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "modes.md").write_text(
-        "# Delivery\n\nThe delivery sublayer has four delivery modes.\n\n"
-        "Each delivery mode keeps 16 bits of state per packet.\n", encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
-    _, index = ingest(settings, make_embedder(settings))
-    service = AnswerService(LiveIndex(index))
+    _, service = gallery(tmp_path, {"modes.md": "# Delivery\n\nThe delivery sublayer has four delivery modes.\n\n"
+                                                "Each delivery mode keeps 16 bits of state per packet.\n"})
     value = FEATURES.index("value")
 
     def valued(question: str) -> dict[str, float]:
@@ -255,21 +242,16 @@ def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "glossary.md").write_text(
-        "# Glossary\n\n| Term | Expansion |\n|---|---|\n| ZQV | Zonal Queue Vector |\n| PDC | Packet Delivery Context |\n",
-        encoding="utf-8")
-    for n in range(12):  # many passages that are about the same subject, in other words
-        (docs / f"notes-{n}.md").write_text(
-            f"# Notes {n}\n\nQueue vectors and zonal queues are discussed here at length: how a queue vector grows,"
-            f" how zones are assigned and why queue management matters for zone {n}.\n", encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index")
-    _, index = ingest(settings, make_embedder(settings))
+    notes = {f"notes-{n}.md": f"# Notes {n}\n\nQueue vectors and zonal queues are discussed here at length: how a "
+                              f"queue vector grows, how zones are assigned and why queue management matters for zone "
+                              f"{n}.\n" for n in range(12)}  # many passages about the same subject, in other words
+    index, _ = gallery(tmp_path, {"glossary.md": "# Glossary\n\n| Term | Expansion |\n|---|---|\n"
+                                                 "| ZQV | Zonal Queue Vector |\n| PDC | Packet Delivery Context |\n",
+                                  **notes})
     bm25 = index.search("ZQV?", 5, method="bm25")
     assert bm25[0].chunk.doc == "glossary.md" and bm25[0].bm25_score >= 2 * (bm25[1].bm25_score or 0)
     assert index.search("ZQV?", 5)[0].chunk.doc == "glossary.md"
-    plain = HybridIndex.load(tmp_path / "index", make_embedder(settings))
+    plain = HybridIndex.load(tmp_path / "index", index.embedder)
     plain.lexical_margin_weight = 0.0
     # and this corpus does bury it without the margin (plain rank fusion): the margin is what keeps it first
     assert "glossary.md" not in [h.chunk.doc for h in plain.search("ZQV?", 5)]
