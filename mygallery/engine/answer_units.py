@@ -28,8 +28,9 @@ from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
 from .question_shape import counts_in, numbers_in
 
-_LIST_ITEM = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
-_NUMBERED = re.compile(r"^\s*(?:\[[ xX✓]?\]\s*)?\d+[.)、]")
+_CHECKBOX = r"^\s*(?:\[[ xX✓]?\]\s*)?"  # "[ ] ", "[x] " before a checklist's items
+_LIST_ITEM = re.compile(_CHECKBOX + r"(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
+_NUMBERED = re.compile(_CHECKBOX + r"\d+[.)、]")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own.

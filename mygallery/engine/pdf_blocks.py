@@ -45,7 +45,8 @@ _REPEAT_SHARE = 0.5  # ...and repeat on at least half of the pages (2 of 2, 2 of
 _REPEAT_Y_TOL = 4.0  # points: "at the same height" on every page
 
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)+\.?)\s+(\S.{0,100})$")
-_BULLET = re.compile(r"^(?:[\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+_BULLET_GLYPHS = r"\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-"
+_BULLET = re.compile(rf"^(?:[{_BULLET_GLYPHS}]|\(?\d{{1,2}}[.)]|\(?[a-z][.)])\s")
 _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _HYPHEN_TOKEN = re.compile(r"((?:[^\W\d_]+-)*[^\W\d_]*[a-z\u00df-\u00ff])-")  # "conges-", "end-to-"
@@ -280,7 +281,7 @@ def _text_block(group: list[Line], number: int, body_h: float, mender: _Hyphens,
     return PdfBlock("para", text, number)
 
 
-_BULLET_CELL = re.compile(r"^[\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-·]$")
+_BULLET_CELL = re.compile(rf"^[{_BULLET_GLYPHS}·]$")  # a bullet set apart from its text, as a cell of its own
 _CAPTION = re.compile(r"^(?:表|图|Table|Figure|Fig\.)\s*[\dA-Z一二三四五六七八九十]")
 
 
