@@ -114,6 +114,10 @@ def test_question_shapes() -> None:
         == [True, True, False, False]
     asked = shape("P99 latency for a 4 KiB message on the HX-400?")
     assert asked.numbers == {"4"} and "hx-400" in asked.anchors and "kib" not in asked.anchors
+    assert shape("What warranty period does Halvane give on the HV-5120?").subject == ("warranty", "period")
+    assert shape("How much is the annual membership fee for a contributor?").subject == ("annual", "membership", "fee")
+    assert shape("What commands did they run to restore the setting?").subject == ("commands",)  # not "restore"
+    assert shape("SES 头里的 opcode 字段占几个比特？").subject == ("opcode",)
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
 
 
@@ -149,6 +153,14 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     assert not unknown_name.answered
     unknown_topic = service.answer("Which recipe makes the best sourdough bread?")
     assert not unknown_topic.answered
+    # the thing asked for is a word no document has: "warranty", "opcode"
+    warranty = "What warranty does the vendor give on the pilot switches?"
+    assert not service.answer(warranty).answered
+    evidence = service.extractive.evidence(warranty, shape(warranty), service.retrieve(warranty, []))
+    assert shape(warranty).attributes == set() and evidence.unknown_attributes == ["warranty"]
+    assert not service.answer("LLR 帧头里的 opcode 字段占几个比特？").answered
+    assert service.answer("What timeout floor does the pilot use?").answered  # the same shapes, words known
+    assert service.answer("LLR 的 replay 超时默认是多少？").answered
     chinese = service.answer("交换机是哪家厂商生产的？")  # the documents never name a vendor
     assert not chinese.answered and chinese.answer.startswith(NOT_IN_DOCUMENTS["zh"])
     assert chinese.sources, "related reading is still cited"

@@ -260,8 +260,12 @@ class ExtractiveAnswerer:
         # passages that share its parts, so had any document named it, one of them would hold it.
         names = [name for name in asked.anchors if unknown(name) or (
             any(c.isdigit() for c in name) and not any(name in text for text in lowered))]
-        attributes = [a for a in asked.attributes - GENERIC_ATTRIBUTES
-                      if unknown(a) and all(unknown(t) for t in translations(a))]
+        # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
+        # period …"), that no document has in either language: the documents cannot say.
+        asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
+                       *(w for w in asked.subject
+                         if (tokens := tokenize(w)) and _ASKING.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
+        attributes = list(dict.fromkeys(a for a in asked_words if unknown(a) and all(unknown(t) for t in translations(a))))
         seen: set[str] = set()
         for source in sources:
             prepared = self.units.get(source, index)

@@ -19,7 +19,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .lexicon import EN_STOP_WORDS, detect_language, stem
+from .lexicon import EN_STOP_WORDS, detect_language, has_cjk, stem
 
 _NUMBER_EN = re.compile(
     r"\bhow\s+(?:many|much|long|large|big|high|low|wide|often|far|fast|old|deep|small|short|tall|heavy)\b"
@@ -65,10 +65,12 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
     "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
 
-# Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"): that no
-# document names one of these says nothing about whether the documents answer.
+# Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"), and words
+# for the sort of value asked ("What time did …" is answered by "06:10"): that no document names one of these
+# says nothing about whether the documents answer.
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
-                               "maximum minimum level setting share fraction date year deadline".split()) | {
+                               "maximum minimum level setting share fraction date year deadline time day month week "
+                               "hour minute amount".split()) | {
     "数量", "次数", "大小", "比例"}  # a date is written "on 11 September", seldom "the date was …"
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
@@ -177,6 +179,7 @@ class QuestionShape:
     supposed: bool = False  # the question gives its numbers as inputs ("with a 400G link and an 8 µs RTT, …")
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
+    subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -244,6 +247,32 @@ def anchors_in(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# The noun phrase of what a question asks for: "What warranty period does …", "How many Slurm partitions are …",
+# "How much is the annual membership fee for …", "What is the default of …".
+_ASKED_PHRASE = (
+    re.compile(r"^\s*(?:what|which|how\s+many|how\s+much)\s+((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s+"
+               r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|must)\b", re.IGNORECASE),
+    re.compile(r"^\s*(?:(?:what|which|who)\s+(?:is|are|was|were)|how\s+\w+\s+(?:is|are|was|were))\s+(?:the|an?)\s+"
+               r"((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s*(?:\b(?:of|for|on|in|at|per|that|when|between|used|does|do|did|"
+               r"with|from|to|after|before)\b|[?？]|$)", re.IGNORECASE))
+_PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
+_LATIN_IN_CHINESE = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{3,}(?![A-Za-z])")
+
+
+def subject_words(question: str, language: str) -> tuple[str, ...]:
+    """The plain lower-case words that name what an English question asks for — those of the noun phrase
+    after "what / which / how many" or after "what is the" ("warranty", "period" in "What warranty period does
+    Halvane give?") — or the lower-case English words of a Chinese question ("opcode" in "SES 头里的 opcode
+    字段占几个比特"), which are terms. Not verbs or adverbs elsewhere in the question: a question may say
+    "broke" or "settle on" where the documents say "regressed" or "chose"."""
+    if language == "zh" or has_cjk(question):
+        return tuple(dict.fromkeys(_LATIN_IN_CHINESE.findall(question)))
+    match = next((m for pattern in _ASKED_PHRASE if (m := pattern.match(question))), None)
+    if match is None:
+        return ()
+    return tuple(dict.fromkeys(w for w in match.group(1).split() if _PLAIN_WORD.fullmatch(w)))
+
+
 @functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
 def shape(question: str) -> QuestionShape:
     language = detect_language(question)
@@ -280,7 +309,7 @@ def shape(question: str) -> QuestionShape:
     expects = next((says for _, asks, says in ANSWER_TYPES if asks.search(text)), None) \
         if kind in ("number", "name", "other") else None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects, bool(_COUNTING.search(text)))
+                         expects, bool(_COUNTING.search(text)), subject_words(text, language))
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
