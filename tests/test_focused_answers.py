@@ -71,13 +71,14 @@ LLR 在链路两端各保留一份最近发出的帧；接收端发现 CRC 错�
 """
 
 
-def gallery(root: Path, files: dict[str, str]) -> tuple[HybridIndex, AnswerService]:
-    """`files` written into root/docs, ingested into root/index: the index and an answer service over it."""
+def gallery(root: Path, files: dict[str, str], **settings: int) -> tuple[HybridIndex, AnswerService]:
+    """`files` written into root/docs, ingested into root/index (with `settings`, such as chunk_tokens): the
+    index and an answer service over it."""
     docs = root / "docs"
     docs.mkdir()
     for name, text in files.items():
         (docs / name).write_text(text, encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=root / "index")
+    settings = Settings(docs_dir=docs, index_dir=root / "index", **settings)
     _, index = ingest(settings, make_embedder(settings))
     return index, AnswerService(LiveIndex(index), top_k=5)
 
@@ -118,6 +119,7 @@ def test_question_shapes() -> None:
     assert shape("How much is the annual membership fee for a contributor?").subject == ("annual", "membership", "fee")
     assert shape("What commands did they run to restore the setting?").subject == ("commands",)  # not "restore"
     assert shape("SES 头里的 opcode 字段占几个比特？").subject == ("opcode",)
+    assert shape("What is the expected recovery time of the current link?").subject == ("recovery", "time")
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
 
 
@@ -229,6 +231,32 @@ def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> N
     assert [(unit.shown, unit.step) for unit in units] == [
         ("The pool holds 8,192 contexts.", False), ("Idle contexts close after 2 s.", False),
         ("Drain the port first.", True), ("Ask for a repair of the optic.", True)]
+
+
+def test_steps_cut_apart_by_a_chunk_boundary_are_followed_by_their_numbers(tmp_path: Path) -> None:
+    """A numbered step that nests a long definition list, so that the next step starts a new chunk: the step
+    before "5. Drain" is "4. Classify." (short, still a step) in the chunk before; the steps after "3." run on
+    into the next chunk, in the order of their numbers."""
+    cases = "\n\n".join(f"Replays on {kind}\n\nSuspect {cause}; collect the port dump and note it in the ticket before "
+                         f"anything else is changed on the leaf." for kind, cause in (
+                             ("one port with a high error rate", "a fault of the optic or of the fibre"),
+                             ("one port with a normal error rate", "the replay timeout or the firmware"),
+                             ("many leaves at once", "a spine problem or a configuration push")))
+    runbook = ("# Runbook 9\n\nWork through the steps in order.\n\n"
+               "1. Acknowledge the page within ten minutes and note the alert in the channel.\n\n"
+               "2. Locate the leaf and the port from the dashboard.\n\n"
+               "3. Check which jobs use the port.\n\n4. Classify.\n\n" + cases + "\n\n"
+               "5. Drain the port through the fabric manager, never on the switch.\n\n"
+               "6. Ask the data centre team for a repair of the optic.\n\n7. Run the burst load test on the leaf.\n")
+    index, service = gallery(tmp_path, {"runbook-9.md": runbook}, chunk_tokens=110, chunk_overlap=0)
+    holding = [i for i, chunk in enumerate(index.chunks) if "4. Classify." in chunk.text or "5. Drain" in chunk.text]
+    assert len(holding) == 2 and "5. Drain" not in index.chunks[holding[0]].text  # the boundary falls between
+    result = service.answer("Which step comes right before draining the port?")
+    assert result.answered
+    assert first_line(result.answer).startswith("Classify; Drain the port through the fabric manager")
+    after = first_line(service.answer("What is the step right after checking which jobs use the port?").answer)
+    assert after.startswith("Locate the leaf and the port from the dashboard; Check which jobs use the port")
+    assert after.index("Classify") < after.index("Drain the port") < after.index("Ask the data centre team")
 
 
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ class Source:
     score: float
     text: str = field(repr=False, default="")
     kind: str = "para"
+    position: int | None = field(repr=False, default=None)  # of its chunk in the index, when it came from one
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc": self.doc, "title": self.title, "section": self.section, "page": self.page,

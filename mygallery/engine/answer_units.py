@@ -30,7 +30,7 @@ from .question_shape import counts_in, numbers_in
 
 _CHECKBOX = r"^\s*(?:\[[ xX✓]?\]\s*)?"  # "[ ] ", "[x] " before a checklist's items
 _LIST_ITEM = re.compile(_CHECKBOX + r"(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
-_NUMBERED = re.compile(_CHECKBOX + r"\d+[.)、]")
+_NUMBERED = re.compile(_CHECKBOX + r"(\d+)[.)、]")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own.
@@ -44,6 +44,7 @@ class Unit:
     matched: str  # what is compared with the question
     context: str = ""  # the table header, or nothing
     step: bool = False  # an item of a numbered list or checklist: a step of a procedure, usually
+    number: int = 0  # the step's number in its list ("4. Classify." is 4), 0 when it has none
 
 
 @dataclass
@@ -88,9 +89,12 @@ def answer_units(source: Source) -> list[Unit]:
                 lead = units.pop()  # a lead-in sentence keeps the list it introduces
                 text = f"{lead.shown} {'; '.join(items)}"
                 units.append(Unit(text, text))
-            else:  # numbered items are steps; bullets are facts side by side
-                units.extend(Unit(item, item, step=bool(_NUMBERED.match(line)))
-                             for item, line in zip(items, lines, strict=True) if len(item) >= MIN_UNIT_CHARS)
+            else:  # numbered items are steps, however short ("4. Classify."); bullets are facts side by side
+                for item, line in zip(items, lines, strict=True):
+                    numbered = _NUMBERED.match(line)
+                    if len(item) >= MIN_UNIT_CHARS or numbered and len(item) >= 3:
+                        units.append(Unit(item, item, step=bool(numbered),
+                                          number=int(numbered.group(1)) if numbered else 0))
             continue
         for line in lines:
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))

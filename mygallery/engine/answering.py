@@ -76,7 +76,7 @@ class AnswerService:
                 query = self.rewriter(question, history) or query
         hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
-                       h.chunk.text, h.chunk.kind) for n, h in enumerate(hits, start=1)]
+                       h.chunk.text, h.chunk.kind, h.position) for n, h in enumerate(hits, start=1)]
 
     def stream(self, question: str, history: list[Turn] | None = None, *,
                whole: bool = False) -> Iterator[str | AnswerResult]:

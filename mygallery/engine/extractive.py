@@ -17,13 +17,14 @@ Non-goals: generating text, summarising across documents, answering without sour
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
-from .answer_units import PreparedUnits, UnitCache, refers_back
+from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize, translations
 from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, names_required, shape
@@ -167,6 +168,8 @@ class ExtractiveAnswerer:
         index = self._index_provider()
         prepared_query = index.prepare(question) if index is not None else None
         own = set(prepared_query.tokens) if prepared_query else set(tokenize(question))
+        if asked.kind == "procedure":  # "which step comes before …": any sentence about steps has the word
+            own -= _STEP_WORDS
         related = set(prepared_query.expansion) if prepared_query else set(expand_query(question)) - own
         weight = question_weights(index, own | related)
         # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
@@ -281,23 +284,55 @@ class ExtractiveAnswerer:
     def _steps(self, best: Candidate, sources: list[Source]) -> Candidate:
         """For a question about steps, the list item `best` with the step before it and the steps after it (as
         many as fit): "what comes before draining" and "what has to happen after the repair" are answered by
-        the neighbours of the step that matches."""
-        units = self.units.get(sources[best.rank], self._index_provider()).units
-        if not units[best.position].step:
+        the neighbours of the step that matches. A list that a chunk boundary cuts goes on in the document's
+        neighbouring chunk. Numbered steps are followed by their numbers (a step may nest a definition list
+        of any length before the next); a step without a number has the nearest items beside it."""
+        source = sources[best.rank]
+        units = self.units.get(source, self._index_provider()).units
+        this = units[best.position]
+        if not this.step:
             return best
-        # the step before: the nearest list item above (what a step nests — a definition list — lies between)
-        before = next((i for i in range(best.position - 1, max(-1, best.position - 8), -1) if units[i].step), None)
-        steps = ([_gist(units[before].shown)] if before is not None else []) + [units[best.position].shown]
+        above = units[:best.position]
+        if this.number > 1 and not any(u.step and u.number == this.number - 1 for u in above) \
+                or not this.number and not any(u.step for u in above):
+            above = self._neighbour_units(source, -1) + above
+        below = units[best.position + 1:]
+        if not below or below[-1].step or this.number and not below[-1].number > this.number:
+            below = below + self._neighbour_units(source, 1)  # the list may go on past the passage's end
+        if this.number:
+            before = next((u for u in reversed(above) if u.step and u.number == this.number - 1), None)
+            after = [u for u in below if u.step and u.number > this.number]
+            after = [u for i, u in enumerate(after) if u.number == this.number + 1 + i]  # 5, 6, 7 … in order
+        else:
+            before = next((u for u in reversed(above[-8:]) if u.step), None)
+            after = list(itertools.takewhile(lambda u: u.step, below))
+        steps = ([_gist(before.shown)] if before is not None else []) + [this.shown]
         chars = sum(map(len, steps))
-        last = best.position
-        while last + 1 < len(units) and units[last + 1].step and chars + len(_gist(units[last + 1].shown)) <= MAX_CHARS:
-            last += 1
-            steps.append(_gist(units[last].shown))
-            chars += len(steps[-1])
+        for unit in after:
+            gist = _gist(unit.shown)
+            if chars + len(gist) > MAX_CHARS:
+                break
+            steps.append(gist)
+            chars += len(gist)
         if len(steps) == 1:
             return best
         text = "; ".join(step.rstrip("；;。.") for step in steps)
         return replace(best, text=text)
+
+    def _neighbour_units(self, source: Source, step: int) -> list[Unit]:
+        """The answer units of the chunk right after (`step` 1) or before (-1) the source's chunk in its
+        document; none when it has no such neighbour or the index has changed since the source was found."""
+        index = self._index_provider()
+        if index is None or source.position is None:
+            return []
+        position = source.position + step
+        if not (0 <= position < len(index.chunks) and 0 <= source.position < len(index.chunks)) \
+                or index.chunks[source.position].text != source.text or index.chunks[position].doc != source.doc:
+            return []
+        chunk = index.chunks[position]
+        neighbour = replace(source, section=chunk.section, page=chunk.page, text=chunk.text, kind=chunk.kind,
+                            position=position)
+        return self.units.get(neighbour, index).units
 
     def _following(self, best: Candidate, sources: list[Source], step: int = 1) -> Candidate | None:
         """The unit right after `best` in its source (or, with step -1, right before it), as a candidate."""
@@ -369,6 +404,9 @@ _ASKING = frozenset(tokenize("expand acronym abbreviation short full name explai
                              "happen happens happened meant list kind kinds type types "
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things"))
+
+
+_STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
 
 
 def unknown_share(index: HybridIndex | None, question: str) -> float:

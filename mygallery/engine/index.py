@@ -78,6 +78,7 @@ class Hit:
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
+    position: int | None = None  # of the chunk in HybridIndex.chunks (a document's chunks are consecutive, in order)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -288,7 +289,7 @@ class HybridIndex:
         if method != "hybrid":
             positions, scores = dense if method == "dense" else lexical
             key = "dense_score" if method == "dense" else "bm25_score"
-            return [Hit(self.chunks[p], s, **{key: s}) for p, s in zip(positions[:k].tolist(), scores[:k].tolist(),
+            return [Hit(self.chunks[p], s, position=p, **{key: s}) for p, s in zip(positions[:k].tolist(), scores[:k].tolist(),
                                                                       strict=True)]
         # A third, cross-language ranking gives documents in the other language a fair chance: a Chinese
         # question otherwise matches the Chinese notes on every common word and buries the English files.
@@ -298,7 +299,7 @@ class HybridIndex:
                            len(self.chunks), bonus=lexical_margin(lexical, self.lexical_margin_weight))
         dense_scores = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         bm25_scores = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
-        return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p)) for p, s in zip(best, fused, strict=True)]
+        return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p), p) for p, s in zip(best, fused, strict=True)]
 
     # --- storage -----------------------------------------------------------------------------------------------
 

@@ -256,6 +256,11 @@ _ASKED_PHRASE = (
                r"((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s*(?:\b(?:of|for|on|in|at|per|that|when|between|used|does|do|did|"
                r"with|from|to|after|before)\b|[?？]|$)", re.IGNORECASE))
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
+# Modifiers in such a phrase say which one or how, not what: "the expected …", "the current …", "the step right
+# after …". A question may use them where the documents do not.
+_MODIFIER = re.compile(r"[a-z\-]+(?:ed|ly)|current|new|old|first|last|next|previous|total|overall|average|main|typical|"
+                       r"usual|actual|exact|whole|entire|other|same|different|specific|particular|certain|possible|"
+                       r"available|correct|proper|right|just|still|also|even|only|real|recommended")
 _LATIN_IN_CHINESE = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{3,}(?![A-Za-z])")
 
 
@@ -270,7 +275,8 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
     match = next((m for pattern in _ASKED_PHRASE if (m := pattern.match(question))), None)
     if match is None:
         return ()
-    return tuple(dict.fromkeys(w for w in match.group(1).split() if _PLAIN_WORD.fullmatch(w)))
+    return tuple(dict.fromkeys(w for w in match.group(1).split()
+                               if _PLAIN_WORD.fullmatch(w) and not _MODIFIER.fullmatch(w)))
 
 
 @functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
