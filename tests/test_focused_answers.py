@@ -103,6 +103,10 @@ def test_question_shapes() -> None:
     # a why-question naming a value asks for the reason (no lead line announcing "the value is …")
     assert shape("为什么 Osprey 把熵值数量从默认值调高了？").kind == shape("Why was the default timeout raised?").kind \
         == "reason"
+    # before / after make a question about steps, unless it asks for a value or a name
+    assert shape("In RB-07, what is the step right before draining the port?").kind == "procedure"
+    assert shape("修复之后要做什么？").kind == "procedure"
+    assert shape("刷 3.2.0 固件之前，主机驱动最低得是哪个版本？").kind == "number"
     assert shape("With a 400 gigabit link and an 8 us round trip, how much data is in flight?").supposed
     assert not shape("What is the P99 latency for a 16 KiB message?").supposed
     assert shape("Which firmware version fixed the leak?").expects.search("fixed in 3.4.1 (build 77)")

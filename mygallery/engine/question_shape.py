@@ -50,7 +50,10 @@ _YESNO_ZH = re.compile(r"是否|能否|可否|吗[？?]?\s*$|能不能|可不可
 _PROCEDURE = re.compile(
     r"\bhow\s+(?:do|does|should|can|would)\s+(?:i|we|you|one|an?\s+operator|the\s+operator)\b|\bsteps?\b"
     r"|\b(?:has|have)\s+to\s+happen\b|\bwhat\s+(?:must|should)\s+(?:be\s+done|happen|i\s+do)\b|\bprocedure\b"
-    r"|\b(?:right\s+)?(?:before|after)\s+\w+ing\b|步骤|流程|怎么做|如何操作|之前|之后|下一步|上一步", re.IGNORECASE)
+    r"|步骤|流程|怎么做|如何操作|下一步|上一步", re.IGNORECASE)
+# "… right before draining", "修复之后 …": a question about steps, unless it asks for a value or a name ("刷 3.2.0
+# 固件之前，主机驱动最低得是哪个版本？" asks for a version).
+_BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|之后", re.IGNORECASE)
 _WHY = re.compile(r"\bwhy\b|为什么|为何", re.IGNORECASE)
 # (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
 _REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|原因|如何|怎么|机制|原理",
@@ -286,7 +289,8 @@ def shape(question: str) -> QuestionShape:
     if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
             or language == "zh" and _YESNO_ZH.search(text):
         kind = "yesno"
-    elif _PROCEDURE.search(text):
+    elif _PROCEDURE.search(text) or _BEFORE_AFTER.search(text) and not (
+            _NUMBER_EN.search(text) or _NUMBER_ZH.search(text) or _NAME.search(text)):
         kind = "procedure"
     elif _WHY.search(text):  # "why was the default raised?" asks for a reason, not for the value
         kind = "reason"
