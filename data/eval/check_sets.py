@@ -27,10 +27,11 @@ import sys
 from collections import Counter
 
 HERE = pathlib.Path(__file__).resolve().parent
-SETS = {"en-mixed": "enm", "zh-notes": "zhn", "en-field": "enf", "zh-wiki": "zhw"}
+SETS = {"en-mixed": "enm", "zh-notes": "zhn", "en-field": "enf", "zh-wiki": "zhw", "spec-notes": "spn"}
 COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html",
               ("en-field", "osprey-commissioning-report.pdf"): "source/report.html",
-              ("zh-wiki", "xq-training-handout.pdf"): "source/handout.html"}
+              ("zh-wiki", "xq-training-handout.pdf"): "source/handout.html",
+              ("spec-notes", "grd-spec.pdf"): "source/spec.html"}
 KINDS = {"number", "name", "definition", "mechanism", "procedure", "yesno", "unanswerable"}
 FIELDS = {"id", "question", "lang", "expected", "keys", "kind"}
 
