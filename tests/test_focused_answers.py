@@ -18,6 +18,7 @@ from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
+from mygallery.engine.lexicon import respelled, word_forms
 from mygallery.engine.question_shape import counts_in, numbers_in, shape
 
 REPORT = """# Fabric acceptance report
@@ -261,6 +262,23 @@ def test_steps_cut_apart_by_a_chunk_boundary_are_followed_by_their_numbers(tmp_p
     after = first_line(service.answer("What is the step right after checking which jobs use the port?").answer)
     assert after.startswith("Locate the leaf and the port from the dashboard; Check which jobs use the port")
     assert after.index("Classify") < after.index("Drain the port") < after.index("Ask the data centre team")
+
+
+def test_word_forms_of_a_question_meet_those_of_a_specification(tmp_path: Path) -> None:
+    """ "How wide is the group ID field?" is answered by the row of the Group Identifier in a header layout table
+    whose column says "Width (bits)": "wide" meets "width", and "group ID" the long form of GID."""
+    assert respelled("How wide is the group ID?") == "How width is the group identifier?"
+    assert word_forms("max ID length") == ["maximum", "identifier"] and not respelled("Which group?")
+    layout = ("# 5.2 Header layout\n\nEvery data packet carries the header below; a receiver checks the HCS first.\n\n"
+              "| Field | Offset (bits) | Width (bits) | Description |\n|---|---|---|---|\n"
+              "| Ver | 0 | 4 | Version of the header |\n| NxtHdr | 4 | 4 | Type of the next header |\n"
+              "| GID | 8 | 24 | Group Identifier (4.3.1) |\n| GSN | 32 | 32 | Group Sequence Number |\n"
+              "| HCS | 64 | 16 | Header Check Sequence |\n")
+    glossary = ("# Abbreviations\n\n| Abbreviation | Expansion |\n|---|---|\n| GID | Group Identifier |\n"
+                "| GSN | Group Sequence Number |\n| HCS | Header Check Sequence |\n")
+    _, service = gallery(tmp_path, {"layout.md": layout, "glossary.md": glossary})
+    result = service.answer("How wide is the group ID field in the header?")
+    assert result.answered and first_line(result.answer).startswith("Field: GID; Offset (bits): 8; Width (bits): 24")
 
 
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from operator import mul
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
 from .index import EXPANSION_WEIGHT, HybridIndex
-from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize, translations
+from .lexicon import WORD_FORMS, cjk_ratio, expand_query, has_cjk, tokenize, translations
 from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, names_required, shape
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
@@ -256,7 +256,7 @@ class ExtractiveAnswerer:
 
         def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
             return all(not index.doc_frequency.get(token) and not index.doc_frequency.get(f"{token}s")
-                       for token in tokenize(term))
+                       for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
         lowered = [self.units.get(source, index).lowered for source in sources]
         # An identifier (a name with a digit: QL-B-035, L64) that no retrieved passage holds: BM25 finds the

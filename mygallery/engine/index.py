@@ -33,7 +33,7 @@ from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
 from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
-from .lexicon import detect_language, has_cjk, tokenize, translations
+from .lexicon import detect_language, has_cjk, respelled, tokenize, translations, word_forms
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +191,11 @@ class HybridIndex:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
         tokens = tokenize(question)
         related = self.abbreviations.related_text(question)
+        other_spelling = respelled(question)  # "group ID" is the "Group Identifier" an abbreviation table expands
+        if other_spelling:
+            related = list(dict.fromkeys(related + self.abbreviations.related_text(other_spelling)))
         terms = translations(question)
-        expansion = [t for term in terms + related for t in term_tokens(term)]
+        expansion = [t for term in terms + related + word_forms(question) for t in term_tokens(term)]
         expansion = [t for t in dict.fromkeys(expansion) if t not in tokens]
         dense_text = dense_query_text(question, terms)
         if related:

@@ -230,6 +230,32 @@ def translations(text: str) -> list[str]:
     return found
 
 
+# English word forms a question uses where technical text writes another: "how wide is the group ID" is answered
+# by "Width (bits): 24" in the row of the "Group Identifier". Each word's forms, looked up by the word itself.
+WORD_FORMS: dict[str, tuple[str, ...]] = {
+    "wide": ("width",), "long": ("length",), "deep": ("depth",), "high": ("height",), "tall": ("height",),
+    "big": ("size",), "large": ("size",), "fast": ("speed",), "often": ("frequency", "interval"),
+    "id": ("identifier",), "ids": ("identifiers",), "identifier": ("id",), "max": ("maximum",), "min": ("minimum",),
+    "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
+    "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
+    "nack": ("negative acknowledgement",), "info": ("information",), "spec": ("specification",),
+}
+_FORM_WORD = re.compile(rf"\b(?:{'|'.join(sorted(WORD_FORMS, key=len, reverse=True))})\b", re.IGNORECASE)
+
+
+def respelled(text: str) -> str:
+    """`text` with each word of WORD_FORMS replaced by its first other form ("group ID" → "group identifier"),
+    or "" when it has none."""
+    if not _FORM_WORD.search(text):
+        return ""
+    return _FORM_WORD.sub(lambda m: WORD_FORMS[m.group(0).lower()][0], text)
+
+
+def word_forms(text: str) -> list[str]:
+    """The other forms (WORD_FORMS) of the words of `text`, in order."""
+    return list(dict.fromkeys(form for m in _FORM_WORD.finditer(text) for form in WORD_FORMS[m.group(0).lower()]))
+
+
 def expand_query(text: str) -> list[str]:
     """Search tokens of a question plus those of its cross-language terms."""
     tokens = tokenize(text)
