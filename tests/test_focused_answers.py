@@ -125,6 +125,7 @@ def test_question_shapes() -> None:
     assert shape("What commands did they run to restore the setting?").subject == ("commands",)  # not "restore"
     assert shape("SES 头里的 opcode 字段占几个比特？").subject == ("opcode",)
     assert shape("What is the expected recovery time of the current link?").subject == ("recovery", "time")
+    assert shape("What must a receiver do with a trimmed packet?").subject == ()  # "receiver" is not what is asked
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
 
 
@@ -279,6 +280,20 @@ def test_word_forms_of_a_question_meet_those_of_a_specification(tmp_path: Path) 
     _, service = gallery(tmp_path, {"layout.md": layout, "glossary.md": glossary})
     result = service.answer("How wide is the group ID field in the header?")
     assert result.answered and first_line(result.answer).startswith("Field: GID; Offset (bits): 8; Width (bits): 24")
+
+
+def test_what_a_party_must_do_is_answered_by_a_requirement(tmp_path: Path) -> None:
+    """ "What must a receiver do when …" is answered by requirements (MUST, SHALL, 必须): the one about it is
+    quoted before a sentence that shares more words with the question but requires nothing."""
+    spec = ("# 9 Congestion\n\n## 9.3 Trimmed packets\n\nA switch that trims packets under congestion may trim data "
+            "packets like any other.\n\nThe payload of one data packet SHALL NOT exceed 4,096 octets.\n\n[R-051] A member that gets a packet with the TM flag set MUST send a NAK for its sequence "
+            "number at once.\n\nTrimming keeps the header, so that a loss is known within one round trip.\n")
+    _, service = gallery(tmp_path, {"spec.md": spec})
+    question = "What must a receiver do when a data packet arrives with its payload trimmed?"
+    assert shape(question).duty and not shape("What does a receiver see when a packet is trimmed?").duty
+    result = service.answer(question)
+    quotes = result.answer.split("\n\n")
+    assert result.answered and any(quote.startswith("[R-051] A member that gets a packet") for quote in quotes[:2])
 
 
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:

@@ -198,6 +198,7 @@ class ExtractiveAnswerer:
         conditions = asked.numbers
         attributes = asked.attributes
         expects = asked.expects
+        duty = asked.duty
         counting = asked.counting
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
             missing = sum(name not in units.lowered for name in asked.anchors)
@@ -235,7 +236,7 @@ class ExtractiveAnswerer:
                     len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
                     1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
                     float(missing), min(1.0, len(unit.shown) / 300), table, retrieval,
-                    1.0 if expects is not None and has_value and expects.search(unit.shown) else 0.0)
+                    1.0 if expects is not None and (has_value or duty) and expects.search(unit.shown) else 0.0)
                 scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
         # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
         scored.sort(key=lambda s: -s[0])
@@ -256,6 +257,8 @@ class ExtractiveAnswerer:
 
         def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
             return all(not index.doc_frequency.get(token) and not index.doc_frequency.get(f"{token}s")
+                       and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
+                                                           or index.doc_frequency.get(token[:-2])))  # sender: send
                        for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
         lowered = [self.units.get(source, index).lowered for source in sources]

@@ -145,6 +145,7 @@ _HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reve
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
 # unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+DUTY = "duty"  # the one answer type whose answer holds no value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", r"(?<!\d)\d{1,2}:\d{2}(?!\d)|\d\s*点"),
@@ -167,6 +168,10 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\d\s*%|百分之|percent"),
         ("power", r"\bpower\b|\bwatts?\b|功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
         ("price", r"\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+        # what a party must do: a requirement of a specification says it ("A member … MUST send a GNAK")
+        (DUTY, r"\bwhat\s+(?:must|shall|should|has|have|is|are)\s+(?:\w+\s+){0,4}?(?:do|required\s+to\s+do|to\s+do)\b"
+               r"|\b(?:must|shall)\s+(?:\w+\s+){0,3}do\b|必须做什么|应该做什么|应当做什么|要做什么|需要做什么|怎么处理|如何处理",
+         r"\b(?:must|shall|required|should)\b|必须|应当|应该|须"),
     ))
 
 
@@ -183,6 +188,7 @@ class QuestionShape:
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
+    duty: bool = False  # asks what a party must do: `expects` finds a requirement, which need hold no value
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -253,7 +259,8 @@ def anchors_in(question: str) -> tuple[str, ...]:
 # The noun phrase of what a question asks for: "What warranty period does …", "How many Slurm partitions are …",
 # "How much is the annual membership fee for …", "What is the default of …".
 _ASKED_PHRASE = (
-    re.compile(r"^\s*(?:what|which|how\s+many|how\s+much)\s+((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s+"
+    re.compile(r"^\s*(?:what|which|how\s+many|how\s+much)\s+(?!(?:do|does|did|is|are|was|were|has|have|had|can|could|"
+               r"will|would|should|must|shall|may|might)\b)((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s+"
                r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|must)\b", re.IGNORECASE),
     re.compile(r"^\s*(?:(?:what|which|who)\s+(?:is|are|was|were)|how\s+\w+\s+(?:is|are|was|were))\s+(?:the|an?)\s+"
                r"((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s*(?:\b(?:of|for|on|in|at|per|that|when|between|used|does|do|did|"
@@ -316,10 +323,10 @@ def shape(question: str) -> QuestionShape:
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     numbers = frozenset(numbers_in(text))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
-    expects = next((says for _, asks, says in ANSWER_TYPES if asks.search(text)), None) \
-        if kind in ("number", "name", "other") else None
+    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
+        if kind in ("number", "name", "other") else (None, None)
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects, bool(_COUNTING.search(text)), subject_words(text, language))
+                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort == DUTY)
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
