@@ -159,6 +159,9 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     assert supposed.answered and "heartbeat_ms = 200" in supposed.answer
     unknown_name = service.answer("What is the heartbeat interval on the QL-B-035 switch?")
     assert not unknown_name.answered
+    # a setting's name with an underscore is an identifier: its parts (startup, timeout) are in the documents
+    assert not service.answer("What is the default of startup_timeout_s?").answered
+    assert service.answer("What is the default of startup_delay_s?").answered
     unknown_topic = service.answer("Which recipe makes the best sourdough bread?")
     assert not unknown_topic.answered
     # the thing asked for is a word no document has: "warranty", "opcode"

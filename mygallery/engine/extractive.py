@@ -262,10 +262,11 @@ class ExtractiveAnswerer:
                        for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
         lowered = [self.units.get(source, index).lowered for source in sources]
-        # An identifier (a name with a digit: QL-B-035, L64) that no retrieved passage holds: BM25 finds the
-        # passages that share its parts, so had any document named it, one of them would hold it.
+        # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
+        # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
+        # them would hold it.
         names = [name for name in asked.anchors if unknown(name) or (
-            any(c.isdigit() for c in name) and not any(name in text for text in lowered))]
+            any(c.isdigit() or c == "_" for c in name) and not any(name in text for text in lowered))]
         # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
         # period …"), that no document has in either language: the documents cannot say.
         asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
