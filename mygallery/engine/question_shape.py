@@ -232,9 +232,9 @@ def counts_in(text: str) -> set[str]:
 
 
 def anchors_in(question: str) -> tuple[str, ...]:
-    """The question's specific names: identifiers with a digit (L23, HX-400, RB-07, Heron-70B), abbreviations
-    of two or more capitals (LLR, NSCC, PDCs), and capitalised words that are not the question's first word
-    (Osprey, Grafana, Corvane). Lower-cased, in order, without repeats."""
+    """The question's specific names: identifiers with a digit or an underscore (L23, HX-400, RB-07, Heron-70B,
+    pds.max_retx), abbreviations of two or more capitals (LLR, NSCC, PDCs), and capitalised words that are not
+    the question's first word (Osprey, Grafana, Corvane). Lower-cased, in order, without repeats."""
     found: list[str] = []
     for match in _ANCHOR.finditer(question):
         word = match.group()
@@ -244,8 +244,8 @@ def anchors_in(question: str) -> tuple[str, ...]:
         has_digit = not word.isalpha() and any(map(str.isdigit, word))
         capitals = sum(map(str.isupper, word))
         first_word = not question[:start].strip(" \t\"'“(")
-        specific = (has_digit and any(map(str.isalpha, word))) or capitals >= 2 or (
-            word[0].isupper() and not first_word and len(word) > 2)
+        specific = (has_digit and any(map(str.isalpha, word))) or capitals >= 2 or "_" in word or (
+            word[0].isupper() and not first_word and len(word) > 2)  # "_": a setting's name, startup_delay_s
         if not specific:
             continue
         term = word.lower()
