@@ -299,6 +299,17 @@ def test_what_a_party_must_do_is_answered_by_a_requirement(tmp_path: Path) -> No
     assert result.answered and any(quote.startswith("[R-051] A member that gets a packet") for quote in quotes[:2])
 
 
+def test_a_lettered_part_no_passage_names_is_not_in_the_documents(tmp_path: Path) -> None:
+    """ "What is in Annex D?" of a draft whose annexes are A to C: the documents do not say; Annex B they do."""
+    draft = ("# Draft 0.9\n\n## Contents\n\nAnnex A lists the protocol constants. Annex B gives worked examples of "
+             "repairs. Annex C summarises the changes since Draft 0.8.\n\n## Annex B Worked examples\n\nA member "
+             "that misses GSN 7 sends a NAK at once and the repair point resends the packet within 20 us.\n")
+    _, service = gallery(tmp_path, {"draft.md": draft})
+    assert not service.answer("What is in Annex D of the draft?").answered
+    assert not service.answer("附录 D 讲了什么？").answered
+    assert service.answer("What is in Annex B of the draft?").answered
+
+
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
     """"four delivery modes" answers "how many" as "4" would; a count in words does not pass for a value of any
     other question."""

@@ -267,6 +267,10 @@ class ExtractiveAnswerer:
         # them would hold it.
         names = [name for name in asked.anchors if unknown(name) or (
             any(c.isdigit() or c == "_" for c in name) and not any(name in text for text in lowered))]
+        # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
+        # annex, or the contents listing the annexes, would be found by the word
+        names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
+                  if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
         # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
         # period …"), that no document has in either language: the documents cannot say.
         asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
@@ -361,6 +365,7 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
+_LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
 
