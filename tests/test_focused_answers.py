@@ -310,6 +310,22 @@ def test_a_lettered_part_no_passage_names_is_not_in_the_documents(tmp_path: Path
     assert service.answer("What is in Annex B of the draft?").answered
 
 
+def test_which_clause_is_answered_with_the_numbered_section(tmp_path: Path) -> None:
+    """ "Which clause defines …" gets the numbered section the fact stands in, named before the quote — a
+    clause of the specification, not a reading note's own numbering."""
+    spec = ("# 4 Architecture\n\n## 4.3 Membership\n\n### 4.3.2.1 Epoch advance\n\n[R-007] The controller MUST "
+            "advance the epoch by exactly one whenever a member joins or leaves.\n\n### 4.3.2.2 Stale epochs\n\n"
+            "A packet of an older epoch is dropped after the grace period.\n")
+    notes = "# 读书笔记\n\n## 7. 状态机\n\nepoch advance 的规定在 spec 里，成员加入或离开时 epoch 加一。\n"
+    _, service = gallery(tmp_path, {"spec.md": spec, "notes-zh.md": notes})
+    assert shape("Which clause defines the epoch advance?").where and shape("epoch advance 是哪一条规定的？").where
+    assert not shape("INC-4471 最早是被哪条告警发现的？").where
+    for question, lead_lines in (("Which clause defines the epoch advance?", 0),
+                                 ("epoch advance 是 spec 哪一条（clause）规定的？", 1)):  # 资料中的英文原文：
+        quote = service.answer(question).answer.split("\n\n")[lead_lines]
+        assert quote.startswith("§ 4.3.2.1 Epoch advance: [R-007] The controller MUST advance the epoch"), question
+
+
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
     """"four delivery modes" answers "how many" as "4" would; a count in words does not pass for a value of any
     other question."""

@@ -146,6 +146,12 @@ class ExtractiveAnswerer:
                                + [f"{c.text} [{c.n}]" for c in related])
         if asked.kind == "procedure":
             best = self._steps(best, sources)
+        if asked.where:  # "which clause defines …": the numbered section the fact stands in, named before it
+            numbered = [c for c in candidates[:MAX_SUPPORT + 1] if _NUMBERED_SECTION.search(sources[c.rank].section)]
+            if numbered:
+                best = numbered[0]
+                heading = sources[best.rank].section.split(" > ")[-1]
+                best = replace(best, text=f"§ {heading}: {best.text}")
         others = [c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text]
         chosen = [best] + [c for c in _distinct(others, MAX_SUPPORT, MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
@@ -365,6 +371,9 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
+# A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
+# note's own list numbering ("7. 状态机").
+_NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
 _LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
@@ -410,6 +419,7 @@ def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, fl
 # Words that say how a question asks, not what about: a document need not contain them.
 _ASKING = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
                              "difference differ compare comparison purpose role describe roughly exactly briefly "
+                             "clause subclause section chapter paragraph "
                              "happen happens happened meant list kind kinds type types "
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things"))

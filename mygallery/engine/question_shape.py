@@ -54,6 +54,10 @@ _PROCEDURE = re.compile(
 # "… right before draining", "修复之后 …": a question about steps, unless it asks for a value or a name ("刷 3.2.0
 # 固件之前，主机驱动最低得是哪个版本？" asks for a version).
 _BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|之后", re.IGNORECASE)
+# "Which clause of the spec defines …", "在哪一节规定": the answer names the numbered section the fact stands in.
+_WHERE = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|subclause|annex|appendix)s?\b"
+                    r"|\bwhere\s+(?:in|does|do|is|are)\b[^?]*\b(?:spec|specification|standard|draft|document)\b"
+                    r"|哪一?(?:节|章)|哪一条|第几(?:条|节|章)|哪个(?:条款|章节)|\bclause\b", re.IGNORECASE)
 _WHY = re.compile(r"\bwhy\b|为什么|为何", re.IGNORECASE)
 # (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
 _REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|原因|如何|怎么|机制|原理",
@@ -189,6 +193,7 @@ class QuestionShape:
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
     duty: bool = False  # asks what a party must do: `expects` finds a requirement, which need hold no value
+    where: bool = False  # asks which clause or section of a document says something
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
@@ -326,7 +331,8 @@ def shape(question: str) -> QuestionShape:
     sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
         if kind in ("number", "name", "other") else (None, None)
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort == DUTY)
+                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort == DUTY,
+                         bool(_WHERE.search(text)))
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
