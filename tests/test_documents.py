@@ -83,14 +83,21 @@ def test_pdf_pages_and_headings(tmp_path: Path) -> None:
     make_pdf.write_pdf(tmp_path / "spec.pdf", "Tiny Spec", [
         ["1 Introduction", "Ultra Ethernet carries AI traffic over Ethernet."],
         ["2.1 Delivery modes", "RUD is reliable and unordered.", "ROD adds ordering."],
+        ["Annex A (informative) Examples", "A worked example of a delivery in which one packet of the group is lost.",
+         "A.1 Lost packet", "The receiver asks for the packet again."],
     ])
     doc = load_document(tmp_path / "spec.pdf", tmp_path)
     assert doc.title == "Tiny Spec"
     pages = {b.page for b in doc.blocks}
-    assert pages == {1, 2}
+    assert pages == {1, 2, 3}
     second = [b for b in doc.blocks if b.page == 2]
     assert second[0].section == ("2.1 Delivery modes",)
     assert "RUD is reliable and unordered." in " ".join(b.text for b in second)
+    # an annex is a chapter of its own, and its clauses nest under it
+    annex = {b.text: b.section for b in doc.blocks if b.page == 3}
+    assert annex["A worked example of a delivery in which one packet of the group is lost."] == (
+        "Annex A (informative) Examples",)
+    assert annex["The receiver asks for the packet again."] == ("Annex A (informative) Examples", "A.1 Lost packet")
 
 
 def test_bundled_pdf_loads_with_pages() -> None:

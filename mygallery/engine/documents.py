@@ -294,13 +294,16 @@ def _parse_html(text: str, rel: str) -> Document:
 
 # --- PDF ----------------------------------------------------------------------------------------------------
 
-_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s")
+# A heading's number: "4.3.2" (chapter 4), "A.1" and "Annex A" / "Appendix B" / "附录 C" (an annex, a chapter
+# of its own).
+_NUMBERED = re.compile(r"^(?:(\d+(?:\.\d+)*|[A-Z](?:\.\d+)+)\.?\s|(?:Annex|Appendix|附录)\s*([A-Z])\b)")
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 
 
 def _load_pdf(path: Path, rel: str) -> Document:
     """A PDF's text by geometry (pdf_text.py): numbered headings nest by their numbers ("4" > "4.1"; "2.1"
-    never under "1"), an unnumbered heading goes under the current chapter, a table or figure caption heads
+    never under "1"; "Annex A" > "A.1", never under chapter 13), an unnumbered heading goes under the current
+    chapter, a table or figure caption heads
     the table that follows it, and every block keeps its page. A file without usable text raises PdfTextError,
     a DocumentError."""
     pdf = read_pdf(path)
@@ -316,7 +319,7 @@ def _load_pdf(path: Path, rel: str) -> Document:
                 continue
             number = _NUMBERED.match(block.text)
             if number:  # "2.1" goes under "2", not under whatever heading came before it
-                parts = tuple(number.group(1).split("."))
+                parts = tuple((number.group(1) or number.group(2)).split("."))
                 headings = [h for h in headings if h[0] and parts[: len(h[0])] == h[0] and h[0] != parts]
             else:
                 parts = ()

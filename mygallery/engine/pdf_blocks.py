@@ -45,6 +45,7 @@ _REPEAT_SHARE = 0.5  # ...and repeat on at least half of the pages (2 of 2, 2 of
 _REPEAT_Y_TOL = 4.0  # points: "at the same height" on every page
 
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)+\.?)\s+(\S.{0,100})$")
+_ANNEX_HEADING = re.compile(r"^(?:Annex|Appendix)\s+[A-Z]\b(?!\.\d)|^附录\s*[A-Z]")  # "Annex A (informative) …"
 _BULLET_GLYPHS = r"\u2022\u2023\u25aa\u25cf\u25e6\u2013\u2014*\-"
 _BULLET = re.compile(rf"^(?:[{_BULLET_GLYPHS}]|\(?\d{{1,2}}[.)]|\(?[a-z][.)])\s")
 _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a")
@@ -219,8 +220,12 @@ def _column_edges(lines: list[Line]) -> dict[int, tuple[float, float]]:
 
 
 def _looks_numbered_heading(text: str) -> bool:
+    if len(text) >= 120 or text.endswith((".", ",", ";", ":")):
+        return False
+    if _ANNEX_HEADING.match(text):
+        return True
     match = _NUMBERED_HEADING.match(text)
-    if not match or len(text) >= 120 or text.endswith((".", ",", ";", ":")):
+    if not match:
         return False
     first = match.group(2)[0]
     return first.isupper() or bool(CJK_CHAR.match(first))
