@@ -184,6 +184,8 @@ def test_the_lead_line_carries_whole_values() -> None:
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3 [2]："
     best = Candidate(1.0, 1.0, 1, 0, 0, "The UEC 1.0 specification allows up to 8 attempts.", 0, True)
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 1.0、8 [1]："
+    best = Candidate(1.0, 1.0, 3, 0, 0, "Plugfest #3 is planned against Draft 1.0.", 0, True)  # "3", not "3 is"
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3、1.0 [3]："
 
 
 def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerService) -> None:

@@ -367,7 +367,10 @@ class Evidence:
     unknown_words: float = 0.0  # share of the question's English content words no document has
 
 
-_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
+# a number and its unit: a short word after it ("3 retries" → "3", "8 attempts" → "8"), not a word of the
+# sentence ("Plugfest #3 is planned" → "3", not "3 is")
+_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
+                    r"it|be|are|was|for|the|with|per|from|than|that|this)\b)[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
