@@ -13,6 +13,7 @@ from mygallery.__main__ import main
 from mygallery.config import Settings
 from mygallery.engine.answer_types import Source
 from mygallery.engine.answer_units import answer_units
+from mygallery.engine.answerability import gather_evidence
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
@@ -167,7 +168,8 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     # the thing asked for is a word no document has: "warranty", "opcode"
     warranty = "What warranty does the vendor give on the pilot switches?"
     assert not service.answer(warranty).answered
-    evidence = service.extractive.evidence(warranty, shape(warranty), service.retrieve(warranty, []))
+    evidence = gather_evidence(service.library.current(), service.extractive.units, warranty, shape(warranty),
+                               service.retrieve(warranty, []))
     assert shape(warranty).attributes == set() and evidence.unknown_attributes == ["warranty"]
     assert not service.answer("LLR 帧头里的 opcode 字段占几个比特？").answered
     assert service.answer("What timeout floor does the pilot use?").answered  # the same shapes, words known

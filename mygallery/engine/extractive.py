@@ -25,9 +25,10 @@ from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
+from .answerability import gather_evidence, judge
 from .index import EXPANSION_WEIGHT, HybridIndex
-from .lexicon import WORD_FORMS, cjk_ratio, expand_query, has_cjk, tokenize, translations
-from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, names_required, shape
+from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
+from .question_shape import QuestionShape, names_required, shape
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -43,15 +44,6 @@ FEATURES = ("own", "related", "other", "context", "rank", "dense", "language", "
             "value", "no_value", "conditions", "attribute", "missing_names", "length", "table", "retrieval", "typed")
 WEIGHTS = (1.66, 0.29, 0.5, 1.27, 0.29, 0.25, -0.19, 0.09, 0.83, 0.56, -0.56, 0.61, 0.03, -0.21, 0.13, -0.09, 0.16, 0.4)
 CONTEXT_WEIGHT = 0.5  # in coverage: a question term found only in the passage's title, section or table header
-# An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
-# something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
-# across word boundaries are terms no passage has), and no higher: on the tune halves of data/eval the earlier
-# bar (0.25, 0.15 for Chinese) refused as many answerable questions as unanswerable ones (4 and 3 of 302).
-MIN_COVERAGE = 0.1
-# A question whose English content words are mostly in no document, in either language, is about something
-# else ("How long should I knead sourdough bread dough …": 5 of 7). On the tune halves no answerable question
-# reaches 0.7 (the highest: 4 of 6, an English question over Chinese notes).
-MAX_UNKNOWN_WORDS = 0.7
 SUPPORT_SHARE = 0.7  # a supporting unit scores at least this share of the best
 MAX_SUPPORT = 2
 MAX_CHARS = 900
@@ -102,14 +94,6 @@ class Candidate:
     source_numbers: frozenset[str] = frozenset()  # numbers anywhere in the unit's passage
 
 
-@dataclass
-class Judgement:
-    """Whether the best candidate answers the question, and why not."""
-
-    answered: bool
-    reason: str = ""
-
-
 class ExtractiveAnswerer:
     """Composes an answer from the best-matching units of the sources; no model, no network."""
 
@@ -139,7 +123,7 @@ class ExtractiveAnswerer:
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:MAX_SUPPORT + 1]  # a close runner-up that names one
                          if c.names_attribute and c.score >= SUPPORT_SHARE * best.score), best)
-        verdict = judge(asked, best, self.evidence(question, asked, sources))
+        verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
             return "\n\n".join([NOT_IN_DOCUMENTS[asked.language], RELATED[asked.language]]
@@ -256,45 +240,6 @@ class ExtractiveAnswerer:
                                         features, named, source.kind == "table", frozenset(units.source_numbers)))
         return candidates
 
-    def evidence(self, question: str, asked: QuestionShape, sources: list[Source]) -> Evidence:
-        index = self._index_provider()
-        if index is None:
-            return Evidence([], [], [])
-
-        def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
-            return all(not index.doc_frequency.get(token) and not index.doc_frequency.get(f"{token}s")
-                       and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
-                                                           or index.doc_frequency.get(token[:-2])))  # sender: send
-                       for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
-
-        lowered = [self.units.get(source, index).lowered for source in sources]
-        # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
-        # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
-        # them would hold it.
-        names = [name for name in asked.anchors if unknown(name) or (
-            any(c.isdigit() or c == "_" for c in name) and not any(name in text for text in lowered))]
-        # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
-        # annex, or the contents listing the annexes, would be found by the word
-        names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
-                  if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
-        # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
-        # period …"), that no document has in either language: the documents cannot say.
-        asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
-                       *(w for w in asked.subject
-                         if (tokens := tokenize(w)) and _ASKING.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
-        attributes = list(dict.fromkeys(a for a in asked_words if unknown(a) and all(unknown(t) for t in translations(a))))
-        seen: set[str] = set()
-        for source in sources:
-            prepared = self.units.get(source, index)
-            seen |= prepared.source_numbers | prepared.name_numbers
-        unseen = asked.numbers - seen
-        missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
-        if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
-            missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
-                       if not any(pattern.search(text) for text in lowered)]
-            missing = missing if len(missing) == len(asked.measures) else []
-        return Evidence(names, attributes, missing, unknown_share(index, question))
-
     def _steps(self, best: Candidate, sources: list[Source]) -> Candidate:
         """For a question about steps, the list item `best` with the step before it and the steps after it (as
         many as fit): "what comes before draining" and "what has to happen after the repair" are answered by
@@ -357,16 +302,6 @@ class ExtractiveAnswerer:
         return replace(best, position=position, text=units.units[position].shown)
 
 
-@dataclass
-class Evidence:
-    """What the index and the retrieved passages say about the question as a whole."""
-
-    unknown_names: list[str]  # specific names of the question that no document mentions
-    unknown_attributes: list[str]  # asked attributes no document mentions, in either language
-    missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
-    unknown_words: float = 0.0  # share of the question's English content words no document has
-
-
 # a number and its unit: a short word after it ("3 retries" → "3", "8 attempts" → "8"), not a word of the
 # sentence ("Plugfest #3 is planned" → "3", not "3 is")
 _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
@@ -377,7 +312,6 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
-_LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
 
@@ -419,47 +353,7 @@ def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, fl
     return {t: known.get(t, floor) for t in terms}
 
 
-# Words that say how a question asks, not what about: a document need not contain them.
-_ASKING = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
-                             "difference differ compare comparison purpose role describe roughly exactly briefly "
-                             "clause subclause section chapter paragraph "
-                             "happen happens happened meant list kind kinds type types "
-                             # and words any question may use whatever it is about
-                             "best better good great make makes made give gives take takes tips ways thing things"))
-
-
 _STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
-
-
-def unknown_share(index: HybridIndex | None, question: str) -> float:
-    """The share of the question's English content words (four letters or more) that no document has, in
-    English or (lexicon.py) in Chinese; 0 when fewer than two are unknown (one word is too little to judge)."""
-    if index is None:
-        return 0.0
-    words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in _ASKING]
-    unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
-    return unknown / len(words) if unknown >= 2 else 0.0
-
-
-def judge(asked: QuestionShape, best: Candidate, evidence: Evidence) -> Judgement:
-    """Whether the best unit answers the question. Not when the question names something the documents never
-    mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
-    table has 8 B, 4 KiB and 64 KiB), or when the best unit covers next to nothing of an English question."""
-    if evidence.unknown_names:
-        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}")
-    if evidence.unknown_words >= MAX_UNKNOWN_WORDS:
-        return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
-    if evidence.unknown_attributes:
-        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}")
-    if evidence.missing_conditions:
-        return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}")
-    if asked.language == "en" and best.coverage < MIN_COVERAGE:
-        return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
-    if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
-        return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
-    if not best.names_attribute:
-        return Judgement(False, f"the best passage does not name the {', '.join(asked.required)} asked for")
-    return Judgement(True)
 
 
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:

@@ -1,0 +1,138 @@
+"""Whether the documents answer a question: what the index and the retrieved passages say about it
+(`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
+no document has) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
+when the verdict is no.
+Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from .answer_types import Source
+from .answer_units import UnitCache
+from .index import HybridIndex
+from .lexicon import WORD_FORMS, tokenize, translations
+from .question_shape import GENERIC_ATTRIBUTES, QuestionShape
+
+# An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
+# something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
+# across word boundaries are terms no passage has), and no higher: on the tune halves of data/eval the earlier
+# bar (0.25, 0.15 for Chinese) refused as many answerable questions as unanswerable ones (4 and 3 of 302).
+MIN_COVERAGE = 0.1
+# A question whose English content words are mostly in no document, in either language, is about something
+# else ("How long should I knead sourdough bread dough …": 5 of 7). On the tune halves no answerable question
+# reaches 0.7 (the highest: 4 of 6, an English question over Chinese notes).
+MAX_UNKNOWN_WORDS = 0.7
+
+
+@dataclass
+class Judgement:
+    """Whether the best candidate answers the question, and why not."""
+
+    answered: bool
+    reason: str = ""
+
+
+@dataclass
+class Evidence:
+    """What the index and the retrieved passages say about the question as a whole."""
+
+    unknown_names: list[str]  # specific names of the question that no document mentions
+    unknown_attributes: list[str]  # asked attributes no document mentions, in either language
+    missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
+    unknown_words: float = 0.0  # share of the question's English content words no document has
+
+
+class Best(Protocol):
+    """What `judge` reads of the best unit (extractive.Candidate)."""
+
+    coverage: float
+    table_row: bool
+    source_numbers: frozenset[str]
+    names_attribute: bool
+
+
+_LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
+
+# Words that say how a question asks, not what about: a document need not contain them.
+ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
+                             "difference differ compare comparison purpose role describe roughly exactly briefly "
+                             "clause subclause section chapter paragraph "
+                             "happen happens happened meant list kind kinds type types "
+                             # and words any question may use whatever it is about
+                             "best better good great make makes made give gives take takes tips ways thing things"))
+
+
+def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,
+                    sources: list[Source]) -> Evidence:
+    """What the index and the retrieved passages say about the question as a whole (see Evidence)."""
+    if index is None:
+        return Evidence([], [], [])
+
+    def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
+        return all(not index.doc_frequency.get(token) and not index.doc_frequency.get(f"{token}s")
+                   and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
+                                                       or index.doc_frequency.get(token[:-2])))  # sender: send
+                   for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
+
+    lowered = [units.get(source, index).lowered for source in sources]
+    # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
+    # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
+    # them would hold it.
+    names = [name for name in asked.anchors if unknown(name) or (
+        any(c.isdigit() or c == "_" for c in name) and not any(name in text for text in lowered))]
+    # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
+    # annex, or the contents listing the annexes, would be found by the word
+    names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
+              if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
+    # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
+    # period …"), that no document has in either language: the documents cannot say.
+    asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
+                   *(w for w in asked.subject
+                     if (tokens := tokenize(w)) and ASKING_WORDS.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
+    attributes = list(dict.fromkeys(a for a in asked_words if unknown(a) and all(unknown(t) for t in translations(a))))
+    seen: set[str] = set()
+    for source in sources:
+        prepared = units.get(source, index)
+        seen |= prepared.source_numbers | prepared.name_numbers
+    unseen = asked.numbers - seen
+    missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
+    if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
+        missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
+                   if not any(pattern.search(text) for text in lowered)]
+        missing = missing if len(missing) == len(asked.measures) else []
+    return Evidence(names, attributes, missing, unknown_share(index, question))
+
+
+def unknown_share(index: HybridIndex | None, question: str) -> float:
+    """The share of the question's English content words (four letters or more) that no document has, in
+    English or (lexicon.py) in Chinese; 0 when fewer than two are unknown (one word is too little to judge)."""
+    if index is None:
+        return 0.0
+    words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
+    unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
+    return unknown / len(words) if unknown >= 2 else 0.0
+
+
+def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
+    """Whether the best unit answers the question. Not when the question names something the documents never
+    mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
+    table has 8 B, 4 KiB and 64 KiB), or when the best unit covers next to nothing of an English question."""
+    if evidence.unknown_names:
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}")
+    if evidence.unknown_words >= MAX_UNKNOWN_WORDS:
+        return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
+    if evidence.unknown_attributes:
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}")
+    if evidence.missing_conditions:
+        return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}")
+    if asked.language == "en" and best.coverage < MIN_COVERAGE:
+        return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
+    if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
+        return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
+    if not best.names_attribute:
+        return Judgement(False, f"the best passage does not name the {', '.join(asked.required)} asked for")
+    return Judgement(True)
