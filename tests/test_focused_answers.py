@@ -240,8 +240,8 @@ def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> N
     # numbered items are steps; bullets are facts side by side, quoted one at a time
     text = ("- The pool holds 8,192 contexts.\n- Idle contexts close after 2 s.\n\n"
             "1. Drain the port first.\n2. Ask for a repair of the optic.")
-    units = answer_units(Source(1, "notes.md", "Notes", "", None, "", 1.0, text))
-    assert [(unit.shown, unit.step) for unit in units] == [
+    units = answer_units(Source(1, "notes.md", "Notes", "", None, "", 1.0, "-" * 40 + "\n\n" + text + "\n\n" + "=" * 40))
+    assert [(unit.shown, unit.step) for unit in units] == [  # a rule drawn across the text is no unit
         ("The pool holds 8,192 contexts.", False), ("Idle contexts close after 2 s.", False),
         ("Drain the port first.", True), ("Ask for a repair of the optic.", True)]
 

@@ -36,6 +36,7 @@ _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own.
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*\b", re.IGNORECASE)
 MIN_UNIT_CHARS = 12
+_RULE = re.compile(r"[\W_]+")  # a line of dashes, equals signs or stars drawn across a text file: nothing to quote
 
 
 @dataclass
@@ -98,7 +99,7 @@ def answer_units(source: Source) -> list[Unit]:
             continue
         for line in lines:
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))
-                         if len(s) >= MIN_UNIT_CHARS and not _CAPTION.match(s))
+                         if len(s) >= MIN_UNIT_CHARS and not _CAPTION.match(s) and not _RULE.fullmatch(s))
     return units
 
 
