@@ -297,7 +297,7 @@ def test_what_a_party_must_do_is_answered_by_a_requirement(tmp_path: Path) -> No
             "number at once.\n\nTrimming keeps the header, so that a loss is known within one round trip.\n")
     _, service = gallery(tmp_path, {"spec.md": spec})
     question = "What must a receiver do when a data packet arrives with its payload trimmed?"
-    assert shape(question).duty and not shape("What does a receiver see when a packet is trimmed?").duty
+    assert shape(question).valueless and not shape("What does a receiver see when a packet is trimmed?").valueless
     result = service.answer(question)
     quotes = result.answer.split("\n\n")
     assert result.answered and any(quote.startswith("[R-051] A member that gets a packet") for quote in quotes[:2])
@@ -328,6 +328,20 @@ def test_which_clause_is_answered_with_the_numbered_section(tmp_path: Path) -> N
                                  ("epoch advance 是 spec 哪一条（clause）规定的？", 1)):  # 资料中的英文原文：
         quote = service.answer(question).answer.split("\n\n")[lead_lines]
         assert quote.startswith("§ 4.3.2.1 Epoch advance: [R-007] The controller MUST advance the epoch"), question
+
+
+def test_a_question_for_a_command_is_answered_by_one(tmp_path: Path) -> None:
+    """ "How do I check …", "用什么命令": the unit that holds a command (in backticks, after a "$ " prompt, an
+    admin tool such as tvnctl) is preferred to prose that shares more of the question's words."""
+    notes = ("# Packet spraying on the nodes\n\nPacket spraying on a node works when the NIC spreads the packets "
+             "of each PDC over all entropy values; a node where spraying does not work loads one uplink only.\n\n"
+             "To see it, run `tvnctl pdc show --summary` on the node: ev_in_use should be 96 for every PDC.\n\n"
+             "Spraying was switched off on some nodes after the September firmware upgrade.\n")
+    _, service = gallery(tmp_path, {"spraying.md": notes})
+    for question in ("How do I check that packet spraying works on a node?", "怎么在节点上检查 packet spraying 有没有生效？"):
+        assert shape(question).valueless, question
+        quotes = [q for q in service.answer(question).answer.split("\n\n") if not q.endswith("：")]  # a lead line
+        assert any("`tvnctl pdc show --summary`" in quote for quote in quotes[:2]), question
 
 
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:

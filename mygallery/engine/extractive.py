@@ -188,7 +188,7 @@ class ExtractiveAnswerer:
         conditions = asked.numbers
         attributes = asked.attributes
         expects = asked.expects
-        duty = asked.duty
+        valueless = asked.valueless
         counting = asked.counting
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
             missing = sum(name not in units.lowered for name in asked.anchors)
@@ -226,7 +226,7 @@ class ExtractiveAnswerer:
                     len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
                     1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
                     float(missing), min(1.0, len(unit.shown) / 300), table, retrieval,
-                    1.0 if expects is not None and (has_value or duty) and expects.search(unit.shown) else 0.0)
+                    1.0 if expects is not None and (has_value or valueless) and expects.search(unit.shown) else 0.0)
                 scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
         # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
         scored.sort(key=lambda s: -s[0])

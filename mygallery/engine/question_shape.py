@@ -149,7 +149,7 @@ _HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reve
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
 # unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-DUTY = "duty"  # the one answer type whose answer holds no value
+DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", r"(?<!\d)\d{1,2}:\d{2}(?!\d)|\d\s*点"),
@@ -172,6 +172,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"\d\s*%|百分之|percent"),
         ("power", r"\bpower\b|\bwatts?\b|功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
         ("price", r"\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+        # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
+        (COMMAND, r"\b(?:what|which)\s+(?:\w+\s+){0,2}commands?\b|\bcommands?\s+(?:to|for|did|do|does)\b"
+                  r"|\bhow\s+(?:do|can|should)\s+(?:i|we|you)\s+(?:check|verify|see|confirm|show|list|find)\b"
+                  r"|哪(?:个|条|些)命令|什么命令|怎么(?:在\S{0,8})?(?:检查|查看|确认)|如何(?:在\S{0,8})?(?:检查|查看|确认)",
+         r"`[^`\n]{3,}`|(?:^|\s)\$\s+\w|\b[a-z][\w.-]*(?:ctl|adm|cli)\s+[a-z]"),
         # what a party must do: a requirement of a specification says it ("A member … MUST send a GNAK")
         (DUTY, r"\bwhat\s+(?:must|shall|should|has|have|is|are)\s+(?:\w+\s+){0,4}?(?:do|required\s+to\s+do|to\s+do)\b"
                r"|\b(?:must|shall)\s+(?:\w+\s+){0,3}do\b|必须做什么|应该做什么|应当做什么|要做什么|需要做什么|怎么处理|如何处理",
@@ -192,7 +197,8 @@ class QuestionShape:
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
-    duty: bool = False  # asks what a party must do: `expects` finds a requirement, which need hold no value
+    valueless: bool = False  # asks what a party must do or which command to run: `expects` finds a requirement
+    # or a command, which need hold no value
     where: bool = False  # asks which clause or section of a document says something
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
@@ -328,10 +334,11 @@ def shape(question: str) -> QuestionShape:
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     numbers = frozenset(numbers_in(text))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
-    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
-        if kind in ("number", "name", "other") else (None, None)
+    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None))
+    if kind not in ("number", "name", "other") and sort != COMMAND:  # "how do I check …" is a procedure
+        sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort == DUTY,
+                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort in (DUTY, COMMAND),
                          bool(_WHERE.search(text)))
 
 
