@@ -20,7 +20,7 @@ from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Can
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lexicon import respelled, word_forms
-from mygallery.engine.question_shape import counts_in, numbers_in, shape
+from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 
 REPORT = """# Fabric acceptance report
 
@@ -342,6 +342,22 @@ def test_a_question_for_a_command_is_answered_by_one(tmp_path: Path) -> None:
         assert shape(question).valueless, question
         quotes = [q for q in service.answer(question).answer.split("\n\n") if not q.endswith("：")]  # a lead line
         assert any("`tvnctl pdc show --summary`" in quote for quote in quotes[:2]), question
+
+
+def test_a_change_log_entry_is_answered_with_its_release(tmp_path: Path) -> None:
+    """In a plain-text change log, "1.8.0 -- 2025-10-03" heads the entries under it: "which release introduced
+    …" is answered by the entry, quoted with its release line; a port like L23/57 is no date."""
+    changelog = ("kfm change log\n\n1.8.1 -- 2025-10-20\n  Fixed\n    - The agent no longer drops its config after a "
+                 "restart.\n\n1.8.0 -- 2025-10-03\n  Added\n    - Secure domains: kfm creates one secure domain per job "
+                 "at job start and destroys it at job end.\n    - Key service on port 7443.\n\n1.7.2 -- 2025-09-16\n"
+                 "  Changed\n    - The agent polls its config every 30 s.\n")
+    report = ("# Pilot report\n\n## Security\n\nIn the pilot, kfm created one secure domain per job when the job "
+              "started and destroyed it when the job ended; the NIC supports up to 64 secure domains.\n")
+    _, service = gallery(tmp_path, {"kfm-CHANGELOG.txt": changelog, "report.md": report})
+    line = first_line(service.answer("Which kfm release introduced one secure domain per job?").answer)
+    assert line.startswith("1.8.0 -- 2025-10-03: Secure domains: kfm creates one secure domain per job")
+    date = next(pattern for name, _, pattern in ANSWER_TYPES if name == "date")
+    assert date.search("on 10/23") and not date.search("kfabctl port show L23/57")
 
 
 def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:

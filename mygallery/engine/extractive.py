@@ -130,12 +130,14 @@ class ExtractiveAnswerer:
                                + [f"{c.text} [{c.n}]" for c in related])
         if asked.kind == "procedure":
             best = self._steps(best, sources)
+        if asked.sort == "version" and not asked.expects.search(best.text) \
+                and asked.expects.search(heading := _heading(sources[best.rank])):
+            best = replace(best, text=f"{heading}: {best.text}")  # "1.8.0 -- 2025-10-03: Secure domains: …"
         if asked.where:  # "which clause defines …": the numbered section the fact stands in, named before it
             numbered = [c for c in candidates[:MAX_SUPPORT + 1] if _NUMBERED_SECTION.search(sources[c.rank].section)]
             if numbered:
                 best = numbered[0]
-                heading = sources[best.rank].section.split(" > ")[-1]
-                best = replace(best, text=f"§ {heading}: {best.text}")
+                best = replace(best, text=f"§ {_heading(sources[best.rank])}: {best.text}")
         others = [c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text]
         chosen = [best] + [c for c in _distinct(others, MAX_SUPPORT, MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
@@ -189,6 +191,7 @@ class ExtractiveAnswerer:
         attributes = asked.attributes
         expects = asked.expects
         valueless = asked.valueless
+        versioned = asked.sort == "version"
         counting = asked.counting
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
             missing = sum(name not in units.lowered for name in asked.anchors)
@@ -198,6 +201,9 @@ class ExtractiveAnswerer:
             unit_similarity = similarity[rank]
             table = 1.0 if source.kind == "table" else 0.0
             retrieval = source.score / top_score
+            # a change log's entries stand under their release ("1.8.0 -- 2025-10-03"): the section gives the
+            # version of every unit under it
+            heading_typed = versioned and bool(expects.search(_heading(source)))
             for i, unit in enumerate(units.units):
                 tokens = units.tokens[i]
                 if question_terms.isdisjoint(tokens):  # most units: no question term at all
@@ -215,7 +221,7 @@ class ExtractiveAnswerer:
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
                 numbers = units.numbers[i] | units.counts[i] if counting and units.counts[i] else units.numbers[i]
-                has_value = bool(numbers - conditions) if numbers else False
+                has_value = heading_typed or (bool(numbers - conditions) if numbers else False)
                 defined = 1.0 if terms and any(term in unit.shown and defines(unit.shown, term) for term in terms) \
                     else 0.0
                 features = (
@@ -226,7 +232,8 @@ class ExtractiveAnswerer:
                     len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
                     1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
                     float(missing), min(1.0, len(unit.shown) / 300), table, retrieval,
-                    1.0 if expects is not None and (has_value or valueless) and expects.search(unit.shown) else 0.0)
+                    1.0 if heading_typed or expects is not None and (has_value or valueless) and expects.search(unit.shown)
+                    else 0.0)
                 scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
         # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
         scored.sort(key=lambda s: -s[0])
@@ -313,6 +320,11 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(
 # note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
+
+
+def _heading(source: Source) -> str:
+    """The innermost heading of the source's section path."""
+    return source.section.rpartition(" > ")[2]
 
 
 def _gist(step: str, limit: int = 90) -> str:

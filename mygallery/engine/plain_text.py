@@ -3,7 +3,8 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
 
 `parse_text` reads a plain-text file line by line:
 - headings: a line underlined with === or ---, a bracketed line ("[LLR  Link Level Retry]", an INI section),
-  a Chinese numbered line ("三、议题 2：AI Full 切换", "第二章 …");
+  a Chinese numbered line ("三、议题 2：AI Full 切换", "第二章 …"), a change log's release line ("1.8.0 --
+  2025-10-03": its entries are about that release);
 - tables: two or more lines of |-separated cells (a separator row of dashes is skipped; the first row is the
   header);
 - lists and aligned columns: bullet or numbered items, indented lines, lines with columns aligned by runs of
@@ -28,12 +29,16 @@ _ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)])\s+\S")
 _ALIGNED = re.compile(r"\S {3,}\S")
 _SETTING = re.compile(r"^[\w.\-/]{2,60}\s*[=:]\s*\S")
 _RULE_ROW = re.compile(r"^\|?[\s:|-]+\|?$")
+# A change log's release line: "1.8.0 -- 2025-10-03", "v2.3 (12 May 2024)", "Version 1.9.0 – 12 Oct 2025"
+_RELEASE = re.compile(r"^(?:(?:v|version\s+|release\s+)\d+(?:\.\d+)+|\d+\.\d+\.\d+)"
+                      r"(?:\s*(?:--|—|–|-|\(|\[|:)\s*[\w ,./()\[\]-]{0,40})?$", re.IGNORECASE)
 MAX_HEADING_CHARS = 60
 
 
 def loose_heading(line: str) -> bool:
     """Whether a stripped line is a heading by the conventions of plain notes (see the module docstring)."""
-    return len(line) <= MAX_HEADING_CHARS and bool(_CHINESE_NUMBERED.match(line) or _BRACKETED.match(line))
+    return len(line) <= MAX_HEADING_CHARS and bool(_CHINESE_NUMBERED.match(line) or _BRACKETED.match(line)
+                                                   or _RELEASE.match(line))
 
 
 def is_table_row(line: str) -> bool:

@@ -73,11 +73,12 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
 
 # Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"), and words
-# for the sort of value asked ("What time did …" is answered by "06:10"): that no document names one of these
+# for the sort of value asked ("What time did …" is answered by "06:10", "which release" by "1.8.0"): that no
+# document names one of these
 # says nothing about whether the documents answer.
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
                                "maximum minimum level setting share fraction date year deadline time day month week "
-                               "hour minute amount".split()) | {
+                               "hour minute amount release version".split()) | {
     "数量", "次数", "大小", "比例"}  # a date is written "on 11 September", seldom "the date was …"
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
@@ -158,7 +159,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("date", r"^\s*when\b|\bwhen\s+(?:did|was|were|will|is|does)\b|\b(?:what|which)\s+(?:date|day)\b|\bon\s+which\s+day\b"
                  r"|什么时候|何时|哪天|哪一天|几号|日期|几月",
          rf"\b\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\b|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
-         r"|(?<![\d.])\d{1,2}[-/]\d{1,2}(?![\d.])|\d+\s*月\s*\d+\s*[日号]|周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+         r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]|周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
          r"|\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"),
         ("duration", r"\bhow\s+long\b|\b(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt|ticks?"
                      r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
@@ -197,8 +198,12 @@ class QuestionShape:
     expects: re.Pattern[str] | None = None  # how a value of the asked sort is written (ANSWER_TYPES), if known
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
-    valueless: bool = False  # asks what a party must do or which command to run: `expects` finds a requirement
-    # or a command, which need hold no value
+    sort: str | None = None  # the name of the ANSWER_TYPES entry `expects` comes from
+
+    @property
+    def valueless(self) -> bool:
+        """Asks what a party must do or which command to run: a requirement or a command need hold no value."""
+        return self.sort in (DUTY, COMMAND)
     where: bool = False  # asks which clause or section of a document says something
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
@@ -338,7 +343,7 @@ def shape(question: str) -> QuestionShape:
     if kind not in ("number", "name", "other") and sort != COMMAND:  # "how do I check …" is a procedure
         sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
-                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort in (DUTY, COMMAND),
+                         expects, bool(_COUNTING.search(text)), subject_words(text, language), sort,
                          bool(_WHERE.search(text)))
 
 
