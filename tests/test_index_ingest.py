@@ -54,6 +54,7 @@ def test_chinese_question_finds_text_lexically(tmp_path: Path) -> None:
 
 def test_tokenizer_stems_drops_stop_words_and_makes_bigrams() -> None:
     assert tokenize("What are the retransmissions of packets?") == ["retransmission", "packet"]
+    assert tokenize("What must a receiver do when it gets a trimmed packet?") == ["receiver", "trim", "packet"]
     assert tokenize("RUD 可靠交付") == ["rud", "可靠", "靠交", "交付"]
     assert "拥塞" in expand_query("How does congestion control work?")
     assert "congestion" in expand_query("拥塞控制是怎么工作的")

@@ -26,7 +26,8 @@ EN_STOP_WORDS = frozenset(
     other our ours out over own per please rather same shall she should so some such than that the their theirs
     them then there these they this those though through thus to too under until up upon us use used uses using
     very via was we were what when where whether which while who whom whose why will with within without would yet
-    you your yours tell explain describe mean means meaning does do say says said stand stands""".split()
+    you your yours tell explain describe mean means meaning does do say says said stand stands get gets got
+    getting""".split()
 )
 
 # Function words and particles that separate content in Chinese questions and notes.
