@@ -50,10 +50,11 @@ CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
 # How the hnswlib graph is built. wordllama vectors crowd into a narrow cone (at 100k synthetic chunks a
 # question's 1st, 10th and 100th neighbours have cosine 0.50, 0.45 and 0.41), so the top 10 are near-ties and a
 # sparse graph's greedy walk misses many of them: M 16 / ef_construction 200 reached recall@10 0.81 against exact
-# search even at ef 1024. A denser, more carefully built graph and a wide search (ef_search below) reach >= 0.95
-# (building 100k chunks takes ~90 s on 2 cores); measured with bench/bench_retrieval.py, alternatives tried
-# (centred vectors, M 64, a MIPS transform) are in bench/README.md.
-DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 800}
+# search even at ef 1024. A denser, more carefully built graph and a wide search (ef_search below) reach >= 0.95;
+# building with ef_construction 1600 rather than 800 costs ~1.5x the build time (100k chunks: ~3 → ~5 min on 2
+# cores) and saves ~20 % of every query at the same recall. Measured with bench/bench_retrieval.py; alternatives
+# tried (centred vectors, M 32 and 64, a MIPS transform, PCA, binary codes) are in bench/README.md.
+DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 1600}
 # Up to this many chunks the dense ranking is an exact scan of the vectors (one matrix-vector product): at 270
 # chunks it costs 7 µs against hnswlib's 34 µs, at 20,000 about what hnswlib costs, and it is exact. Larger
 # indexes use the hnswlib graph (bench/bench_retrieval.py measures both).
@@ -127,10 +128,11 @@ def dense_query_text(question: str, terms: list[str] | None = None) -> str:
 class HybridIndex:
     """Read-only search over chunks; built by `mygallery.ingest`, loaded with `HybridIndex.load`."""
 
-    # hnswlib query breadth (see DENSE_LAYOUT). At 100k chunks, recall@10 against exact search: with
-    # ef_construction 400, 0.947 at ef 1536 and 0.959 at 2048 (3.7 ms); with 800, 0.955 at 1024 (2.5 ms) and
-    # 0.968 at 1536 (3.2 ms). 1280 sits between. Indexes up to exact_scan_max_chunks are scanned, not walked.
-    ef_search = 1280
+    # hnswlib query breadth (see DENSE_LAYOUT). At 100k chunks, recall@10 against exact search, side by side on
+    # one graph each: ef_construction 800 — 0.951 at ef 1024 (3.71 ms), 0.959 at 1280 (4.33 ms); 1600 — 0.952
+    # at 768 (3.15 ms), 0.963 at 896 (3.52 ms), 0.967 at 1024 (3.96 ms). Indexes up to exact_scan_max_chunks are
+    # scanned, not walked.
+    ef_search = 896
     exact_scan_max_chunks = EXACT_SCAN_MAX_CHUNKS
     lexical_margin_weight = LEXICAL_MARGIN_WEIGHT
 
