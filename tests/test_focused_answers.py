@@ -342,6 +342,9 @@ def test_a_question_for_a_command_is_answered_by_one(tmp_path: Path) -> None:
         assert shape(question).valueless, question
         quotes = [q for q in service.answer(question).answer.split("\n\n") if not q.endswith("：")]  # a lead line
         assert any("`tvnctl pdc show --summary`" in quote for quote in quotes[:2]), question
+    # a section without a number is named too when a question asks which section says something
+    where = first_line(service.answer("Which section says what ev_in_use should be?").answer)
+    assert where.startswith("§ Packet spraying on the nodes: To see it, run `tvnctl pdc show --summary`")
 
 
 def test_a_change_log_entry_is_answered_with_its_release(tmp_path: Path) -> None:

@@ -133,11 +133,12 @@ class ExtractiveAnswerer:
         if asked.sort == "version" and not asked.expects.search(best.text) \
                 and asked.expects.search(heading := _heading(sources[best.rank])):
             best = replace(best, text=f"{heading}: {best.text}")  # "1.8.0 -- 2025-10-03: Secure domains: …"
-        if asked.where:  # "which clause defines …": the numbered section the fact stands in, named before it
-            numbered = [c for c in candidates[:MAX_SUPPORT + 1] if _NUMBERED_SECTION.search(sources[c.rank].section)]
-            if numbered:
-                best = numbered[0]
-                best = replace(best, text=f"§ {_heading(sources[best.rank])}: {best.text}")
+        if asked.where:  # "which clause defines …": the section the fact stands in — a numbered one if a close
+            # candidate has one — named before it
+            best = next((c for c in candidates[:MAX_SUPPORT + 1] if _NUMBERED_SECTION.search(sources[c.rank].section)),
+                        best)
+            if heading := _heading(sources[best.rank]):
+                best = replace(best, text=f"§ {heading}: {best.text}")
         others = [c for c in candidates if c is not best and c.text.rstrip("；;。.") not in best.text]
         chosen = [best] + [c for c in _distinct(others, MAX_SUPPORT, MAX_CHARS - len(best.text), best)
                            if c.score >= SUPPORT_SHARE * best.score]
