@@ -335,7 +335,7 @@ def test_a_question_for_a_command_is_answered_by_one(tmp_path: Path) -> None:
     admin tool such as tvnctl) is preferred to prose that shares more of the question's words."""
     notes = ("# Packet spraying on the nodes\n\nPacket spraying on a node works when the NIC spreads the packets "
              "of each PDC over all entropy values; a node where spraying does not work loads one uplink only.\n\n"
-             "To see it, run `tvnctl pdc show --summary` on the node: ev_in_use should be 96 for every PDC.\n\n"
+             "## Checking a node\n\nTo see it, run `tvnctl pdc show --summary` on the node: ev_in_use should be 96 for every PDC.\n\n"
              "Spraying was switched off on some nodes after the September firmware upgrade.\n")
     _, service = gallery(tmp_path, {"spraying.md": notes})
     for question in ("How do I check that packet spraying works on a node?", "怎么在节点上检查 packet spraying 有没有生效？"):
@@ -344,7 +344,7 @@ def test_a_question_for_a_command_is_answered_by_one(tmp_path: Path) -> None:
         assert any("`tvnctl pdc show --summary`" in quote for quote in quotes[:2]), question
     # a section without a number is named too when a question asks which section says something
     where = first_line(service.answer("Which section says what ev_in_use should be?").answer)
-    assert where.startswith("§ Packet spraying on the nodes: To see it, run `tvnctl pdc show --summary`")
+    assert where.startswith("§ Checking a node: To see it, run `tvnctl pdc show --summary`")
 
 
 def test_a_change_log_entry_is_answered_with_its_release(tmp_path: Path) -> None:
