@@ -179,7 +179,7 @@ class ExtractiveAnswerer:
         ready = [self.units.get(source, index) for source in sources]
         similarity: list[list[float]] = [[] for _ in ready]
         if index is not None and index.embedder.local and any(r.vectors is not None for r in ready):
-            question_vector = index.embedder.embed([question])[0]
+            question_vector = index.embedder.embed([prepared_query.dense_text if prepared_query else question])[0]
             similarity = [(r.vectors @ question_vector).tolist() if r.vectors is not None else [] for r in ready]
         top_score = max((s.score for s in sources), default=0.0) or 1.0
         zh_sign = 1.0 if language == "zh" else -1.0
