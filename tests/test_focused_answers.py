@@ -155,6 +155,8 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     absent_condition = service.answer("What is the P99 latency for a 16 KiB message?")  # the table has 4 and 64
     assert not absent_condition.answered
     assert absent_condition.answer.startswith(NOT_IN_DOCUMENTS["en"]) and RELATED["en"] in absent_condition.answer
+    # the reader is told why, with the question's own spelling
+    assert first_line(absent_condition.answer) == f"{NOT_IN_DOCUMENTS['en']} No passage gives it for 16 KiB."
     # numbers the question supplies as inputs are not conditions a passage must hold
     supposed = service.answer("If 600 ms pass without a heartbeat, how many heartbeats has the agent missed?")
     assert supposed.answered and "heartbeat_ms = 200" in supposed.answer
@@ -171,6 +173,9 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     evidence = gather_evidence(service.library.current(), service.extractive.units, warranty, shape(warranty),
                                service.retrieve(warranty, []))
     assert shape(warranty).attributes == set() and evidence.unknown_attributes == ["warranty"]
+    assert first_line(service.answer(warranty).answer) == f"{NOT_IN_DOCUMENTS['en']} No document mentions warranty."
+    assert first_line(service.answer("QL-B-035 交换机的心跳间隔是多少？").answer) == \
+        f"{NOT_IN_DOCUMENTS['zh']}资料中没有提到 QL-B-035。"
     assert not service.answer("LLR 帧头里的 opcode 字段占几个比特？").answered
     assert service.answer("What timeout floor does the pilot use?").answered  # the same shapes, words known
     assert service.answer("LLR 的 replay 超时默认是多少？").answered

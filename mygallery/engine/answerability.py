@@ -34,6 +34,25 @@ class Judgement:
 
     answered: bool
     reason: str = ""
+    unknown: tuple[str, ...] = ()  # what no document mentions (names, the asked attribute), for the reader
+    absent: tuple[str, ...] = ()  # the question's conditions no retrieved passage holds, for the reader
+
+    def explain(self, question: str, language: str) -> str:
+        """Why the documents do not answer, in the question's language, with the question's own spelling of
+        the words ("QL-B-035", not "ql-b-035"); "" when the reason is not one a reader can act on."""
+        def spelt(found: tuple[str, ...]) -> list[str]:  # in the question's order; "Annex" within "Annex D" once
+            matches = [m for w in found if (m := re.search(re.escape(w), question, re.IGNORECASE))]
+            words = [m.group(0) for m in sorted(matches, key=lambda m: m.start())] or list(found)
+            return [w for w in dict.fromkeys(words) if not any(w != other and w in other for other in words)]
+
+        if self.unknown:
+            words = spelt(self.unknown)
+            return f"资料中没有提到 {'、'.join(words)}。" if language == "zh" else f"No document mentions {', '.join(words)}."
+        if self.absent:
+            words = spelt(self.absent)
+            return f"没有哪段资料给出 {'、'.join(words)} 的情况。" if language == "zh" \
+                else f"No passage gives it for {', '.join(words)}."
+        return ""
 
 
 @dataclass
@@ -122,13 +141,16 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
     table has 8 B, 4 KiB and 64 KiB), or when the best unit covers next to nothing of an English question."""
     if evidence.unknown_names:
-        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}")
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
+                         unknown=tuple(evidence.unknown_names))
     if evidence.unknown_words >= MAX_UNKNOWN_WORDS:
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
-        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}")
+        return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",
+                         unknown=tuple(evidence.unknown_attributes))
     if evidence.missing_conditions:
-        return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}")
+        return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}",
+                         absent=tuple(evidence.missing_conditions))
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:

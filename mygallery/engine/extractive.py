@@ -126,7 +126,9 @@ class ExtractiveAnswerer:
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
-            return "\n\n".join([NOT_IN_DOCUMENTS[asked.language], RELATED[asked.language]]
+            why = verdict.explain(question, asked.language)
+            first = NOT_IN_DOCUMENTS[asked.language] + (("" if asked.language == "zh" else " ") + why if why else "")
+            return "\n\n".join([first, RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
         if asked.kind == "procedure":
             best = self._steps(best, sources)
