@@ -49,7 +49,7 @@ from mygallery.engine.lexicon import tokenize  # noqa: E402
 TARGET_P50_MS = 5.0
 TARGET_RECALL = 0.95
 K = 10  # what AnswerService asks for: top_k 5 + 5 held in reserve for the question's language
-EF_SWEEP = (64, 256, 512, 768, 896, 1024, 1280, 1536)
+EF_SWEEP = (64, 256, 512, 640, 768, 896, 1024, 1280)
 
 
 # --- ingest --------------------------------------------------------------------------------------------------

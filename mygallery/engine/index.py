@@ -50,11 +50,13 @@ CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
 # How the hnswlib graph is built. wordllama vectors crowd into a narrow cone (at 100k synthetic chunks a
 # question's 1st, 10th and 100th neighbours have cosine 0.50, 0.45 and 0.41), so the top 10 are near-ties and a
 # sparse graph's greedy walk misses many of them: M 16 / ef_construction 200 reached recall@10 0.81 against exact
-# search even at ef 1024. A denser, more carefully built graph and a wide search (ef_search below) reach >= 0.95;
-# building with ef_construction 1600 rather than 800 costs ~1.5x the build time (100k chunks: ~3 → ~5 min on 2
-# cores) and saves ~20 % of every query at the same recall. Measured with bench/bench_retrieval.py; alternatives
-# tried (centred vectors, M 32 and 64, a MIPS transform, PCA, binary codes) are in bench/README.md.
-DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 1600}
+# search even at ef 1024. A denser, more carefully built graph and a wide search (ef_search below) reach >= 0.95.
+# Each doubling of ef_construction (800 → 1600 → 3200) costs ~1.5x the build time of a large index (100k chunks:
+# ~3 → ~5 → ~7.5 min on 2 cores; an index smaller than ef_construction builds as fast either way) and buys the
+# same recall with ~20 % less search. An index is built once and searched for every question. Measured with
+# bench/bench_retrieval.py; alternatives tried (centred vectors, M 32 and 64, a MIPS transform, PCA, binary
+# codes) are in bench/README.md.
+DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 3200}
 # Up to this many chunks the dense ranking is an exact scan of the vectors (one matrix-vector product): at 270
 # chunks it costs 7 µs against hnswlib's 34 µs, at 20,000 about what hnswlib costs, and it is exact. Larger
 # indexes use the hnswlib graph (bench/bench_retrieval.py measures both).
@@ -128,11 +130,11 @@ def dense_query_text(question: str, terms: list[str] | None = None) -> str:
 class HybridIndex:
     """Read-only search over chunks; built by `mygallery.ingest`, loaded with `HybridIndex.load`."""
 
-    # hnswlib query breadth (see DENSE_LAYOUT). At 100k chunks, recall@10 against exact search, side by side on
-    # one graph each: ef_construction 800 — 0.951 at ef 1024 (3.71 ms), 0.959 at 1280 (4.33 ms); 1600 — 0.952
-    # at 768 (3.15 ms), 0.963 at 896 (3.52 ms), 0.967 at 1024 (3.96 ms). Indexes up to exact_scan_max_chunks are
-    # scanned, not walked.
-    ef_search = 896
+    # hnswlib query breadth (see DENSE_LAYOUT). At 100k chunks, recall@10 against exact search, graphs side by
+    # side: ef_construction 800 — 0.951 at ef 1024 (3.71 ms), 0.959 at 1280 (4.33 ms); 1600 — 0.945 at 640
+    # (2.94 ms), 0.963 at 896 (3.41 ms); 3200 — 0.957 at 512 (2.57 ms), 0.967 at 640 (3.08 ms), 0.978 at 896
+    # (3.65 ms). Indexes up to exact_scan_max_chunks are scanned, not walked.
+    ef_search = 640
     exact_scan_max_chunks = EXACT_SCAN_MAX_CHUNKS
     lexical_margin_weight = LEXICAL_MARGIN_WEIGHT
 
