@@ -265,7 +265,8 @@ def test_steps_cut_apart_by_a_chunk_boundary_are_followed_by_their_numbers(tmp_p
                "2. Locate the leaf and the port from the dashboard.\n\n"
                "3. Check which jobs use the port.\n\n4. Classify.\n\n" + cases + "\n\n"
                "5. Drain the port through the fabric manager, never on the switch.\n\n"
-               "6. Ask the data centre team for a repair of the optic.\n\n7. Run the burst load test on the leaf.\n")
+               "6. Ask the data centre team for a repair of the optic.\n\n7. Run the burst load test on the leaf.\n\n"
+               "## Closing\n\n" + "".join(f"{n}. Closing step {n} of the incident.\n\n" for n in range(1, 9)))
     index, service = gallery(tmp_path, {"runbook-9.md": runbook}, chunk_tokens=110, chunk_overlap=0)
     holding = [i for i, chunk in enumerate(index.chunks) if "4. Classify." in chunk.text or "5. Drain" in chunk.text]
     assert len(holding) == 2 and "5. Drain" not in index.chunks[holding[0]].text  # the boundary falls between
@@ -275,6 +276,9 @@ def test_steps_cut_apart_by_a_chunk_boundary_are_followed_by_their_numbers(tmp_p
     after = first_line(service.answer("What is the step right after checking which jobs use the port?").answer)
     assert after.startswith("Locate the leaf and the port from the dashboard; Check which jobs use the port")
     assert after.index("Classify") < after.index("Drain the port") < after.index("Ask the data centre team")
+    # the steps after the last one of the list are not those of the next list, whatever their numbers
+    last = first_line(service.answer("What is the step right after running the burst load test on the leaf?").answer)
+    assert "Run the burst load test on the leaf" in last and "Closing step" not in last
 
 
 def test_word_forms_of_a_question_meet_those_of_a_specification(tmp_path: Path) -> None:

@@ -270,8 +270,12 @@ class ExtractiveAnswerer:
             below = below + self._neighbour_units(source, 1)  # the list may go on past the passage's end
         if this.number:
             before = next((u for u in reversed(above) if u.step and u.number == this.number - 1), None)
-            after = [u for u in below if u.step and u.number > this.number]
-            after = [u for i, u in enumerate(after) if u.number == this.number + 1 + i]  # 5, 6, 7 … in order
+            after = []
+            for unit in (u for u in below if u.step):  # 5, 6, 7 … in order, until another list starts at 1
+                if unit.number == this.number + 1 + len(after):
+                    after.append(unit)
+                elif unit.number <= this.number:
+                    break
         else:
             before = next((u for u in reversed(above[-8:]) if u.step), None)
             after = list(itertools.takewhile(lambda u: u.step, below))
