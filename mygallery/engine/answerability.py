@@ -97,7 +97,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
                    for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
-    lowered = [units.get(source, index).lowered for source in sources]
+    prepared = [units.get(source, index) for source in sources]
+    lowered = [ready.lowered for ready in prepared]
     # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
     # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
     # them would hold it.
@@ -114,9 +115,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                      if (tokens := tokenize(w)) and ASKING_WORDS.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
     attributes = list(dict.fromkeys(a for a in asked_words if unknown(a) and all(unknown(t) for t in translations(a))))
     seen: set[str] = set()
-    for source in sources:
-        prepared = units.get(source, index)
-        seen |= prepared.source_numbers | prepared.name_numbers
+    for ready in prepared:
+        seen |= ready.source_numbers | ready.name_numbers
     unseen = asked.numbers - seen
     missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
     if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
