@@ -73,14 +73,14 @@ LLR 在链路两端各保留一份最近发出的帧；接收端发现 CRC 错�
 """
 
 
-def gallery(root: Path, files: dict[str, str], **settings: int) -> tuple[HybridIndex, AnswerService]:
-    """`files` written into root/docs, ingested into root/index (with `settings`, such as chunk_tokens): the
-    index and an answer service over it."""
+def gallery(root: Path, files: dict[str, str], **overrides: int) -> tuple[HybridIndex, AnswerService]:
+    """`files` written into root/docs, ingested into root/index (with `overrides` of Settings, such as
+    chunk_tokens): the index and an answer service over it."""
     docs = root / "docs"
     docs.mkdir()
     for name, text in files.items():
         (docs / name).write_text(text, encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=root / "index", **settings)
+    settings = Settings(docs_dir=docs, index_dir=root / "index", **overrides)
     _, index = ingest(settings, make_embedder(settings))
     return index, AnswerService(LiveIndex(index), top_k=5)
 
