@@ -74,8 +74,7 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 
 # Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"), and words
 # for the sort of value asked ("What time did …" is answered by "06:10", "which release" by "1.8.0"): that no
-# document names one of these
-# says nothing about whether the documents answer.
+# document names one of these says nothing about whether the documents answer.
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
                                "maximum minimum level setting share fraction date year deadline time day month week "
                                "hour minute amount release version".split()) | {
