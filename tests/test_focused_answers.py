@@ -11,6 +11,7 @@ import pytest
 
 from mygallery.__main__ import main
 from mygallery.config import Settings
+from mygallery.engine.answer_evaluation import lead
 from mygallery.engine.answer_types import Source
 from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answerability import gather_evidence
@@ -392,6 +393,23 @@ def test_a_count_spelled_out_answers_how_many(tmp_path: Path) -> None:
     assert first_line(result.answer).startswith("The delivery sublayer has four delivery modes.")
 
 
+
+def test_how_many_is_answered_by_a_count_not_by_a_measure(tmp_path: Path) -> None:
+    """"How many …", "几次": a number of things ("5 attempts", "16,384 contexts", "four modes") is a value of the
+    asked sort; a measure ("16 us", "2 KiB"), a version or a date is not. "How many bytes" asks for a size."""
+    count = next(pattern for name, _, pattern in ANSWER_TYPES if name == "count")
+    assert [bool(count.search(t)) for t in ("the default of 5 attempts", "up to 16,384 contexts", "four delivery modes",
+                                            "三个 profile", "a 16 us tick", "firmware 3.4.x", "on 2 October", "3.2 %",
+                                            "10 月 23 日")] == [True] * 4 + [False] * 5
+    assert shape("How many retries does it make?").sort == "count" and shape("HX-400 默认重传几次？").sort == "count"
+    assert shape("How many bytes does the tag add?").sort != "count"
+    notes = ("# HX-400 retransmission\n\nThe HX-400 retransmission timer runs on a 16 us tick by default.\n\n"
+             "The default of 5 attempts is sized for fabrics without packet trimming.\n")
+    _, service = gallery(tmp_path, {"hx.md": notes})
+    line = first_line(service.answer("How many times does the HX-400 retransmit by default?").answer)
+    assert line.startswith("The default of 5 attempts"), line
+
+
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""
@@ -432,7 +450,19 @@ def test_eval_answers_reports_key_facts_and_answerability(tmp_path: Path, capsys
     overall = report["variants"]["extractive"]["overall"]
     assert report["questions"] == 4
     assert overall["key_fact"] == pytest.approx(2 / 3, abs=1e-3) and overall["key_fact_n"] == 3
+    assert overall["key_fact_in_lead"] <= overall["key_fact"]
     assert overall["source@5"] == 1.0
     assert overall["unanswerable_recall"] == 1.0 and overall["answerable_flagged"] == 0.0
     assert [m["id"] for m in report["variants"]["extractive"]["misses"]] == ["a3"]
     assert set(report["variants"]["extractive"]["by_kind"]) == {"number", "definition", "unanswerable"}
+
+
+def test_the_lead_of_an_answer_is_its_first_quote_with_the_line_that_introduces_it() -> None:
+    """eval --answers reports whether the fact is in the lead: the first quote, not the supporting ones."""
+    answer = "Maximum attempts: 5 [1]\n\nThe timer doubles each time [2]\n\nUp to 8 ms [1]"
+    assert lead(answer) == "Maximum attempts: 5 [1]"
+    crossing = "资料中关于 HX-400 的英文原文给出的数值是 5 [1]：\n\nThe default of 5 attempts [1]\n\nOther [2]"
+    assert lead(crossing) == "资料中关于 HX-400 的英文原文给出的数值是 5 [1]：\n\nThe default of 5 attempts [1]"
+    assert lead("A model's prose without citations.\n\nA second paragraph.") == \
+        "A model's prose without citations.\n\nA second paragraph."
+

@@ -44,8 +44,11 @@ FEATURES = ("own", "related", "other", "context", "rank", "dense", "language", "
             "value", "no_value", "conditions", "attribute", "missing_names", "length", "table", "retrieval", "typed")
 WEIGHTS = (1.66, 0.29, 0.5, 1.27, 0.29, 0.25, -0.19, 0.09, 0.83, 0.56, -0.56, 0.61, 0.03, -0.21, 0.13, -0.09, 0.16, 0.4)
 CONTEXT_WEIGHT = 0.5  # in coverage: a question term found only in the passage's title, section or table header
-SUPPORT_SHARE = 0.7  # a supporting unit scores at least this share of the best
-MAX_SUPPORT = 2
+SUPPORT_SHARE = 0.6  # a supporting unit scores at least this share of the best
+MAX_SUPPORT = 3
+# The best unit and its runners-up that score at least CLOSE_SHARE of it: where a question asking for a vendor,
+# an owner … looks for one that names it, and a question asking for a clause for one with a numbered section.
+CLOSE, CLOSE_SHARE = 3, 0.7
 MAX_CHARS = 900
 CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these
 
@@ -121,8 +124,8 @@ class ExtractiveAnswerer:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
-            best = next((c for c in candidates[:MAX_SUPPORT + 1]  # a close runner-up that names one
-                         if c.names_attribute and c.score >= SUPPORT_SHARE * best.score), best)
+            best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
+                         if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
@@ -137,7 +140,7 @@ class ExtractiveAnswerer:
             best = replace(best, text=f"{heading}: {best.text}")  # "1.8.0 -- 2025-10-03: Secure domains: …"
         if asked.where:  # "which clause defines …": the section the fact stands in — a numbered one if a close
             # candidate has one — named before it
-            best = next((c for c in candidates[:MAX_SUPPORT + 1] if _NUMBERED_SECTION.search(sources[c.rank].section)),
+            best = next((c for c in candidates[:CLOSE] if _NUMBERED_SECTION.search(sources[c.rank].section)),
                         best)
             if heading := _heading(sources[best.rank]):
                 best = replace(best, text=f"§ {heading}: {best.text}")

@@ -149,10 +149,22 @@ _HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reve
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
 # unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# units of measure after a number: "how many bytes" asks for a size, "16 us" is no count
+_UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|"
+               r"days?|weeks?|months?|years?|[gmt]b/s|[gmt]bps|gbit/s|watts?|w|percent|microseconds?|milliseconds?|"
+               r"nanoseconds?|meters?|metres?|m)")
 DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", r"(?<!\d)\d{1,2}:\d{2}(?!\d)|\d\s*点"),
+        # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
+        # contexts", "four delivery modes"), not "16 us" or "3.4.x"
+        ("count", rf"\bhow\s+many\s+(?!{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
+         rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{_MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
+         r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
+         r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
         ("version", r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b|哪个版本|什么版本|版本号|哪一版",
          r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
         ("date", r"^\s*when\b|\bwhen\s+(?:did|was|were|will|is|does)\b|\b(?:what|which)\s+(?:date|day)\b|\bon\s+which\s+day\b"
