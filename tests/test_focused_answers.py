@@ -410,6 +410,19 @@ def test_how_many_is_answered_by_a_count_not_by_a_measure(tmp_path: Path) -> Non
     assert line.startswith("The default of 5 attempts"), line
 
 
+
+def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_thing(tmp_path: Path) -> None:
+    """A log entry introduces the test in one sentence and gives its result in the next: "how quickly …" is
+    answered by both, in one quote, when the sentence that matches best holds no value of the asked sort."""
+    log = ("Bench log\n\nQL-B-020  2025-09-18\n  Link failure: pulled one leaf-spine fibre (leaf05 port 40) under\n"
+           "  all-reduce load, 20 repetitions. Throughput back to pre-failure level\n  in 2.4 ms (median), worst case "
+           "3.9 ms. No job error.\n\nQL-B-024  2025-09-25\n  LLR replay timeout sweep on the longest leaf-spine fibre "
+           "(46 m).\n")
+    _, service = gallery(tmp_path, {"bench-log.txt": log})
+    line = first_line(service.answer("How quickly did throughput recover after a leaf-spine fibre was pulled?").answer)
+    assert "pulled one leaf-spine fibre" in line and "in 2.4 ms (median)" in line, line
+
+
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""
