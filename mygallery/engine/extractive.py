@@ -6,8 +6,8 @@ question: IDF-weighted overlap with the question's terms (and, in the passage's 
 header, half as much), their other-language forms, embedding similarity, the rank of the passage, the
 question's language, and the shape of the question (question_shape.py) — a value question wants a unit with a
 number the question does not already give, and the conditions it names (512 accelerators) and its specific
-names (L23, Osprey) in the passage. The best unit is the first line of the answer; up to two more units that
-score nearly as well follow as support, each cited [n]. When the question names something no document
+names (L23, Osprey) in the passage. The best unit is the first line of the answer; up to three more units that
+score at least 0.6 of it follow as support, each cited [n]. When the question names something no document
 mentions, sets a condition no retrieved passage holds, asks for a vendor, owner, date … the best passage does
 not name, or (in English) is barely covered by it (`judge`), the answer says the documents do not contain
 it, in the question's language, and quotes the closest passages as related reading.
