@@ -20,7 +20,7 @@ from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
-from mygallery.engine.lexicon import respelled, word_forms
+from mygallery.engine.lexicon import respelled, tokenize, word_forms
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 
 REPORT = """# Fabric acceptance report
@@ -421,6 +421,22 @@ def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_
     _, service = gallery(tmp_path, {"bench-log.txt": log})
     line = first_line(service.answer("How quickly did throughput recover after a leaf-spine fibre was pulled?").answer)
     assert "pulled one leaf-spine fibre" in line and "in 2.4 ms (median)" in line, line
+
+
+
+def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> None:
+    """"3.2.0" is a token of its own (and "3", "2", "0" as before): a question naming a version finds the
+    passage with that version, not the one with the most small numbers."""
+    assert tokenize("firmware 3.2.0, clause 4.3.2.1.") == ["firmware", "3.2.0", "3", "2", "0", "clause", "4.3.2.1", "4",
+                                                           "3", "2", "1"]
+    docs = {"versions.md": "# Versions\n\nThe stack runs firmware 3.1.6 with driver 2.7.3, switch OS 7.3.0 and library "
+                           "1.22.0; the 0.3 and 2.0 tools are retired.\n",
+            "upgrade.md": "# Going back\n\nA card on firmware 3.2.0 can be taken back to the earlier image only if AI "
+                          "Full was never enabled.\n",
+            "notes.md": "# Notes\n\nRelease 2.3 came out in week 3; 0 defects were open and 2 reviews were pending on day "
+                        "3.\n"}
+    index, _ = gallery(tmp_path, docs)
+    assert index.search("网卡刷了 3.2.0 以后还能回到旧版本吗？", 3, method="bm25")[0].chunk.doc == "upgrade.md"
 
 
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """Lexical analysis for BM25 and answer scoring: English words and Chinese text, plus cross-language terms.
 
 - English: lower-cased alphanumeric words, stop-words removed, a light suffix stemmer (plural, -ing, -ed) that
-  leaves short words and acronyms (RUD, PDS, LLR) alone.
+  leaves short words and acronyms (RUD, PDS, LLR) alone. A dotted number (a version 3.2.0, a clause 4.3.2.1,
+  an address 10.42.12.0) is a token whole and its numbers are tokens too, so "3.2.0" finds the passage that
+  names that version and "12" still finds the address.
 - Chinese: runs of CJK characters become overlapping character bigrams (a single character stays a unigram);
   common function characters/words split runs so they do not form noise bigrams.
 - Cross-language: `expand_query` adds the other language's form of general networking terms (拥塞 ↔ congestion)
@@ -15,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-_TOKEN = re.compile(r"[a-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
+_TOKEN = re.compile(r"(?<![a-z0-9.])\d+(?:\.\d+)+(?![a-z0-9])|[a-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 EN_STOP_WORDS = frozenset(
@@ -136,6 +138,17 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "lowest": ("最低",), "highest": ("最高",), "raise": ("调高", "提高"), "increase": ("增加", "提高", "调高"),
     "lower": ("降低", "调低"), "decrease": ("降低", "减少"), "check": ("检查",), "verify": ("验证", "确认"),
     "effect": ("生效",), "fix": ("修复",), "bug": ("缺陷", "bug"), "defect": ("缺陷",), "downgrade": ("降级", "回退"),
+    # Words of documents about a specification and of the work around it (notes, errata, interviews, trials).
+    "note": ("笔记", "备注"), "author": ("作者",), "conformance": ("一致性", "符合性"), "claim": ("声明",),
+    "draft": ("草案",), "errata": ("勘误",), "erratum": ("勘误",), "correction": ("更正", "勘误"),
+    "clause": ("条款",), "annex": ("附录",), "appendix": ("附录",), "table": ("表格",), "section": ("章节",),
+    "interview": ("访谈", "采访"), "thread": ("邮件",), "reply": ("回复",), "slide": ("幻灯片",), "agenda": ("议程",),
+    "deadline": ("截止",), "ticket": ("工单",), "workaround": ("规避", "绕过"), "root": ("根因",),
+    "timeline": ("时间线",), "phase": ("阶段",), "stage": ("阶段",), "schedul": ("排期", "计划"), "voted": ("投票",),
+    "reject": ("否决", "拒绝"), "extend": ("扩大", "延长"), "trial": ("试点", "试验"), "build": ("构建",),
+    "third": ("第三",), "offset": ("偏移",), "octet": ("字节",), "transition": ("转换", "迁移"), "event": ("事件",),
+    "heartbeat": ("心跳",), "join": ("加入",), "leave": ("离开",), "eject": ("踢出", "逐出"),
+    "quarantine": ("隔离",), "multicast": ("组播", "多播"), "source": ("源端",),
     "pull": ("拔掉", "拔出"), "unplug": ("拔掉", "拔出"), "downgrad": ("降级", "回退", "退回"), "fixed": ("修复", "修好"),
     "ballot": ("投票", "表决"), "field": ("字段",), "idle": ("空闲",), "allocate": ("分配",), "allocation": ("分配",),
     "assign": ("分配", "指定"), "reserve": ("预留", "保留"), "reserv": ("预留", "保留"), "encapsulation": ("封装",),
@@ -183,7 +196,10 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _TOKEN.finditer(text.lower()):
         piece = match.group()
-        if piece[0] <= "z":
+        if "." in piece:  # a version, clause or address ("3.2.0", "4.3.2.1"): whole, and its numbers as before
+            tokens.append(piece)
+            tokens.extend(piece.split("."))
+        elif piece[0] <= "z":
             if piece not in EN_STOP_WORDS:
                 tokens.append(stem(piece))
         else:
