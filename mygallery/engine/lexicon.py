@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-_TOKEN = re.compile(r"(?<![a-z0-9.])\d+(?:\.\d+)+(?![a-z0-9])|[a-z0-9]+|[\u3400-\u9fff\uf900-\ufaff]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 EN_STOP_WORDS = frozenset(
@@ -197,8 +197,14 @@ def tokenize(text: str) -> list[str]:
     for match in _TOKEN.finditer(text.lower()):
         piece = match.group()
         if "." in piece:  # a version, clause or address ("3.2.0", "4.3.2.1"): whole, and its numbers as before
-            tokens.append(piece)
-            tokens.extend(piece.split("."))
+            parts = piece.split(".")
+            if piece[0] <= "9":
+                tokens.append(piece)
+            elif parts[0] not in EN_STOP_WORDS:  # "v3.2", "a.1": the word, then the numbers
+                parts[0] = stem(parts[0])
+            else:
+                del parts[0]
+            tokens.extend(parts)
         elif piece[0] <= "z":
             if piece not in EN_STOP_WORDS:
                 tokens.append(stem(piece))
