@@ -439,6 +439,22 @@ def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> 
     assert index.search("网卡刷了 3.2.0 以后还能回到旧版本吗？", 3, method="bm25")[0].chunk.doc == "upgrade.md"
 
 
+
+def test_a_name_typed_without_its_hyphen_is_the_same_name(tmp_path: Path) -> None:
+    """"HX400" and "rb07" are the documents' "HX-400" and "RB-07": found and answered, not "no document mentions
+    HX400"; a name no document has in any spelling ("HX-900") still is."""
+    notes = ("# NIC settings\n\nThe HX-400 retries a packet 5 times by default before it reports an error.\n\n"
+             "Runbook RB-07 covers replay storms on a leaf; its owner is the operations team.\n\n"
+             "The HX-200 of the older racks has 2 MiB of packet buffer.\n")
+    _, service = gallery(tmp_path, {"nic.md": notes})
+    for question, fact in (("How many times does the HX400 retry a packet by default?", "5 times"),
+                           ("Who owns rb07?", "operations team"), ("How many times does the hx 400 retry?", "5 times")):
+        result = service.answer(question)
+        assert result.answered and fact in first_line(result.answer), (question, result.answer)
+    unknown = service.answer("How many times does the HX-900 retry a packet by default?")
+    assert not unknown.answered and "HX-900" in unknown.answer
+
+
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""

@@ -102,8 +102,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
     # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
     # them would hold it.
-    names = [name for name in asked.anchors if unknown(name) or (
-        any(c.isdigit() or c == "_" for c in name) and not any(name in text for text in lowered))]
+    names = [name for name in asked.anchors
+             if (not held(name, lowered) if any(c.isdigit() or c == "_" for c in name) else unknown(name))]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
@@ -124,6 +124,18 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []
     return Evidence(names, attributes, missing, unknown_share(index, question))
+
+
+_SEPARATORS = re.compile(r"[\s\-_./]+")
+
+
+def held(name: str, texts: list[str]) -> bool:
+    """Whether one of the (lower-cased) texts holds the name — also as the documents write it with a hyphen
+    or a space where the question has none, or the reverse ("hx400" / "HX-400", "rb 07" / "RB-07")."""
+    if any(name in text for text in texts):
+        return True
+    squeezed = _SEPARATORS.sub("", name)
+    return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text) for text in texts)
 
 
 def unknown_share(index: HybridIndex | None, question: str) -> float:

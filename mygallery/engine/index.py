@@ -17,6 +17,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -61,6 +62,9 @@ DENSE_LAYOUT = {"space": "cosine", "M": 48, "ef_construction": 3200}
 # chunks it costs 7 µs against hnswlib's 34 µs, at 20,000 about what hnswlib costs, and it is exact. Larger
 # indexes use the hnswlib graph (bench/bench_retrieval.py measures both).
 EXACT_SCAN_MAX_CHUNKS = 20_000
+
+
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 
 
 @dataclass
@@ -194,6 +198,11 @@ class HybridIndex:
     def _prepare(self, question: str) -> Query:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
         tokens = tokenize(question)
+        # a name typed without its hyphen ("HX400", "rb07") that no document writes so: its letters and its
+        # number, as the documents' "HX-400" and "RB-07" are indexed
+        tokens += [part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()
+                   and not self.doc_frequency.get(token) for part in _LETTERS_OR_DIGITS.findall(token)
+                   if part not in tokens]
         related = self.abbreviations.related_text(question)
         other_spelling = respelled(question)  # "group ID" is the "Group Identifier" an abbreviation table expands
         if other_spelling:
