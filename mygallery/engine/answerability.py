@@ -102,8 +102,10 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
     # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
     # them would hold it.
+    # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
     names = [name for name in asked.anchors
-             if (not held(name, lowered) if any(c.isdigit() or c == "_" for c in name) else unknown(name))]
+             if (not held(name, lowered) if any(c.isdigit() or c == "_" for c in name)
+                 else unknown(name) and all(unknown(t) for t in translations(name)))]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
