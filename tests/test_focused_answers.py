@@ -455,6 +455,22 @@ def test_a_name_typed_without_its_hyphen_is_the_same_name(tmp_path: Path) -> Non
     assert not unknown.answered and "HX-900" in unknown.answer
 
 
+
+def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(tmp_path: Path) -> None:
+    """"GPUs" where the report says accelerators, a Title-Case "Switchover" where the Chinese notes say 切换: the
+    question is answered; a capitalised word no document has in either language ("Warranty") is still unknown."""
+    report = ("# Scaling results\n\n| Accelerators | Tokens per second |\n|---|---|\n| 256 | 151,200 |\n"
+              "| 512 | 302,900 |\n")
+    notes = "# 周会纪要\n\n结论：生产区切换到 AI Full 定在 2025-11-18（周二）；测试区 11-05 先行。\n"
+    _, service = gallery(tmp_path, {"scaling.md": report, "notes-zh.md": notes})
+    gpus = service.answer("Tokens per second at 512 GPUs?")
+    assert gpus.answered and "302,900" in gpus.answer, gpus.answer
+    switch = service.answer("When is the AI Full Switchover?")
+    assert switch.answered and "2025-11-18" in switch.answer, switch.answer
+    warranty = service.answer("What does the Warranty cover for the 512 accelerators?")
+    assert not warranty.answered and "Warranty" in warranty.answer
+
+
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:
     """A question that is just an abbreviation defined in one table row: BM25 ranks that row first by a wide
     margin; the dense ranking (which knows nothing of the made-up term) must not push it down."""
