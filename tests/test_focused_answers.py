@@ -469,6 +469,12 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
     assert switch.answered and "2025-11-18" in switch.answer, switch.answer
     warranty = service.answer("What does the Warranty cover for the 512 accelerators?")
     assert not warranty.answered and "Warranty" in warranty.answer
+    # a one-character translation (pool: 池) is found inside the word the notes use (调度池)
+    (tmp_path / "pool").mkdir()
+    _, checklist = gallery(tmp_path / "pool", {"checklist-zh.md": "# 入池检查单\n\n节点回到调度池之前，网络值班和平台值班"
+                                                                  "双人签字。\n"})
+    pool = checklist.answer("Who has to sign before a node goes back to the Pool?")
+    assert pool.answered and "网络值班" in pool.answer, pool.answer
 
 
 def test_fusion_keeps_a_decisive_exact_match_first(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         return Evidence([], [], [])
 
     def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
-        return all(not index.doc_frequency.get(token) and not index.doc_frequency.get(f"{token}s")
+        return all(not index.has_token(token) and not index.doc_frequency.get(f"{token}s")
                    and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
                    for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier

@@ -180,7 +180,19 @@ class HybridIndex:
     def _has_translation(self, word: str) -> bool:
         """Whether a document has one of the other-language forms of `word` (lexicon.py); called as
         `has_translation`, cached."""
-        return any(self.doc_frequency.get(token) for term in translations(word) for token in tokenize(term))
+        return any(self.has_token(token) for term in translations(word) for token in tokenize(term))
+
+    def has_token(self, token: str) -> bool:
+        """Whether a document has the search token — a single Chinese character (池) also inside a word
+        (调度池), where the index holds it only in bigrams."""
+        if self.doc_frequency.get(token):
+            return True
+        return len(token) == 1 and has_cjk(token) and token in self.characters
+
+    @functools.cached_property
+    def characters(self) -> frozenset[str]:
+        """The Chinese characters of the documents (made on first use: only a rare check needs them)."""
+        return frozenset(ch for token in self.doc_frequency if has_cjk(token) for ch in token)
 
     @property
     def documents(self) -> int:
