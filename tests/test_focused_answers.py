@@ -469,6 +469,14 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
     assert switch.answered and "2025-11-18" in switch.answer, switch.answer
     warranty = service.answer("What does the Warranty cover for the 512 accelerators?")
     assert not warranty.answered and "Warranty" in warranty.answer
+    # an everyday word for the attribute the documents name otherwise: cap / limit, scheme / algorithm
+    (tmp_path / "synonyms").mkdir()
+    _, settings = gallery(tmp_path / "synonyms", {"settings.md": "# Transport settings\n\nThe retransmission limit is 6 "
+                                                                "attempts per packet.\n\nThe encryption algorithm is "
+                                                                "AES-256-GCM.\n"})
+    for question, fact in (("What is the retransmission cap?", "6 attempts"), ("Which encryption scheme is used?", "AES-256-GCM")):
+        result = settings.answer(question)
+        assert result.answered and fact in result.answer, (question, result.answer)
     # a one-character translation (pool: 池) is found inside the word the notes use (调度池)
     (tmp_path / "pool").mkdir()
     _, checklist = gallery(tmp_path / "pool", {"checklist-zh.md": "# 入池检查单\n\n节点回到调度池之前，网络值班和平台值班"

@@ -269,6 +269,11 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "wide": ("width",), "long": ("length",), "deep": ("depth",), "high": ("height",), "tall": ("height",),
     "big": ("size",), "large": ("size",), "fast": ("speed",), "often": ("frequency", "interval"),
     "id": ("identifier",), "ids": ("identifiers",), "identifier": ("id",), "max": ("maximum",), "min": ("minimum",),
+    # a question's everyday word for an attribute that technical text names otherwise
+    "cap": ("limit", "maximum", "ceiling"), "budget": ("limit", "maximum"), "scheme": ("algorithm", "method", "mode"),
+    "fan-out": ("fanout", "count", "number"), "fanout": ("count", "number"),
+    "footprint": ("size", "memory"), "lifetime": ("interval", "period", "rotation"), "penalty": ("cost", "overhead"),
+    "deadline": ("timeout",), "checksum": ("check", "crc"),
     "gpu": ("accelerator",), "gpus": ("accelerators",), "xpu": ("accelerator",), "xpus": ("accelerators",),
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
     "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
