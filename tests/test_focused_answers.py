@@ -477,6 +477,11 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
     for question, fact in (("What is the retransmission cap?", "6 attempts"), ("Which encryption scheme is used?", "AES-256-GCM")):
         result = settings.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
+    # a Chinese word for a generic attribute (时间) need not be in English documents
+    (tmp_path / "incident").mkdir()
+    _, incident = gallery(tmp_path / "incident", {"inc.md": "# INC-4471\n\nImpact window: 3 h 41 min, from 06:42 to 10:23.\n"})
+    impact = incident.answer("INC-4471 影响了多长时间？")
+    assert impact.answered and "3 h 41 min" in impact.answer, impact.answer
     # a one-character translation (pool: 池) is found inside the word the notes use (调度池)
     (tmp_path / "pool").mkdir()
     _, checklist = gallery(tmp_path / "pool", {"checklist-zh.md": "# 入池检查单\n\n节点回到调度池之前，网络值班和平台值班"

@@ -74,11 +74,12 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 
 # Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"), and words
 # for the sort of value asked ("What time did …" is answered by "06:10", "which release" by "1.8.0"): that no
-# document names one of these says nothing about whether the documents answer.
+# document names one of these says nothing about whether the documents answer (a date is written "on 11
+# September", seldom "the date was …").
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
                                "maximum minimum level setting share fraction date year deadline time day month week "
                                "hour minute amount release version".split()) | {
-    "数量", "次数", "大小", "比例"}  # a date is written "on 11 September", seldom "the date was …"
+    "数量", "次数", "大小", "比例", "时间", "版本", "上限", "下限", "速率"}  # and their Chinese forms
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
           "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节")
