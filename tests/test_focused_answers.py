@@ -473,8 +473,10 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
     (tmp_path / "synonyms").mkdir()
     _, settings = gallery(tmp_path / "synonyms", {"settings.md": "# Transport settings\n\nThe retransmission limit is 6 "
                                                                 "attempts per packet.\n\nThe encryption algorithm is "
-                                                                "AES-256-GCM.\n"})
-    for question, fact in (("What is the retransmission cap?", "6 attempts"), ("Which encryption scheme is used?", "AES-256-GCM")):
+                                                                "AES-256-GCM.\n\nA multicast group has exactly one "
+                                                                "source; members only receive.\n"})
+    for question, fact in (("What is the retransmission cap?", "6 attempts"), ("Which encryption scheme is used?", "AES-256-GCM"),
+                           ("can a multicast group do multiple senders or not?", "exactly one source")):
         result = settings.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
     # a Chinese word for a generic attribute (时间) need not be in English documents

@@ -274,6 +274,7 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "fan-out": ("fanout", "count", "number"), "fanout": ("count", "number"),
     "footprint": ("size", "memory"), "lifetime": ("interval", "period", "rotation"), "penalty": ("cost", "overhead"),
     "deadline": ("timeout",), "checksum": ("check", "crc"),
+    "sender": ("source",), "senders": ("sources",), "multiple": ("several", "more than one"),
     "gpu": ("accelerator",), "gpus": ("accelerators",), "xpu": ("accelerator",), "xpus": ("accelerators",),
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
     "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
