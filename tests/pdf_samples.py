@@ -202,6 +202,35 @@ def two_column_pdf(path: Path) -> Path:
     return write_pages(path, [page], title="Layer notes")
 
 
+
+PAPER_ABSTRACT = (
+    "Abstract. Packet spraying spreads the packets of one message over every equal-cost path of a Clos fabric. "
+    "On a real network the paths are rarely equally healthy: a degraded optic or a busy spine makes one of them "
+    "much worse than the rest, and an oblivious sprayer keeps sending its share of every message there. We show "
+    "how a sender that remembers which entropy values led to trimmed packets can avoid those paths for a while, "
+    "and we measure the gain on a large training cluster where the bus bandwidth of an all-reduce rises by a "
+    "tenth and the tail of small messages is cut by half.")
+
+
+def paper_first_page_pdf(path: Path) -> Path:
+    """A paper's first page: a title, authors and an abstract across the page (many lines that cross the
+    gutter), then two columns — the left one with a numbered heading."""
+    page = Page()
+    page.text(120, 790, "Trim-Guided Entropy Selection for Packet Spraying", size=15, bold=True)
+    page.text(160, 770, "A. Author, B. Author and C. Author, Example Research Institute", size=10)
+    full = page.width - 144
+    page.lines(72, 740, wrap(PAPER_ABSTRACT, 10, full), size=10, leading=1.35)
+    width = (full - 24) / 2
+    page.text(72, 620, "1 Introduction", size=11, bold=True)
+    y = 600.0
+    for paragraph in LEFT_COLUMN:
+        y = page.lines(72, y, wrap(paragraph, 10, width), size=10, leading=1.35) - 8
+    y = 620.0
+    for paragraph in RIGHT_COLUMN:
+        y = page.lines(72 + width + 24, y, wrap(paragraph, 10, width), size=10, leading=1.35) - 8
+    return write_pages(path, [page], title="Trim-guided spraying")
+
+
 # --- 3. running headers and footers ------------------------------------------------------------------------
 
 RUNNING_BODY = [

@@ -59,6 +59,34 @@ def test_two_columns_are_read_column_by_column(tmp_path: Path) -> None:
     assert doc.title == "Layer notes"
 
 
+
+def test_a_papers_first_page_is_read_across_then_column_by_column(tmp_path: Path) -> None:
+    """Title, authors and abstract across both columns (more lines cross the gutter than on any other page),
+    then the two columns: the abstract is one paragraph and the columns are not read line by line across."""
+    doc = read_pdf(samples.paper_first_page_pdf(tmp_path / "paper.pdf"))
+    paragraphs = [b.text for b in blocks_of(doc, "para")]
+    assert samples.PAPER_ABSTRACT in paragraphs
+    assert paragraphs[-4:] == samples.LEFT_COLUMN + samples.RIGHT_COLUMN
+    assert ("heading", "1 Introduction") in [(b.kind, b.text) for b in doc.blocks]
+    assert not blocks_of(doc, "table")
+
+
+
+def test_a_sentence_cut_by_a_page_or_a_column_is_one_paragraph(tmp_path: Path) -> None:
+    """A paragraph that stops mid-sentence at the foot of a page and goes on, lower-case, at the top of the
+    next is one paragraph (cited at the page it starts on); a finished sentence and a capitalised start stay
+    two paragraphs."""
+    first, second = samples.Page(), samples.Page()
+    first.lines(72, 700, ["A single optic with a rising error rate, a spine that carries extra"], size=10)
+    second.lines(72, 760, ["storage traffic, or a link that has just recovered from a flap makes one path worse.",
+                           "", "Every trimmed packet is recovered."], size=10, leading=1.6)
+    doc = read_pdf(samples.write_pages(tmp_path / "cut.pdf", [first, second]))
+    paragraphs = [(b.text, b.page) for b in blocks_of(doc, "para")]
+    assert paragraphs[0] == ("A single optic with a rising error rate, a spine that carries extra storage traffic, or a "
+                             "link that has just recovered from a flap makes one path worse.", 1)
+    assert paragraphs[1] == ("Every trimmed packet is recovered.", 2)
+
+
 # --- 3. running headers and footers -----------------------------------------------------------------------------
 
 def test_running_headers_footers_and_page_numbers_are_dropped(tmp_path: Path) -> None:

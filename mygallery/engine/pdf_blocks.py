@@ -7,7 +7,8 @@ dropped. The rest become paragraphs by vertical gaps larger than the document's 
 indents, style changes, bullets and short sentence-ending lines; a line-end hyphen is mended when it split a
 word ("conges-" / "tion") and kept when it belongs to one ("end-to-end"), judged by the document's own words;
 a short block of bold or larger lines, or a numbered one ("3.2 Retry policy"), is a heading; lines of cells
-whose column gaps line up over several rows become a table ("| a | b |" rows, the first row as its header).
+whose column gaps line up over several rows become a table ("| a | b |" rows, the first row as its header); a
+paragraph that stops mid-sentence at the end of a column or a page and goes on in lower case is joined again.
 Collaborators: pdf_lines.py (`Line`, `Page`, `join_text`, `CJK_CHAR`); pdf_text.py calls `assemble` once per
 document in the calling process, after the pages came back, since running headers need every page.
 Non-goals: reading pdfium (pdf_lines.py, pdf_text.py), tables without visible column gaps (cells that touch
@@ -77,6 +78,10 @@ def assemble(pages: list[Page]) -> tuple[list[PdfBlock], str]:
                     blocks.pop()  # the header row alone ended the page before
             elif blocks and blocks[-1].kind == "table" and not blocks[-1].text:
                 blocks[-1] = PdfBlock("para", blocks[-1].header.strip("| ").replace(" | ", " "), blocks[-1].page)
+            elif blocks and _runs_on(blocks[-1], block):
+                # a sentence that a column or a page cut ("… a spine that carries extra" / "storage traffic, or …")
+                blocks[-1] = PdfBlock("para", mender.join(blocks[-1].text, block.text), blocks[-1].page)
+                continue
             blocks.append(block)
             if not first_heading and block.kind == "heading" and len(block.text) <= 150:
                 first_heading = block.text
@@ -90,6 +95,16 @@ def _continues(before: PdfBlock, block: PdfBlock) -> bool:
     """Whether `block`, first on its page, is the rest of the table `before` that ended the previous page."""
     return (before.kind == block.kind == "table" and block.header != before.header
             and block.header.count(" | ") == before.header.count(" | ") and block.page == before.page + 1)
+
+
+def _runs_on(before: PdfBlock, block: PdfBlock) -> bool:
+    """Whether the paragraph `block` is the rest of the paragraph `before`: that one stops mid-sentence (no
+    closing punctuation) and this one starts with a lower-case word."""
+    return (before.kind == block.kind == "para" and bool(before.text) and block.text[:1].islower()
+            and block.text[:1].isascii() and not before.text.rstrip().endswith(_SENTENCE_END + _CLOSERS))
+
+
+_CLOSERS = (";", ")", "]", '"', "\u201d", "\u2019", "\uff1b", "\uff09", "\u3001")
 
 
 def _band_key(text: str) -> str:

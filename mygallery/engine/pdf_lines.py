@@ -7,7 +7,10 @@ text object, in any order, reads as ordinary lines. Runs drawn twice at one plac
 once; rows gather runs by vertical overlap, and runs a column gap separates stay apart as the line's cells
 (pdf_blocks.py's table cells). A two-column page — an empty vertical strip, the gutter, with full lines on
 both sides — is read band by band, left column then right; what crosses the gutter (a title, a full-width
-table) cuts the bands. `Page` is how a page comes back, from a worker process too (pickled).
+table) cuts the bands. A paper's first page, whose title block and abstract cross the gutter many times, has
+its gutter found among the other lines; full-width lines one after another, and a band with text on one side
+only, read as one flow across the page; a column longer by a line or two than its neighbour keeps those lines.
+`Page` is how a page comes back, from a worker process too (pickled).
 Collaborators: pypdfium2 (one `get_text_range` per page, one loose character box per character through a raw
 ctypes call, the font of the first and last character of each run), numpy for the per-character arithmetic;
 pdf_text.py calls `page_lines` under its pdfium lock or in a worker; pdf_blocks.py reads the `Line`s. It
@@ -232,18 +235,36 @@ def _layout(runs: list[_Run]) -> list[Line]:
         band = sum(1 for cut in cuts if cut > centre)
         bands[band][run.x0 >= g1 - 1].append(run)
     lines: list[Line] = []
-    column = 0
+    column, across = 0, False  # across: the last lines were read across the page
+
+    def flow(rows: list[list[_Run]], reading_across: bool) -> None:
+        nonlocal column, across
+        if not (reading_across and across):  # lines read across one after another are one flow of text
+            column += 1
+        across = reading_across
+        lines.extend(_make_line(row, column) for row in rows)
+
     for k, (left_runs, right_runs) in enumerate(bands):
         if k:
-            column += 1
-            lines.append(_make_line(full_rows[k - 1], column))
+            flow([full_rows[k - 1]], True)
+        if not left_runs and not right_runs:
+            continue
+        rows = _rows(left_runs + right_runs)
+        if not left_runs or not right_runs or len(rows) == 1:
+            # one side only (the last line of a paragraph across the page), or one row (a header's left and
+            # right parts): read across, with the full-width rows around it
+            flow(rows, True)
+            continue
         # what one side holds above or below everything of the other side (a short title, the heading after
         # the columns end) is read across the page, before or after the two columns
         above, left_runs, right_runs, below = _outside_columns(left_runs, right_runs)
-        for part in (above, left_runs, right_runs, below):
-            if part:
-                column += 1
-                lines.extend(_make_line(row, column) for row in _rows(part))
+        if above:
+            flow(_rows(above), True)
+        for side in (left_runs, right_runs):
+            if side:
+                flow(_rows(side), False)
+        if below:
+            flow(_rows(below), True)
     return lines
 
 
@@ -252,10 +273,30 @@ def _outside_columns(left: list[_Run], right: list[_Run]) -> tuple[list[_Run], l
         return [], left, right, []
     top = min(max(r.top for r in left), max(r.top for r in right))
     bottom = max(min(r.bottom for r in left), min(r.bottom for r in right))
+    # the lines of the longer column that go on, line under line, past the end of the other one are still its
+    # own (balanced columns differ by a line or two); what stands apart below both is read after them
+    bottom = min(_column_end(left, bottom), _column_end(right, bottom))
     above = [r for r in left + right if r.bottom >= top]
     below = [r for r in left + right if r.top <= bottom]
     inside = [r for r in left if bottom < r.top and r.bottom < top], [r for r in right if bottom < r.top and r.bottom < top]
     return above, inside[0], inside[1], below
+
+
+def _column_end(side: list[_Run], bottom: float) -> float:
+    """Where the side's column ends: `bottom`, or lower where its lines go on past it each close under the one
+    above (a gap of less than a line's height)."""
+    lines = sorted(side, key=lambda r: -r.top)
+    end = bottom
+    previous = None
+    for run in lines:
+        if run.top > bottom:
+            previous = run
+            continue
+        if previous is None or previous.bottom - run.top > run.h:
+            break
+        end = min(end, run.bottom - 0.01)
+        previous = run
+    return end
 
 
 def _find_gutter(runs: list[_Run]) -> tuple[float, float] | None:
@@ -263,8 +304,24 @@ def _find_gutter(runs: list[_Run]) -> tuple[float, float] | None:
 
     Looked for in the middle half of the text's width: the x range crossed by the fewest runs. Two columns
     need both sides to hold several lines that run up to the strip (wrapped prose fills its column); a table
-    whose first column holds short cells does not.
+    whose first column holds short cells does not. The first page of a paper crosses the strip with many
+    lines (a title block, an abstract across both columns): when the strip is not found with them, it is
+    looked for among the other lines — the full-width ones become the bands' cuts in `_layout`.
     """
+    gutter = _gutter_among(runs)
+    if gutter is None and len(runs) >= 8:
+        width = max(r.x1 for r in runs) - min(r.x0 for r in runs)
+        narrow = [r for r in runs if r.x1 - r.x0 < _FULL_WIDTH * width]
+        if len(narrow) < len(runs):
+            gutter = _gutter_among(narrow)
+    return gutter
+
+
+_FULL_WIDTH = 0.7  # a run this share of the text's width or wider crosses any gutter: a full-width line
+
+
+def _gutter_among(runs: list[_Run]) -> tuple[float, float] | None:
+    """`_find_gutter` over these runs."""
     if len(runs) < 8:
         return None
     xs0 = np.array([r.x0 for r in runs])
