@@ -86,6 +86,24 @@ def test_ingest_is_incremental(tmp_path: Path) -> None:
     assert len(list(settings.index_dir.glob("gen-*"))) == 1  # old generations are pruned
 
 
+
+def test_a_document_read_by_an_older_reader_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When reading a kind of file changes (documents.READER_VERSIONS), the next ingest reads those files again
+    though they did not change; the others keep their chunks."""
+    from mygallery.engine import documents
+
+    docs = small_corpus(tmp_path)
+    settings = docs_settings(tmp_path, docs)
+    embedder = make_embedder(settings)
+    ingest(settings, embedder)
+    monkeypatch.setitem(documents.READER_VERSIONS, "markdown", documents.READER_VERSIONS["markdown"] + 1)
+    report, index = ingest(settings, embedder)
+    assert sorted(report.changed) == ["llr.md", "rud.md", "zh.md"] and not report.added
+    manifest = HybridIndex.read_manifest(settings.index_dir)
+    assert {meta["reader"] for meta in manifest["documents"].values()} == {documents.READER_VERSIONS["markdown"]}
+    assert ingest(settings, embedder)[0].unchanged
+
+
 def test_bad_files_are_skipped_and_remembered(tmp_path: Path) -> None:
     docs = small_corpus(tmp_path)
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")

@@ -25,6 +25,14 @@ log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html",
                       ".pdf": "pdf"}
+# How each kind of file is read, as a number raised when reading it changes what comes out: an index keeps a
+# document's chunks only while its file and its reader are the ones they came from (ingest.py). pdf 2: a paper's
+# first page in two columns, a sentence cut by a column or a page joined again.
+READER_VERSIONS = {"markdown": 1, "text": 1, "html": 1, "pdf": 2}
+
+
+def reader_version(path: Path) -> int:
+    return READER_VERSIONS[SUPPORTED_SUFFIXES[path.suffix.lower()]]
 
 
 def find_documents(docs_dir: Path) -> list[Path]:

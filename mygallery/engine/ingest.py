@@ -21,7 +21,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import DocumentError, IndexUnavailable
 from .chunking import Chunk, chunk_document
-from .documents import find_documents, fingerprint, load_document
+from .documents import find_documents, fingerprint, load_document, reader_version
 from .embeddings import Embedder
 from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
 from .token_count import token_counter
@@ -91,10 +91,13 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
     current = {p.relative_to(docs_dir).as_posix(): (p, fingerprint(p)) for p in paths}
     report.removed = sorted(set(known) - set(current))
     to_load = []
+    def same(meta: dict, path: Path, sha: str) -> bool:  # the file, read the way it was (an index before
+        return meta["sha256"] == sha and meta.get("reader", 1) == reader_version(path)  # versions: 1)
+
     for rel, (path, sha) in current.items():
-        if rel in known and known[rel]["sha256"] == sha:
+        if rel in known and same(known[rel], path, sha):
             continue
-        if rel in known_skipped and known_skipped[rel]["sha256"] == sha:
+        if rel in known_skipped and same(known_skipped[rel], path, sha):
             report.warnings.append(f"skipped {rel}: {known_skipped[rel]['reason']}")
             log.warning(report.warnings[-1])
             continue
@@ -120,12 +123,12 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
         except DocumentError as exc:
             report.warnings.append(f"skipped {rel}: {exc}")
             log.warning(report.warnings[-1])
-            skipped[rel] = {"sha256": sha, "reason": str(exc)}
+            skipped[rel] = {"sha256": sha, "reason": str(exc), "reader": reader_version(path)}
             documents.pop(rel, None)
             continue
         pieces = chunk_document(doc, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap, count=count)
         new_chunks.extend(pieces)
-        documents[rel] = {"sha256": sha, "title": doc.title, "chunks": len(pieces)}
+        documents[rel] = {"sha256": sha, "title": doc.title, "chunks": len(pieces), "reader": reader_version(path)}
     if progress:
         progress(len(to_load), len(to_load), "embedding")
     new_vectors = embedder.embed([c.search_text for c in new_chunks]) if new_chunks else \
