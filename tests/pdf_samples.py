@@ -231,6 +231,28 @@ def paper_first_page_pdf(path: Path) -> Path:
     return write_pages(path, [page], title="Trim-guided spraying")
 
 
+
+COLUMN_TABLE = [("Message size", "ECMP", "OBL", "PL"), ("1 MiB", "9.8", "10.6", "10.7"),
+                ("16 MiB", "27.4", "33.9", "35.2"), ("256 MiB", "38.1", "42.6", "46.3"),
+                ("1 GiB", "38.9", "43.0", "46.9"), ("4 GiB", "39.0", "43.2", "47.1"),
+                ("16 GiB", "39.1", "43.3", "47.2"), ("64 GiB", "39.1", "43.3", "47.3")]
+
+
+def column_table_pdf(path: Path) -> Path:
+    """Two columns of prose; the right one also holds a table of short cells (more cells than prose lines)."""
+    page = Page()
+    width = (page.width - 144 - 24) / 2
+    right = 72.0 + width + 24
+    y = 780.0
+    for paragraph in LEFT_COLUMN * 2:
+        y = page.lines(72, y, wrap(paragraph, 10, width), size=10, leading=1.35) - 8
+    y = page.lines(right, 780, wrap(RIGHT_COLUMN[0], 10, width), size=10, leading=1.35) - 8
+    y = set_rows(page, y, COLUMN_TABLE, [right, right + 80, right + 130, right + 180], [75, 45, 45, 45], gap=2,
+                 bold_first=True) - 8
+    page.lines(right, y, wrap(RIGHT_COLUMN[1], 10, width), size=10, leading=1.35)
+    return write_pages(path, [page], title="Column table")
+
+
 # --- 3. running headers and footers ------------------------------------------------------------------------
 
 RUNNING_BODY = [

@@ -87,6 +87,17 @@ def test_a_sentence_cut_by_a_page_or_a_column_is_one_paragraph(tmp_path: Path) -
     assert paragraphs[1] == ("Every trimmed packet is recovered.", 2)
 
 
+
+def test_a_column_that_holds_a_table_is_still_a_column(tmp_path: Path) -> None:
+    """Two columns of prose, the right one with a table of short cells: the columns are read one after the other
+    and the table keeps its rows (it came out as one table of the whole page, prose lines in its cells)."""
+    doc = read_pdf(samples.column_table_pdf(tmp_path / "column-table.pdf"))
+    assert [b.text for b in blocks_of(doc, "para")] == samples.LEFT_COLUMN * 2 + samples.RIGHT_COLUMN
+    [table] = blocks_of(doc, "table")
+    assert table.header == "| Message size | ECMP | OBL | PL |"
+    assert table.text.splitlines()[2] == "| 256 MiB | 38.1 | 42.6 | 46.3 |"
+
+
 # --- 3. running headers and footers -----------------------------------------------------------------------------
 
 def test_running_headers_footers_and_page_numbers_are_dropped(tmp_path: Path) -> None:

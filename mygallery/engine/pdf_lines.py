@@ -357,17 +357,16 @@ def _gutter_among(runs: list[_Run]) -> tuple[float, float] | None:
     left_edge = min(r.x0 for r in left_side)
     right_edge = max(r.x1 for r in right_side)
     right_start = min(r.x0 for r in right_side)
-    # prose fills its column: most lines on each side end near that column's right edge
-    full_left = sum(1 for r in left_side if r.x1 >= gap0 - 0.15 * (gap0 - left_edge))
-    full_right = sum(1 for r in right_side if r.x1 >= right_edge - 0.15 * (right_edge - right_start))
-    if full_left < max(3, len(left_side) // 3) or full_right < max(3, len(right_side) // 3):
-        return None
-    # ... and spans most of it: the right-aligned numbers of a table's last columns end at the edge too, but
-    # each is a short cell (a parameter table read as two columns loses its values from every row)
-    wide_left = sum(1 for r in left_side if r.x1 - r.x0 >= 0.6 * (gap0 - left_edge))
-    wide_right = sum(1 for r in right_side if r.x1 - r.x0 >= 0.6 * (right_edge - right_start))
-    if wide_left < max(3, len(left_side) // 3) or wide_right < max(3, len(right_side) // 3):
-        return None
+    # prose fills its column: most lines on each side end near that column's right edge ... and span most of
+    # it: the right-aligned numbers of a table's last columns end at the edge too, but each is a short cell (a
+    # parameter table read as two columns loses its values from every row). Counted by rows, not runs: a column
+    # that holds a table as well as prose has more cells than lines.
+    for side, start, end in ((left_side, left_edge, gap0), (right_side, right_start, right_edge)):
+        rows = _rows(side)
+        full = sum(1 for row in rows if max(r.x1 for r in row) >= end - 0.15 * (end - start))
+        wide = sum(1 for row in rows if any(r.x1 - r.x0 >= 0.6 * (end - start) for r in row))
+        if full < max(3, len(rows) // 3) or wide < max(3, len(rows) // 3):
+            return None
     return gap0, gap1
 
 
