@@ -95,3 +95,19 @@ def test_token_counting_never_reaches_for_the_network(tmp_path: Path) -> None:
     assert elapsed < 20
     assert not (tmp_path / "empty-cache").exists() or not any((tmp_path / "empty-cache").iterdir())
 
+
+
+def test_a_table_is_found_by_its_caption() -> None:
+    """The caption just above a table ("Table 3: All-reduce bus bandwidth …") or just below it is in the table
+    chunk's search text (its text still starts with the header row); prose that starts "Table 5 collects …" is
+    no caption."""
+    table = Block("table", "| 1 MiB | 9.8 |\n| 256 MiB | 46.3 |", ("5 Evaluation",), 4, header="| Size | PL |")
+    above = Document("p.pdf", "Paper", [Block("para", "Table 3: All-reduce bus bandwidth (GB/s).", ("5 Evaluation",), 4),
+                                         table])
+    [_, chunk] = chunk_document(above, max_tokens=300, overlap=0, count=count_tokens)
+    assert chunk.kind == "table" and chunk.text.startswith("| Size | PL |")
+    assert "Table 3: All-reduce bus bandwidth (GB/s)." in chunk.search_text
+    below = Document("p.pdf", "Paper", [table, Block("para", "表 2 实测带宽", ("5 Evaluation",), 4)])
+    assert "表 2 实测带宽" in chunk_document(below, max_tokens=300, overlap=0, count=count_tokens)[0].search_text
+    prose = Document("p.pdf", "Paper", [Block("para", "Table 5 collects the parameters.", ("4",), 4), table])
+    assert "collects" not in chunk_document(prose, max_tokens=300, overlap=0, count=count_tokens)[1].search_text

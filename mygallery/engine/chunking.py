@@ -4,8 +4,8 @@ Blocks are grouped by (section, page) first — a chunk never spans two sections
 citation can name one section and one page. Inside a group, whole blocks are packed up to `max_tokens`; a block
 that is too long is split on sentences (prose), rows (tables, each piece repeating the header row) or lines
 (code). Consecutive prose chunks of one section share up to `overlap` tokens of trailing sentences.
-Each chunk carries a `search_text` ("title > section" + text) used for indexing, so a chunk is findable by the
-name of the section it sits in. Non-goals: semantic chunking by embeddings; chunks across sections.
+Each chunk carries a `search_text` ("title > section" + text; a table's caption too) used for indexing, so a
+chunk is findable by the name of the section it sits in. Non-goals: semantic chunking by embeddings; chunks across sections.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from dataclasses import asdict, dataclass
 from .blocks import Block, Document
 from .token_count import count_many
 
+# Raised when the same documents would be cut into other chunks (ingest.py rebuilds an index cut otherwise).
+# 2: a table chunk's search text holds the table's caption.
+CHUNKING_VERSION = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|(?<=[。！？；])")
 
 
@@ -100,6 +103,23 @@ def _tail(text: str, overlap: int, count: Callable[[str], int]) -> str:
     return " ".join(kept)
 
 
+# A table's caption ("Table 3: All-reduce bus bandwidth (GB/s) …", "表 2 …") is a paragraph of its own just
+# above or below the table: a table chunk is found by it (its search text holds it) as well as by its cells.
+_CAPTION = re.compile(r"^\s*(?:(?:Table|TABLE|Tab\.)\s*(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*\s*[:.：．—–\-]|表\s*(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*)\s*\S")
+_CAPTION_MAX = 300  # characters: longer is prose that happens to start with "Table 3 …"
+
+
+def _caption(blocks: list[Block], i: int) -> str:
+    """The caption of the table blocks[i]: the paragraph right before it, or else right after it, when that is
+    one."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(blocks) and blocks[j].kind == "para":
+            last = blocks[j].text.strip().split("\n\n")[-1 if j < i else 0]
+            if len(last) <= _CAPTION_MAX and _CAPTION.match(last):
+                return last
+    return ""
+
+
 def chunk_document(doc: Document, *, max_tokens: int, overlap: int, count: Callable[[str], int]) -> list[Chunk]:
     # Every block is counted in one batch, then each text at most once: counting was half of a PDF's ingest
     # (a 409-page report: 7,940 tokenizer calls, 1.1 s of 3.9 s). A chunk's size is the sum of its pieces'.
@@ -120,23 +140,24 @@ def chunk_document(doc: Document, *, max_tokens: int, overlap: int, count: Calla
     for (section_path, page), blocks in groups.items():
         section = " > ".join(section_path)
         prefix = " > ".join(p for p in (doc.title, section) if p)
-        pieces = [p for b in blocks for p in _pieces(b, max_tokens, count)]
+        pieces = [(kind, text, _caption(blocks, i) if b.kind == "table" else "")
+                  for i, b in enumerate(blocks) for kind, text in _pieces(b, max_tokens, count)]
         current: list[str] = []
         used = 0
 
         def emit(parts: list[str], kind: str, section: str = section, page: int | None = page,
-                 prefix: str = prefix) -> None:
+                 prefix: str = prefix, caption: str = "") -> None:
             text = "\n\n".join(parts)
-            chunks.append(Chunk(doc.path, doc.title, section, page, text, f"{prefix}\n{text}",
-                                sum(map(count, parts)), kind))
+            found = f"{prefix}\n{caption}\n{text}" if caption else f"{prefix}\n{text}"
+            chunks.append(Chunk(doc.path, doc.title, section, page, text, found, sum(map(count, parts)), kind))
 
-        for kind, text in pieces:
+        for kind, text, caption in pieces:
             size = count(text)
             if kind == "table":  # tables stand alone so each piece starts with its header row
                 if current:
                     emit(current, "para")
                     current, used = [], 0
-                emit([text], "table")
+                emit([text], "table", caption=caption)
                 continue
             if current and used + size > max_tokens:
                 emit(current, "para")

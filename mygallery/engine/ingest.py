@@ -20,7 +20,7 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import DocumentError, IndexUnavailable
-from .chunking import Chunk, chunk_document
+from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .documents import find_documents, fingerprint, load_document, reader_version
 from .embeddings import Embedder
 from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
@@ -54,8 +54,13 @@ def _compatible(manifest: dict | None, embedder: Embedder, settings: Settings, t
     if manifest is None:
         return False
     return (manifest["embedding"]["name"] == embedder.name and manifest.get("dense") == DENSE_LAYOUT
-            and manifest["chunking"] == {"tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap,
-                                         "tokenizer": tokenizer})
+            and manifest["chunking"] == _chunking(settings, tokenizer))
+
+
+def _chunking(settings: Settings, tokenizer: str) -> dict:
+    """How the chunks were cut: an index cut otherwise is rebuilt."""
+    return {"tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap, "tokenizer": tokenizer,
+            "version": CHUNKING_VERSION}
 
 
 def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = None, index_dir: Path | None = None,
@@ -173,7 +178,7 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
         "format": FORMAT_VERSION,
         "embedding": {"name": embedder.name, "dim": embedder.dim},
         "dense": dict(DENSE_LAYOUT),
-        "chunking": {"tokens": settings.chunk_tokens, "overlap": settings.chunk_overlap, "tokenizer": tokenizer},
+        "chunking": _chunking(settings, tokenizer),
         "documents": documents,
         "skipped": skipped,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
