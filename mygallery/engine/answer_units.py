@@ -33,8 +33,9 @@ _LIST_ITEM = re.compile(_CHECKBOX + r"(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  #
 _NUMBERED = re.compile(_CHECKBOX + r"(\d+)[.)、]")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
-# A table or figure caption names what follows; it states no fact of its own.
-_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Listing|表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*\b", re.IGNORECASE)
+# A table or figure caption names what follows; it states no fact of its own. "Table 3 gives …" is a sentence.
+_CAPTION = re.compile(r"^(?:(?:Table|Figure|Fig\.|Listing)\s*[A-Z]?\d+(?:[.\-]\d+)*\s*(?:[:.：—–\-]|$)"
+                      r"|(?:表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*)", re.IGNORECASE)
 MIN_UNIT_CHARS = 12
 _RULE = re.compile(r"[\W_]+")  # a line of dashes, equals signs or stars drawn across a text file: nothing to quote
 

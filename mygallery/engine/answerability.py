@@ -110,6 +110,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
               if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
+    # a numbered table or figure ("Table 6", "Fig. 3", "表 6") that no document has: looked up in the chunks
+    # that hold its number
+    names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
     # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
     # period …"), that no document has in either language: the documents cannot say.
     asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
@@ -138,6 +141,34 @@ def held(name: str, texts: list[str]) -> bool:
         return True
     squeezed = _SEPARATORS.sub("", name)
     return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text) for text in texts)
+
+
+_NUMBERED_PART = re.compile(r"\b(Table|Figure|Fig\.)\s*((?:[A-Z]\.?)?\d+(?:[.\-]\d+)*)(?![\d.\-]*\d)|([表图])\s*((?:[A-Z]\.?)?\d+"
+                            r"(?:[.\-]\d+)*)", re.IGNORECASE)
+_TABLE, _FIGURE = r"(?:table|tab\.|表)", r"(?:figure|fig\.|图)"  # in either language
+_PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE}
+_MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
+
+
+def _numbered_parts(question: str) -> list[str]:
+    return [f"{m.group(1) or m.group(3)} {m.group(2) or m.group(4)}" for m in _NUMBERED_PART.finditer(question)]
+
+
+def _in_documents(index: HybridIndex, name: str) -> bool:
+    """Whether a chunk (its text or its caption) names the numbered table or figure `name` ("Table 6")."""
+    word, number = name.split(" ", 1)
+    tokens = tokenize(number)
+    found = None
+    for token in tokens:
+        postings = index.postings(token)
+        if postings is None:
+            return False
+        positions = set(postings[0].tolist())
+        found = positions if found is None else found & positions
+    if found is None or len(found) > _MAX_LOOKUPS:
+        return True
+    pattern = re.compile(rf"{_PART_WORDS[word.lower()]}\s*{re.escape(number)}(?![\d.\-]*\d)", re.IGNORECASE)
+    return any(pattern.search(index.chunks[p].search_text) for p in found)
 
 
 def unknown_share(index: HybridIndex | None, question: str) -> float:

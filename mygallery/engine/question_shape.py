@@ -104,6 +104,10 @@ _MEASURE = re.compile(r"\bper\s+(?:second|minute|hour|day|port|node|link)\b|\bp\
 # something derived from them: no passage need hold them.
 _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|\bwith\s+(?:an?\s+)?\d|假设|如果|假如|若",
                        re.IGNORECASE)
+# A numbered part of a document named in a question ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2"): its
+# number says where, not under which condition.
+_REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
+                        r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
 
@@ -349,7 +353,7 @@ def shape(question: str) -> QuestionShape:
     required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
     measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
-    numbers = frozenset(numbers_in(text))
+    numbers = frozenset(numbers_in(_REFERENCE.sub(" ", text)))  # "Table 3" names a table, not a condition
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None))
     if kind not in ("number", "name", "other") and sort != COMMAND:  # "how do I check …" is a procedure
