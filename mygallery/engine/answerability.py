@@ -14,7 +14,16 @@ from typing import Protocol
 from .answer_types import Source
 from .answer_units import UnitCache
 from .index import HybridIndex
-from .lexicon import WORD_FORMS, tokenize, translations
+from .lexicon import (
+    WORD_FORMS,
+    ZH_TERM_BIGRAMS,
+    chinese_words,
+    cjk_bigrams,
+    detect_language,
+    has_cjk,
+    tokenize,
+    translations,
+)
 from .question_shape import GENERIC_ATTRIBUTES, QuestionShape
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
@@ -172,13 +181,25 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
 
 
 def unknown_share(index: HybridIndex | None, question: str) -> float:
-    """The share of the question's English content words (four letters or more) that no document has, in
-    English or (lexicon.py) in Chinese; 0 when fewer than two are unknown (one word is too little to judge)."""
+    """The share of the question's content words that no document has: its English words (four letters or
+    more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (the runs
+    between function and question words), in a document or as a term of the lexicon. 0 when fewer than two
+    are unknown (one word is too little to judge)."""
     if index is None:
         return 0.0
+    if has_cjk(question) and detect_language(question) == "zh":
+        runs = chinese_words(_ZH_ASKING.sub(" ", question))
+        unknown = sum(not any(index.doc_frequency.get(b) or b in ZH_TERM_BIGRAMS for b in cjk_bigrams(run))
+                      for run in runs)
+        return unknown / len(runs) if unknown >= 2 else 0.0
     words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
+
+
+# Chinese words that say how a question asks (when, how many, in the end …), not what about
+_ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几|多大|多长|多少|怎么样|最后|最早|一共|总共|到底|那次|之前|之后|以后|"
+                        "得是|哪一|请问|一下|知道")
 
 
 def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:

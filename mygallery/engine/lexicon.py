@@ -187,6 +187,11 @@ def stem(word: str) -> str:
     return word
 
 
+def chinese_words(text: str) -> list[str]:
+    """The runs of two or more Chinese characters between function words (什么, 的, 是 …) in `text`."""
+    return [word for run in _CJK_RUN.findall(text) for word in _ZH_SPLIT.split(run) if len(word) >= 2]
+
+
 def cjk_bigrams(run: str) -> list[str]:
     tokens: list[str] = []
     for piece in _ZH_SPLIT.split(run):
@@ -245,6 +250,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 # looked for in any text; the others only in text with Chinese in it.
 _ZH_TERMS = [(zh, sorted(en_words), has_cjk(zh)) for zh, en_words in _ZH_TO_EN.items()]
 _LATIN_ZH_TERMS = [term for term in _ZH_TERMS if not term[2]]  # the ones looked for in text without Chinese
+# every character bigram of the lexicon's Chinese terms: a Chinese word of a question that shares one is a term
+# the lexicon knows (answerability.py)
+ZH_TERM_BIGRAMS = frozenset(zh[i:i + 2] for zh, _, cjk in _ZH_TERMS if cjk for i in range(max(1, len(zh) - 1)))
 _CJK_FORMS = [tuple(t for t in zh_terms if has_cjk(t)) for _, zh_terms in _TERMS]  # by position in _TERMS
 
 
