@@ -498,13 +498,14 @@ def test_a_table_or_figure_no_document_has_is_not_in_the_documents(tmp_path: Pat
     table that exists is answered, asked in English or in Chinese (表 3 / Table 3)."""
     paper = ("# Evaluation\n\nTable 3 gives the bus bandwidth of an all-reduce for four message sizes.\n\n"
              "Table 3: All-reduce bus bandwidth (GB/s).\n\n| Message size | PL |\n|---|---|\n| 256 MiB | 46.3 |\n"
-             "| 1 GiB | 46.9 |\n\nFigure 2 shows the bandwidth over time when one uplink fails.\n")
+             "| 1 GiB | 46.9 |\n\nFigure 2 shows the bandwidth over time when one uplink fails (issue #217).\n")
     _, service = gallery(tmp_path, {"paper.md": paper})
     for question, part in (("What does Table 6 of the paper show?", "Table 6"), ("表 6 说明了什么？", "表 6"),
-                           ("What does Fig. 9 show?", "Fig. 9")):
+                           ("What does Fig. 9 show?", "Fig. 9"), ("issue #219 说的是什么问题？", "#219")):
         result = service.answer(question)
         assert not result.answered and part in first_line(result.answer), (question, result.answer)
-    for question in ("What does Table 3 show?", "表 3 里 256 MiB 的带宽是多少？", "What does Figure 2 show?"):
+    for question in ("What does Table 3 show?", "表 3 里 256 MiB 的带宽是多少？", "What does Figure 2 show?",
+                     "What is issue #217 about?"):
         assert service.answer(question).answered, question
 
 

@@ -119,8 +119,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
               if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
-    # a numbered table or figure ("Table 6", "Fig. 3", "表 6") that no document has: looked up in the chunks
-    # that hold its number
+    # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
+    # looked up in the chunks that hold its number
     names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
     # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
     # period …"), that no document has in either language: the documents cannot say.
@@ -155,17 +155,22 @@ def held(name: str, texts: list[str]) -> bool:
 _NUMBERED_PART = re.compile(r"\b(Table|Figure|Fig\.)\s*((?:[A-Z]\.?)?\d+(?:[.\-]\d+)*)(?![\d.\-]*\d)|([表图])\s*((?:[A-Z]\.?)?\d+"
                             r"(?:[.\-]\d+)*)", re.IGNORECASE)
 _TABLE, _FIGURE = r"(?:table|tab\.|表)", r"(?:figure|fig\.|图)"  # in either language
-_PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE}
+_PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE, "#": "#"}
 _MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
 
 
+_HASH_NUMBER = re.compile(r"#\s?(\d{2,})\b")  # an issue, a pull request, a ticket: "issue #219", "PR #231"
+
+
 def _numbered_parts(question: str) -> list[str]:
-    return [f"{m.group(1) or m.group(3)} {m.group(2) or m.group(4)}" for m in _NUMBERED_PART.finditer(question)]
+    return [f"{m.group(1) or m.group(3)} {m.group(2) or m.group(4)}" for m in _NUMBERED_PART.finditer(question)] \
+        + [f"#{number}" for number in _HASH_NUMBER.findall(question)]
 
 
 def _in_documents(index: HybridIndex, name: str) -> bool:
-    """Whether a chunk (its text or its caption) names the numbered table or figure `name` ("Table 6")."""
-    word, number = name.split(" ", 1)
+    """Whether a chunk (its text or its caption) names the numbered table, figure or issue `name` ("Table 6",
+    "#219")."""
+    word, number = ("#", name[1:]) if name.startswith("#") else name.split(" ", 1)
     tokens = tokenize(number)
     found = None
     for token in tokens:
