@@ -113,7 +113,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     # Things and people of a deployment.
     "vendor": ("厂商", "供应商"), "model": ("型号", "模型"), "module": ("模块",), "optic": ("光模块",),
     "optical": ("光",), "transceiver": ("光模块",), "supply": ("电源",), "node": ("节点",), "card": ("卡",),
-    "leaf": ("leaf", "叶"), "spine": ("spine", "脊"), "storage": ("存储",), "gateway": ("网关",),
+    "leaf": ("leaf", "叶"), "spine": ("spine", "脊"), "storage": ("存储", "存放", "储存"), "gateway": ("网关",),
     "checkpoint": ("检查点",), "partition": ("分区",), "scheduler": ("调度器",), "schedule": ("调度",),
     "owner": ("负责人",), "team": ("团队", "小组"), "engineer": ("工程师",), "operator": ("运维",),
     "on-call": ("值班",), "manager": ("经理", "管理器"), "meeting": ("会议", "周会"), "minute taker": ("记录人",),
