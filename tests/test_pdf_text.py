@@ -98,6 +98,23 @@ def test_a_column_that_holds_a_table_is_still_a_column(tmp_path: Path) -> None:
     assert table.text.splitlines()[2] == "| 256 MiB | 38.1 | 42.6 | 46.3 |"
 
 
+
+def test_footnote_markers_and_exponents_are_superscripts(tmp_path: Path) -> None:
+    """Smaller characters raised right after a value or a word (a footnote marker, an exponent) are written as
+    superscripts: "55⁵" and "Sequenceᵃ", not "555" or "Sequencea"; "10⁻⁵", not "10-5"."""
+    page = samples.Page()
+    y = 700.0
+    for base, raised in (("Max: 55", "5"), ("Header Check Sequence", "a"), ("The pre-FEC BER stays below 10", "-5")):
+        page.text(72, y, base, size=10)
+        page.text(72 + samples.text_width(base, 10) + 0.5, y + 3.5, raised, size=7)
+        y -= 20
+    page.text(72, y, "5 Storage (non-operating): -40 C to 85 C.", size=8)
+    doc = read_pdf(samples.write_pages(tmp_path / "marks.pdf", [page]))
+    text = all_text(doc)
+    for expected in ("Max: 55\u2075", "Header Check Sequence\u1d43", "below 10\u207b\u2075", "5 Storage (non-operating)"):
+        assert expected in text, text
+
+
 # --- 3. running headers and footers -----------------------------------------------------------------------------
 
 def test_running_headers_footers_and_page_numbers_are_dropped(tmp_path: Path) -> None:

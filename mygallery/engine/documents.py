@@ -27,7 +27,8 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
                       ".pdf": "pdf"}
 # How each kind of file is read, as a number raised when reading it changes what comes out: an index keeps a
 # document's chunks only while its file and its reader are the ones they came from (ingest.py). pdf 2: a paper's
-# first page in two columns, a sentence cut by a column or a page joined again.
+# first page in two columns, a column holding a table, a sentence cut by a column or a page joined again,
+# footnote markers and exponents as superscripts.
 READER_VERSIONS = {"markdown": 1, "text": 1, "html": 1, "pdf": 2}
 
 
