@@ -201,6 +201,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     ))
 
 
+# Whether any entry of ANSWER_TYPES asks: most questions match none, and one search tells (the entries are then
+# tried in order, the first that asks wins)
+_ANY_ANSWER_TYPE = re.compile("|".join(f"(?:{asks.pattern})" for _, asks, _ in ANSWER_TYPES), re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class QuestionShape:
     language: str
@@ -355,7 +360,8 @@ def shape(question: str) -> QuestionShape:
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     numbers = frozenset(numbers_in(_REFERENCE.sub(" ", text)))  # "Table 3" names a table, not a condition
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
-    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None))
+    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
+        if _ANY_ANSWER_TYPE.search(text) else (None, None)
     if kind not in ("number", "name", "other") and sort != COMMAND:  # "how do I check …" is a procedure
         sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
