@@ -250,6 +250,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 # looked for in any text; the others only in text with Chinese in it.
 _ZH_TERMS = [(zh, sorted(en_words), has_cjk(zh)) for zh, en_words in _ZH_TO_EN.items()]
 _LATIN_ZH_TERMS = [term for term in _ZH_TERMS if not term[2]]  # the ones looked for in text without Chinese
+_ZH_TERMS_BY_FIRST: dict[str, list[int]] = {}
+for _i, (_zh, _, _) in enumerate(_ZH_TERMS):
+    _ZH_TERMS_BY_FIRST.setdefault(_zh[0], []).append(_i)
 # every character bigram of the lexicon's Chinese terms: a Chinese word of a question that shares one is a term
 # the lexicon knows (answerability.py)
 ZH_TERM_BIGRAMS = frozenset(zh[i:i + 2] for zh, _, cjk in _ZH_TERMS if cjk for i in range(max(1, len(zh) - 1)))
@@ -265,7 +268,10 @@ def translations(text: str) -> list[str]:
     positions.update(position for position, phrase in _PHRASES if phrase in lowered)
     for position in sorted(positions):
         found.extend(t for t in _CJK_FORMS[position] if t not in found)
-    for zh, en_words, _ in _ZH_TERMS if has_cjk(text) else _LATIN_ZH_TERMS:
+    # only the terms that start with a character of the text can be in it (in the lexicon's order, as before)
+    terms = [_ZH_TERMS[i] for i in sorted({i for ch in set(text) for i in _ZH_TERMS_BY_FIRST.get(ch, ())})] \
+        if has_cjk(text) else _LATIN_ZH_TERMS
+    for zh, en_words, _ in terms:
         if zh in text:
             found.extend(w for w in en_words if w not in found)
     return found
