@@ -15,8 +15,8 @@ character: "55⁵", "Sequenceᵃ", "10⁻⁵".
 `Page` is how a page comes back, from a worker process too (pickled).
 Collaborators: pypdfium2 (one `get_text_range` per page, one loose character box per character through a raw
 ctypes call, the font of the first and last character of each run), numpy for the per-character arithmetic;
-pdf_text.py calls `page_lines` under its pdfium lock or in a worker; pdf_blocks.py reads the `Line`s. It
-imports no other module of this project.
+pdf_text.py calls `page_lines` under its pdfium lock or in a worker; pdf_blocks.py reads the `Line`s;
+pdf_superscripts.py turns raised markers into superscripts.
 Non-goals: paragraphs, headings, tables, running headers (pdf_blocks.py); rotated or vertical text, more than
 two columns, OCR.
 """
@@ -31,6 +31,8 @@ from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+from .pdf_superscripts import superscripts
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -157,7 +159,7 @@ def page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right: 
             return []
     chars = codes[keep]
     h = np.maximum(y1 - y0, 0.5)
-    chars, y0, y1, h, marker = _superscripts(chars, x0, y0, x1, y1, h)
+    chars, y0, y1, h, marker = superscripts(chars, x0, y0, x1, y1, h)
     cy = (y1 + y0) * 0.5
     cjk = np.zeros(len(chars), dtype=bool)
     for low, high in _CJK_RANGES:
@@ -188,52 +190,6 @@ def page_lines(textpage: pdfium.PdfTextPage, left: float, bottom: float, right: 
         bold = _is_bold(handle, int(keep[starts[i]]), fonts) and _is_bold(handle, int(keep[ends[i]]), fonts)
         runs.append(_Run(run_text, rx0[i], rx1[i], rtop[i], rbottom[i], rh[i], bold, first_cjk[i], last_cjk[i]))
     return _layout(_dedupe(runs))
-
-
-_SUPERSCRIPT = str.maketrans("0123456789+-=()abcdefghijklmnoprstuvwxyz",
-                             "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b\u207c"
-                             "\u207d\u207e\u1d43\u1d47\u1d9c\u1d48\u1d49\u1da0\u1d4d\u02b0\u2071\u02b2\u1d4f"
-                             "\u02e1\u1d50\u207f\u1d52\u1d56\u02b3\u02e2\u1d57\u1d58\u1d5b\u02b7\u02e3\u02b8"
-                             "\u1dbb")
-_SUPERSCRIPT_CODES = np.zeros(128, dtype=np.uint32)
-for _plain, _raised in _SUPERSCRIPT.items():
-    _SUPERSCRIPT_CODES[_plain] = _raised
-
-
-def _superscripts(chars: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                  h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A footnote marker or an exponent — smaller characters raised right after a character of the line
-    ("55⁵", "Sequenceᵃ", "10⁻⁵") — becomes its superscript character, placed on the line of the character
-    before it: glued to a value or a word it would change it ("555", "Sequencea"), and its raised, smaller
-    box would start a line of its own. Also returns which characters became superscripts (no space before
-    them)."""
-    none = np.zeros(len(chars), dtype=bool)
-    if len(chars) < 2:
-        return chars, y0, y1, h, none
-    prev = np.arange(len(chars)) - 1
-    raised = np.zeros(len(chars), dtype=bool)
-    raised[1:] = ((y0[1:] - y0[:-1] > 0.25 * h[:-1]) & (h[1:] < 0.85 * h[:-1]) & (y1[1:] >= y1[:-1] - 0.15 * h[:-1])
-                  & (x0[1:] >= x1[:-1] - 0.2 * h[:-1]) & (x0[1:] - x1[:-1] < 0.6 * h[:-1]))
-    if not raised.any():
-        return chars, y0, y1, h, none
-    # "¹²" and "⁻⁵": the characters right after a raised one, on its line and of its size, go on with it
-    same = ((np.abs(y0[1:] - y0[:-1]) < 0.1 * h[:-1]) & (np.abs(h[1:] - h[:-1]) < 0.1 * h[:-1])
-            & (x0[1:] - x1[:-1] < 0.3 * h[:-1]))
-    for _ in range(3):  # markers and exponents are short
-        goes_on = np.flatnonzero(raised[:-1] & ~raised[1:] & same) + 1
-        if not len(goes_on):
-            break
-        raised[goes_on] = True
-        prev[goes_on] = prev[goes_on - 1]
-    minus = raised & (chars == 0x2212)  # "10⁻⁵" drawn with a minus sign
-    mappable = raised & (chars < 128) & (_SUPERSCRIPT_CODES[np.minimum(chars, 127)] > 0) | minus
-    if not mappable.any():
-        return chars, y0, y1, h, none
-    chars, y0, y1, h = chars.copy(), y0.copy(), y1.copy(), h.copy()
-    base = prev[mappable]
-    chars[mappable] = np.where(chars[mappable] == 0x2212, 0x207B, _SUPERSCRIPT_CODES[np.minimum(chars[mappable], 127)])
-    y0[mappable], y1[mappable], h[mappable] = y0[base], y1[base], h[base]
-    return chars, y0, y1, h, mappable
 
 
 class _Run(NamedTuple):
