@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import PdfTextError
-from .documents import SUPPORTED_SUFFIXES, find_documents, fingerprint, reader_version
+from .documents import SUPPORTED_SUFFIXES, find_documents, fingerprint, read_as_now
 from .pdf_text import page_count
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def catalog(docs_dir: Path, manifest: dict | None, facts: FileFacts) -> list[Doc
         known = indexed.get(name)
         entry = DocumentEntry(name, SUPPORTED_SUFFIXES[path.suffix.lower()], stat.st_size, pages, 0,
                               iso(stat.st_mtime), "pending")
-        if known and known.get("sha256") == sha and known.get("reader", 1) == reader_version(path):  # else re-read
+        if known and read_as_now(known, path, sha):  # else the next ingest reads it (again)
             entry.status, entry.chunks, entry.title = "indexed", int(known.get("chunks", 0)), known.get("title", "")
         elif name in skipped and skipped[name].get("sha256") == sha:
             entry.status, entry.reason = "failed", skipped[name].get("reason", "")

@@ -36,6 +36,12 @@ def reader_version(path: Path) -> int:
     return READER_VERSIONS[SUPPORTED_SUFFIXES[path.suffix.lower()]]
 
 
+def read_as_now(meta: dict, path: Path, sha: str) -> bool:
+    """Whether a document's entry in a manifest is of this file, read the way it is read now (an entry from
+    before reader versions: 1)."""
+    return meta.get("sha256") == sha and meta.get("reader", 1) == reader_version(path)
+
+
 def find_documents(docs_dir: Path) -> list[Path]:
     """Every supported file under docs_dir, sorted, skipping hidden files and folders."""
     found = []

@@ -21,7 +21,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import DocumentError, IndexUnavailable
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
-from .documents import find_documents, fingerprint, load_document, reader_version
+from .documents import find_documents, fingerprint, load_document, read_as_now, reader_version
 from .embeddings import Embedder
 from .index import DENSE_LAYOUT, FORMAT_VERSION, HybridIndex
 from .token_count import token_counter
@@ -96,13 +96,10 @@ def ingest(settings: Settings, embedder: Embedder, *, docs_dir: Path | None = No
     current = {p.relative_to(docs_dir).as_posix(): (p, fingerprint(p)) for p in paths}
     report.removed = sorted(set(known) - set(current))
     to_load = []
-    def same(meta: dict, path: Path, sha: str) -> bool:  # the file, read the way it was (an index before
-        return meta["sha256"] == sha and meta.get("reader", 1) == reader_version(path)  # versions: 1)
-
     for rel, (path, sha) in current.items():
-        if rel in known and same(known[rel], path, sha):
+        if rel in known and read_as_now(known[rel], path, sha):
             continue
-        if rel in known_skipped and same(known_skipped[rel], path, sha):
+        if rel in known_skipped and read_as_now(known_skipped[rel], path, sha):
             report.warnings.append(f"skipped {rel}: {known_skipped[rel]['reason']}")
             log.warning(report.warnings[-1])
             continue
