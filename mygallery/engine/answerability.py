@@ -19,8 +19,6 @@ from .lexicon import (
     ZH_TERM_BIGRAMS,
     chinese_words,
     cjk_bigrams,
-    detect_language,
-    has_cjk,
     tokenize,
     translations,
 )
@@ -112,6 +110,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
                    for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
+    def unknown_in_either_language(term: str) -> bool:
+        return unknown(term) and all(unknown(t) for t in translations(term))
+
     prepared = [units.get(source, index) for source in sources]
     lowered = [ready.lowered for ready in prepared]
     # An identifier (a name with a digit or an underscore: QL-B-035, L64, GRD_FEC_BLOCK) that no retrieved
@@ -120,7 +121,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
     names = [name for name in asked.anchors
              if (not held(name, lowered) if any(c.isdigit() or c == "_" for c in name)
-                 else unknown(name) and all(unknown(t) for t in translations(name)))]
+                 else unknown_in_either_language(name))]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
@@ -133,7 +134,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
                    *(w for w in asked.subject
                      if (tokens := tokenize(w)) and ASKING_WORDS.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
-    attributes = list(dict.fromkeys(a for a in asked_words if unknown(a) and all(unknown(t) for t in translations(a))))
+    attributes = list(dict.fromkeys(a for a in asked_words if unknown_in_either_language(a)))
     seen: set[str] = set()
     for ready in prepared:
         seen |= ready.source_numbers | ready.name_numbers
@@ -143,7 +144,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []
-    return Evidence(names, attributes, missing, unknown_share(index, question))
+    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language))
 
 
 _SEPARATORS = re.compile(r"[\s\-_./]+")
@@ -162,10 +163,8 @@ _NUMBERED_PART = re.compile(r"\b(Table|Figure|Fig\.)\s*((?:[A-Z]\.?)?\d+(?:[.\-]
                             r"(?:[.\-]\d+)*)", re.IGNORECASE)
 _TABLE, _FIGURE = r"(?:table|tab\.|表)", r"(?:figure|fig\.|图)"  # in either language
 _PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE, "#": "#"}
-_MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
-
-
 _HASH_NUMBER = re.compile(r"#\s?(\d{2,})\b")  # an issue, a pull request, a ticket: "issue #219", "PR #231"
+_MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
 
 
 def _numbered_parts(question: str) -> list[str]:
@@ -191,14 +190,14 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
     return any(pattern.search(index.chunks[p].search_text) for p in found)
 
 
-def unknown_share(index: HybridIndex | None, question: str) -> float:
+def unknown_share(index: HybridIndex | None, question: str, language: str) -> float:
     """The share of the question's content words that no document has: its English words (four letters or
     more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (the runs
     between function and question words), in a document or as a term of the lexicon. 0 when fewer than two
     are unknown (one word is too little to judge)."""
     if index is None:
         return 0.0
-    if has_cjk(question) and detect_language(question) == "zh":
+    if language == "zh":
         runs = chinese_words(_ZH_ASKING.sub(" ", question))
         unknown = sum(not any(index.doc_frequency.get(b) or b in ZH_TERM_BIGRAMS for b in cjk_bigrams(run))
                       for run in runs)
