@@ -220,12 +220,12 @@ class QuestionShape:
     counting: bool = False  # "how many …", "几种": a count spelled out in words answers it too
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
     sort: str | None = None  # the name of the ANSWER_TYPES entry `expects` comes from
+    where: bool = False  # asks which clause or section of a document says something
 
     @property
     def valueless(self) -> bool:
         """Asks what a party must do or which command to run: a requirement or a command need hold no value."""
         return self.sort in (DUTY, COMMAND)
-    where: bool = False  # asks which clause or section of a document says something
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
