@@ -424,6 +424,20 @@ def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_
 
 
 
+def test_a_question_in_the_documents_is_quoted_with_the_reply_after_it(tmp_path: Path) -> None:
+    """An FAQ's question repeats the user's words and so matches best, but the fact is in the reply after it:
+    the first quote holds both, in English and in Chinese."""
+    faq = ("# Fabric FAQ\n\nQ: Who owns the fabric alarms?\n\nA: The owner is Mira Holt; the on-call channel is "
+           "#fabric-oncall.\n\nQ: How do I open a ticket?\n\nA: Use the NET queue.\n")
+    faq_zh = ("# 常见问题\n\n问：流量告警归谁管？\n\n答：负责人是唐若溪，值班频道 #ops-alarm。\n\n"
+              "问：怎么开工单？\n\n答：用 NET 队列。\n")
+    _, service = gallery(tmp_path, {"faq.md": faq, "faq-zh.md": faq_zh})
+    line = first_line(service.answer("Who owns the fabric alarms?").answer)
+    assert line.startswith("Q: Who owns the fabric alarms?") and "Mira Holt" in line, line
+    line = first_line(service.answer("流量告警归谁管？").answer)
+    assert "唐若溪" in line and "#ops-alarm" in line, line
+
+
 def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> None:
     """"3.2.0" is a token of its own (and "3", "2", "0" as before): a question naming a version finds the
     passage with that version, not the one with the most small numbers."""

@@ -133,6 +133,10 @@ class ExtractiveAnswerer:
             first = NOT_IN_DOCUMENTS[asked.language] + (("" if asked.language == "zh" else " ") + why if why else "")
             return "\n\n".join([first, RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
+        if _ASKS.search(best.text):  # an FAQ's or a thread's question: quoted with the reply after it
+            after = self._following(best, sources)
+            if after is not None and not _ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
+                best = replace(best, text=f"{best.text} {after.text}")
         if asked.kind == "procedure":
             best = self._steps(best, sources)
         elif asked.expects is not None and not asked.valueless and not asked.expects.search(best.text):
@@ -334,6 +338,9 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(
 
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
+# A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
+# user's words but its answer stands in the unit after it
+_ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
