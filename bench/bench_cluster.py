@@ -144,7 +144,7 @@ def measure_cache(work: Path, loops: int = 2000) -> dict:
     and with it while another instance adds a turn between reads (the round-robin case)."""
     server = Redis(work / "redis-cache", "everysec")
     managers = [ClusterSessionManager(RedisLink(server.url), max_sessions=10**6, timeout_seconds=3600,
-                                      cleanup_interval=3600, turn_lock_seconds=60, cache_characters=size)
+                                      cleanup_interval=3600, turn_lock_seconds=60, cache_bytes=size)
                 for size in (0, 32 * 2**20)]
     try:
         out = {}

@@ -338,16 +338,16 @@ def test_the_share_of_one_address_and_the_turn_limit_hold_for_the_cluster(redis_
 def test_the_history_cache_keeps_within_its_size() -> None:
     from mygallery.sessions.history_cache import HistoryCache
 
-    cache = HistoryCache(max_characters=100)
-    cache.keep("a", ("x" * 40,))
-    cache.keep("b", ("y" * 40,))
+    cache = HistoryCache(max_bytes=100)
+    cache.keep("a", (b"x" * 40,))
+    cache.keep("b", (b"y" * 40,))
     cache.known("a")  # a was used last: b goes first
-    cache.keep("c", ("z" * 40,))
-    assert (cache.known("a"), cache.known("b"), len(cache)) == (("x" * 40,), (), 2)
-    cache.keep("a", ("x" * 20, "x" * 20))
-    cache.keep("a", ("x" * 20,))  # a read that saw fewer messages never replaces one that saw more
-    assert cache.known("a") == ("x" * 20, "x" * 20)
-    cache.keep("huge", ("h" * 101,))
+    cache.keep("c", (b"z" * 40,))
+    assert (cache.known("a"), cache.known("b"), len(cache)) == ((b"x" * 40,), (), 2)
+    cache.keep("a", (b"x" * 20, b"x" * 20))
+    cache.keep("a", (b"x" * 20,))  # a read that saw fewer messages never replaces one that saw more
+    assert cache.known("a") == (b"x" * 20, b"x" * 20)
+    cache.keep("huge", (b"h" * 101,))
     assert cache.known("huge") == ()
 
 

@@ -195,6 +195,19 @@ def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: st
     assert plain.to_json_text() == json.dumps(plain.to_json(), ensure_ascii=False)
 
 
+def test_a_live_conversation_keeps_its_messages_as_utf8_json() -> None:
+    """The session table holds each message as the UTF-8 of the JSON the store writes (a str with one Chinese
+    character in it takes two bytes for every character, an emoji four), and reads them back unchanged."""
+    sessions = manager(MemoryStore(), Clock())
+    session = sessions.create()
+    question, answer = Message("user", "和 ROD 有什么区别？"), Message("assistant", "ROD 有序 [1]。 👍", [{"n": 1}])
+    sessions.record_turn(session, question, answer)
+    live = sessions.get(session.id)
+    assert live.encoded == (question.to_json_text().encode("utf-8"), answer.to_json_text().encode("utf-8"))
+    assert [m.to_json() for m in live.messages] == [question.to_json(), answer.to_json()]
+    assert sum(map(len, live.encoded)) < sum(len(m.to_json_text()) * 2 for m in (question, answer))
+
+
 @pytest.mark.parametrize("open_store", EVERY_STORE, indirect=True)
 def test_expiry_follows_last_activity_not_creation(open_store) -> None:
     """The table is kept in order of last activity: a turn makes an old conversation the most recent, so expiry

@@ -41,7 +41,7 @@ import time
 from ..errors import NotFound, ServerBusy, SessionLimit, StoreUnavailable
 from ..periodic import Periodic
 from . import cluster_scripts as lua
-from .history_cache import DEFAULT_CHARACTERS, HistoryCache
+from .history_cache import DEFAULT_BYTES, HistoryCache
 from .manager import ID_BYTES, PER_CLIENT_RETRY_SECONDS, Session, rated
 from .records import Message
 from .redis_link import RedisLink
@@ -59,7 +59,7 @@ class ClusterSessionManager:
 
     def __init__(self, link: RedisLink, *, max_sessions: int, timeout_seconds: float, cleanup_interval: float,
                  turn_lock_seconds: float, max_per_client: int | None = None, max_turns: int | None = None,
-                 cache_characters: int = DEFAULT_CHARACTERS) -> None:
+                 cache_bytes: int = DEFAULT_BYTES) -> None:
         """`max_per_client`: conversations one client address may hold in the whole cluster (None: no share);
         `max_turns`: turns one conversation may have (None: no limit) — as in manager.py."""
         self.link = self.store = link
@@ -82,7 +82,7 @@ class ClusterSessionManager:
                                  quiet=(StoreUnavailable,), stop=self._stop)
         self.expired_total = 0
         self._last_count = 0  # what active_count() says while Redis does not answer
-        self.cache = HistoryCache(cache_characters)
+        self.cache = HistoryCache(cache_bytes)
 
     # --- conversations ---------------------------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ class ClusterSessionManager:
                 self.cache.forget(session_id)
                 raise NotFound(GONE)
             created_at, last_active, length, revision, start, added = reply
-            encoded = attempt[:int(start)] + tuple(added)
+            encoded = attempt[:int(start)] + tuple(text.encode() for text in added)
             if len(encoded) == int(length):
                 self.cache.keep(session_id, encoded, int(revision))
                 return Session(session_id, float(created_at), float(last_active), encoded, revision=int(revision))
@@ -153,7 +153,7 @@ class ClusterSessionManager:
             reply = self.link.run(lambda _, args=args: self._take(keys=lua.keys(session.id), args=args))
             if reply[0] == 1:
                 _, created_at, last_active, length, revision, start, added = reply
-                encoded = known[:int(start)] + tuple(added)
+                encoded = known[:int(start)] + tuple(text.encode() for text in added)
                 if len(encoded) != int(length):  # does not add up: the whole history, still locked
                     session.encoded, session.revision = (), 0
                     continue
