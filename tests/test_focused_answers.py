@@ -460,13 +460,15 @@ def test_a_name_typed_without_its_hyphen_is_the_same_name(tmp_path: Path) -> Non
     notes = ("# NIC settings\n\nThe HX-400 retries a packet 5 times by default before it reports an error.\n\n"
              "Runbook RB-07 covers replay storms on a leaf; its owner is the operations team.\n\n"
              "The HX-200 of the older racks has 2 MiB of packet buffer.\n")
-    _, service = gallery(tmp_path, {"nic.md": notes})
+    index, service = gallery(tmp_path, {"nic.md": notes})
     for question, fact in (("How many times does the HX400 retry a packet by default?", "5 times"),
                            ("Who owns rb07?", "operations team"), ("How many times does the hx 400 retry?", "5 times")):
         result = service.answer(question)
         assert result.answered and fact in first_line(result.answer), (question, result.answer)
     unknown = service.answer("How many times does the HX-900 retry a packet by default?")
     assert not unknown.answered and "HX-900" in unknown.answer
+    tokens = index.prepare("Is the HX400 faster than the HX200?").tokens  # each part once: BM25 counts every copy
+    assert sorted(tokens) == sorted(set(tokens)) and {"hx", "400", "200"} <= set(tokens), tokens
 
 
 

@@ -104,7 +104,13 @@ def test_a_document_read_by_an_older_reader_is_read_again(tmp_path: Path, monkey
     assert ingest(settings, embedder)[0].unchanged
 
 
-def test_bad_files_are_skipped_and_remembered(tmp_path: Path) -> None:
+def test_bad_files_are_skipped_and_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the loader cannot read is skipped with a warning, remembered as failed (the document list says
+    so) and not tried again — until the reader of its kind changes: then it is pending, and the next ingest
+    tries it."""
+    from mygallery.engine import documents
+    from mygallery.engine.catalog import FileFacts, catalog
+
     docs = small_corpus(tmp_path)
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     settings = docs_settings(tmp_path, docs)
@@ -112,6 +118,17 @@ def test_bad_files_are_skipped_and_remembered(tmp_path: Path) -> None:
     assert report.documents == 3 and any(w.startswith("skipped broken.pdf:") for w in report.warnings)
     again, _ = ingest(settings, make_embedder(settings))
     assert again.unchanged and any("broken.pdf" in w for w in again.warnings)
+
+    def status() -> str:
+        entries = catalog(docs, HybridIndex.read_manifest(settings.index_dir), FileFacts())
+        return next(entry.status for entry in entries if entry.name == "broken.pdf")
+
+    assert status() == "failed"
+    monkeypatch.setitem(documents.READER_VERSIONS, "pdf", documents.READER_VERSIONS["pdf"] + 1)
+    assert status() == "pending"
+    retried, _ = ingest(settings, make_embedder(settings))
+    assert retried.added == ["broken.pdf"] and any(w.startswith("skipped broken.pdf:") for w in retried.warnings)
+    assert status() == "failed"
 
 
 def test_index_built_with_another_embedder_is_refused(copied_index_dir: Path) -> None:

@@ -94,7 +94,7 @@ def catalog(docs_dir: Path, manifest: dict | None, facts: FileFacts) -> list[Doc
                               iso(stat.st_mtime), "pending")
         if known and read_as_now(known, path, sha):  # else the next ingest reads it (again)
             entry.status, entry.chunks, entry.title = "indexed", int(known.get("chunks", 0)), known.get("title", "")
-        elif name in skipped and skipped[name].get("sha256") == sha:
+        elif name in skipped and read_as_now(skipped[name], path, sha):  # a new reader may read it
             entry.status, entry.reason = "failed", skipped[name].get("reason", "")
         entries[name] = entry
     for name, known in indexed.items():

@@ -212,9 +212,9 @@ class HybridIndex:
         tokens = tokenize(question)
         # a name typed without its hyphen ("HX400", "rb07") that no document writes so: its letters and its
         # number, as the documents' "HX-400" and "RB-07" are indexed
-        tokens += [part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()
-                   and not self.doc_frequency.get(token) for part in _LETTERS_OR_DIGITS.findall(token)
-                   if part not in tokens]
+        tokens += dict.fromkeys(part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()
+                                and not self.doc_frequency.get(token) for part in _LETTERS_OR_DIGITS.findall(token)
+                                if part not in tokens)  # "HX400 and HX500": "hx" once
         related = self.abbreviations.related_text(question)
         other_spelling = respelled(question)  # "group ID" is the "Group Identifier" an abbreviation table expands
         if other_spelling:
