@@ -79,6 +79,36 @@ def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
                                                                  "2. replug"]
 
 
+def test_a_markdown_heading_keeps_the_underscores_of_its_names(tmp_path: Path) -> None:
+    """Emphasis and code marks leave a heading, an underscore inside a name does not."""
+    (tmp_path / "t.md").write_text("# Tickets\n\n## LKS-402 — Raise SPRAY_WIDTH to **64** for `train`\n\nBody.\n\n"
+                                   "## _Draft_ notes\n\nMore.\n", encoding="utf-8")
+    doc = load_document(tmp_path / "t.md", tmp_path)
+    assert [b.section for b in doc.blocks] == [("LKS-402 — Raise SPRAY_WIDTH to 64 for train",), ("Draft notes",)]
+
+
+def test_html_tables_with_spanned_cells_and_definition_lists(tmp_path: Path) -> None:
+    """A cell spanning rows stands in each of them and one spanning columns in each column, as a browser lays
+    them out; the <th> rows under the first one are part of the header, each column's headings joined; a <dt>
+    and its <dd> are one definition."""
+    (tmp_path / "kb.html").write_text(
+        "<html><head><title>Matrix</title></head><body><h2>Support</h2><table>"
+        "<tr><th rowspan='2'>Device</th><th rowspan='2'>Firmware</th><th colspan='2'>Protocol</th></tr>"
+        "<tr><th>v1</th><th>v2</th></tr>"
+        "<tr><td rowspan='2'>NX-660</td><td>4.7.2</td><td>yes</td><td>no</td></tr>"
+        "<tr><td>4.8.1</td><td>yes</td><td>yes</td></tr>"
+        "<tr><td>RV-9400</td><td>3.2</td><td colspan='2'>v2 only</td></tr></table>"
+        "<dl><dt>STALE</dt><dd>The agent runs an older epoch.</dd><dt>Drain</dt><dd>A pod excluded from pushes.</dd>"
+        "</dl></body></html>", encoding="utf-8")
+    doc = load_document(tmp_path / "kb.html", tmp_path)
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert table.header == "| Device | Firmware | Protocol v1 | Protocol v2 |"
+    assert table.text.splitlines() == ["| NX-660 | 4.7.2 | yes | no |", "| NX-660 | 4.8.1 | yes | yes |",
+                                       "| RV-9400 | 3.2 | v2 only | v2 only |"]
+    assert [b.text for b in doc.blocks if b.kind == "para"] == ["STALE: The agent runs an older epoch.",
+                                                                "Drain: A pod excluded from pushes."]
+
+
 def test_pdf_pages_and_headings(tmp_path: Path) -> None:
     make_pdf.write_pdf(tmp_path / "spec.pdf", "Tiny Spec", [
         ["1 Introduction", "Ultra Ethernet carries AI traffic over Ethernet."],

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import DocumentError
 from .blocks import Block, Document, normalise_row, title_from_path
@@ -28,8 +29,10 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # How each kind of file is read, as a number raised when reading it changes what comes out: an index keeps a
 # document's chunks only while its file and its reader are the ones they came from (ingest.py). pdf 2: a paper's
 # first page in two columns, a column holding a table, a sentence cut by a column or a page joined again,
-# footnote markers and exponents as superscripts.
-READER_VERSIONS = {"markdown": 1, "text": 1, "html": 1, "pdf": 2}
+# footnote markers and exponents as superscripts. markdown 2: an underscore inside a heading's name stays
+# ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the header,
+# a <dt> and its <dd> are one definition.
+READER_VERSIONS = {"markdown": 2, "text": 1, "html": 2, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:
@@ -186,7 +189,12 @@ def _parse_markdown(text: str, rel: str) -> Document:
 
 
 def _strip_inline(text: str) -> str:
-    return re.sub(r"[*_`]+", "", text).strip()
+    """A heading without its emphasis and code marks — an underscore only where it opens or closes emphasis,
+    not inside a name ("Raise SPRAY_WIDTH to 64" keeps it)."""
+    return _INLINE_MARKS.sub("", text).strip()
+
+
+_INLINE_MARKS = re.compile(r"[*`]+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------
@@ -205,10 +213,11 @@ class _HtmlBlocks(HTMLParser):
         self._skip = 0
         self._in_title = False
         self._heading_level = 0
-        self._row: list[str] | None = None
+        self._row: list[_Cell] | None = None
         self._cell: list[str] | None = None
-        self._table: list[tuple[bool, list[str]]] | None = None
-        self._row_is_header = False
+        self._span = (1, 1)  # rowspan, colspan of the cell being read
+        self._table: list[list[_Cell]] | None = None
+        self._term = ""  # a <dt> waiting for its <dd>: "IN_SYNC" + "The agent's epoch …" is one definition
         self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
         self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
 
@@ -217,6 +226,9 @@ class _HtmlBlocks(HTMLParser):
         self._text.clear()
         if text and self._marker:
             text, kind, self._marker = self._marker + text, "list", ""
+        if self._term:
+            term, self._term = self._term, ""
+            text = f"{term}: {text}" if text else term
         if text:
             self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
 
@@ -232,14 +244,19 @@ class _HtmlBlocks(HTMLParser):
             self._flush()
             self._table = []
         elif tag == "tr" and self._table is not None:
-            self._row, self._row_is_header = [], False
+            self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            self._row_is_header = self._row_is_header or tag == "th"
+            found = dict(attrs)
+            self._span = (_span(found.get("rowspan")), _span(found.get("colspan")))
         elif tag in ("ol", "ul"):
             self._lists.append([tag == "ol", 0])
         elif tag in self._BLOCK_TAGS and self._table is None:
+            term = self._term if tag == "dd" else ""
+            if term:
+                self._term = ""
             self._flush("list" if tag == "li" else "para")
+            self._term = term
             if tag == "li":
                 if self._lists:
                     self._lists[-1][1] += 1
@@ -262,24 +279,26 @@ class _HtmlBlocks(HTMLParser):
                     self.headings.append((self._heading_level, text))
             self._heading_level = 0
         elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(re.sub(r"\s+", " ", "".join(self._cell)).strip().replace("|", "/"))
+            text = re.sub(r"\s+", " ", "".join(self._cell)).strip().replace("|", "/")
+            self._row.append(_Cell(text, tag == "th", *self._span))
             self._cell = None
         elif tag == "tr" and self._row is not None and self._table is not None:
-            if any(self._row):
-                self._table.append((self._row_is_header, self._row))
+            if any(cell.text for cell in self._row):
+                self._table.append(self._row)
             self._row = None
         elif tag == "table" and self._table is not None:
-            rows = self._table
-            self._table = None
+            rows, self._table = self._table, None
             if rows:
-                header = rows[0][1] if rows[0][0] or len(rows) > 1 else []
-                body = rows[1:] if header else rows
-                self.blocks.append(Block("table", "\n".join("| " + " | ".join(r) + " |" for _, r in body),
+                header, body = _table_grid(rows)
+                self.blocks.append(Block("table", "\n".join("| " + " | ".join(r) + " |" for r in body),
                                          tuple(h for _, h in self.headings),
                                          header="| " + " | ".join(header) + " |" if header else ""))
         elif tag in ("ol", "ul") and self._lists:
             self._flush()
             self._lists.pop()
+        elif tag == "dt" and self._table is None:
+            self._term = re.sub(r"\s+", " ", "".join(self._text)).strip()
+            self._text.clear()
         elif tag in self._BLOCK_TAGS and self._table is None:
             self._flush("list" if tag == "li" else "para")
             if tag == "li":
@@ -298,6 +317,66 @@ class _HtmlBlocks(HTMLParser):
     def close(self) -> None:
         super().close()
         self._flush()
+
+
+class _Cell(NamedTuple):
+    text: str
+    heading: bool  # a <th>
+    rows: int = 1  # rowspan
+    columns: int = 1  # colspan
+
+
+_MAX_SPAN = 64  # a span beyond this is a broken page, not a table: the cell stays one cell
+
+
+def _span(value: str | None) -> int:
+    return int(value) if value and value.strip().isdigit() and 1 <= int(value) <= _MAX_SPAN else 1
+
+
+def _table_grid(rows: list[list[_Cell]]) -> tuple[list[str], list[list[str]]]:
+    """(header, body rows) of an HTML table, cells laid out as the browser does: a cell spanning rows stands
+    in each of them ("Pellworth PW-660" on its three firmware rows), one spanning columns in each column. The
+    header is the first row — with the rows of <th> right under it, each column's headings joined ("FPDP
+    version" over "v1" and "v2": "FPDP version v1", "FPDP version v2")."""
+    grid: list[list[str]] = []
+    carried: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill) of a cell spanning down
+    for row in rows:
+        out: list[str] = []
+        cells = iter(row)
+        column = 0
+        while True:
+            if column in carried:
+                text, left = carried.pop(column)
+                out.append(text)
+                if left > 1:
+                    carried[column] = (text, left - 1)
+                column += 1
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                break
+            for _ in range(cell.columns):
+                out.append(cell.text)
+                if cell.rows > 1:
+                    carried[column] = (cell.text, cell.rows - 1)
+                column += 1
+        while carried and max(carried) >= column:  # spans reaching past this row's last cell
+            text, left = carried.pop(column) if column in carried else ("", 1)
+            out.append(text)
+            if left > 1:
+                carried[column] = (text, left - 1)
+            column += 1
+        grid.append(out)
+    width = max(map(len, grid))
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    if len(grid) == 1 and not any(cell.heading for cell in rows[0]):
+        return [], grid
+    count = 1
+    if any(cell.heading for cell in rows[0]):
+        while count < len(rows) - 1 and all(cell.heading for cell in rows[count]):
+            count += 1
+    header = [" ".join(dict.fromkeys(t for r in grid[:count] if (t := r[c]))) for c in range(width)]
+    return header, grid[count:]
 
 
 def _parse_html(text: str, rel: str) -> Document:
