@@ -438,6 +438,23 @@ def test_a_question_in_the_documents_is_quoted_with_the_reply_after_it(tmp_path:
     assert "唐若溪" in line and "#ops-alarm" in line, line
 
 
+def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
+    """A question about the PW-680 is answered by the sentence about the PW-680, not by an equally worded one
+    about the PW-660; when the documents give the asked attribute only for a sibling, they do not answer."""
+    notes = ("# NIC notes\n\nThe PW-660 has only 2 staging slots, so a retried push within 30 seconds finds them "
+             "full and gets NAK 7.\n\nThe PW-680 has 4 slots and was not affected.\n\n## Known issues\n\n"
+             "KI-13 (PW-680 4.8.0 and 4.8.1): the ACK to a push that changes the credit pool takes up to 620 ms "
+             "while the NIC re-carves its buffer.\n\nKI-11 (PW-660 4.7.2): replay timeouts below 1000 ns are "
+             "refused.\n")
+    _, service = gallery(tmp_path, {"nic.md": notes})
+    line = first_line(service.answer("How many staging slots does the PW-680 have?").answer)
+    assert "PW-680 has 4" in line, line
+    other = service.answer("How long does a PW-660 take to ACK a push that changes the credit pool?")
+    assert not other.answered and "PW-660" in other.answer.split("\n\n")[0], other.answer
+    same = service.answer("How long does a PW-680 take to ACK a push that changes the credit pool?")
+    assert same.answered and "620 ms" in first_line(same.answer), same.answer
+
+
 def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> None:
     """"3.2.0" is a token of its own (and "3", "2", "0" as before): a question naming a version finds the
     passage with that version, not the one with the most small numbers."""

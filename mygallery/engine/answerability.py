@@ -85,6 +85,7 @@ class Best(Protocol):
     table_row: bool
     source_numbers: frozenset[str]
     names_attribute: bool
+    names_other: bool
 
 
 _LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
@@ -215,7 +216,9 @@ _ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几
 def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     """Whether the best unit answers the question. Not when the question names something the documents never
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
-    table has 8 B, 4 KiB and 64 KiB), or when the best unit covers next to nothing of an English question."""
+    table has 8 B, 4 KiB and 64 KiB), or when the best unit — and every close runner-up — is about a sibling of
+    the asked identifier (the PW-680 for a question about the PW-660), or covers next to nothing of an English
+    question."""
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
@@ -229,6 +232,9 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
                          absent=tuple(evidence.missing_conditions))
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
+    if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
+        named = tuple(a for a in asked.anchors if any(c.isdigit() for c in a))
+        return Judgement(False, f"the best passage names a sibling of {', '.join(named)}, not it", absent=named)
     if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
         return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
     if not best.names_attribute:

@@ -95,6 +95,7 @@ class Candidate:
     names_attribute: bool = True  # the unit, or its passage's context, names the attribute the question asks for
     table_row: bool = False
     source_numbers: frozenset[str] = frozenset()  # numbers anywhere in the unit's passage
+    names_other: bool = False  # names a sibling of an asked identifier (PW-660 for PW-680), not the identifier
 
 
 class ExtractiveAnswerer:
@@ -123,6 +124,11 @@ class ExtractiveAnswerer:
         if not candidates:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
+        siblings = _sibling_patterns(asked.anchors)
+        if siblings and _names_other(best.text, siblings):  # "PW-680": not the sentence about the PW-660
+            best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score
+                         and not _names_other(c.text, siblings)), best)
+            best = replace(best, names_other=_names_other(best.text, siblings))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
                          if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
@@ -338,6 +344,29 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(
 
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
+# An identifier of letters and a number ("PW-680", "HX400", "osp-sp9", "L23"): its letters, and its number
+_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?)[\-_. ]?(\d+)$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _sibling_patterns(anchors: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """For each lettered-number identifier of a question: (a pattern of the identifier as documents write it,
+    with or without a separator; a pattern of a sibling — the same letters with another number)."""
+    found = []
+    for anchor in anchors:
+        if match := _LETTERED_NUMBER.match(anchor):
+            letters, number = re.escape(match.group(1).rstrip("-_.")), match.group(2)
+            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
+                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
+    return tuple(found)
+
+
+def _names_other(text: str, siblings: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]) -> bool:
+    """Whether `text` names a sibling of an asked identifier (the PW-660 for a question about the PW-680) and
+    not the identifier itself: it is about something else."""
+    return any(other.search(text) and not own.search(text) for own, other in siblings)
+
+
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
 # user's words but its answer stands in the unit after it
 _ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
