@@ -56,6 +56,85 @@ def test_text_records_with_bar_separated_fields_stay_one_per_line(tmp_path: Path
         assert record in lines
 
 
+DRAFT_PAGE_1 = """Fabric Team                                              D. Whitlock
+Internet-Draft                                     Thornbury Institute
+                                                         16 March 2026
+
+               Profile Distribution Protocol, Version 2,
+                          for Fabric Endpoints
+
+Abstract
+
+   The protocol hands parameter sets to the agents in NICs and switches
+   and makes all agents switch at one common epoch.
+
+1.  Introduction
+
+   Set node by node, fabric tunables drift apart.  The protocol carries
+   them as one numbered set; it does not define them.
+
+Whitlock                  Expires 17 September 2026             [Page 1]
+"""
+DRAFT_PAGE_2 = """Internet-Draft          Profile Distribution, Version 2         March 2026
+
+2.  Procedures
+
+2.1.  Staged Push
+
+   An agent MUST have at least two staging slots; with all slots taken
+   it MUST refuse a push with reason 7.
+
+   +------+-----------+-----------+
+   | Code | Name      | Direction |
+   +------+-----------+-----------+
+   | 0x01 | HELLO     | both      |
+   | 0x02 | PUSH      | PC -> PA  |
+   +------+-----------+-----------+
+
+Whitlock                  Expires 17 September 2026             [Page 2]
+"""
+DRAFT_PAGE_3 = """Internet-Draft          Profile Distribution, Version 2         March 2026
+
+3.  Security Considerations
+
+   A bad profile can take a fabric down, so an agent MUST accept a push
+   only on a mutually authenticated session.
+
+Whitlock                  Expires 17 September 2026             [Page 3]
+"""
+
+
+def test_a_text_file_laid_out_as_pages_is_read_as_one(tmp_path: Path) -> None:
+    """An Internet-Draft in plain text: pages at form feeds (blocks keep theirs), the running header and
+    footer gone, the headings at the margin as sections, the indented prose as paragraphs (wrapped lines
+    joined), a table drawn with borders as a table, the centred title as the title."""
+    (tmp_path / "draft.txt").write_text("\f\n".join([DRAFT_PAGE_1, DRAFT_PAGE_2, DRAFT_PAGE_3]), encoding="utf-8")
+    doc = load_document(tmp_path / "draft.txt", tmp_path)
+    assert doc.title == "Profile Distribution Protocol, Version 2, for Fabric Endpoints"
+    texts = [b.text for b in doc.blocks]
+    assert not any("[Page" in t or "Expires 17" in t or "Internet-Draft   " in t for t in texts[1:]), texts
+    slots = next(b for b in doc.blocks if "staging slots" in b.text)
+    assert (slots.kind, slots.section, slots.page) == ("para", ("2.1. Staged Push",), 2)
+    assert slots.text == ("An agent MUST have at least two staging slots; with all slots taken it MUST refuse a push "
+                          "with reason 7.")
+    table = next(b for b in doc.blocks if b.kind == "table")
+    assert table.header == "| Code | Name | Direction |" and table.text.splitlines()[0] == "| 0x01 | HELLO | both |"
+    assert next(b for b in doc.blocks if "drift apart" in b.text).section == ("1. Introduction",)
+    assert next(b for b in doc.blocks if "common epoch" in b.text).page == 1
+    assert next(b for b in doc.blocks if "authenticated" in b.text).page == 3
+
+
+def test_an_indented_log_is_not_taken_for_a_laid_out_page(tmp_path: Path) -> None:
+    """Entries whose header line is columns ("QL-B-011  2025-09-04  ZM") and whose body is indented are read
+    as before: no margin headings, each entry one item with its indented lines."""
+    log = "".join(f"QL-B-0{n}  2025-09-0{n}  ZM\n  Run {n}: all-reduce, 512 ranks.\n  busbw at 1 GiB: 4{n}.8 GB/s.\n\n"
+                  for n in range(1, 6))
+    (tmp_path / "log.txt").write_text("BENCH LOG\n\n" + log, encoding="utf-8")
+    doc = load_document(tmp_path / "log.txt", tmp_path)
+    assert all(b.section == () and b.kind == "list" for b in doc.blocks), doc.blocks
+    assert doc.blocks[0].text == "QL-B-01  2025-09-01  ZM Run 1: all-reduce, 512 ranks. busbw at 1 GiB: 41.8 GB/s."
+
+
 def test_utf16_with_bom_decodes() -> None:
     assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
 

@@ -31,8 +31,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # first page in two columns, a column holding a table, a sentence cut by a column or a page joined again,
 # footnote markers and exponents as superscripts. markdown 2: an underscore inside a heading's name stays
 # ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the header,
-# a <dt> and its <dd> are one definition.
-READER_VERSIONS = {"markdown": 2, "text": 1, "html": 2, "pdf": 2}
+# a <dt> and its <dd> are one definition. text 2: a laid-out page (an Internet-Draft, a man page) read as one —
+# pages at form feeds, running headers and footers dropped, margin headings, the indented body as paragraphs.
+READER_VERSIONS = {"markdown": 2, "text": 2, "html": 2, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:

@@ -11,6 +11,11 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
   spaces, "key = value" lines, records with |-separated fields but no outer bars — kept one per line, since
   each line is a fact of its own;
 - everything else: paragraphs, their wrapped lines joined.
+A file laid out as a printed page (`_layout`: an Internet-Draft, a text export of a report) is read as one:
+pages at form feeds (each block keeps its page, for citations), the header and footer lines that repeat on
+every page dropped, and — where the body is indented and headings stand at the margin ("3.2.  Message Types",
+"Abstract") — those headings as sections and the body un-indented, so its wrapped prose reads as paragraphs;
+a table drawn with +----+ borders is a table.
 `loose_heading` and `loose_table_rows` are shared with the Markdown loader, which meets the same habits in
 .md files that use little Markdown. Non-goals: e-mail threading, quoted-reply levels, guessing headings
 from font or case alone.
@@ -25,10 +30,16 @@ from .blocks import Block, Document, normalise_row, title_from_path
 _CHINESE_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十百]+[、．.]|第[一二三四五六七八九十百\d]+[章节部分篇])\s*\S")
 _BRACKETED = re.compile(r"^\[[^\[\]\n]{1,60}\]$")
 _UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
-_ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)])\s+\S")
+_ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)]|o(?=\s\s))\s+\S")  # "o  " is a bullet of RFC-style text
 _ALIGNED = re.compile(r"\S {3,}\S")
 _SETTING = re.compile(r"^[\w.\-/]{2,60}\s*[=:]\s*\S")
 _RULE_ROW = re.compile(r"^\|?[\s:|-]+\|?$")
+_BORDER = re.compile(r"^\+[-=+]*\+$")  # the rule of a table drawn with borders: +------+-----+
+# A heading at the margin: "3.2.  Message Types", "Appendix A.  Examples", "Abstract", "EXIT STATUS" — one run
+# of words after its number (a log entry's "QL-B-011  2025-09-04  ZM" is columns, not a heading)
+_MARGIN_HEADING = re.compile(r"^(?:(?:\d+\.)+\d*\s+|Appendix\s+[A-Z]\.?\s+|[A-Z]\.\d+(?:\.\d+)*\.?\s+)?"
+                             r"[A-Z](?:[^.,;:\s]| (?! ))*[^.,;:\s]$")
+_RUNNING_LINES = 2  # at each end of a page: where headers and footers stand
 # A change log's release line: "1.8.0 -- 2025-10-03", "v2.3 (12 May 2024)", "Version 1.9.0 – 12 Oct 2025"
 _RELEASE = re.compile(r"^(?:(?:v|version\s+|release\s+)\d+(?:\.\d+)+|\d+\.\d+\.\d+)"
                       r"(?:\s*(?:--|—|–|-|\(|\[|:)\s*[\w ,./()\[\]-]{0,40})?$", re.IGNORECASE)
@@ -53,10 +64,10 @@ def loose_table_rows(lines: list[str], start: int) -> int:
     return end - start if end - start >= 2 else 0
 
 
-def table_block(rows: list[str], section: tuple[str, ...]) -> Block:
+def table_block(rows: list[str], section: tuple[str, ...], page: int | None = None) -> Block:
     """A table from its |-rows: the first is the header, a dashes-only row is skipped."""
     cleaned = [normalise_row(row.strip()) for row in rows if not _RULE_ROW.match(row.strip())]
-    return Block("table", "\n".join(cleaned[1:]), section, header=cleaned[0] if cleaned else "")
+    return Block("table", "\n".join(cleaned[1:]), section, page, header=cleaned[0] if cleaned else "")
 
 
 def _keeps_lines(lines: list[str]) -> bool:
@@ -83,28 +94,110 @@ def _logical_lines(lines: list[str]) -> list[str]:
     return logical
 
 
+def _page_lines(text: str) -> tuple[list[str], list[int | None]]:
+    """The lines of the text and the page of each (None without form feeds), the running header and footer
+    lines dropped: those near a page's top or bottom that, digits aside, stand on most pages."""
+    if "\f" not in text:
+        lines = text.splitlines()
+        return lines, [None] * len(lines)
+    pages = [page.splitlines() for page in text.split("\f")]
+
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()))
+
+    def ends(page: list[str]) -> set[int]:
+        filled = [i for i, line in enumerate(page) if line.strip()]
+        return set(filled[:_RUNNING_LINES] + filled[-_RUNNING_LINES:])
+    counts: dict[str, int] = {}
+    for page in pages:
+        for k in {key(page[i]) for i in ends(page)}:
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(2, (len(pages) - 1) // 2)}  # page 1 has a masthead
+    lines, numbers = [], []
+    for number, page in enumerate(pages, start=1):
+        edge = ends(page)
+        for i, line in enumerate(page):
+            if not (i in edge and key(line) in running):
+                lines.append(line)
+                numbers.append(number)
+    return lines, numbers
+
+
+def _margin_headings(lines: list[str]) -> tuple[set[int], int]:
+    """Where the body is indented (most lines, by the same few spaces) and headings stand at the margin: the
+    heading lines and the body's indent; (empty, 0) for other layouts."""
+    filled = [line for line in lines if line.strip()]
+    indents = [len(line) - len(line.lstrip(" ")) for line in filled]
+    indented = [n for n in indents if n >= 2]
+    if len(filled) < 8 or len(indented) < 0.6 * len(filled):
+        return set(), 0
+    body = min(set(indented), key=lambda n: (-indented.count(n), n))
+    if body > 8:
+        return set(), 0
+
+    def at_margin(line: str) -> bool:
+        return bool(line.strip()) and line[0] != " " and len(line) <= 72 and bool(_MARGIN_HEADING.match(line.rstrip()))
+
+    headings = set()
+    for i, line in enumerate(lines):
+        if not at_margin(line) or i and lines[i - 1].strip():
+            continue
+        after = next((later for later in lines[i + 1:] if later.strip()), "")
+        if after.startswith(" " * body) or at_margin(after):
+            headings.add(i)
+    return (headings, body) if len(headings) >= 2 else (set(), 0)
+
+
+def _centred_title(lines: list[str]) -> str:
+    """The first run of centred lines (indented about as far as they stop short of the page's width, no
+    columns) among the first lines of a laid-out page."""
+    found: list[str] = []
+    width = max((len(line.rstrip()) for line in lines[:30]), default=0)
+    for line in lines[:30]:
+        left, right = len(line) - len(line.lstrip()), width - len(line.rstrip())
+        centred = left >= 5 and abs(left - right) <= 6 and line.strip() and not _ALIGNED.search(line.strip())
+        if centred:
+            found.append(line.strip())
+        elif found:
+            break
+    return " ".join(found)[:100]
+
+
 def parse_text(text: str, rel: str) -> Document:
-    lines = text.splitlines()
+    lines, pages = _page_lines(text)
+    headings, indent = _margin_headings(lines)
+    masthead = _centred_title(lines) if headings and lines and _ALIGNED.search(lines[0].strip()) else ""
+    if headings:  # un-indent the body; drop the rules of bordered tables, so that their rows are one table
+        kept = [(line[indent:] if line.startswith(" " * indent) else line, page, i in headings)
+                for i, (line, page) in enumerate(zip(lines, pages, strict=True)) if not _BORDER.match(line.strip())]
+        lines, pages = [k[0] for k in kept], [k[1] for k in kept]
+        headings = {i for i, k in enumerate(kept) if k[2]}
     doc = Document(path=rel, title="")
     section: tuple[str, ...] = ()
     paragraph: list[str] = []
+    page: int | None = None
 
     def flush() -> None:
         if not paragraph:
             return
         if _keeps_lines(paragraph):
-            doc.blocks.append(Block("list", "\n".join(_logical_lines(paragraph)), section))
+            doc.blocks.append(Block("list", "\n".join(_logical_lines(paragraph)), section, page))
         else:
-            doc.blocks.append(Block("para", " ".join(line.strip() for line in paragraph), section))
+            doc.blocks.append(Block("para", " ".join(line.strip() for line in paragraph), section, page))
         paragraph.clear()
 
     i = 0
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        if not paragraph:
+            page = pages[i]
         underlined = i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1].strip()) and 0 < len(stripped) <= 100
         if not stripped:
             flush()
+        elif i in headings:
+            flush()
+            section = (" ".join(stripped.split()),)
         elif underlined or loose_heading(stripped):
             flush()
             if not doc.title and not doc.blocks and underlined:
@@ -115,7 +208,7 @@ def parse_text(text: str, rel: str) -> Document:
             continue
         elif rows := loose_table_rows(lines, i):
             flush()
-            doc.blocks.append(table_block(lines[i : i + rows], section))
+            doc.blocks.append(table_block(lines[i : i + rows], section, pages[i]))
             i += rows
             continue
         else:
@@ -124,6 +217,7 @@ def parse_text(text: str, rel: str) -> Document:
     flush()
     if not doc.title:  # the first line of a text file names it when it is short
         first = next((line.strip() for line in lines if line.strip()), "")
+        first = masthead or first  # a page's masthead in columns: the centred title under it
         doc.title = first if 0 < len(first) <= 100 else title_from_path(rel)
         if doc.blocks and doc.blocks[0].text.strip() == doc.title:
             doc.blocks.pop(0)
