@@ -187,11 +187,6 @@ def stem(word: str) -> str:
     return word
 
 
-def chinese_words(text: str) -> list[str]:
-    """The runs of two or more Chinese characters between function words (什么, 的, 是 …) in `text`."""
-    return [word for run in _CJK_RUN.findall(text) for word in _ZH_SPLIT.split(run) if len(word) >= 2]
-
-
 def cjk_bigrams(run: str) -> list[str]:
     tokens: list[str] = []
     for piece in _ZH_SPLIT.split(run):
@@ -253,10 +248,36 @@ _LATIN_ZH_TERMS = [term for term in _ZH_TERMS if not term[2]]  # the ones looked
 _ZH_TERMS_BY_FIRST: dict[str, list[int]] = {}
 for _i, (_zh, _, _) in enumerate(_ZH_TERMS):
     _ZH_TERMS_BY_FIRST.setdefault(_zh[0], []).append(_i)
-# every character bigram of the lexicon's Chinese terms: a Chinese word of a question that shares one is a term
-# the lexicon knows (answerability.py)
-ZH_TERM_BIGRAMS = frozenset(zh[i:i + 2] for zh, _, cjk in _ZH_TERMS if cjk for i in range(max(1, len(zh) - 1)))
 _CJK_FORMS = [tuple(t for t in zh_terms if has_cjk(t)) for _, zh_terms in _TERMS]  # by position in _TERMS
+
+
+def lexicon_words(text: str) -> list[str]:
+    """The Chinese words of `text`, its runs of characters cut at the lexicon's terms of two or more characters
+    first ("明天天气" → "明天", "天气"; "单向时延中位数" → "单向", "时延", "中位数", though 时 and 中 are function
+    characters), then, between the terms, at function words (ZH_STOP_WORDS); pieces of one character are
+    dropped."""
+    words: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        rest, i = "", 0
+        while i < len(run):
+            term = max((zh for zh, _, cjk in (_ZH_TERMS[t] for t in _ZH_TERMS_BY_FIRST.get(run[i], ()))
+                        if cjk and len(zh) >= 2 and run.startswith(zh, i)), key=len, default="")
+            if term:
+                words += [w for w in _ZH_SPLIT.split(rest) if len(w) >= 2]
+                words.append(term)
+                rest = ""
+                i += len(term)
+            else:
+                rest += run[i]
+                i += 1
+        words += [w for w in _ZH_SPLIT.split(rest) if len(w) >= 2]
+    return words
+
+
+def english_of(term: str) -> frozenset[str]:
+    """The English stems of a Chinese term of the lexicon, as a whole ("天气" → weather, not also the "day" of
+    天); none for words that are not a term."""
+    return frozenset(_ZH_TO_EN.get(term, ()))
 
 
 def translations(text: str) -> list[str]:
