@@ -455,6 +455,18 @@ def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
     assert same.answered and "620 ms" in first_line(same.answer), same.answer
 
 
+def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
+    """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
+    user's spelling; "pod-c" is answered."""
+    notes = ("# Firmware by pod\n\npod-a and pod-b run NIC firmware 4.7.2.\n\npod-c runs 4.8.1 since 31 March.\n\n"
+             "pod-d runs 4.8.0 on its PW-680 NICs.\n")
+    _, service = gallery(tmp_path, {"pods.md": notes})
+    missing = service.answer("which firmware is Pod-E running?")
+    assert not missing.answered and "Pod-E" in missing.answer.split("\n\n")[0], missing.answer
+    present = service.answer("which firmware is pod-c running?")
+    assert present.answered and "4.8.1" in first_line(present.answer), present.answer
+
+
 def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> None:
     """"3.2.0" is a token of its own (and "3", "2", "0" as before): a question naming a version finds the
     passage with that version, not the one with the most small numbers."""

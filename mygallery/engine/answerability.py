@@ -93,6 +93,7 @@ class Best(Protocol):
     names_other: bool
 
 
+_LETTERED_INSTANCE = re.compile(r"(?<![a-z0-9\-])([a-z]{2,})-([a-z])(?![a-z0-9\-])")
 _LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
 
 # Words that say how a question asks, not what about: a document need not contain them.
@@ -132,6 +133,11 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
               if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
+    # an instance named by a letter ("pod-e", "hall-b") that no retrieved passage holds while they name its
+    # siblings ("pod-a" … "pod-d"): BM25 finds the passages about pods, so had one named pod-e, it would be here
+    names += [f"{word}-{letter}" for word, letter in dict.fromkeys(_LETTERED_INSTANCE.findall(question.lower()))
+              if not held(f"{word}-{letter}", lowered)
+              and any(re.search(rf"(?<![a-z0-9]){word}-[a-z](?![a-z0-9])", text) for text in lowered)]
     # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
     # looked up in the chunks that hold its number
     names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
