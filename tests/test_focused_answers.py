@@ -438,6 +438,17 @@ def test_a_question_in_the_documents_is_quoted_with_the_reply_after_it(tmp_path:
     assert "唐若溪" in line and "#ops-alarm" in line, line
 
 
+def test_a_sentence_that_introduces_what_follows_is_quoted_with_it(tmp_path: Path) -> None:
+    """A man page's example ("Stage a profile on one pod only, then activate it:") matches the question best,
+    but the commands are the answer: the first quote holds both."""
+    page = ("FPCTL(1)\n\nEXAMPLES\n\n       Stage a profile on one pod only, look at it, then activate it:\n\n"
+            "           fpctl push train.toml --pod pod-b --stage-only\n           fpctl activate 4120\n\n"
+            "       Go back to the content of an older epoch:\n\n           fpctl rollback --to 4107\n")
+    _, service = gallery(tmp_path, {"fpctl.1.txt": page})
+    line = first_line(service.answer("How do I stage a profile on one pod and activate it later?").answer)
+    assert "--stage-only" in line and "fpctl activate 4120" in line, line
+
+
 def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
     """A question about the PW-680 is answered by the sentence about the PW-680, not by an equally worded one
     about the PW-660; when the documents give the asked attribute only for a sibling, they do not answer."""

@@ -139,7 +139,8 @@ class ExtractiveAnswerer:
             first = NOT_IN_DOCUMENTS[asked.language] + (("" if asked.language == "zh" else " ") + why if why else "")
             return "\n\n".join([first, RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
-        if _ASKS.search(best.text):  # an FAQ's or a thread's question: quoted with the reply after it
+        if _ASKS.search(best.text) or _INTRODUCES.search(best.text):  # an FAQ's question, "… then activate it:" —
+            # quoted with the reply or the commands after it
             after = self._following(best, sources)
             if after is not None and not _ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
                 best = replace(best, text=f"{best.text} {after.text}")
@@ -370,6 +371,7 @@ def _names_other(text: str, siblings: tuple[tuple[re.Pattern[str], re.Pattern[st
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
 # user's words but its answer stands in the unit after it
 _ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
+_INTRODUCES = re.compile(r"[:：]\s*$")  # "Stage a profile on pod-b only, then activate it:" — what follows says how
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
