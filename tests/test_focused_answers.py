@@ -565,6 +565,23 @@ def test_a_table_or_figure_no_document_has_is_not_in_the_documents(tmp_path: Pat
         assert service.answer(question).answered, question
 
 
+def test_a_section_no_document_has_is_not_in_the_documents(tmp_path: Path) -> None:
+    """"What does section 9 say?" of a draft with sections 1-4: not in the documents, in either language, named
+    as the question writes it; a section that exists — as a heading, or as the parent of one (4.2) — is
+    answered, and "第 2 节点" (a node) is no section."""
+    draft = ("# Draft\n\n## 1. Introduction\n\nThe protocol hands profiles to agents.\n\n## 4.2 Staged push\n\n"
+             "An agent MUST have at least two staging slots.\n\n## 3 Security\n\nPushes are accepted only over TLS.\n")
+    _, service = gallery(tmp_path, {"draft.md": draft})
+    for question, part in (("What does section 9 of the draft say?", "section 9"), ("草案第 9 节讲什么", "第 9 节")):
+        result = service.answer(question)
+        assert not result.answered and part in first_line(result.answer), (question, result.answer)
+    for question in ("What does section 4.2 say about staging slots?", "第 4 节讲 staging slots 的什么？",
+                     "What does clause 3 require for pushes?"):
+        assert service.answer(question).answered, question
+    from mygallery.engine.answerability import _numbered_parts
+    assert _numbered_parts("第 2 节点的功耗是多少") == [] and _numbered_parts("§7 says what?") == ["§7"]
+
+
 
 def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_path: Path) -> None:
     """A Chinese question whose words are all in no document ("推荐几本好看的科幻小说") is about something

@@ -179,15 +179,25 @@ _HASH_NUMBER = re.compile(r"#\s?(\d{2,})\b")  # an issue, a pull request, a tick
 _MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
 
 
+# a numbered section: "section 9", "clause 4.3", "§ 7", "第 9 节" (not "第 2 节点", a node)
+_SECTION_NUMBER = re.compile(r"(?:\b(?:section|clause|chapter)\s+|§\s*)(\d+(?:\.\d+)*)(?![\d.]*\d)"
+                             r"|第\s*(\d+(?:\.\d+)*)\s*[节章](?!点)", re.IGNORECASE)
+
+
 def _numbered_parts(question: str) -> list[str]:
     return [f"{m.group(1) or m.group(3)} {m.group(2) or m.group(4)}" for m in _NUMBERED_PART.finditer(question)] \
-        + [f"#{number}" for number in _HASH_NUMBER.findall(question)]
+        + [f"#{number}" for number in _HASH_NUMBER.findall(question)] \
+        + [m.group(0).strip() for m in _SECTION_NUMBER.finditer(question)]  # as the question writes it
 
 
 def _in_documents(index: HybridIndex, name: str) -> bool:
     """Whether a chunk (its text or its caption) names the numbered table, figure or issue `name` ("Table 6",
-    "#219")."""
-    word, number = ("#", name[1:]) if name.startswith("#") else name.split(" ", 1)
+    "#219"), or — a section ("section 9", "第 9 节") — has a heading of that number (or under it: 4.1 for
+    section 4), a line that starts with it, or a reference to it."""
+    if section := _SECTION_NUMBER.fullmatch(name):
+        word, number = "§", section.group(1) or section.group(2)
+    else:
+        word, number = ("#", name[1:]) if name.startswith("#") else name.split(" ", 1)
     tokens = tokenize(number)
     found = None
     for token in tokens:
@@ -198,6 +208,11 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
         found = positions if found is None else found & positions
     if found is None or len(found) > _MAX_LOOKUPS:
         return True
+    if word == "§":
+        n = re.escape(number)
+        pattern = re.compile(rf"(?m)^\s*(?:[^\n]*> )?{n}(?:\.|\s|、|$)|(?:section|clause|chapter|§|第)\s*{n}(?![\d.]*\d)",
+                             re.IGNORECASE)
+        return any(pattern.search(f"{index.chunks[p].section}\n{index.chunks[p].text}") for p in found)
     pattern = re.compile(rf"{_PART_WORDS[word.lower()]}\s*{re.escape(number)}(?![\d.\-]*\d)", re.IGNORECASE)
     return any(pattern.search(index.chunks[p].search_text) for p in found)
 
