@@ -424,29 +424,28 @@ def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_
 
 
 
-def test_a_question_in_the_documents_is_quoted_with_the_reply_after_it(tmp_path: Path) -> None:
-    """An FAQ's question repeats the user's words and so matches best, but the fact is in the reply after it:
-    the first quote holds both, in English and in Chinese."""
-    faq = ("# Fabric FAQ\n\nQ: Who owns the fabric alarms?\n\nA: The owner is Mira Holt; the on-call channel is "
-           "#fabric-oncall.\n\nQ: How do I open a ticket?\n\nA: Use the NET queue.\n")
-    faq_zh = ("# 常见问题\n\n问：流量告警归谁管？\n\n答：负责人是唐若溪，值班频道 #ops-alarm。\n\n"
-              "问：怎么开工单？\n\n答：用 NET 队列。\n")
-    _, service = gallery(tmp_path, {"faq.md": faq, "faq-zh.md": faq_zh})
-    line = first_line(service.answer("Who owns the fabric alarms?").answer)
-    assert line.startswith("Q: Who owns the fabric alarms?") and "Mira Holt" in line, line
-    line = first_line(service.answer("流量告警归谁管？").answer)
-    assert "唐若溪" in line and "#ops-alarm" in line, line
-
-
-def test_a_sentence_that_introduces_what_follows_is_quoted_with_it(tmp_path: Path) -> None:
-    """A man page's example ("Stage a profile on one pod only, then activate it:") matches the question best,
-    but the commands are the answer: the first quote holds both."""
-    page = ("FPCTL(1)\n\nEXAMPLES\n\n       Stage a profile on one pod only, look at it, then activate it:\n\n"
+FAQ = ("# Fabric FAQ\n\nQ: Who owns the fabric alarms?\n\nA: The owner is Mira Holt; the on-call channel is "
+       "#fabric-oncall.\n\nQ: How do I open a ticket?\n\nA: Use the NET queue.\n")
+FAQ_ZH = "# 常见问题\n\n问：流量告警归谁管？\n\n答：负责人是唐若溪，值班频道 #ops-alarm。\n\n问：怎么开工单？\n\n答：用 NET 队列。\n"
+MAN_PAGE = ("FPCTL(1)\n\nEXAMPLES\n\n       Stage a profile on one pod only, look at it, then activate it:\n\n"
             "           fpctl push train.toml --pod pod-b --stage-only\n           fpctl activate 4120\n\n"
             "       Go back to the content of an older epoch:\n\n           fpctl rollback --to 4107\n")
-    _, service = gallery(tmp_path, {"fpctl.1.txt": page})
-    line = first_line(service.answer("How do I stage a profile on one pod and activate it later?").answer)
-    assert "--stage-only" in line and "fpctl activate 4120" in line, line
+
+
+@pytest.mark.parametrize(("files", "question", "quoted"), [
+    ({"faq.md": FAQ}, "Who owns the fabric alarms?", ("Q: Who owns the fabric alarms?", "Mira Holt")),
+    ({"faq-zh.md": FAQ_ZH}, "流量告警归谁管？", ("唐若溪", "#ops-alarm")),
+    ({"fpctl.1.txt": MAN_PAGE}, "How do I stage a profile on one pod and activate it later?",
+     ("then activate it:", "--stage-only", "fpctl activate 4120")),
+])
+def test_a_sentence_that_asks_or_introduces_is_quoted_with_what_follows(tmp_path: Path, files: dict[str, str],
+                                                                       question: str, quoted: tuple[str, ...]) -> None:
+    """An FAQ's question ("Q: …?", "问：…？") repeats the user's words and so matches best, and so does a man
+    page's "… then activate it:"; the fact is in the reply or the commands after it: the first quote holds
+    both."""
+    _, service = gallery(tmp_path, files)
+    line = first_line(service.answer(question).answer)
+    assert all(part in line for part in quoted), line
 
 
 def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
