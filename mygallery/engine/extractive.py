@@ -343,10 +343,9 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
-# A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
-# note's own list numbering ("7. 状态机").
-# An identifier of letters and a number ("PW-680", "HX400", "osp-sp9", "L23"): its letters, and its number
-_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?)[\-_. ]?(\d+)$")
+# An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"): its letters, and its
+# number. Not one letter ("L23"): "L4" and "L2" are also layers, not a sibling leaf.
+_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z])[\-_. ]?(\d+)$")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -356,7 +355,7 @@ def _sibling_patterns(anchors: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], 
     found = []
     for anchor in anchors:
         if match := _LETTERED_NUMBER.match(anchor):
-            letters, number = re.escape(match.group(1).rstrip("-_.")), match.group(2)
+            letters, number = re.escape(match.group(1)), match.group(2)
             found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
                           re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
     return tuple(found)
@@ -372,6 +371,8 @@ def _names_other(text: str, siblings: tuple[tuple[re.Pattern[str], re.Pattern[st
 # user's words but its answer stands in the unit after it
 _ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
 _INTRODUCES = re.compile(r"[:：]\s*$")  # "Stage a profile on pod-b only, then activate it:" — what follows says how
+# A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
+# note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
 _CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
