@@ -139,12 +139,14 @@ def _margin_headings(lines: list[str]) -> tuple[set[int], int]:
         return bool(line.strip()) and line[0] != " " and len(line) <= 72 and bool(_MARGIN_HEADING.match(line.rstrip()))
 
     headings = set()
-    for i, line in enumerate(lines):
-        if not at_margin(line) or i and lines[i - 1].strip():
-            continue
-        after = next((later for later in lines[i + 1:] if later.strip()), "")
-        if after.startswith(" " * body) or at_margin(after):
+    following = ""  # the next non-blank line after the one looked at, walking from the end: one pass
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if at_margin(line) and not (i and lines[i - 1].strip()) \
+                and (following.startswith(" " * body) or at_margin(following)):
             headings.add(i)
+        if line.strip():
+            following = line
     return (headings, body) if len(headings) >= 2 else (set(), 0)
 
 
