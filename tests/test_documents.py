@@ -139,9 +139,11 @@ def test_utf16_with_bom_decodes() -> None:
     assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
 
 
-def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
+def test_html_ignores_scripts_and_navigation_and_keeps_table_headers(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(
         "<html><head><title>Checklist</title><script>alert('x')</script><style>p{}</style></head><body>"
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/docs'>Switch docs</a></li></ul></nav>"
+        "<header><p>Owner: fabric team</p></header>"
         "<h1>Checklist</h1><h2>Switches</h2><p>Enable   trimming\n on every port.</p>"
         "<table><tr><th>Item</th><th>Value</th></tr><tr><td>MTU</td><td>4096</td></tr></table>"
         "<ul><li>first item</li><li>second item</li></ul><ol><li>unplug</li><li>replug</li></ol></body></html>",
@@ -150,7 +152,8 @@ def test_html_ignores_scripts_and_keeps_table_headers(tmp_path: Path) -> None:
     assert doc.title == "Checklist"
     texts = [b.text for b in doc.blocks]
     assert "Enable trimming on every port." in texts
-    assert not any("alert" in t for t in texts)
+    assert not any("alert" in t or "Home" in t or "Switch docs" in t for t in texts)  # no scripts, no menus
+    assert "Owner: fabric team" in texts  # a page's own header is read
     table = next(b for b in doc.blocks if b.kind == "table")
     assert table.header == "| Item | Value |" and table.text == "| MTU | 4096 |" and table.section == ("Switches",)
     # items keep a marker, so that a step of a procedure is still a step when answers are composed

@@ -31,9 +31,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # first page in two columns, a column holding a table, a sentence cut by a column or a page joined again,
 # footnote markers and exponents as superscripts. markdown 2: an underscore inside a heading's name stays
 # ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the header,
-# a <dt> and its <dd> are one definition. text 2: a laid-out page (an Internet-Draft, a man page) read as one —
+# a <dt> and its <dd> are one definition; html 3: <nav> is not read. text 2: a laid-out page (an Internet-Draft, a man page) read as one —
 # pages at form feeds, running headers and footers dropped, margin headings, the indented body as paragraphs.
-READER_VERSIONS = {"markdown": 2, "text": 2, "html": 2, "pdf": 2}
+READER_VERSIONS = {"markdown": 2, "text": 2, "html": 3, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:
@@ -200,8 +200,15 @@ _INLINE_MARKS = re.compile(r"[*`]+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
 
 # --- HTML ---------------------------------------------------------------------------------------------------
 
+# What a page holds but does not say: code, styles, and its navigation (a site's menu of links would otherwise
+# be a chunk of every section's title, matching every question). A <header> or <footer> stays: documents put
+# their title, owner and revision there.
+_UNREAD = frozenset({"script", "style", "noscript", "template", "nav"})
+
+
 class _HtmlBlocks(HTMLParser):
-    """Collect headings, paragraphs, list items, preformatted text and tables; ignore scripts and styles."""
+    """Collect headings, paragraphs, list items, preformatted text and tables; ignore scripts, styles and
+    navigation."""
 
     _BLOCK_TAGS = {"p", "li", "pre", "blockquote", "dd", "dt", "div", "section", "article", "br"}
 
@@ -234,7 +241,7 @@ class _HtmlBlocks(HTMLParser):
             self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "noscript", "template"):
+        if tag in _UNREAD:
             self._skip += 1
         elif tag == "title":
             self._in_title = True
@@ -265,7 +272,7 @@ class _HtmlBlocks(HTMLParser):
                 self._marker = f"{count}. " if ordered else "- "
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "noscript", "template"):
+        if tag in _UNREAD:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":
             self._in_title = False
