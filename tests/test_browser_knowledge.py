@@ -47,12 +47,16 @@ CALIBRATION_HTML = """<!doctype html><html><head><title>Tangerine switch log</ti
 <iframe src="javascript:window.__pwned = 7"></iframe></body></html>
 """
 # Every payload sets window.__pwned when it runs; the pages themselves never do.
+# The observer runs while the page is still being parsed too: the progress box can exist before its bar and its
+# text do (that was the "Cannot read properties of null (reading 'value')" some CI runs met on /admin — this
+# script's, not the page's).
 RECORD_PROGRESS = """
     window.__progress = [];
     new MutationObserver(() => {
       const box = document.getElementById('ingest-progress');
-      if (box) window.__progress.push([box.dataset.state, document.getElementById('ingest-bar').value,
-                                       document.getElementById('ingest-text').textContent]);
+      const bar = document.getElementById('ingest-bar');
+      const text = document.getElementById('ingest-text');
+      if (box && bar && text) window.__progress.push([box.dataset.state, bar.value, text.textContent]);
     }).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
 """
 
@@ -79,9 +83,7 @@ def context(browser):
 
 def page_errors(context) -> list[str]:
     """The uncaught errors of the gallery's own pages, each with its page's URL. A document opened from a
-    citation is shown by the browser's own PDF viewer, whose script errors are not the gallery's. (One CI run
-    failed on "Cannot read properties of null (reading 'value')" without saying which page threw it; three
-    runs of the test alone did not repeat it. Should it come from a gallery page, the URL now says which.)"""
+    citation is shown by the browser's own PDF viewer, whose script errors are not the gallery's."""
     return [f"{url}: {error}" for url, error in context.errors if "/api/documents/" not in url]
 
 
