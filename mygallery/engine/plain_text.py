@@ -11,11 +11,11 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
   spaces, "key = value" lines, records with |-separated fields but no outer bars — kept one per line, since
   each line is a fact of its own;
 - everything else: paragraphs, their wrapped lines joined.
-A file laid out as a printed page (`_layout`: an Internet-Draft, a text export of a report) is read as one:
-pages at form feeds (each block keeps its page, for citations), the header and footer lines that repeat on
-every page dropped, and — where the body is indented and headings stand at the margin ("3.2.  Message Types",
-"Abstract") — those headings as sections and the body un-indented, so its wrapped prose reads as paragraphs;
-a table drawn with +----+ borders is a table.
+A file laid out as printed pages (an Internet-Draft, a man page) is read as one: pages at form feeds (each
+block keeps its page, for citations), the header and footer lines that repeat on the pages dropped
+(`_page_lines`), and — where the body is indented and headings stand at the margin ("3.2.  Message Types",
+"Abstract"; `_margin_headings`) — those headings as sections and the body un-indented, so that its wrapped
+prose reads as paragraphs; a table drawn with +----+ borders is a table.
 `loose_heading` and `loose_table_rows` are shared with the Markdown loader, which meets the same habits in
 .md files that use little Markdown. Non-goals: e-mail threading, quoted-reply levels, guessing headings
 from font or case alone.
@@ -24,6 +24,7 @@ from font or case alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .blocks import Block, Document, normalise_row, title_from_path
 
@@ -108,6 +109,7 @@ def _page_lines(text: str) -> tuple[list[str], list[int | None]]:
     def ends(page: list[str]) -> set[int]:
         filled = [i for i, line in enumerate(page) if line.strip()]
         return set(filled[:_RUNNING_LINES] + filled[-_RUNNING_LINES:])
+
     counts: dict[str, int] = {}
     for page in pages:
         for k in {key(page[i]) for i in ends(page)}:
@@ -131,11 +133,11 @@ def _margin_headings(lines: list[str]) -> tuple[set[int], int]:
     indented = [n for n in indents if n >= 2]
     if len(filled) < 8 or len(indented) < 0.6 * len(filled):
         return set(), 0
-    body = min(set(indented), key=lambda n: (-indented.count(n), n))
+    body = min(Counter(indented).items(), key=lambda item: (-item[1], item[0]))[0]  # the commonest, then the least
     if body > 8:
         return set(), 0
 
-    def at_margin(line: str) -> bool:
+    def at_margin(line: str) -> bool:  # a heading fits the 72 columns of such a page
         return bool(line.strip()) and line[0] != " " and len(line) <= 72 and bool(_MARGIN_HEADING.match(line.rstrip()))
 
     headings = set()
