@@ -30,9 +30,10 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # document's chunks only while its file and its reader are the ones they came from (ingest.py). pdf 2: a paper's
 # first page in two columns, a column holding a table, a sentence cut by a column or a page joined again,
 # footnote markers and exponents as superscripts. markdown 2: an underscore inside a heading's name stays
-# ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the header,
-# a <dt> and its <dd> are one definition; html 3: <nav> is not read. text 2: a laid-out page (an Internet-Draft, a man page) read as one —
-# pages at form feeds, running headers and footers dropped, margin headings, the indented body as paragraphs.
+# ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the
+# header, a <dt> and its <dd> are one definition; html 3: <nav> is not read. text 2: a laid-out page (an
+# Internet-Draft, a man page) read as one — pages at form feeds, running headers and footers dropped, margin
+# headings, the indented body as paragraphs.
 READER_VERSIONS = {"markdown": 2, "text": 2, "html": 3, "pdf": 2}
 
 
