@@ -219,9 +219,9 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
 
 def unknown_share(index: HybridIndex | None, question: str, language: str) -> float:
     """The share of the question's content words that no document has: its English words (four letters or
-    more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (the runs
-    between function and question words), in a document or as a term of the lexicon. 0 when fewer than two
-    are unknown (one word is too little to judge)."""
+    more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (lexicon_words:
+    the lexicon's terms and the pieces between them), in a document or, for a term, as its English. 0 when
+    fewer than two are unknown (one word is too little to judge)."""
     if index is None:
         return 0.0
     if language == "zh":  # a word is known when a document has it, or — a lexicon term — has its English

@@ -127,8 +127,7 @@ class ExtractiveAnswerer:
         siblings = _sibling_patterns(asked.anchors)
         if siblings and _names_other(best.text, siblings):  # "PW-680": not the sentence about the PW-660
             best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score
-                         and not _names_other(c.text, siblings)), best)
-            best = replace(best, names_other=_names_other(best.text, siblings))
+                         and not _names_other(c.text, siblings)), replace(best, names_other=True))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
                          if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
