@@ -147,6 +147,17 @@ def test_a_setting_line_is_quoted_with_its_comment(service: AnswerService) -> No
     assert "control_port = 7311" in line and "gRPC port the manager uses" in line
 
 
+def test_the_row_whose_label_the_question_names_comes_first(tmp_path: Path) -> None:
+    """A table row is about what its first cell names: "Switch OS" answers which OS the switches run, not the
+    row about the leaf switches whose description mentions their operating system."""
+    inventory = ("# Fabric inventory\n\n| Item | Value |\n|---|---|\n"
+                 "| Leaf switches | 64 x OX-5120, each running the vendor network operating system |\n"
+                 "| Switch OS | ONX 4.8 |\n| NIC | VX-8200, firmware 5.2.0 |\n")
+    _, service = gallery(tmp_path, {"inventory.md": inventory})
+    assert first_line(service.answer("What network OS do the switches run?").answer) \
+        == "Item: Switch OS; Value: ONX 4.8 [1]"
+
+
 def test_definition_row_answers_an_abbreviation(service: AnswerService) -> None:
     result = service.answer("What does QTX stand for?")
     assert result.answered and "Queue Transfer Exchange" in first_line(result.answer)
@@ -194,6 +205,8 @@ def test_the_lead_line_carries_whole_values() -> None:
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 1.0、8 [1]："
     best = Candidate(1.0, 1.0, 3, 0, 0, "Plugfest #3 is planned against Draft 1.0.", 0, True)  # "3", not "3 is"
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3、1.0 [3]："
+    best = Candidate(1.0, 1.0, 1, 0, 0, "quarantine_threshold: 6  # default: 6", 0, True)  # one value, said twice
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 6 [1]："
 
 
 def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerService) -> None:

@@ -47,6 +47,7 @@ class Unit:
     context: str = ""  # the table header, or nothing
     step: bool = False  # an item of a numbered list or checklist: a step of a procedure, usually
     number: int = 0  # the step's number in its list ("4. Classify." is 4), 0 when it has none
+    label: str = ""  # what the unit is about by its layout: a table row's first cell, a setting's key
 
 
 @dataclass
@@ -64,6 +65,7 @@ class PreparedUnits:
     lowered: str  # the whole source text and its context, lower-cased (for the question's names)
     name_numbers: set[str]  # integers anywhere, also inside names: "rack 12" is written R12 or osp-lf12
     counts: list[set[str]]  # counts spelled out in the shown text ("four delivery modes"): values of "how many"
+    labels: list[frozenset[str]]  # tokens of each unit's label (Unit.label), empty for prose
 
 
 def answer_units(source: Source) -> list[Unit]:
@@ -75,7 +77,8 @@ def answer_units(source: Source) -> list[Unit]:
         for row in lines[1:]:
             cells = table_cells(row)
             pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c]
-            rows.append(Unit("; ".join(pairs), " ".join(c for c in cells if c), " ".join(header)))
+            rows.append(Unit("; ".join(pairs), " ".join(c for c in cells if c), " ".join(header),
+                             label=cells[0] if cells else ""))
         return rows
     units: list[Unit] = []
     for block in re.split(r"\n\s*\n", source.text):
@@ -122,7 +125,7 @@ def _setting_units(lines: list[str]) -> list[Unit]:
             continue
         if _SETTING.match(line):
             shown = f"{line} ({' '.join(comments)})" if comments else line
-            units.append(Unit(shown, shown))
+            units.append(Unit(shown, shown, label=re.split(r"\s*[=:]", line, maxsplit=1)[0]))
         comments = []
     return units
 
@@ -187,4 +190,5 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
         units, tokens, [numbers_in(unit.shown) for unit in units],
         numbers_in(f"{context} {source.text}"),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
-        set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units])
+        set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units],
+        [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units])
