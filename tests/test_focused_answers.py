@@ -263,6 +263,12 @@ def test_a_question_about_steps_gets_the_neighbouring_steps(tmp_path: Path) -> N
     assert [(unit.shown, unit.step) for unit in units] == [  # a rule drawn across the text is no unit
         ("The pool holds 8,192 contexts.", False), ("Idle contexts close after 2 s.", False),
         ("Drain the port first.", True), ("Ask for a repair of the optic.", True)]
+    # a caption, also a figure's stand-in in brackets, names what follows and is no unit; a sentence about the
+    # table is one
+    text = ("Table 3: Bus bandwidth by message size.\n\n[Figure 1 — Topology: 512 hosts, 64 leaves. Image "
+            "omitted in this version.]\n\nTable 3 gives the bus bandwidth of every run.")
+    units = answer_units(Source(1, "paper.pdf", "Paper", "", 1, "", 1.0, text))
+    assert [unit.shown for unit in units] == ["Table 3 gives the bus bandwidth of every run."]
 
 
 def test_steps_cut_apart_by_a_chunk_boundary_are_followed_by_their_numbers(tmp_path: Path) -> None:

@@ -34,8 +34,10 @@ _NUMBERED = re.compile(_CHECKBOX + r"(\d+)[.)、]")
 _SETTING = re.compile(r"^\s*[\w.\-/\[\]]{2,60}\s*(?:=|:)\s*\S")  # key = value, key: value
 _COMMENT = re.compile(r"^\s*(?:#|;|//)\s?")
 # A table or figure caption names what follows; it states no fact of its own. "Table 3 gives …" is a sentence.
+# So is a figure's stand-in in brackets, a line of its own ("[Figure 1 — Topology: … Image omitted.]").
 _CAPTION = re.compile(r"^(?:(?:Table|Figure|Fig\.|Listing)\s*[A-Z]?\d+(?:[.\-]\d+)*\s*(?:[:.：—–\-]|$)"
                       r"|(?:表|图)\s*[A-Z]?\d+(?:[.\-]\d+)*)", re.IGNORECASE)
+_STAND_IN = re.compile(r"\[(?:Table|Figure|Fig\.|Image|Diagram|表|图)[^\[\]]*\]", re.IGNORECASE)
 MIN_UNIT_CHARS = 12
 _RULE = re.compile(r"[\W_]+")  # a line of dashes, equals signs or stars drawn across a text file: nothing to quote
 
@@ -101,7 +103,7 @@ def answer_units(source: Source) -> list[Unit]:
                         units.append(Unit(item, item, step=bool(numbered),
                                           number=int(numbered.group(1)) if numbered else 0))
             continue
-        for line in lines:
+        for line in (line for line in lines if not _STAND_IN.fullmatch(line)):
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))
                          if len(s) >= MIN_UNIT_CHARS and not _CAPTION.match(s) and not _RULE.fullmatch(s))
     return units
