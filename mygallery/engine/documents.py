@@ -33,8 +33,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # ("SPRAY_WIDTH"). html 2: table cells spanning rows or columns stand in each, stacked <th> rows form the
 # header, a <dt> and its <dd> are one definition; html 3: <nav> is not read. text 2: a laid-out page (an
 # Internet-Draft, a man page) read as one — pages at form feeds, running headers and footers dropped, margin
-# headings, the indented body as paragraphs.
-READER_VERSIONS = {"markdown": 2, "text": 2, "html": 3, "pdf": 2}
+# headings, the indented body as paragraphs; text 3: rules drawn across the text are no text, a banner between
+# two rules at the top is the title, "Host driver ....... tlnic 2.8.0" an entry of its own.
+READER_VERSIONS = {"markdown": 2, "text": 3, "html": 3, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:

@@ -10,6 +10,10 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
 - lists and aligned columns: bullet or numbered items, indented lines, lines with columns aligned by runs of
   spaces, "key = value" lines, records with |-separated fields but no outer bars — kept one per line, since
   each line is a fact of its own;
+- a label and dots leading to its value ("Host driver ....... tlnic 2.8.0"): an entry of its own, "Host driver:
+  tlnic 2.8.0", with its wrapped lines;
+- rules drawn across the text ("=====", "# -----"): no text, a break between paragraphs; the lines between two
+  rules at the top of a file (a banner) are its title;
 - everything else: paragraphs, their wrapped lines joined.
 A file laid out as printed pages (an Internet-Draft, a man page) is read as one: pages at form feeds (each
 block keeps its page, for citations), the header and footer lines that repeat on the pages dropped
@@ -31,10 +35,19 @@ from .blocks import Block, Document, normalise_row, title_from_path
 _CHINESE_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十百]+[、．.]|第[一二三四五六七八九十百\d]+[章节部分篇])\s*\S")
 _BRACKETED = re.compile(r"^\[[^\[\]\n]{1,60}\]$")
 _UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
+# A rule drawn across the text ("=====", "-----", "#####", a configuration file's "# =====") separates what is
+# above from what is below; there is nothing in it to read
+_RULE_LINE = re.compile(r"^(?:(?:#|;|//)\s*)?([=\-*_~#])\1{2,}$")
+_COMMENT_MARK = re.compile(r"^(?:#+|;+|//)\s*")
+_BANNER_LINES = 4  # at most this many lines between the two rules of a banner at the top of a file
+_MAX_TITLE_CHARS = 120
 _ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)]|o(?=\s\s))\s+\S")  # "o  " is a bullet of RFC-style text
 _ALIGNED = re.compile(r"\S {3,}\S")
 _SETTING = re.compile(r"^[\w.\-/]{2,60}\s*[=:]\s*\S")
 _RULE_ROW = re.compile(r"^\|?[\s:|-]+\|?$")
+# A label, dots leading to its value: "Host driver ........... tlnic 2.8.0 or later" (release notes, a spec's
+# list of limits): an entry of its own, read "Host driver: tlnic 2.8.0 or later"
+_LEADER = re.compile(r"^(\S[^.]{0,40}?)\s*\.{3,}\s*(?=\S)")
 _BORDER = re.compile(r"^\+[-=+]*\+$")  # the rule of a table drawn with borders: +------+-----+
 # A heading at the margin: "3.2.  Message Types", "Appendix A.  Examples", "Abstract", "EXIT STATUS" — one run
 # of words after its number (a log entry's "QL-B-011  2025-09-04  ZM" is columns, not a heading)
@@ -74,6 +87,7 @@ def table_block(rows: list[str], section: tuple[str, ...], page: int | None = No
 def _keeps_lines(lines: list[str]) -> bool:
     """Whether a paragraph's lines are facts of their own (items, aligned columns, settings), not wrapped prose."""
     structured = sum(bool(_ITEM.match(line.strip()) or _ALIGNED.search(line.strip()) or _SETTING.match(line.strip())
+                          or _LEADER.match(line.strip())
                           or line.count("|") >= 2  # "CR-1203 | 2025-09-11 | STD | …": a record per line
                           or line.startswith(("  ", "\t")) or line.lstrip().startswith(("#", ";", "//")))
                      for line in lines)
@@ -86,6 +100,9 @@ def _logical_lines(lines: list[str]) -> list[str]:
     logical: list[str] = []
     for line in lines:
         stripped = line.strip()
+        if leader := _LEADER.match(stripped):  # "Host driver ....... tlnic 2.8.0": "Host driver: tlnic 2.8.0"
+            logical.append(f"{line[:len(line) - len(line.lstrip())]}{leader.group(1)}: {stripped[leader.end():]}")
+            continue
         continuation = (logical and line[:1] in " \t" and not _ITEM.match(stripped)
                         and not _ALIGNED.search(stripped) and not _SETTING.match(stripped))
         if continuation:
@@ -167,6 +184,30 @@ def _centred_title(lines: list[str]) -> str:
     return " ".join(found)[:100]
 
 
+def _banner(lines: list[str]) -> tuple[str, int] | None:
+    """A file that opens with a few lines between two rules: those lines (comment marks dropped) as its title —
+    as many of them as fit in a title — and the index of the line after the closing rule."""
+    filled = [i for i, line in enumerate(lines[:2 * _BANNER_LINES + 8]) if line.strip()]
+    if not filled or not _RULE_LINE.match(lines[filled[0]].strip()):
+        return None
+    inside = []
+    for i in filled[1:_BANNER_LINES + 2]:
+        stripped = lines[i].strip()
+        if _RULE_LINE.match(stripped):
+            words = [" ".join(_COMMENT_MARK.sub("", line).split()) for line in inside]
+            words = [w for w in words if w]
+            if not words:
+                return None
+            title = words[0][:_MAX_TITLE_CHARS]
+            for word in words[1:]:  # as many of its lines as fit
+                if len(title) + 1 + len(word) > _MAX_TITLE_CHARS:
+                    break
+                title = f"{title} {word}"
+            return title, i + 1
+        inside.append(stripped)
+    return None
+
+
 def parse_text(text: str, rel: str) -> Document:
     lines, pages = _page_lines(text)
     headings, indent = _margin_headings(lines)
@@ -180,6 +221,9 @@ def parse_text(text: str, rel: str) -> Document:
     section: tuple[str, ...] = ()
     paragraph: list[str] = []
     page: int | None = None
+    i = 0
+    if banner := _banner(lines):  # "=====" / "ACME NETWORKS" / "RELEASE NOTES 3.2.0" / "=====": the title
+        doc.title, i = banner
 
     def flush() -> None:
         if not paragraph:
@@ -190,14 +234,13 @@ def parse_text(text: str, rel: str) -> Document:
             doc.blocks.append(Block("para", " ".join(line.strip() for line in paragraph), section, page))
         paragraph.clear()
 
-    i = 0
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
         if not paragraph:
             page = pages[i]
         underlined = i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1].strip()) and 0 < len(stripped) <= 100
-        if not stripped:
+        if not stripped or _RULE_LINE.match(stripped):
             flush()
         elif i in headings:
             flush()
@@ -220,7 +263,8 @@ def parse_text(text: str, rel: str) -> Document:
         i += 1
     flush()
     if not doc.title:  # the first line of a text file names it when it is short
-        first = next((line.strip() for line in lines if line.strip()), "")
+        first = next((" ".join(_COMMENT_MARK.sub("", line.strip()).split()) for line in lines
+                      if line.strip() and not _RULE_LINE.match(line.strip()) and _COMMENT_MARK.sub("", line.strip())), "")
         first = masthead or first  # a page's masthead in columns: the centred title under it
         doc.title = first if 0 < len(first) <= 100 else title_from_path(rel)
         if doc.blocks and doc.blocks[0].text.strip() == doc.title:
