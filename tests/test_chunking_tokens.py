@@ -111,3 +111,17 @@ def test_a_table_is_found_by_its_caption() -> None:
     assert "表 2 实测带宽" in chunk_document(below, max_tokens=300, overlap=0, count=count_tokens)[0].search_text
     prose = Document("p.pdf", "Paper", [Block("para", "Table 5 collects the parameters.", ("4",), 4), table])
     assert "collects" not in chunk_document(prose, max_tokens=300, overlap=0, count=count_tokens)[1].search_text
+
+
+def test_a_chunk_is_found_by_its_file_s_name() -> None:
+    """A file's name says what it holds, often in the words users ask in: a chunk's search text carries it when
+    its title lacks those words (a Chinese title over "meeting-minutes-2025-10-09.md"), and only then."""
+    block = Block("para", "记录：孙磊", ("会议信息",))
+    minutes = Document("notes/meeting-minutes-2025-10-09.md", "青岚网络组 周会纪要（第 9 次）", [block])
+    [chunk] = chunk_document(minutes, max_tokens=300, overlap=0, count=count_tokens)
+    assert chunk.search_text.startswith("青岚网络组 周会纪要（第 9 次） (Meeting minutes 2025 10 09) > 会议信息\n")
+    assert chunk.title == "青岚网络组 周会纪要（第 9 次）"  # what citations show is the title alone
+    for title in ("Meeting minutes 2025 10 09", "Weekly meeting minutes, 2025 10 09"):  # the name adds nothing
+        [chunk] = chunk_document(Document("meeting-minutes-2025-10-09.md", title, [block]), max_tokens=300,
+                                 overlap=0, count=count_tokens)
+        assert chunk.search_text.startswith(f"{title} > 会议信息\n")

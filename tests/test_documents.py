@@ -34,6 +34,31 @@ def test_markdown_keeps_title_sections_and_tables(tmp_path: Path) -> None:
     assert doc.blocks[0].section == () and doc.blocks[0].text == "Intro paragraph about the link."
 
 
+def test_markdown_underlined_headings_rules_and_opening_titles(tmp_path: Path) -> None:
+    """Headings underlined with === or --- are headings (they were a paragraph "Impact ----"); a thematic break
+    between slides is no text (it was a paragraph "---"); a file without a level-1 heading takes its title from
+    how it opens — a Pandoc title block, bold lines, a short first line — not from its file name alone."""
+    (tmp_path / "postmortem.md").write_text(
+        "Outage review\n=============\n\nImpact\n------\n\nThree jobs slowed down by 41 %.\n\n---\n\n"
+        "Timeline\n--------\n\n- 02:10 upgrade starts\n- 05:55 hash template restored\n", encoding="utf-8")
+    doc = load_document(tmp_path / "postmortem.md", tmp_path)
+    assert doc.title == "Outage review"
+    assert [(b.section, b.text) for b in doc.blocks] == [
+        (("Impact",), "Three jobs slowed down by 41 %."),
+        (("Timeline",), "- 02:10 upgrade starts\n- 05:55 hash template restored")]
+    openings = {"slides.md": ("% Kestrel fabric — Design Review #3\n% R. Okonkwo\n\n---\n\n## Slide 1\n\n- spraying\n",
+                              "Kestrel fabric — Design Review #3"),
+                "handout.md": ("**ACME TRAINING**\n**Module 2: check yourself**\n\nAnswer every question.\n",
+                               "ACME TRAINING Module 2: check yourself"),
+                "minutes.md": ("青岚网络组 周会纪要（第 9 次）\n\n时间：2025 年 10 月 9 日\n记录：孙磊\n", "青岚网络组 周会纪要（第 9 次）"),
+                "notes.md": ("The pilot ran for six weeks.\n\nIt ended in October.\n", "Notes")}
+    for name, (text, title) in openings.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        doc = load_document(tmp_path / name, tmp_path)
+        assert doc.title == title, name
+        assert not any(b.text in ("---", title) for b in doc.blocks), doc.blocks  # the title line is not repeated
+
+
 def test_text_file_in_gb18030_chinese(tmp_path: Path) -> None:
     text = "UET 学习笔记\n\n包裁剪（packet trimming）在拥塞时只转发报头。\n\n第二段。"
     (tmp_path / "notes.txt").write_bytes(text.encode("gb18030"))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_types import Source
-from .blocks import table_cells
+from .blocks import named_title, table_cells
 from .chunking import split_sentences
 from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
@@ -186,7 +186,7 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
         if refers_back(units[i].matched):
             tokens[i] |= tokens[i - 1]
     header = units[0].context if units and source.kind == "table" else ""
-    context = f"{source.title} {source.section} {header}"
+    context = f"{named_title(source.title, source.doc)} {source.section} {header}"
     lowered = f"{context}\n{source.text}".lower()
     return PreparedUnits(
         units, tokens, [numbers_in(unit.shown) for unit in units],

@@ -1,11 +1,12 @@
 """The shape of a loaded document: `Document` (path, title, blocks) and `Block` (a paragraph, a list, code or a
 table, with its heading path and PDF page), plus the small helpers every loader shares — a title from a file
-name, table rows in one form. Collaborators: the loaders (documents.py, plain_text.py), chunking.py.
+name or its opening lines, table rows in one form. Collaborators: the loaders (documents.py, plain_text.py), chunking.py.
 Non-goals: reading files.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,31 @@ class Document:
 
 def title_from_path(rel: str) -> str:
     return Path(rel).stem.replace("-", " ").replace("_", " ").strip().capitalize() or rel
+
+
+def named_title(title: str, rel: str) -> str:
+    """The title with the file's name after it when the name has words the title lacks ("青岚网络组 周会纪要
+    (Meeting minutes 2025 10 09)"): a file's name says what it holds, often in the words users ask in. Not a
+    name of numbers and single letters ("a.md", "2025-10.md")."""
+    named = title_from_path(rel)
+    if not {w for w in re.findall(r"\w{3,}", named.lower()) if not w.isdigit()} - set(re.findall(r"\w+", title.lower())):
+        return title
+    return f"{title} ({named})"
+
+
+MAX_TITLE_CHARS = 120
+
+
+def title_of_lines(lines: list[str]) -> str:
+    """A title made of a document's opening lines (a banner, a run of bold lines): as many of them as fit."""
+    title = ""
+    for line in (" ".join(line.split()) for line in lines):
+        if not line:
+            continue
+        if title and len(title) + 1 + len(line) > MAX_TITLE_CHARS:
+            break
+        title = f"{title} {line}" if title else line[:MAX_TITLE_CHARS]
+    return title
 
 
 def normalise_row(line: str) -> str:

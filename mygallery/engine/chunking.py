@@ -14,12 +14,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from .blocks import Block, Document
+from .blocks import Block, Document, named_title
 from .token_count import count_many
 
 # Raised when the same documents would be cut into other chunks (ingest.py rebuilds an index cut otherwise).
-# 2: a table chunk's search text holds the table's caption.
-CHUNKING_VERSION = 2
+# 2: a table chunk's search text holds the table's caption. 3: and every chunk's the file's name (named_title).
+CHUNKING_VERSION = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|(?<=[。！？；])")
 
 
@@ -139,7 +139,7 @@ def chunk_document(doc: Document, *, max_tokens: int, overlap: int, count: Calla
         groups.setdefault((block.section, block.page), []).append(block)
     for (section_path, page), blocks in groups.items():
         section = " > ".join(section_path)
-        prefix = " > ".join(p for p in (doc.title, section) if p)
+        prefix = " > ".join(p for p in (named_title(doc.title, doc.path), section) if p)
         pieces = [(kind, text, _caption(blocks, i) if b.kind == "table" else "")
                   for i, b in enumerate(blocks) for kind, text in _pieces(b, max_tokens, count)]
         current: list[str] = []

@@ -10,6 +10,7 @@ the others. PDF text comes from pdf_text.py, by the geometry of the page. Non-go
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import DocumentError
-from .blocks import Block, Document, normalise_row, title_from_path
+from .blocks import Block, Document, normalise_row, title_from_path, title_of_lines
 from .pdf_text import read_pdf
 from .plain_text import is_table_row, loose_heading, loose_table_rows, parse_text, table_block
 
@@ -35,7 +36,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # Internet-Draft, a man page) read as one — pages at form feeds, running headers and footers dropped, margin
 # headings, the indented body as paragraphs; text 3: rules drawn across the text are no text, a banner between
 # two rules at the top is the title, "Host driver ....... tlnic 2.8.0" an entry of its own.
-READER_VERSIONS = {"markdown": 2, "text": 3, "html": 3, "pdf": 2}
+# markdown 3: headings underlined with === or ---, a thematic break ("---") no text, the title of a file
+# without a level-1 heading from how it opens (a Pandoc "% title", bold lines, a short first line).
+READER_VERSIONS = {"markdown": 3, "text": 3, "html": 3, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:
@@ -126,6 +129,10 @@ def load_documents(docs_dir: Path) -> Iterator[tuple[Path, Document | None, str]
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: "---", "***", "- - -"
+_SETEXT = re.compile(r"^ {0,3}(={3,}|-{3,})\s*$")  # the line under a heading: "=====" (level 1), "-----" (level 2)
+_BOLD_LINE = re.compile(r"^\*\*([^*]+)\*\*$")
+_PANDOC_TITLE = re.compile(r"^%\s+(\S.*)$")
 
 
 def _parse_markdown(text: str, rel: str) -> Document:
@@ -148,7 +155,18 @@ def _parse_markdown(text: str, rel: str) -> Document:
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
+        underline = _SETEXT.match(lines[i + 1]) if i + 1 < len(lines) and not paragraph else None
+        if underline and stripped and not _LIST_ITEM.match(line) and not stripped.startswith(("|", ">", "#")) \
+                and not _BREAK.match(line):  # "Overview" over "========": a heading
+            level, title = (1 if underline.group(1)[0] == "=" else 2), _strip_inline(stripped)
+            if level == 1 and not doc.title:
+                doc.title = title
+            headings = [h for h in headings if h[0] < level] + [(level, title)]
+            i += 2
+            continue
+        if _BREAK.match(line) or _SETEXT.match(line):  # a rule between parts: nothing to read
+            flush()
+        elif stripped.startswith(("```", "~~~")):
             flush()
             fence, body = stripped[:3], []
             i += 1
@@ -187,8 +205,29 @@ def _parse_markdown(text: str, rel: str) -> Document:
             paragraph.append(line)
         i += 1
     flush()
-    doc.title = doc.title or title_from_path(rel)
+    doc.title = doc.title or _opening_title(lines, doc) or title_from_path(rel)
     return doc
+
+
+def _opening_title(lines: list[str], doc: Document) -> str:
+    """The title of a Markdown file without a level-1 heading, from how it opens: a Pandoc title block ("% Kestrel
+    fabric — Design Review #3"), a run of bold lines, or a first paragraph of one short line that is no sentence
+    ("青岚网络组 周会纪要（第 9 次）", which then is no paragraph of its own)."""
+    opening = list(itertools.takewhile(str.strip, itertools.dropwhile(lambda line: not line.strip(), lines)))
+    if not opening:
+        return ""
+    if match := _PANDOC_TITLE.match(opening[0].strip()):
+        return title_of_lines([match.group(1)])
+    bold = [m.group(1) for m in itertools.takewhile(bool, (_BOLD_LINE.match(line.strip()) for line in opening))]
+    if bold:
+        return title_of_lines(bold)
+    first = opening[0].strip()
+    if len(opening) == 1 and len(first) <= 60 and not first.endswith((".", "。", ":", "：")) \
+            and not _LIST_ITEM.match(first) and not first.startswith(("|", ">", "!", "[", "<")) \
+            and doc.blocks and doc.blocks[0].kind == "para" and doc.blocks[0].text == first:
+        doc.blocks.pop(0)
+        return first
+    return ""
 
 
 def _strip_inline(text: str) -> str:

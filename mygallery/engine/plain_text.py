@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .blocks import Block, Document, normalise_row, title_from_path
+from .blocks import Block, Document, normalise_row, title_from_path, title_of_lines
 
 _CHINESE_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十百]+[、．.]|第[一二三四五六七八九十百\d]+[章节部分篇])\s*\S")
 _BRACKETED = re.compile(r"^\[[^\[\]\n]{1,60}\]$")
@@ -40,7 +40,6 @@ _UNDERLINE = re.compile(r"^(?:={3,}|-{3,})$")
 _RULE_LINE = re.compile(r"^(?:(?:#|;|//)\s*)?([=\-*_~#])\1{2,}$")
 _COMMENT_MARK = re.compile(r"^(?:#+|;+|//)\s*")
 _BANNER_LINES = 4  # at most this many lines between the two rules of a banner at the top of a file
-_MAX_TITLE_CHARS = 120
 _ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)]|o(?=\s\s))\s+\S")  # "o  " is a bullet of RFC-style text
 _ALIGNED = re.compile(r"\S {3,}\S")
 _SETTING = re.compile(r"^[\w.\-/]{2,60}\s*[=:]\s*\S")
@@ -194,16 +193,8 @@ def _banner(lines: list[str]) -> tuple[str, int] | None:
     for i in filled[1:_BANNER_LINES + 2]:
         stripped = lines[i].strip()
         if _RULE_LINE.match(stripped):
-            words = [" ".join(_COMMENT_MARK.sub("", line).split()) for line in inside]
-            words = [w for w in words if w]
-            if not words:
-                return None
-            title = words[0][:_MAX_TITLE_CHARS]
-            for word in words[1:]:  # as many of its lines as fit
-                if len(title) + 1 + len(word) > _MAX_TITLE_CHARS:
-                    break
-                title = f"{title} {word}"
-            return title, i + 1
+            title = title_of_lines([_COMMENT_MARK.sub("", line) for line in inside])
+            return (title, i + 1) if title else None
         inside.append(stripped)
     return None
 
