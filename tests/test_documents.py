@@ -211,6 +211,22 @@ def test_html_ignores_scripts_and_navigation_and_keeps_table_headers(tmp_path: P
                                                                  "2. replug"]
 
 
+def test_an_html_page_s_own_heading_and_its_badges(tmp_path: Path) -> None:
+    """The page's first <h1> names it: no section over every block, and, worded otherwise than the <title>, its
+    first line; badges side by side are words apart ("LLRCBFC" was one word); a word styled in part stays one."""
+    (tmp_path / "ds.html").write_text(
+        "<html><head><title>AX-400 NIC - Product Datasheet</title></head><body>"
+        "<h1>AX-400 400GbE SuperNIC</h1><div><span class='badge'>UET AI Full</span><span class='badge'>LLR</span>"
+        "<span class='badge'>CBFC</span></div><h2>Overview</h2><p>One port; <b>PDC</b>s are set up on demand.</p>"
+        "<table><tr><th>Feature</th><th>Support</th></tr><tr><td><code>LLR</code><code>CBFC</code></td>"
+        "<td>yes</td></tr></table></body></html>", encoding="utf-8")
+    doc = load_document(tmp_path / "ds.html", tmp_path)
+    assert doc.title == "AX-400 NIC - Product Datasheet"
+    assert [(b.section, b.text) for b in doc.blocks[:4]] == [
+        ((), "AX-400 400GbE SuperNIC"), ((), "UET AI Full LLR CBFC"),
+        (("Overview",), "One port; PDCs are set up on demand.")] + [(("Overview",), "| LLR CBFC | yes |")]
+
+
 def test_a_markdown_heading_keeps_the_underscores_of_its_names(tmp_path: Path) -> None:
     """Emphasis and code marks leave a heading, an underscore inside a name does not."""
     (tmp_path / "t.md").write_text("# Tickets\n\n## LKS-402 — Raise SPRAY_WIDTH to **64** for `train`\n\nBody.\n\n"

@@ -39,7 +39,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # two rules at the top is the title, "Host driver ....... tlnic 2.8.0" an entry of its own.
 # markdown 3: headings underlined with === or ---, a thematic break ("---") no text, the title of a file
 # without a level-1 heading from how it opens (a Pandoc "% title", bold lines, a short first line).
-READER_VERSIONS = {"markdown": 3, "text": 3, "html": 3, "pdf": 2}
+# html 4: the page's first <h1> is no section (a paragraph when the <title> words it otherwise), inline boxes side
+# by side are words apart.
+READER_VERSIONS = {"markdown": 3, "text": 3, "html": 4, "pdf": 2}
 
 
 def reader_version(path: Path) -> int:
@@ -138,6 +140,9 @@ class _HtmlBlocks(HTMLParser):
     navigation."""
 
     _BLOCK_TAGS = {"p", "li", "pre", "blockquote", "dd", "dt", "div", "section", "article", "br"}
+    # Inline elements that a page's style often sets apart as boxes: two of them side by side are two words
+    # ("<span class=badge>LLR</span><span class=badge>CBFC</span>" read "LLRCBFC")
+    _INLINE_BOXES = {"span", "a", "code", "b", "strong", "em", "i", "small", "label", "kbd", "abbr", "mark"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -155,6 +160,8 @@ class _HtmlBlocks(HTMLParser):
         self._term = ""  # a <dt> waiting for its <dd>: "IN_SYNC" + "The agent's epoch …" is one definition
         self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
         self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
+        self._box_closed = False  # an inline box has just ended, no text since
+        self._headed = False  # the page's first <h1> has been read
 
     def _flush(self, kind: str = "para") -> None:
         text = re.sub(r"\s+", " ", "".join(self._text)).strip()
@@ -168,6 +175,11 @@ class _HtmlBlocks(HTMLParser):
             self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._INLINE_BOXES and self._box_closed:  # another box right after one: a word apart
+            pending = self._cell if self._cell is not None else self._text
+            if pending and not pending[-1][-1:].isspace():
+                pending.append(" ")
+        self._box_closed = False
         if tag in _UNREAD:
             self._skip += 1
         elif tag == "title":
@@ -199,6 +211,7 @@ class _HtmlBlocks(HTMLParser):
                 self._marker = f"{count}. " if ordered else "- "
 
     def handle_endtag(self, tag: str) -> None:
+        self._box_closed = tag in self._INLINE_BOXES
         if tag in _UNREAD:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":
@@ -207,8 +220,12 @@ class _HtmlBlocks(HTMLParser):
             text = re.sub(r"\s+", " ", "".join(self._text)).strip()
             self._text.clear()
             if text:
-                if self._heading_level == 1 and (not self.title or text == self.title):
-                    self.title = text  # the page's own heading names the document, not a section
+                if self._heading_level == 1 and not self._headed:  # the page's own heading names the document,
+                    self._headed = True  # it is not a section: the title, or — the <title> says it otherwise
+                    if not self.title or text == self.title:  # — the page's first line
+                        self.title = text
+                    else:
+                        self.blocks.append(Block("para", text, ()))
                 else:
                     self.headings = [h for h in self.headings if h[0] < self._heading_level]
                     self.headings.append((self._heading_level, text))
@@ -240,6 +257,8 @@ class _HtmlBlocks(HTMLParser):
                 self._marker = ""
 
     def handle_data(self, data: str) -> None:
+        if data:
+            self._box_closed = False
         if self._skip:
             return
         if self._in_title:
