@@ -203,6 +203,23 @@ def two_column_pdf(path: Path) -> Path:
 
 
 
+CENTRED_CAPTION = ("Figure 3.1: Rail-optimised two-tier topology: 8 rails of 8 leaves each, 16 spines, two "
+                   "parallel links between every leaf and spine pair. Drawing not reproduced in this text edition.")
+AFTER_CAPTION = ("Leaves are numbered L00 to L63 so that leaf Lnn belongs to rail nn div 8; spines are numbered S00 "
+                 "to S15 and sit in two network racks.")
+
+
+def centred_caption_pdf(path: Path) -> Path:
+    """A body paragraph, a caption centred on the page whose short last line is centred too, a body paragraph."""
+    page = Page()
+    y = page.lines(72, 760, wrap(AFTER_CAPTION, 10.5, page.width - 144), size=10.5, leading=1.2) - 14
+    for line in wrap(CENTRED_CAPTION, 10.5, page.width - 180, bold=True):
+        page.text((page.width - text_width(line, 10.5, bold=True)) / 2, y, line, size=10.5, bold=True)
+        y -= 12.6
+    page.lines(72, y - 14, wrap(AFTER_CAPTION, 10.5, page.width - 144), size=10.5, leading=1.2)
+    return write_pages(path, [page], title="Topology")
+
+
 PAPER_ABSTRACT = (
     "Abstract. Packet spraying spreads the packets of one message over every equal-cost path of a Clos fabric. "
     "On a real network the paths are rarely equally healthy: a degraded optic or a busy spine makes one of them "

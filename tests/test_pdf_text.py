@@ -60,6 +60,13 @@ def test_two_columns_are_read_column_by_column(tmp_path: Path) -> None:
 
 
 
+def test_a_centred_caption_is_one_paragraph(tmp_path: Path) -> None:
+    """A caption centred under a figure: its short, centred last line ("text edition.") is not a paragraph of
+    its own, as a first-line indent would be."""
+    doc = read_pdf(samples.centred_caption_pdf(tmp_path / "caption.pdf"))
+    assert samples.CENTRED_CAPTION in [b.text for b in doc.blocks]
+
+
 def test_a_papers_first_page_is_read_across_then_column_by_column(tmp_path: Path) -> None:
     """Title, authors and abstract across both columns (more lines cross the gutter than on any other page),
     then the two columns: the abstract is one paragraph and the columns are not read line by line across."""

@@ -4,7 +4,7 @@ Job: `assemble(pages)` takes every page's `Line`s (pdf_lines.py) and returns the
 its first heading (the title when the metadata has none). Lines repeated at the same height in the top or bottom
 band of most pages (running headers and footers, page numbers such as "Page 3 of 40" or "— 12 —") are
 dropped. The rest become paragraphs by vertical gaps larger than the document's usual line gap, first-line
-indents, style changes, bullets and short sentence-ending lines; a line-end hyphen is mended when it split a
+indents (not the short last line of a centred caption), style changes, bullets and short sentence-ending lines; a line-end hyphen is mended when it split a
 word ("conges-" / "tion") and kept when it belongs to one ("end-to-end"), judged by the document's own words;
 a short block of bold or larger lines, or a numbered one ("3.2 Retry policy"), is a heading; lines of cells
 whose column gaps line up over several rows become a table ("| a | b |" rows, the first row as its header); a
@@ -274,8 +274,10 @@ def _breaks(group: list[Line], line: Line, body_h: float, line_gap: float,
     if _BULLET.match(line.text):
         return True
     left = group[0].x0 if len(group) == 1 else min(g.x0 for g in group[1:])
-    if len(group) > 1 and line.x0 - left > _INDENT * line.h:  # a first-line indent opens a new paragraph
-        return True
+    centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 0.8 * line.h \
+        and edges[line.column][1] - line.x1 > _INDENT * line.h  # set in from both sides, on the line's axis above
+    if len(group) > 1 and line.x0 - left > _INDENT * line.h and not centred:  # a first-line indent opens a new
+        return True  # paragraph; the short last line of a centred one (a caption) does not
     # a short last line that ends a sentence ends the paragraph even without a gap
     return (prev.text.endswith(_SENTENCE_END) and prev.x1 < column_right - 6 * prev.h
             and (line.text[:1].isupper() or bool(CJK_CHAR.match(line.text[:1]))))
