@@ -484,6 +484,28 @@ def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
     assert same.answered and "620 ms" in first_line(same.answer), same.answer
 
 
+def test_a_fact_given_for_another_version_is_not_the_answer(tmp_path: Path) -> None:
+    """The same for versions, which the documents name elsewhere: the PDC limit of firmware 3.1.6 is no answer
+    for firmware 3.2.0, nor is a row of RavOS 3.2 for RavOS 3.3 — unless a passage gives the asked version's."""
+    kb = ("# Compatibility\n\n| Device | OS | Max TLVs per push |\n|---|---|---|\n| RV-9400 | RavOS 3.2 | 32 |\n\n"
+          "KI-14 (RavOS 3.2): a low trim threshold is raised silently. Fixed in RavOS 3.3.\n\n"
+          "## Adapter limits\n\nFirmware 3.1.6 supports at most 8,192 packet delivery contexts per port.\n\n"
+          "Firmware 3.2.0 is a feature release: it adds the AI Full profile.\n")
+    (tmp_path / "now").mkdir()
+    _, service = gallery(tmp_path / "now", {"kb.md": kb})
+    for question, version in (("How many TLVs per push does RavOS 3.3 take?", "RavOS 3.3"),
+                              ("How many packet delivery contexts per port does firmware 3.2.0 support?",
+                               "firmware 3.2.0")):
+        result = service.answer(question)
+        assert not result.answered and version in result.answer.split("\n\n")[0], result.answer
+    assert "32" in first_line(service.answer("How many TLVs per push does RavOS 3.2 take?").answer)
+    (tmp_path / "later").mkdir()
+    _, service = gallery(tmp_path / "later", {"kb.md": kb + "\nFirmware 3.2.0 raises the limit to 16,384 packet "
+                                                           "delivery contexts per port.\n"})
+    result = service.answer("How many packet delivery contexts per port does firmware 3.2.0 support?")
+    assert result.answered and "16,384" in first_line(result.answer), result.answer
+
+
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
     """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
     user's spelling; "pod-c" is answered."""

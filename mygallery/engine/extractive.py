@@ -131,10 +131,14 @@ class ExtractiveAnswerer:
         if not candidates:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
-        siblings = _sibling_patterns(asked.anchors)
-        if siblings and _names_other(best.text, siblings):  # "PW-680": not the sentence about the PW-660
-            best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score
-                         and not _names_other(c.text, siblings)), replace(best, names_other=True))
+        siblings = _sibling_patterns(asked.anchors) + _version_siblings(asked.versioned)
+
+        def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
+            return _names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)
+
+        if siblings and other(best):  # "PW-680": not the sentence about the PW-660; "RavOS 3.3": not 3.2's row
+            best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score and not other(c)),
+                        replace(best, names_other=True))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
                          if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
@@ -366,6 +370,21 @@ def _sibling_patterns(anchors: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], 
             letters, number = re.escape(match.group(1)), match.group(2)
             found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
                           re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
+    return tuple(found)
+
+
+_VERSION_OF = re.compile(r"^(.*\S)\s+v?(\d+(?:\.\d+)+)$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_siblings(versioned: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """For each versioned name of a question ("RavOS 3.3"): (a pattern of the name with that version, one of
+    the name with another version) — a row about RavOS 3.2 says nothing of RavOS 3.3."""
+    found = []
+    for name, version in (_VERSION_OF.match(v).groups() for v in versioned):  # type: ignore[union-attr]
+        n, v = re.escape(name), re.escape(version)
+        found.append((re.compile(rf"(?<![\w\-]){n}\s+v?{v}(?![\d.]*\d)", re.IGNORECASE),
+                      re.compile(rf"(?<![\w\-]){n}\s+v?(?!{v}(?![\d.]*\d))\d+\.\d+", re.IGNORECASE)))
     return tuple(found)
 
 
