@@ -58,6 +58,9 @@ def test_tokenizer_stems_drops_stop_words_and_makes_bigrams() -> None:
     assert tokenize("RUD 可靠交付") == ["rud", "可靠", "靠交", "交付"]
     assert "拥塞" in expand_query("How does congestion control work?")
     assert "congestion" in expand_query("拥塞控制是怎么工作的")
+    # the words of install guides, runbooks and release notes: "网卡发送路径" reaches "the NIC's transmit path"
+    assert {"transmit", "nic", "path"} <= set(expand_query("网卡发送路径上增加了多少时延"))
+    assert {"安装", "备份", "日志"} <= set(expand_query("Where do the installation backup logs go?"))
 
 
 def test_ingest_is_incremental(tmp_path: Path) -> None:

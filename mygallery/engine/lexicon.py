@@ -45,6 +45,12 @@ _ZH_SPLIT = re.compile("|".join(sorted(map(re.escape, ZH_STOP_WORDS), key=len, r
 
 # General networking vocabulary, English ↔ Simplified Chinese. Keys are stemmed English tokens.
 BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
+    # operations vocabulary: what install guides, runbooks and release notes say in either language
+    "transmit": ("发送",), "transmission": ("发送", "传输"), "install": ("安装",), "installation": ("安装",),
+    "metric": ("指标",), "log": ("日志",), "logs": ("日志",), "backup": ("备份",), "failover": ("切换", "故障切换"),
+    "standby": ("备机", "备用"), "parameter": ("参数",), "hash": ("哈希",), "collision": ("冲突",),
+    "adapter": ("网卡", "适配器"), "slot": ("槽位",), "session": ("会话",), "expiry": ("过期", "到期"),
+    "humidity": ("湿度",),
     "congestion": ("拥塞",), "control": ("控制",), "drop": ("丢包", "丢弃"), "loss": ("丢包", "丢失"), "lost": ("丢失", "丢了"),
     "retransmit": ("重传",), "retransmission": ("重传",), "reliable": ("可靠",), "reliability": ("可靠性",),
     "order": ("有序", "顺序"), "ordered": ("有序",), "unordered": ("无序",), "delivery": ("交付", "传递"),
