@@ -61,6 +61,7 @@ def test_tokenizer_stems_drops_stop_words_and_makes_bigrams() -> None:
     # the words of install guides, runbooks and release notes: "网卡发送路径" reaches "the NIC's transmit path"
     assert {"transmit", "nic", "path"} <= set(expand_query("网卡发送路径上增加了多少时延"))
     assert {"安装", "备份", "日志"} <= set(expand_query("Where do the installation backup logs go?"))
+    assert {"controller", "push", "mode"} <= set(expand_query("控制器下发 profile 用的是什么模式"))
 
 
 def test_ingest_is_incremental(tmp_path: Path) -> None:
