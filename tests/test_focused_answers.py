@@ -103,6 +103,8 @@ def test_question_shapes() -> None:
     assert shape("Who owns the rollback?").required == ("owner",)
     assert shape("Which vendor makes the switch?").required == ("vendor",)
     assert shape("Is trimming enabled on TC1?").kind == "yesno"
+    assert shape("为啥失败后马上重推会回 NAK 7").kind == "reason"  # 为啥: why, as people type it
+    assert shape("What does firmware 3.2.0 change on RavOS 3.3?").versioned == ("firmware 3.2.0", "RavOS 3.3")
     # a why-question naming a value asks for the reason (no lead line announcing "the value is …")
     assert shape("为什么 Osprey 把熵值数量从默认值调高了？").kind == shape("Why was the default timeout raised?").kind \
         == "reason"

@@ -58,7 +58,7 @@ _BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|�
 _WHERE = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|subclause|annex|appendix)s?\b"
                     r"|\bwhere\s+(?:in|does|do|is|are)\b[^?]*\b(?:spec|specification|standard|draft|document)\b"
                     r"|哪一?(?:节|章)|哪一条|第几(?:条|节|章)|哪个(?:条款|章节)|\bclause\b", re.IGNORECASE)
-_WHY = re.compile(r"\bwhy\b|为什么|为何", re.IGNORECASE)
+_WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNORECASE)
 # (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
 _REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|原因|如何|怎么|机制|原理",
                      re.IGNORECASE)
