@@ -1,12 +1,14 @@
 """Whether the documents answer a question: what the index and the retrieved passages say about it
 (`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
-no document has) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
+no document has), whether a passage is about a sibling of what is asked (`names_other`: the PW-660 for the
+PW-680, RavOS 3.2 for RavOS 3.3) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
 when the verdict is no.
 Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -103,6 +105,52 @@ ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name e
                              "happen happens happened meant list kind kinds type types "
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things"))
+
+
+# (a pattern of the asked identifier, a pattern of a sibling of it), for each one a question names
+Siblings = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+# An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"): its letters, and its
+# number. Not one letter ("L23"): "L4" and "L2" are also layers, not a sibling leaf.
+_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z])[\-_. ]?(\d+)$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
+    """For each lettered-number identifier of a question: (a pattern of the identifier as documents write it,
+    with or without a separator; a pattern of a sibling — the same letters with another number)."""
+    found = []
+    for anchor in anchors:
+        if match := _LETTERED_NUMBER.match(anchor):
+            letters, number = re.escape(match.group(1)), match.group(2)
+            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
+                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
+    return tuple(found)
+
+
+_VERSION_OF = re.compile(r"^(.*\S)\s+v?(\d+(?:\.\d+)+)$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _version_siblings(versioned: tuple[str, ...]) -> Siblings:
+    """For each versioned name of a question ("RavOS 3.3"): (a pattern of the name with that version, one of
+    the name with another version) — a row about RavOS 3.2 says nothing of RavOS 3.3."""
+    found = []
+    for name, version in (_VERSION_OF.match(v).groups() for v in versioned):  # type: ignore[union-attr]
+        n, v = re.escape(name), re.escape(version)
+        found.append((re.compile(rf"(?<![\w\-]){n}\s+v?{v}(?![\d.]*\d)", re.IGNORECASE),
+                      re.compile(rf"(?<![\w\-]){n}\s+v?(?!{v}(?![\d.]*\d))\d+\.\d+", re.IGNORECASE)))
+    return tuple(found)
+
+
+def names_other(text: str, siblings: Siblings) -> bool:
+    """Whether `text` names a sibling of an asked identifier (the PW-660 for a question about the PW-680) and
+    not the identifier itself: it is about something else."""
+    return any(other.search(text) and not own.search(text) for own, other in siblings)
+
+
+def sibling_patterns(asked: QuestionShape) -> Siblings:
+    """(the asked one, a sibling) patterns for the question's lettered identifiers and versioned names."""
+    return _lettered_siblings(asked.anchors) + _version_siblings(asked.versioned)
 
 
 def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,

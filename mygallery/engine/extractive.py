@@ -25,7 +25,7 @@ from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
-from .answerability import gather_evidence, judge
+from .answerability import gather_evidence, judge, names_other, sibling_patterns
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .question_shape import QuestionShape, names_required, shape
@@ -131,10 +131,10 @@ class ExtractiveAnswerer:
         if not candidates:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
-        siblings = _sibling_patterns(asked.anchors) + _version_siblings(asked.versioned)
+        siblings = sibling_patterns(asked)
 
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
-            return _names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)
+            return names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)
 
         if siblings and other(best):  # "PW-680": not the sentence about the PW-660; "RavOS 3.3": not 3.2's row
             best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score and not other(c)),
@@ -353,45 +353,6 @@ class ExtractiveAnswerer:
 _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
                     r"it|be|are|was|for|the|with|per|from|than|that|this)\b)[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
-
-
-# An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"): its letters, and its
-# number. Not one letter ("L23"): "L4" and "L2" are also layers, not a sibling leaf.
-_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z])[\-_. ]?(\d+)$")
-
-
-@functools.lru_cache(maxsize=1024)
-def _sibling_patterns(anchors: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    """For each lettered-number identifier of a question: (a pattern of the identifier as documents write it,
-    with or without a separator; a pattern of a sibling — the same letters with another number)."""
-    found = []
-    for anchor in anchors:
-        if match := _LETTERED_NUMBER.match(anchor):
-            letters, number = re.escape(match.group(1)), match.group(2)
-            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
-                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
-    return tuple(found)
-
-
-_VERSION_OF = re.compile(r"^(.*\S)\s+v?(\d+(?:\.\d+)+)$")
-
-
-@functools.lru_cache(maxsize=1024)
-def _version_siblings(versioned: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
-    """For each versioned name of a question ("RavOS 3.3"): (a pattern of the name with that version, one of
-    the name with another version) — a row about RavOS 3.2 says nothing of RavOS 3.3."""
-    found = []
-    for name, version in (_VERSION_OF.match(v).groups() for v in versioned):  # type: ignore[union-attr]
-        n, v = re.escape(name), re.escape(version)
-        found.append((re.compile(rf"(?<![\w\-]){n}\s+v?{v}(?![\d.]*\d)", re.IGNORECASE),
-                      re.compile(rf"(?<![\w\-]){n}\s+v?(?!{v}(?![\d.]*\d))\d+\.\d+", re.IGNORECASE)))
-    return tuple(found)
-
-
-def _names_other(text: str, siblings: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]) -> bool:
-    """Whether `text` names a sibling of an asked identifier (the PW-660 for a question about the PW-680) and
-    not the identifier itself: it is about something else."""
-    return any(other.search(text) and not own.search(text) for own, other in siblings)
 
 
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
