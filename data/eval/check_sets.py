@@ -28,14 +28,16 @@ from collections import Counter
 
 HERE = pathlib.Path(__file__).resolve().parent
 SETS = {"en-mixed": "enm", "zh-notes": "zhn", "en-field": "enf", "zh-wiki": "zhw", "spec-notes": "spn",
-        "paper-forum": "ppf", "ops-rfc": "opr"}
+        "paper-forum": "ppf", "ops-rfc": "opr", "deck-wiki": "dkw"}
 COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html",
               ("en-field", "osprey-commissioning-report.pdf"): "source/report.html",
               ("zh-wiki", "xq-training-handout.pdf"): "source/handout.html",
               ("spec-notes", "grd-spec.pdf"): "source/spec.html",
               ("paper-forum", "pathledger-paper.pdf"): "source/paper.html",
               ("paper-forum", "pathledger-datasheet.pdf"): "source/datasheet.html",
-              ("ops-rfc", "fpdd-install-ops-guide-zh.pdf"): "source/guide.html"}
+              ("ops-rfc", "fpdd-install-ops-guide-zh.pdf"): "source/guide.html",
+              ("deck-wiki", "sedgemoor-uet-profile-spec.pdf"): "source/spec.html",
+              ("deck-wiki", "sm-phase2-design-review-deck.pdf"): "source/deck.html"}
 KINDS = {"number", "name", "definition", "mechanism", "procedure", "yesno", "unanswerable"}
 FIELDS = {"id", "question", "lang", "expected", "keys", "kind"}
 
