@@ -40,8 +40,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # markdown 3: headings underlined with === or ---, a thematic break ("---") no text, the title of a file
 # without a level-1 heading from how it opens (a Pandoc "% title", bold lines, a short first line).
 # html 4: the page's first <h1> is no section (a paragraph when the <title> words it otherwise), inline boxes side
-# by side are words apart. pdf 3: the short last line of a centred caption stays in the caption.
-READER_VERSIONS = {"markdown": 3, "text": 3, "html": 4, "pdf": 3}
+# by side are words apart. pdf 3: the short last line of a centred caption stays in the caption. text 4: a
+# table set in fixed-width columns under a rule of dashes is a table, lines stamped with a time are records.
+READER_VERSIONS = {"markdown": 3, "text": 4, "html": 4, "pdf": 3}
 
 
 def reader_version(path: Path) -> int:

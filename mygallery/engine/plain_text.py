@@ -14,6 +14,9 @@ markup language — study notes in a .txt file, meeting minutes, an e-mail, a co
   tlnic 2.8.0", with its wrapped lines;
 - rules drawn across the text ("=====", "# -----"): no text, a break between paragraphs; the lines between two
   rules at the top of a file (a banner) are its title;
+- a table set in fixed-width columns, a rule of dashes under each header (`column_table`; a Chinese character
+  takes two columns, a row with a blank first column continues the row above); lines stamped with a time (a
+  chat log) kept one per line;
 - everything else: paragraphs, their wrapped lines joined.
 A file laid out as printed pages (an Internet-Draft, a man page) is read as one: pages at form feeds (each
 block keeps its page, for citations), the header and footer lines that repeat on the pages dropped
@@ -27,7 +30,9 @@ from font or case alone.
 
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
 from collections import Counter
 
 from .blocks import Block, Document, normalise_row, title_from_path, title_of_lines
@@ -44,6 +49,10 @@ _ITEM = re.compile(r"^(?:[-*+•·]|\d+[.)、]|[a-z][.)]|o(?=\s\s))\s+\S")  # "o
 _ALIGNED = re.compile(r"\S {3,}\S")
 _SETTING = re.compile(r"^[\w.\-/]{2,60}\s*[=:]\s*\S")
 _RULE_ROW = re.compile(r"^\|?[\s:|-]+\|?$")
+# A chat or log line that starts with its time: "[2026-05-12 09:14] <nick> …", "09:14:03 …" — a record of its own
+_STAMPED = re.compile(r"^\[?(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?\]?\s")
+# The rule under the header of a table set in fixed-width columns: "--------  ----------  ------"
+_COLUMN_RULE = re.compile(r"^\s*-{2,}(?: +-{2,})+\s*$")
 # A label, dots leading to its value: "Host driver ........... tlnic 2.8.0 or later" (release notes, a spec's
 # list of limits): an entry of its own, read "Host driver: tlnic 2.8.0 or later"
 _LEADER = re.compile(r"^(\S[^.]{0,40}?)\s*\.{3,}\s*(?=\S)")
@@ -86,7 +95,7 @@ def table_block(rows: list[str], section: tuple[str, ...], page: int | None = No
 def _keeps_lines(lines: list[str]) -> bool:
     """Whether a paragraph's lines are facts of their own (items, aligned columns, settings), not wrapped prose."""
     structured = sum(bool(_ITEM.match(line.strip()) or _ALIGNED.search(line.strip()) or _SETTING.match(line.strip())
-                          or _LEADER.match(line.strip())
+                          or _LEADER.match(line.strip()) or _STAMPED.match(line.strip())
                           or line.count("|") >= 2  # "CR-1203 | 2025-09-11 | STD | …": a record per line
                           or line.startswith(("  ", "\t")) or line.lstrip().startswith(("#", ";", "//")))
                      for line in lines)
@@ -183,6 +192,46 @@ def _centred_title(lines: list[str]) -> str:
     return " ".join(found)[:100]
 
 
+def _display_starts(line: str) -> list[int]:
+    """The column at which each character of the line starts on a fixed-width screen, where a Chinese character
+    takes two columns (tables set in such columns are aligned that way)."""
+    starts, column = [], 0
+    for char in line:
+        starts.append(column)
+        column += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return starts
+
+
+def column_table(lines: list[str], start: int) -> tuple[tuple[str, str], int] | None:
+    """A table set in fixed-width columns — a header line, a rule of dashes under each column, rows; a row whose
+    first column is blank goes on in the row above (a wrapped cell): ((header row, body rows), lines used), or
+    None when the header does not fill two columns."""
+    spans = [m.start() for m in re.finditer(r"-+", lines[start + 1])]
+
+    def cells(line: str) -> list[str]:
+        found = [""] * len(spans)
+        for char, column in zip(line, _display_starts(line), strict=True):
+            found[max(0, bisect.bisect_right(spans, column) - 1)] += char
+        return [" ".join(cell.split()) for cell in found]
+
+    header = cells(lines[start])
+    if sum(bool(cell) for cell in header) < 2:
+        return None
+    rows: list[list[str]] = []
+    end = start + 2
+    while end < len(lines) and lines[end].strip() and not _RULE_LINE.match(lines[end].strip()):
+        row = cells(lines[end])
+        if rows and not row[0]:  # the wrapped part of the row above
+            rows[-1] = [f"{above} {more}".strip() for above, more in zip(rows[-1], row, strict=True)]
+        else:
+            rows.append(row)
+        end += 1
+    if not rows:
+        return None
+    body = "\n".join(normalise_row(" | ".join(row)) for row in rows)
+    return (normalise_row(" | ".join(header)), body), end - start
+
+
 def _banner(lines: list[str]) -> tuple[str, int] | None:
     """A file that opens with a few lines between two rules: those lines (comment marks dropped) as its title —
     as many of them as fit in a title — and the index of the line after the closing rule."""
@@ -230,7 +279,8 @@ def parse_text(text: str, rel: str) -> Document:
         stripped = line.strip()
         if not paragraph:
             page = pages[i]
-        underlined = i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1].strip()) and 0 < len(stripped) <= 100
+        underlined = not paragraph and i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1].strip()) \
+            and 0 < len(stripped) <= 100  # a heading starts a paragraph: not a table's last row over its rule
         if not stripped or _RULE_LINE.match(stripped):
             flush()
         elif i in headings:
@@ -248,6 +298,12 @@ def parse_text(text: str, rel: str) -> Document:
             flush()
             doc.blocks.append(table_block(lines[i : i + rows], section, pages[i]))
             i += rows
+            continue
+        elif i + 1 < len(lines) and _COLUMN_RULE.match(lines[i + 1]) and (found := column_table(lines, i)):
+            flush()
+            table, used = found
+            doc.blocks.append(Block("table", table[1], section, pages[i], header=table[0]))
+            i += used
             continue
         else:
             paragraph.append(line)
