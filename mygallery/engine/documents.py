@@ -4,8 +4,8 @@ Each `Block` keeps where it came from — file (relative to the docs folder), do
 page — and what it is: a paragraph, a list, a code block or a table (tables keep their header row so that every
 row can later be shown and indexed with it). Text files are decoded as UTF-8, UTF-16 (with BOM) or GB18030.
 A file that cannot be read (binary, undecodable, corrupt PDF) is skipped with a warning naming it; it never stops
-the others. Markdown is read by markdown_text.py, plain text by plain_text.py, PDF text comes from pdf_text.py,
-by the geometry of the page. Non-goals: images, OCR.
+the others. Markdown is read by markdown_text.py, plain text by plain_text.py, HTML by html_text.py; PDF text
+comes from pdf_text.py, by the geometry of the page. Non-goals: images, OCR.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
 
 from ..errors import DocumentError
 from .blocks import Block, Document, title_from_path
+from .html_text import parse_html
 from .markdown_text import parse_markdown
 from .pdf_text import read_pdf
 from .plain_text import parse_text
@@ -104,7 +103,7 @@ def load_document(path: Path, docs_dir: Path) -> Document:
             doc = _load_pdf(path, rel)
         else:
             text = decode_text(path.read_bytes())
-            doc = {"markdown": parse_markdown, "text": parse_text, "html": _parse_html}[kind](text, rel)
+            doc = {"markdown": parse_markdown, "text": parse_text, "html": parse_html}[kind](text, rel)
     except DocumentError:
         raise
     except OSError as exc:
@@ -126,219 +125,6 @@ def load_documents(docs_dir: Path) -> Iterator[tuple[Path, Document | None, str]
             warning = f"skipped {path.relative_to(docs_dir).as_posix()}: {exc}"
             log.warning(warning)
             yield path, None, warning
-
-
-# --- HTML ---------------------------------------------------------------------------------------------------
-
-# What a page holds but does not say: code, styles, and its navigation (a site's menu of links would otherwise
-# be a chunk of every section's title, matching every question). A <header> or <footer> stays: documents put
-# their title, owner and revision there.
-_UNREAD = frozenset({"script", "style", "noscript", "template", "nav"})
-
-
-class _HtmlBlocks(HTMLParser):
-    """Collect headings, paragraphs, list items, preformatted text and tables; ignore scripts, styles and
-    navigation."""
-
-    _BLOCK_TAGS = {"p", "li", "pre", "blockquote", "dd", "dt", "div", "section", "article", "br"}
-    # Inline elements that a page's style often sets apart as boxes: two of them side by side are two words
-    # ("<span class=badge>LLR</span><span class=badge>CBFC</span>" read "LLRCBFC")
-    _INLINE_BOXES = {"span", "a", "code", "b", "strong", "em", "i", "small", "label", "kbd", "abbr", "mark"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title = ""
-        self.blocks: list[Block] = []
-        self.headings: list[tuple[int, str]] = []
-        self._text: list[str] = []
-        self._skip = 0
-        self._in_title = False
-        self._heading_level = 0
-        self._row: list[_Cell] | None = None
-        self._cell: list[str] | None = None
-        self._span = (1, 1)  # rowspan, colspan of the cell being read
-        self._table: list[list[_Cell]] | None = None
-        self._term = ""  # a <dt> waiting for its <dd>: "IN_SYNC" + "The agent's epoch …" is one definition
-        self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
-        self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
-        self._box_closed = False  # an inline box has just ended, no text since
-        self._headed = False  # the page's first <h1> has been read
-
-    def _flush(self, kind: str = "para") -> None:
-        text = re.sub(r"\s+", " ", "".join(self._text)).strip()
-        self._text.clear()
-        if text and self._marker:
-            text, kind, self._marker = self._marker + text, "list", ""
-        if self._term:
-            term, self._term = self._term, ""
-            text = f"{term}: {text}" if text else term
-        if text:
-            self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._INLINE_BOXES and self._box_closed:  # another box right after one: a word apart
-            pending = self._cell if self._cell is not None else self._text
-            if pending and not pending[-1][-1:].isspace():
-                pending.append(" ")
-        self._box_closed = False
-        if tag in _UNREAD:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif re.fullmatch(r"h[1-6]", tag):
-            self._flush()
-            self._heading_level = int(tag[1])
-        elif tag == "table":
-            self._flush()
-            self._table = []
-        elif tag == "tr" and self._table is not None:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-            found = dict(attrs)
-            self._span = (_span(found.get("rowspan")), _span(found.get("colspan")))
-        elif tag in ("ol", "ul"):
-            self._lists.append([tag == "ol", 0])
-        elif tag in self._BLOCK_TAGS and self._table is None:
-            term = self._term if tag == "dd" else ""
-            if term:
-                self._term = ""
-            self._flush("list" if tag == "li" else "para")
-            self._term = term
-            if tag == "li":
-                if self._lists:
-                    self._lists[-1][1] += 1
-                ordered, count = self._lists[-1] if self._lists else (False, 0)
-                self._marker = f"{count}. " if ordered else "- "
-
-    def handle_endtag(self, tag: str) -> None:
-        self._box_closed = tag in self._INLINE_BOXES
-        if tag in _UNREAD:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif re.fullmatch(r"h[1-6]", tag) and self._heading_level:
-            text = re.sub(r"\s+", " ", "".join(self._text)).strip()
-            self._text.clear()
-            if text:
-                if self._heading_level == 1 and not self._headed:  # the page's own heading names the document,
-                    self._headed = True  # it is not a section: the title, or — the <title> says it otherwise
-                    if not self.title or text == self.title:  # — the page's first line
-                        self.title = text
-                    else:
-                        self.blocks.append(Block("para", text, ()))
-                else:
-                    self.headings = [h for h in self.headings if h[0] < self._heading_level]
-                    self.headings.append((self._heading_level, text))
-            self._heading_level = 0
-        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            text = re.sub(r"\s+", " ", "".join(self._cell)).strip().replace("|", "/")
-            self._row.append(_Cell(text, tag == "th", *self._span))
-            self._cell = None
-        elif tag == "tr" and self._row is not None and self._table is not None:
-            if any(cell.text for cell in self._row):
-                self._table.append(self._row)
-            self._row = None
-        elif tag == "table" and self._table is not None:
-            rows, self._table = self._table, None
-            if rows:
-                header, body = _table_grid(rows)
-                self.blocks.append(Block("table", "\n".join("| " + " | ".join(r) + " |" for r in body),
-                                         tuple(h for _, h in self.headings),
-                                         header="| " + " | ".join(header) + " |" if header else ""))
-        elif tag in ("ol", "ul") and self._lists:
-            self._flush()
-            self._lists.pop()
-        elif tag == "dt" and self._table is None:
-            self._term = re.sub(r"\s+", " ", "".join(self._text)).strip()
-            self._text.clear()
-        elif tag in self._BLOCK_TAGS and self._table is None:
-            self._flush("list" if tag == "li" else "para")
-            if tag == "li":
-                self._marker = ""
-
-    def handle_data(self, data: str) -> None:
-        if data:
-            self._box_closed = False
-        if self._skip:
-            return
-        if self._in_title:
-            self.title = self.title or data.strip()
-        elif self._cell is not None:
-            self._cell.append(data)
-        elif self._table is None:
-            self._text.append(data)
-
-    def close(self) -> None:
-        super().close()
-        self._flush()
-
-
-class _Cell(NamedTuple):
-    text: str
-    heading: bool  # a <th>
-    rows: int = 1  # rowspan
-    columns: int = 1  # colspan
-
-
-_MAX_SPAN = 64  # a span beyond this is a broken page, not a table: the cell stays one cell
-
-
-def _span(value: str | None) -> int:
-    return int(value) if value and value.strip().isdigit() and 1 <= int(value) <= _MAX_SPAN else 1
-
-
-def _table_grid(rows: list[list[_Cell]]) -> tuple[list[str], list[list[str]]]:
-    """(header, body rows) of an HTML table, cells laid out as the browser does: a cell spanning rows stands
-    in each of them ("Pellworth PW-660" on its three firmware rows), one spanning columns in each column. The
-    header is the first row — with the rows of <th> right under it, each column's headings joined ("FPDP
-    version" over "v1" and "v2": "FPDP version v1", "FPDP version v2")."""
-    grid: list[list[str]] = []
-    carried: dict[int, tuple[str, int]] = {}  # column -> (text, rows still to fill) of a cell spanning down
-    for row in rows:
-        out: list[str] = []
-        cells = iter(row)
-        column = 0
-        while True:
-            if column in carried:
-                text, left = carried.pop(column)
-                out.append(text)
-                if left > 1:
-                    carried[column] = (text, left - 1)
-                column += 1
-                continue
-            cell = next(cells, None)
-            if cell is None:
-                break
-            for _ in range(cell.columns):
-                out.append(cell.text)
-                if cell.rows > 1:
-                    carried[column] = (cell.text, cell.rows - 1)
-                column += 1
-        while carried and max(carried) >= column:  # spans reaching past this row's last cell
-            text, left = carried.pop(column) if column in carried else ("", 1)
-            out.append(text)
-            if left > 1:
-                carried[column] = (text, left - 1)
-            column += 1
-        grid.append(out)
-    width = max(map(len, grid))
-    grid = [r + [""] * (width - len(r)) for r in grid]
-    if len(grid) == 1 and not any(cell.heading for cell in rows[0]):
-        return [], grid
-    count = 1
-    if any(cell.heading for cell in rows[0]):
-        while count < len(rows) - 1 and all(cell.heading for cell in rows[count]):
-            count += 1
-    header = [" ".join(dict.fromkeys(t for r in grid[:count] if (t := r[c]))) for c in range(width)]
-    return header, grid[count:]
-
-
-def _parse_html(text: str, rel: str) -> Document:
-    parser = _HtmlBlocks()
-    parser.feed(text)
-    parser.close()
-    return Document(path=rel, title=parser.title or title_from_path(rel), blocks=parser.blocks)
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
