@@ -59,6 +59,23 @@ def test_markdown_underlined_headings_rules_and_opening_titles(tmp_path: Path) -
         assert not any(b.text in ("---", title) for b in doc.blocks), doc.blocks  # the title line is not repeated
 
 
+def test_markdown_raw_html_tables_callouts_and_footnotes(tmp_path: Path) -> None:
+    """A wiki note exported as Markdown: a raw HTML table is a table (it was a paragraph of tags), a callout is
+    read without its quote marks and says its kind, bold marks and footnote references are no text, and a
+    footnote's definition is a paragraph of its own."""
+    note = ("# EV 数量调整\n\n5 月在 SM3 上做了对比：\n\n<table>\n  <tr><th>EV 数</th><th>乱序比例</th></tr>\n"
+            "  <tr><td>128</td><td>27%</td></tr>\n  <tr><td>96</td><td>19%</td></tr>\n</table>\n\n"
+            "结论：**从 2026-05-15 起改为 96**[^1]。\n\n> [!WARNING]\n> 3.8.14 固件上不要超过 96。\n\n"
+            "> 引用的一段话\n> 第二行\n\n[^1]: 96 = 16 × 6。\n[^2]: 第二条脚注。\n")
+    (tmp_path / "note.md").write_text(note, encoding="utf-8")
+    doc = load_document(tmp_path / "note.md", tmp_path)
+    [table] = [b for b in doc.blocks if b.kind == "table"]
+    assert (table.header, table.text) == ("| EV 数 | 乱序比例 |", "| 128 | 27% |\n| 96 | 19% |")
+    assert [b.text for b in doc.blocks if b.kind == "para"] == [
+        "5 月在 SM3 上做了对比：", "结论：从 2026-05-15 起改为 96。", "Warning: 3.8.14 固件上不要超过 96。",
+        "引用的一段话 第二行", "96 = 16 × 6。", "第二条脚注。"]
+
+
 def test_text_file_in_gb18030_chinese(tmp_path: Path) -> None:
     text = "UET 学习笔记\n\n包裁剪（packet trimming）在拥塞时只转发报头。\n\n第二段。"
     (tmp_path / "notes.txt").write_bytes(text.encode("gb18030"))

@@ -41,7 +41,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # html 4: the page's first <h1> is no section (a paragraph when the <title> words it otherwise), inline boxes side
 # by side are words apart. pdf 3: the short last line of a centred caption stays in the caption. text 4: a
 # table set in fixed-width columns under a rule of dashes is a table, lines stamped with a time are records.
-READER_VERSIONS = {"markdown": 3, "text": 4, "html": 4, "pdf": 3}
+# markdown 4: raw HTML tables read as tables, quotes and callouts without their marks, bold marks and footnote
+# references dropped, a footnote's definition a paragraph of its own.
+READER_VERSIONS = {"markdown": 4, "text": 4, "html": 4, "pdf": 3}
 
 
 def reader_version(path: Path) -> int:

@@ -1,5 +1,7 @@
 """Markdown files into blocks: ATX headings ("## LLR") and headings underlined with === or --- as the heading
-path, pipe tables with their header row, fenced code, lists, paragraphs; a thematic break ("---") is no text.
+path, pipe tables with their header row, raw HTML tables (html_text.py), fenced code, lists, paragraphs; quotes
+and callouts ("> [!WARNING]") without their marks, a footnote's definition a paragraph of its own, bold marks
+and footnote references dropped; a thematic break ("---") is no text.
 A file without a level-1 heading takes its title from how it opens (a Pandoc title block, bold lines, a short
 first line), else from its name. Notes that use little Markdown keep their habits (plain_text.py): "三、议题 2"
 headings, |-tables without a rule row. Non-goals: inline HTML, nested block quotes, reference links.
@@ -11,6 +13,7 @@ import itertools
 import re
 
 from .blocks import Block, Document, normalise_row, title_from_path, title_of_lines
+from .html_text import html_blocks
 from .plain_text import is_table_row, loose_heading, loose_table_rows, table_block
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -20,6 +23,12 @@ _BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: "--
 _SETEXT = re.compile(r"^ {0,3}(={3,}|-{3,})\s*$")  # the line under a heading: "=====" (level 1), "-----" (level 2)
 _BOLD_LINE = re.compile(r"^\*\*([^*]+)\*\*$")
 _PANDOC_TITLE = re.compile(r"^%\s+(\S.*)$")
+_HTML_BLOCK = re.compile(r"^ {0,3}<(table|div|details|dl|figure|section)\b", re.IGNORECASE)  # raw HTML in Markdown
+_QUOTE = re.compile(r"^ {0,3}>\s?")
+_CALLOUT = re.compile(r"^\[!(\w+)\]\s*")  # a GitHub-style callout opening a quote: "> [!WARNING]"
+_FOOTNOTE = re.compile(r"^\[\^([^\]]+)\]:\s*")  # a footnote's definition: "[^1]: …"
+# Marks that are not text: bold ("**96**") and a footnote's reference ("溢出[^1]")
+_INLINE_NOISE = re.compile(r"\*\*|\[\^[^\]\s]+\](?!:)")
 
 
 def parse_markdown(text: str, rel: str) -> Document:
@@ -32,15 +41,30 @@ def parse_markdown(text: str, rel: str) -> Document:
     def section() -> tuple[str, ...]:
         return tuple(title for level, title in headings if level > 1 or not doc.title or title != doc.title)
 
+    quoted = False  # the paragraph being read is a quote
+
     def flush() -> None:
         if paragraph:
             kind = "list" if _LIST_ITEM.match(paragraph[0]) else "para"
             joiner = "\n" if kind == "list" else " "
-            doc.blocks.append(Block(kind, joiner.join(p.strip() for p in paragraph), section()))
+            text = _INLINE_NOISE.sub("", joiner.join(p.strip() for p in paragraph))
+            doc.blocks.append(Block(kind, text, section()))
             paragraph.clear()
 
     while i < len(lines):
         line = lines[i]
+        if bool(_QUOTE.match(line)) != quoted:  # a quote is a paragraph of its own
+            flush()
+            quoted = not quoted
+        if quoted:  # read without its marks ("> > "); a callout's kind opens it ("Warning: …")
+            while _QUOTE.match(line):
+                line = _QUOTE.sub("", line, count=1)
+            if callout := _CALLOUT.match(line.strip()):
+                line = f"{callout.group(1).capitalize()}: {line.strip()[callout.end():]}"
+                if line.endswith(": "):
+                    paragraph.append(line.strip())
+                    i += 1
+                    continue
         stripped = line.strip()
         underline = _SETEXT.match(lines[i + 1]) if i + 1 < len(lines) and not paragraph else None
         if underline and stripped and not _LIST_ITEM.match(line) and not stripped.startswith(("|", ">", "#")) \
@@ -67,6 +91,19 @@ def parse_markdown(text: str, rel: str) -> Document:
             if level == 1 and not doc.title:
                 doc.title = title
             headings = [h for h in headings if h[0] < level] + [(level, title)]
+        elif not quoted and (tag := _HTML_BLOCK.match(line)):  # raw HTML: a table ends at its closing tag,
+            flush()  # anything else at a blank line
+            name, chunk = tag.group(1).lower(), []
+            while i < len(lines) and (lines[i].strip() or name == "table"):
+                chunk.append(lines[i])
+                i += 1
+                if name == "table" and re.search(r"</table\s*>", chunk[-1], re.IGNORECASE):
+                    break
+            doc.blocks.extend(html_blocks("\n".join(chunk), section()))
+            continue
+        elif footnote := _FOOTNOTE.match(stripped):  # a footnote's definition is a paragraph of its own
+            flush()
+            paragraph.append(stripped[footnote.end():])
         elif stripped.startswith("|") and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
             flush()
             header, rows = normalise_row(stripped), []
@@ -106,15 +143,19 @@ def _opening_title(lines: list[str], doc: Document) -> str:
     if match := _PANDOC_TITLE.match(opening[0].strip()):
         return title_of_lines([match.group(1)])
     bold = [m.group(1) for m in itertools.takewhile(bool, (_BOLD_LINE.match(line.strip()) for line in opening))]
-    if bold:
-        return title_of_lines(bold)
     first = opening[0].strip()
-    if len(opening) == 1 and len(first) <= 60 and not first.endswith((".", "。", ":", "：")) \
-            and not _LIST_ITEM.match(first) and not first.startswith(("|", ">", "!", "[", "<")) \
-            and doc.blocks and doc.blocks[0].kind == "para" and doc.blocks[0].text == first:
-        doc.blocks.pop(0)
-        return first
-    return ""
+    if bold:
+        title = title_of_lines(bold)
+    elif len(opening) == 1 and len(first) <= 60 and not first.endswith((".", "。", ":", "：")) \
+            and not _LIST_ITEM.match(first) and not first.startswith(("|", ">", "!", "[", "<")):
+        title = first
+    else:
+        return ""
+    if doc.blocks and doc.blocks[0].kind == "para" and doc.blocks[0].text == title:
+        doc.blocks.pop(0)  # the title's lines are no paragraph of their own
+    elif not bold:  # a short first line is a title only when it stands as a paragraph of its own
+        return ""
+    return title
 
 
 def _strip_inline(text: str) -> str:
