@@ -220,6 +220,47 @@ def centred_caption_pdf(path: Path) -> Path:
     return write_pages(path, [page], title="Topology")
 
 
+SLIDE_BULLETS = ["128 EVs per PDC (spec 4.4.4.1)", "Spine uplink load: max-min spread 3.4 % over one hour",
+                 "27 % of packets arrive out of order", "Watch item: receiver reorder buffer occupancy"]
+CONTENTS = [("1 Scope", 4), ("2 Normative references", 4), ("4.1 Profile selection", 5),
+            ("4.3.2 PDC lifecycle", 6), ("A.1 Parameter summary", 8)]
+LEADER_SHEET = [("Max PDCs per port", "8192"), ("Reorder buffer, packets", "2560"), ("Trim threshold, KiB", "288"),
+                ("LLR replay timeout, ns", "3350")]
+
+
+def slides_pdf(path: Path) -> Path:
+    """16:9 slides whose bullets' markers are drawn, not text: each bullet one line in a large font."""
+    slides = []
+    for title, bullets in (("Spraying", SLIDE_BULLETS), ("Next steps", ["14 April: 288 KiB on SM1-SM3",
+                                                                       "Late April: KettleOS 11.4.3 on all pods"])):
+        slide = Page(960, 540)
+        slide.text(58, 470, title, size=40, bold=True)
+        slide.lines(83, 405, bullets, size=24, leading=1.6)
+        slides.append(slide)
+    return write_pages(path, slides, title="Review")
+
+
+def contents_pdf(path: Path) -> Path:
+    """A page of contents (dot leaders, page numbers counting up), then a page of values set with dot leaders
+    (they do not count up like pages) under a lettered heading."""
+    contents = Page()
+    contents.text(72, 770, "Contents", size=14, bold=True)
+    y = 740.0
+    for title, number in CONTENTS:
+        leaders = " ." * int((440 - text_width(title, 11)) / text_width(" .", 11))
+        contents.text(72, y, f"{title}{leaders} {number}", size=11)
+        y -= 18
+    sheet = Page()
+    sheet.text(72, 770, "A.1 Parameter summary", size=14, bold=True)
+    y = 740.0
+    for name, value in LEADER_SHEET:
+        sheet.text(72, y, f"{name} {'.' * 40} {value}", size=11)
+        y -= 18
+    sheet.lines(72, y - 10, wrap("The values above are those in force since the last review of the fabric; "
+                                 "later tickets take precedence over them.", 11, 451), size=11)
+    return write_pages(path, [contents, sheet], title="Specification")
+
+
 PAPER_ABSTRACT = (
     "Abstract. Packet spraying spreads the packets of one message over every equal-cost path of a Clos fabric. "
     "On a real network the paths are rarely equally healthy: a degraded optic or a busy spine makes one of them "

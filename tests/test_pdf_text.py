@@ -67,6 +67,19 @@ def test_a_centred_caption_is_one_paragraph(tmp_path: Path) -> None:
     assert samples.CENTRED_CAPTION in [b.text for b in doc.blocks]
 
 
+def test_slide_bullets_contents_and_dot_leader_values(tmp_path: Path) -> None:
+    """On a slide each line is a bullet of its own (they ran into one paragraph, and "128 EVs per PDC" was taken
+    for a numbered heading); a table of contents is not read (its entries were headings and glued paragraphs);
+    values set with dot leaders are read, under their lettered heading."""
+    deck = [(b.kind, b.text) for b in read_pdf(samples.slides_pdf(tmp_path / "deck.pdf")).blocks]
+    assert [("para", bullet) for bullet in samples.SLIDE_BULLETS] == [t for t in deck if t[1] in samples.SLIDE_BULLETS]
+    assert ("heading", "Spraying") in deck and ("para", "Late April: KettleOS 11.4.3 on all pods") in deck
+    texts = [(b.kind, b.text) for b in read_pdf(samples.contents_pdf(tmp_path / "spec.pdf")).blocks]
+    assert not any("Profile selection" in text or "Normative references" in text for _, text in texts), texts
+    assert ("heading", "A.1 Parameter summary") in texts
+    assert all(any(name in text and value in text for _, text in texts) for name, value in samples.LEADER_SHEET)
+
+
 def test_a_papers_first_page_is_read_across_then_column_by_column(tmp_path: Path) -> None:
     """Title, authors and abstract across both columns (more lines cross the gutter than on any other page),
     then the two columns: the abstract is one paragraph and the columns are not read line by line across."""

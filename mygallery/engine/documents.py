@@ -43,7 +43,9 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # table set in fixed-width columns under a rule of dashes is a table, lines stamped with a time are records.
 # markdown 4: raw HTML tables read as tables, quotes and callouts without their marks, bold marks and footnote
 # references dropped, a footnote's definition a paragraph of its own.
-READER_VERSIONS = {"markdown": 4, "text": 4, "html": 4, "pdf": 3}
+# pdf 4: a table of contents (dot leaders, page numbers counting up) is not read, a slide's lines that open with
+# a capital are bullets of their own, "128 EVs per PDC" is no numbered heading.
+READER_VERSIONS = {"markdown": 4, "text": 4, "html": 4, "pdf": 4}
 
 
 def reader_version(path: Path) -> int:

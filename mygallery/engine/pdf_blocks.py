@@ -3,9 +3,12 @@
 Job: `assemble(pages)` takes every page's `Line`s (pdf_lines.py) and returns the document's `PdfBlock`s and
 its first heading (the title when the metadata has none). Lines repeated at the same height in the top or bottom
 band of most pages (running headers and footers, page numbers such as "Page 3 of 40" or "— 12 —") are
-dropped. The rest become paragraphs by vertical gaps larger than the document's usual line gap, first-line
-indents (not the short last line of a centred caption), style changes, bullets and short sentence-ending lines; a line-end hyphen is mended when it split a
-word ("conges-" / "tion") and kept when it belongs to one ("end-to-end"), judged by the document's own words;
+dropped, and so are the entries of a table of contents (dot leaders, page numbers counting up). The rest become
+paragraphs by vertical gaps larger than the document's usual line gap, first-line indents (not the short last
+line of a centred caption), style changes, bullets and short sentence-ending lines (on a slide — a landscape
+page — every line that opens with a capital: its bullet marker is drawn, not text); a line-end hyphen is mended
+when it split a word ("conges-" / "tion") and kept when it belongs to one ("end-to-end"), judged by the
+document's own words;
 a short block of bold or larger lines, or a numbered one ("3.2 Retry policy"), is a heading; lines of cells
 whose column gaps line up over several rows become a table ("| a | b |" rows, the first row as its header); a
 paragraph that stops mid-sentence at the end of a column or a page and goes on in lower case is joined again.
@@ -40,6 +43,7 @@ class PdfBlock:
 # descent: ~1.17 em for Helvetica, ~1.0-1.2 em for most fonts) ------------------------------------------------
 
 _INDENT = 0.8  # a line starting this much right of the paragraph's left edge starts a new paragraph
+_MAX_SECTION = 99  # a numbered heading's first number ("4" of "4.3.2 PDC lifecycle"); "128 EVs …" is a count
 _PARA_EXTRA_GAP = 0.45  # a vertical gap this much larger than the document's usual line gap breaks paragraphs
 _BAND = 0.12  # running headers/footers live in the top and bottom 12 % of the page height
 _REPEAT_SHARE = 0.5  # ...and repeat on at least half of the pages (2 of 2, 2 of 3, 3 of 5, ...)
@@ -62,7 +66,7 @@ _SPACES = re.compile(r"\s+")
 
 def assemble(pages: list[Page]) -> tuple[list[PdfBlock], str]:
     """The document's blocks in reading order, and its first heading (or first short line) for a title."""
-    dropped = _running_lines(pages)
+    dropped = _running_lines(pages) | _contents_lines(pages)
     kept = [[line for i, line in enumerate(page.lines) if (page.number, i) not in dropped] for page in pages]
     body_h = _body_height(kept)
     line_gap = _usual_gap(kept)
@@ -70,7 +74,7 @@ def assemble(pages: list[Page]) -> tuple[list[PdfBlock], str]:
     blocks: list[PdfBlock] = []
     first_heading = ""
     for page, lines in zip(pages, kept, strict=True):
-        for k, block in enumerate(_page_blocks(lines, page.number, body_h, line_gap, mender)):
+        for k, block in enumerate(_page_blocks(lines, page.number, body_h, line_gap, mender, page.landscape)):
             if k == 0 and blocks and _continues(blocks[-1], block):
                 # a table running on from the page before without repeating its header: its first row is data
                 block = PdfBlock("table", f"{block.header}\n{block.text}".strip(), block.page, blocks[-1].header)
@@ -140,6 +144,26 @@ def _running_lines(pages: list[Page]) -> set[tuple[int, int]]:
     return dropped
 
 
+# A line of a table of contents: a title, dot leaders ("....", ". . . ."), a page number
+_CONTENTS_ENTRY = re.compile(r"\S.*?(?:\s*\.){4,}\s*(\d{1,4})$")
+_CONTENTS_LINES = 4  # at least this many on a page
+
+
+def _contents_lines(pages: list[Page]) -> set[tuple[int, int]]:
+    """(page, line index) of the entries of a table of contents: on a page with several lines ending in dot
+    leaders and a page number, the numbers never going down and none past the document's end. They repeat every
+    heading's words (a question would find the contents before the clause) and are no facts; a sheet of values
+    set with dot leaders ("Max PDCs ........ 8192") does not count up like pages."""
+    found: set[tuple[int, int]] = set()
+    for page in pages:
+        entries = [(i, int(m.group(1))) for i, line in enumerate(page.lines)
+                   if (m := _CONTENTS_ENTRY.fullmatch(line.text.strip()))]
+        numbers = [number for _, number in entries]
+        if len(entries) >= _CONTENTS_LINES and numbers == sorted(numbers) and numbers[-1] <= len(pages) + 10:
+            found.update((page.number, i) for i, _ in entries)
+    return found
+
+
 def _body_height(pages: list[list[Line]]) -> float:
     """The character height of body text: the most common one, weighted by text length."""
     weights: Counter[float] = Counter()
@@ -199,7 +223,7 @@ class _Hyphens:
 
 
 def _page_blocks(lines: list[Line], number: int, body_h: float, line_gap: float,
-                 mender: _Hyphens) -> list[PdfBlock]:
+                 mender: _Hyphens, slide: bool = False) -> list[PdfBlock]:
     blocks: list[PdfBlock] = []
     edges = _column_edges(lines)
     i = 0
@@ -219,7 +243,8 @@ def _page_blocks(lines: list[Line], number: int, body_h: float, line_gap: float,
         start_of_group = i
         group = [lines[i]]
         i += 1
-        while i < len(lines) and not _breaks(group, lines[i], body_h, line_gap, edges) and _table_at(lines, i) == i:
+        while i < len(lines) and not _breaks(group, lines[i], body_h, line_gap, edges, slide) \
+                and _table_at(lines, i) == i:
             group.append(lines[i])
             i += 1
         blocks.append(_text_block(group, number, body_h, mender, edges))
@@ -240,8 +265,8 @@ def _looks_numbered_heading(text: str) -> bool:
     if _ANNEX_HEADING.match(text):
         return True
     match = _NUMBERED_HEADING.match(text)
-    if not match:
-        return False
+    if not match or (top := _DIGITS.match(match.group(1))) and int(top.group(0)) > _MAX_SECTION:
+        return False  # "128 EVs per PDC" is no clause; "A.1 Constants" is one
     first = match.group(2)[0]
     return first.isupper() or bool(CJK_CHAR.match(first))
 
@@ -253,7 +278,7 @@ def _styled(line: Line, body_h: float) -> bool:
 
 
 def _breaks(group: list[Line], line: Line, body_h: float, line_gap: float,
-            edges: dict[int, tuple[float, float]]) -> bool:
+            edges: dict[int, tuple[float, float]], slide: bool = False) -> bool:
     """Does `line` start a new block after the lines of `group`?"""
     prev = group[-1]
     if line.column != prev.column or line.top > prev.bottom + 0.5 * line.h:  # another column, or back up
@@ -278,9 +303,10 @@ def _breaks(group: list[Line], line: Line, body_h: float, line_gap: float,
         and edges[line.column][1] - line.x1 > _INDENT * line.h  # set in from both sides, on the line's axis above
     if len(group) > 1 and line.x0 - left > _INDENT * line.h and not centred:  # a first-line indent opens a new
         return True  # paragraph; the short last line of a centred one (a caption) does not
-    # a short last line that ends a sentence ends the paragraph even without a gap
-    return (prev.text.endswith(_SENTENCE_END) and prev.x1 < column_right - 6 * prev.h
-            and (line.text[:1].isupper() or bool(CJK_CHAR.match(line.text[:1]))))
+    # a short last line that ends a sentence ends the paragraph even without a gap; on a slide, a line that opens
+    # with a capital is a bullet of its own (their markers are drawn, not text)
+    opens = line.text[:1].isupper() or line.text[:1].isdigit() or bool(CJK_CHAR.match(line.text[:1]))
+    return opens and (slide or prev.text.endswith(_SENTENCE_END) and prev.x1 < column_right - 6 * prev.h)
 
 
 def _short(line: Line, column_right: float) -> bool:

@@ -70,6 +70,12 @@ class Page(NamedTuple):
     top: float  # the page box: top and bottom edge in PDF units (y grows upwards)
     bottom: float
     lines: list[Line]
+    width: float = 0.0  # of the page box
+
+    @property
+    def landscape(self) -> bool:
+        """A page wider than it is high: a slide, mostly."""
+        return self.width > self.top - self.bottom
 
 
 # --- one page: characters -> runs -> lines in reading order ----------------------------------------------

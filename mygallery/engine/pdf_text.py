@@ -262,6 +262,6 @@ def _extract(pdf: pdfium.PdfDocument, start: int, stop: int) -> list[Page]:
                 textpage.close()
         finally:
             page.close()
-        pages.append(Page(index + 1, top, bottom, lines))
+        pages.append(Page(index + 1, top, bottom, lines, right - left))
     return pages
 
