@@ -253,9 +253,10 @@ def test_html_ignores_scripts_and_navigation_and_keeps_table_headers(tmp_path: P
                                                                  "2. replug"]
 
 
-def test_an_html_page_s_own_heading_and_its_badges(tmp_path: Path) -> None:
+def test_an_html_page_s_own_heading_badges_and_breadcrumbs(tmp_path: Path) -> None:
     """The page's first <h1> names it: no section over every block, and, worded otherwise than the <title>, its
-    first line; badges side by side are words apart ("LLRCBFC" was one word); a word styled in part stays one."""
+    first line; badges side by side are words apart ("LLRCBFC" was one word); a word styled in part stays one;
+    a wiki page's breadcrumbs and other navigation are not read."""
     (tmp_path / "ds.html").write_text(
         "<html><head><title>AX-400 NIC - Product Datasheet</title></head><body>"
         "<h1>AX-400 400GbE SuperNIC</h1><div><span class='badge'>UET AI Full</span><span class='badge'>LLR</span>"
@@ -264,6 +265,12 @@ def test_an_html_page_s_own_heading_and_its_badges(tmp_path: Path) -> None:
         "<td>yes</td></tr></table></body></html>", encoding="utf-8")
     doc = load_document(tmp_path / "ds.html", tmp_path)
     assert doc.title == "AX-400 NIC - Product Datasheet"
+    (tmp_path / "wiki.html").write_text(
+        "<html><head><title>SM4 readiness</title></head><body><div id='breadcrumb-section'><ol id='breadcrumbs'>"
+        "<li><a href='/'>Fabric Engineering</a></li><li><div>Pods</div></li></ol></div>"
+        "<div role='navigation'><ul><li>Space tools</li></ul></div><p>SM4 goes live on 25 May.</p></body></html>",
+        encoding="utf-8")
+    assert [b.text for b in load_document(tmp_path / "wiki.html", tmp_path).blocks] == ["SM4 goes live on 25 May."]
     assert [(b.section, b.text) for b in doc.blocks[:4]] == [
         ((), "AX-400 400GbE SuperNIC"), ((), "UET AI Full LLR CBFC"),
         (("Overview",), "One port; PDCs are set up on demand.")] + [(("Overview",), "| LLR CBFC | yes |")]

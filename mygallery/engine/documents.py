@@ -45,7 +45,8 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # references dropped, a footnote's definition a paragraph of its own.
 # pdf 4: a table of contents (dot leaders, page numbers counting up) is not read, a slide's lines that open with
 # a capital are bullets of their own, "128 EVs per PDC" is no numbered heading.
-READER_VERSIONS = {"markdown": 4, "text": 4, "html": 4, "pdf": 4}
+# html 5: an element marked as navigation (role="navigation", breadcrumbs) is not read.
+READER_VERSIONS = {"markdown": 4, "text": 4, "html": 5, "pdf": 4}
 
 
 def reader_version(path: Path) -> int:

@@ -1,7 +1,7 @@
 """HTML pages into blocks: headings as the heading path, paragraphs, list items (a step keeps its number),
 definition lists, tables laid out as a browser does (row and column spans stand in each cell, stacked <th> rows
-one header), the <title> — or the page's first <h1> — as the title; scripts, styles and the site's <nav> are not
-read. `html_blocks` reads a piece of HTML inside another document (Markdown's raw tables).
+one header), the <title> — or the page's first <h1> — as the title; scripts, styles, the site's <nav> and
+anything marked as navigation (breadcrumbs) are not read. `html_blocks` reads a piece of HTML inside another document (Markdown's raw tables).
 Non-goals: CSS layout, forms, frames, a page's images.
 """
 
@@ -17,6 +17,8 @@ from .blocks import Block, Document, title_from_path
 # be a chunk of every section's title, matching every question). A <header> or <footer> stays: documents put
 # their title, owner and revision there.
 _UNREAD = frozenset({"script", "style", "noscript", "template", "nav"})
+# ... and an element that says it is navigation: a wiki page's breadcrumbs ("Fabric Engineering › SM4 › …")
+_NAVIGATION = re.compile(r"breadcrumb", re.IGNORECASE)
 
 
 class _HtmlBlocks(HTMLParser):
@@ -45,6 +47,7 @@ class _HtmlBlocks(HTMLParser):
         self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
         self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
         self._box_closed = False  # an inline box has just ended, no text since
+        self._skipped: tuple[str, int] | None = None  # a navigation element being skipped: its tag, its depth
         self._headed = False  # the page's first <h1> has been read
 
     def _flush(self, kind: str = "para") -> None:
@@ -59,6 +62,14 @@ class _HtmlBlocks(HTMLParser):
             self.blocks.append(Block(kind, text, tuple(h for _, h in self.headings)))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skipped is not None:
+            if tag == self._skipped[0]:
+                self._skipped = (tag, self._skipped[1] + 1)
+            return
+        found = dict(attrs)
+        if found.get("role") == "navigation" or _NAVIGATION.search(f"{found.get('id') or ''} {found.get('class') or ''}"):
+            self._skipped = (tag, 1)
+            return
         if tag in self._INLINE_BOXES and self._box_closed:  # another box right after one: a word apart
             pending = self._cell if self._cell is not None else self._text
             if pending and not pending[-1][-1:].isspace():
@@ -78,7 +89,6 @@ class _HtmlBlocks(HTMLParser):
             self._row = []
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            found = dict(attrs)
             self._span = (_span(found.get("rowspan")), _span(found.get("colspan")))
         elif tag in ("ol", "ul"):
             self._lists.append([tag == "ol", 0])
@@ -95,6 +105,11 @@ class _HtmlBlocks(HTMLParser):
                 self._marker = f"{count}. " if ordered else "- "
 
     def handle_endtag(self, tag: str) -> None:
+        if self._skipped is not None:
+            if tag == self._skipped[0]:
+                depth = self._skipped[1] - 1
+                self._skipped = (tag, depth) if depth else None
+            return
         self._box_closed = tag in self._INLINE_BOXES
         if tag in _UNREAD:
             self._skip = max(0, self._skip - 1)
@@ -143,7 +158,7 @@ class _HtmlBlocks(HTMLParser):
     def handle_data(self, data: str) -> None:
         if data:
             self._box_closed = False
-        if self._skip:
+        if self._skip or self._skipped is not None:
             return
         if self._in_title:
             self.title = self.title or data.strip()
