@@ -17,7 +17,14 @@ from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answerability import gather_evidence
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
-from mygallery.engine.extractive import FEATURES, NOT_IN_DOCUMENTS, RELATED, Candidate, lead_line
+from mygallery.engine.extractive import (
+    FEATURES,
+    NOT_IN_DOCUMENTS,
+    RELATED,
+    Candidate,
+    ExtractiveAnswerer,
+    lead_line,
+)
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lexicon import respelled, tokenize, word_forms
@@ -506,6 +513,19 @@ def test_a_fact_given_for_another_version_is_not_the_answer(tmp_path: Path) -> N
                                                            "delivery contexts per port.\n"})
     result = service.answer("How many packet delivery contexts per port does firmware 3.2.0 support?")
     assert result.answered and "16,384" in first_line(result.answer), result.answer
+
+
+def test_a_best_unit_with_none_of_the_question_s_words_gives_way_to_a_close_one_that_has_some() -> None:
+    """A command's output holds a value of the asked sort ("$ fi_info …") and ranks first, with none of the
+    question's words: the close runner-up that covers the question is the answer, not "not in the documents"."""
+    answerer = ExtractiveAnswerer(lambda: None)
+    question = "How do I check which transport mode my job uses?"
+    sources = [Source(1, "handout.md", "培训讲义", "11 libfabric 使用要点", None, "", 1.0,
+                      text="$ fi_info -p tlnuet provider: tlnuet fabric: tlnuet-bailu type: FI_EP_RDM"),
+               Source(2, "handout.md", "培训讲义", "4.3 传输模式", None, "", 0.95, text="默认传输模式：白鹭取值 RUD，有序语义时自动改用 ROD。")]
+    assert answerer.candidates(question, shape(question), sources)[0].coverage == 0.0
+    answer = answerer.compose(question, sources)
+    assert answerer.answered(answer) and "默认传输模式：白鹭取值 RUD" in answer.split("\n\n")[1], answer
 
 
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:

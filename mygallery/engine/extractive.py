@@ -25,7 +25,7 @@ from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
-from .answerability import gather_evidence, judge, names_other, sibling_patterns
+from .answerability import MIN_COVERAGE, gather_evidence, judge, names_other, sibling_patterns
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .question_shape import QuestionShape, names_required, shape
@@ -139,6 +139,10 @@ class ExtractiveAnswerer:
         if siblings and other(best):  # "PW-680": not the sentence about the PW-660; "RavOS 3.3": not 3.2's row
             best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score and not other(c)),
                         replace(best, names_other=True))
+        if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
+            # sort, with none of the question's words: a close runner-up that has some
+            best = next((c for c in candidates[:CLOSE] if c.coverage >= MIN_COVERAGE
+                         and c.score >= CLOSE_SHARE * best.score), best)
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
                          if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)

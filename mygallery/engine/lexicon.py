@@ -321,7 +321,7 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "cap": ("limit", "maximum", "ceiling"), "budget": ("limit", "maximum"), "scheme": ("algorithm", "method", "mode"),
     "fan-out": ("fanout", "count", "number"), "fanout": ("count", "number"),
     "footprint": ("size", "memory"), "lifetime": ("interval", "period", "rotation"), "penalty": ("cost", "overhead"),
-    "deadline": ("timeout",), "checksum": ("check", "crc"),
+    "deadline": ("timeout",), "checksum": ("check", "crc"), "floor": ("minimum",), "ceiling": ("maximum",),
     "sender": ("source",), "senders": ("sources",), "multiple": ("several", "more than one"),
     "gpu": ("accelerator",), "gpus": ("accelerators",), "xpu": ("accelerator",), "xpus": ("accelerators",),
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
