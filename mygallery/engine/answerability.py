@@ -1,7 +1,7 @@
 """Whether the documents answer a question: what the index and the retrieved passages say about it
 (`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
 no document has), whether a passage is about a sibling of what is asked (`names_other`: the PW-660 for the
-PW-680, RavOS 3.2 for RavOS 3.3) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
+PW-680) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
 when the verdict is no.
 Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
 """
@@ -127,21 +127,6 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     return tuple(found)
 
 
-_VERSION_OF = re.compile(r"^(.*\S)\s+v?(\d+(?:\.\d+)+)$")
-
-
-@functools.lru_cache(maxsize=1024)
-def _version_siblings(versioned: tuple[str, ...]) -> Siblings:
-    """For each versioned name of a question ("RavOS 3.3"): (a pattern of the name with that version, one of
-    the name with another version) — a row about RavOS 3.2 says nothing of RavOS 3.3."""
-    found = []
-    for name, version in (_VERSION_OF.match(v).groups() for v in versioned):  # type: ignore[union-attr]
-        n, v = re.escape(name), re.escape(version)
-        found.append((re.compile(rf"(?<![\w\-]){n}\s+v?{v}(?![\d.]*\d)", re.IGNORECASE),
-                      re.compile(rf"(?<![\w\-]){n}\s+v?(?!{v}(?![\d.]*\d))\d+\.\d+", re.IGNORECASE)))
-    return tuple(found)
-
-
 def names_other(text: str, siblings: Siblings) -> bool:
     """Whether `text` names a sibling of an asked identifier (the PW-660 for a question about the PW-680) and
     not the identifier itself: it is about something else."""
@@ -149,8 +134,8 @@ def names_other(text: str, siblings: Siblings) -> bool:
 
 
 def sibling_patterns(asked: QuestionShape) -> Siblings:
-    """(the asked one, a sibling) patterns for the question's lettered identifiers and versioned names."""
-    return _lettered_siblings(asked.anchors) + _version_siblings(asked.versioned)
+    """(the asked one, a sibling) patterns for the question's lettered identifiers."""
+    return _lettered_siblings(asked.anchors)
 
 
 def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,
@@ -207,7 +192,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language))
 
 
-_SEPARATORS = re.compile(r"[\s\-_./]+")
+_SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
 
 
 def held(name: str, texts: list[str]) -> bool:
@@ -308,7 +293,7 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
-        named = tuple(a for a in asked.anchors if any(c.isdigit() for c in a)) + asked.versioned
+        named = tuple(a for a in asked.anchors if any(c.isdigit() for c in a))
         return Judgement(False, f"the best passage names a sibling of {', '.join(named)}, not it", absent=named)
     if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
         return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")

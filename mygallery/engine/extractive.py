@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
             return names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)
 
-        if siblings and other(best):  # "PW-680": not the sentence about the PW-660; "RavOS 3.3": not 3.2's row
+        if siblings and other(best):  # "PW-680": not the sentence about the PW-660
             best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score and not other(c)),
                         replace(best, names_other=True))
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked

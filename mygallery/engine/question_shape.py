@@ -206,10 +206,6 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
 _ANY_ANSWER_TYPE = re.compile("|".join(f"(?:{asks.pattern})" for _, asks, _ in ANSWER_TYPES), re.IGNORECASE)
 
 
-# A name and its version: "RavOS 3.3", "firmware 3.2.0", "fpdd 2.3.2", "PW-680 4.8.1"
-_VERSIONED = re.compile(r"(?<![\w.\-])[A-Za-z][\w\-]*[A-Za-z0-9]\s+v?\d+\.\d+(?:\.\d+)*(?![\w.]*\d)")
-
-
 @dataclass(frozen=True)
 class QuestionShape:
     language: str
@@ -225,7 +221,6 @@ class QuestionShape:
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
     sort: str | None = None  # the name of the ANSWER_TYPES entry `expects` comes from
     where: bool = False  # asks which clause or section of a document says something
-    versioned: tuple[str, ...] = ()  # names with their version, as the question writes them ("RavOS 3.3")
 
     @property
     def valueless(self) -> bool:
@@ -371,7 +366,7 @@ def shape(question: str) -> QuestionShape:
         sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
                          expects, bool(_COUNTING.search(text)), subject_words(text, language), sort,
-                         bool(_WHERE.search(text)), tuple(dict.fromkeys(m.group(0) for m in _VERSIONED.finditer(text))))
+                         bool(_WHERE.search(text)))
 
 
 def names_required(asked: QuestionShape, text: str) -> bool:
