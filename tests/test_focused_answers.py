@@ -555,7 +555,8 @@ def test_a_name_typed_without_its_hyphen_is_the_same_name(tmp_path: Path) -> Non
 
 def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(tmp_path: Path) -> None:
     """"GPUs" where the report says accelerators, a Title-Case "Switchover" where the Chinese notes say 切换: the
-    question is answered; a capitalised word no document has in either language ("Warranty") is still unknown."""
+    question is answered; a capitalised word no document has in either language ("Warranty") is still unknown —
+    unless the whole question is in Title Case."""
     report = ("# Scaling results\n\n| Accelerators | Tokens per second |\n|---|---|\n| 256 | 151,200 |\n"
               "| 512 | 302,900 |\n")
     notes = "# 周会纪要\n\n结论：生产区切换到 AI Full 定在 2025-11-18（周二）；测试区 11-05 先行。\n"
@@ -587,6 +588,18 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
                                                                   "双人签字。\n"})
     pool = checklist.answer("Who has to sign before a node goes back to the Pool?")
     assert pool.answered and "网络值班" in pool.answer, pool.answer
+    # a question in Title Case (its capitals are style, not names), "temp" for temperature, a programme manager
+    # for the owner asked about
+    (tmp_path / "styles").mkdir()
+    _, styles = gallery(tmp_path / "styles", {"inc.md": "# INC-4471\n\nThe slowdown lasted 3 h 41 min, from 06:42 to "
+                                                        "10:23.\n\n| Role | Name |\n|---|---|\n| Programme manager, SM4 "
+                                                        "rollout | Anjali Venkataraman |\n\nThe card may be stored at -40 "
+                                                        "°C to 85 °C (storage temperature, not operating).\n"})
+    for question, fact in (("How Long Did The Slowdown Of INC-4471 Last?", "3 h 41 min"),
+                           ("who owns the SM4 rollout?", "Anjali Venkataraman"),
+                           ("what temp can the card be stored at?", "-40 °C to 85 °C")):
+        result = styles.answer(question)
+        assert result.answered and fact in first_line(result.answer), (question, result.answer)
 
 
 

@@ -126,7 +126,8 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("algorithm", r"\b(?:algorithm|cipher|hash\s+function|key\s+derivation\s+function)\b|算法|密码套件",
                       r"\b(?:algorithm|cipher|aes|gcm|sha|hkdf|kdf|chacha)|算法"),
         ("temperature", r"\btemperature\b|温度", r"temperature|°c|温度"),
-        ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责", r"\bown|responsib|负责"),
+        ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责",
+                  r"\bown|responsib|manag|maintain|\blead\b|in\s+charge|负责|维护|对接|经理"),
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  r"(?<![\w\-])\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
@@ -271,8 +272,12 @@ def counts_in(text: str) -> set[str]:
 def anchors_in(question: str) -> tuple[str, ...]:
     """The question's specific names: identifiers with a digit or an underscore (L23, HX-400, RB-07, Heron-70B,
     pds.max_retx), abbreviations of two or more capitals (LLR, NSCC, PDCs), and capitalised words that are not
-    the question's first word (Osprey, Grafana, Corvane). Lower-cased, in order, without repeats."""
+    the question's first word (Osprey, Grafana, Corvane) — unless most of its words are capitalised ("How Long Did
+    The Outage Last?"). Lower-cased, in order, without repeats."""
     found: list[str] = []
+    words = [w for w in re.findall(r"[A-Za-z]{3,}", question)[1:] if w.lower() not in EN_STOP_WORDS and not w.isupper()]
+    title_case = len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)  # "How Long Did …":
+    # a capital is the question's style there, not a name's (abbreviations, all capitals, say nothing of it)
     for match in _ANCHOR.finditer(question):
         word = match.group()
         start = match.start()
@@ -282,7 +287,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
         capitals = sum(map(str.isupper, word))
         first_word = not question[:start].strip(" \t\"'“(")
         specific = (has_digit and any(map(str.isalpha, word))) or capitals >= 2 or "_" in word or (
-            word[0].isupper() and not first_word and len(word) > 2)  # "_": a setting's name, startup_delay_s
+            word[0].isupper() and not first_word and len(word) > 2 and not title_case)  # "_": startup_delay_s
         if not specific:
             continue
         term = word.lower()
