@@ -600,6 +600,13 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
                            ("what temp can the card be stored at?", "-40 °C to 85 °C")):
         result = styles.answer(question)
         assert result.answered and fact in first_line(result.answer), (question, result.answer)
+    # a maker named before its product code answers "which vendor"; a passage without one does not
+    (tmp_path / "vendor").mkdir()
+    _, vendor = gallery(tmp_path / "vendor", {"osprey.md": "# Osprey fabric\n\nOsprey runs 1,024 Tervana TN-4410 NICs at "
+                                                           "400 Gb/s.\n\nThe fabric has 16 leaf switches.\n"})
+    nics = vendor.answer("Which vendor makes the Osprey NICs?")
+    assert nics.answered and "Tervana TN-4410" in first_line(nics.answer), nics.answer
+    assert not vendor.answer("Which vendor makes the Osprey leaf switches?").answered
 
 
 

@@ -118,7 +118,9 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     name: (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("vendor", r"\b(?:which|what)\s+(?:vendor|manufacturer|supplier|company)|\bwho\s+(?:makes|made|supplies|sells)\b"
                    r"|\bvendor\s+(?:is|was)\b|哪家|哪个(?:厂商|厂家|供应商)|什么(?:厂商|厂家|品牌)|厂商是",
-                   r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌"),
+                   r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌"
+                   # or a maker's name before its product code: "Tervana TN-4410", "Sable Peak SP-31"
+                   r"|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d{2,5}[A-Z]{0,3}\b)"),
         ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
                   r"\bmodel|型号"),
         ("price", r"\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
