@@ -205,14 +205,19 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
 
 
 def test_the_lead_line_carries_whole_values() -> None:
-    """A unit is a whole word after the number: "3 retries" is 3, not "3 retri"; "1.0 specification" is 1.0."""
+    """A unit is a whole word after the number: "3 retries" is 3, not "3 retri"; of the values in the quote, those of
+    the asked sort ("how many": a count, not the "1.0" of a specification)."""
     question = "重传最多几次？"
     best = Candidate(1.0, 1.0, 2, 0, 0, "After 3 retries the sender gives up.", 0, True)
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3 [2]："
     best = Candidate(1.0, 1.0, 1, 0, 0, "The UEC 1.0 specification allows up to 8 attempts.", 0, True)
-    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 1.0、8 [1]："
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 8 [1]："  # a count: not 1.0
     best = Candidate(1.0, 1.0, 3, 0, 0, "Plugfest #3 is planned against Draft 1.0.", 0, True)  # "3", not "3 is"
-    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3、1.0 [3]："
+    assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 3 [3]："
+    # the values of the asked sort only, whole: a duration question's "750 ms", not the "4.3" of clause 4.3.2.2
+    duration = "PDC 空闲多久关掉？"
+    best = Candidate(1.0, 1.0, 2, 0, 0, "4.3.2.2 Idle close: a PDC idle for 750 ms shall be closed (see 4.3.2.1).", 0, True)
+    assert lead_line(duration, shape(duration), best) == "资料中关于 PDC 的英文原文给出的数值是 750 ms [2]："
     best = Candidate(1.0, 1.0, 1, 0, 0, "quarantine_threshold: 6  # default: 6", 0, True)  # one value, said twice
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 6 [1]："
 

@@ -353,8 +353,8 @@ class ExtractiveAnswerer:
 
 
 # a number and its unit: a short word after it ("3 retries" → "3", "8 attempts" → "8"), not a word of the
-# sentence ("Plugfest #3 is planned" → "3", not "3 is")
-_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
+# sentence ("Plugfest #3 is planned" → "3", not "3 is"); not a piece of a version or a clause ("3.8.14", "4.3.2")
+_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![.\d]*\.\d)(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
                     r"it|be|are|was|for|the|with|per|from|than|that|this)\b)[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
@@ -387,7 +387,9 @@ def lead_line(question: str, asked: QuestionShape, best: Candidate) -> str:
     question's names and — for a value question whose quote gives one or two values — those values carried
     over, so the fact is there before the reader reaches the foreign text."""
     values = list(dict.fromkeys(m.group(0) for m in _VALUE.finditer(best.text)  # "6" once, though said twice
-                                if m.group(1).replace(",", "") not in asked.numbers))
+                                if m.group(1).replace(",", "") not in asked.numbers
+                                # and of the asked sort: "how many accelerators" is no "400 Gb/s"
+                                and (asked.expects is None or asked.expects.search(m.group(0)))))
     names = ", ".join(match.group(0) for name in asked.anchors[:3]
                       if (match := re.search(re.escape(name), question, re.IGNORECASE)))
     if asked.language == "zh":
