@@ -1,7 +1,7 @@
 """False refusals: answerable questions, written the ways users type them, that the extractive answerer should
 not meet with "not in the documents".
 
-`data/eval/probes/answerable.jsonl` holds about 230 questions over the documents of the `data/eval` sets and the
+`data/eval/probes/answerable.jsonl` holds about 260 questions over the documents of the `data/eval` sets and the
 bundled corpus — Title Case, "temp" for temperature, colloquial Chinese, "RTO floor", a vendor or an owner the
 documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each answered somewhere in its folder; some carry
 a `key` (a regular expression the answer should match). They were written against the documents, not drawn from
