@@ -137,9 +137,10 @@ def chunk_document(doc: Document, *, max_tokens: int, overlap: int, count: Calla
     groups: dict[tuple[tuple[str, ...], int | None], list[Block]] = {}
     for block in doc.blocks:  # dicts keep insertion order: groups come out in document order
         groups.setdefault((block.section, block.page), []).append(block)
+    title = named_title(doc.title, doc.path)
     for (section_path, page), blocks in groups.items():
         section = " > ".join(section_path)
-        prefix = " > ".join(p for p in (named_title(doc.title, doc.path), section) if p)
+        prefix = " > ".join(p for p in (title, section) if p)
         pieces = [(kind, text, _caption(blocks, i) if b.kind == "table" else "")
                   for i, b in enumerate(blocks) for kind, text in _pieces(b, max_tokens, count)]
         current: list[str] = []

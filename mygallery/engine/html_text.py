@@ -36,7 +36,6 @@ class _HtmlBlocks(HTMLParser):
         self.blocks: list[Block] = []
         self.headings: list[tuple[int, str]] = []
         self._text: list[str] = []
-        self._skip = 0
         self._in_title = False
         self._heading_level = 0
         self._row: list[_Cell] | None = None
@@ -47,7 +46,7 @@ class _HtmlBlocks(HTMLParser):
         self._lists: list[list[int]] = []  # open <ol>/<ul>: [ordered, items so far]
         self._marker = ""  # "3. " or "- " for the text of the <li> being read: a step stays a step
         self._box_closed = False  # an inline box has just ended, no text since
-        self._skipped: tuple[str, int] | None = None  # a navigation element being skipped: its tag, its depth
+        self._skipped: tuple[str, int] | None = None  # an element not read (_UNREAD, navigation): its tag, its depth
         self._headed = False  # the page's first <h1> has been read
 
     def _flush(self, kind: str = "para") -> None:
@@ -67,17 +66,16 @@ class _HtmlBlocks(HTMLParser):
                 self._skipped = (tag, self._skipped[1] + 1)
             return
         found = dict(attrs)
-        if found.get("role") == "navigation" or _NAVIGATION.search(f"{found.get('id') or ''} {found.get('class') or ''}"):
-            self._skipped = (tag, 1)
+        if tag in _UNREAD or found.get("role") == "navigation" \
+                or _NAVIGATION.search(f"{found.get('id') or ''} {found.get('class') or ''}"):
+            self._skipped = (tag, 1)  # nothing in it is read, up to its end tag
             return
         if tag in self._INLINE_BOXES and self._box_closed:  # another box right after one: a word apart
             pending = self._cell if self._cell is not None else self._text
             if pending and not pending[-1][-1:].isspace():
                 pending.append(" ")
         self._box_closed = False
-        if tag in _UNREAD:
-            self._skip += 1
-        elif tag == "title":
+        if tag == "title":
             self._in_title = True
         elif re.fullmatch(r"h[1-6]", tag):
             self._flush()
@@ -111,9 +109,7 @@ class _HtmlBlocks(HTMLParser):
                 self._skipped = (tag, depth) if depth else None
             return
         self._box_closed = tag in self._INLINE_BOXES
-        if tag in _UNREAD:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
+        if tag == "title":
             self._in_title = False
         elif re.fullmatch(r"h[1-6]", tag) and self._heading_level:
             text = re.sub(r"\s+", " ", "".join(self._text)).strip()
@@ -158,7 +154,7 @@ class _HtmlBlocks(HTMLParser):
     def handle_data(self, data: str) -> None:
         if data:
             self._box_closed = False
-        if self._skip or self._skipped is not None:
+        if self._skipped is not None:
             return
         if self._in_title:
             self.title = self.title or data.strip()

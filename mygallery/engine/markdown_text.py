@@ -41,6 +41,12 @@ def parse_markdown(text: str, rel: str) -> Document:
     def section() -> tuple[str, ...]:
         return tuple(title for level, title in headings if level > 1 or not doc.title or title != doc.title)
 
+    def heading(level: int, title: str) -> None:  # the first level-1 heading is the title too
+        nonlocal headings
+        if level == 1 and not doc.title:
+            doc.title = title
+        headings = [h for h in headings if h[0] < level] + [(level, title)]
+
     quoted = False  # the paragraph being read is a quote
 
     def flush() -> None:
@@ -69,10 +75,7 @@ def parse_markdown(text: str, rel: str) -> Document:
         underline = _SETEXT.match(lines[i + 1]) if i + 1 < len(lines) and not paragraph else None
         if underline and stripped and not _LIST_ITEM.match(line) and not stripped.startswith(("|", ">", "#")) \
                 and not _BREAK.match(line):  # "Overview" over "========": a heading
-            level, title = (1 if underline.group(1)[0] == "=" else 2), _strip_inline(stripped)
-            if level == 1 and not doc.title:
-                doc.title = title
-            headings = [h for h in headings if h[0] < level] + [(level, title)]
+            heading(1 if underline.group(1)[0] == "=" else 2, _strip_inline(stripped))
             i += 2
             continue
         if _BREAK.match(line) or _SETEXT.match(line):  # a rule between parts: nothing to read
@@ -87,10 +90,7 @@ def parse_markdown(text: str, rel: str) -> Document:
             doc.blocks.append(Block("code", "\n".join(body), section()))
         elif match := _HEADING.match(line):
             flush()
-            level, title = len(match.group(1)), _strip_inline(match.group(2))
-            if level == 1 and not doc.title:
-                doc.title = title
-            headings = [h for h in headings if h[0] < level] + [(level, title)]
+            heading(len(match.group(1)), _strip_inline(match.group(2)))
         elif not quoted and (tag := _HTML_BLOCK.match(line)):  # raw HTML: a table ends at its closing tag,
             flush()  # anything else at a blank line
             name, chunk = tag.group(1).lower(), []
@@ -114,7 +114,7 @@ def parse_markdown(text: str, rel: str) -> Document:
             doc.blocks.append(Block("table", "\n".join(rows), section(), header=header))
             continue
         elif not paragraph and loose_heading(stripped):  # "三、议题 2：…" in notes that use little Markdown
-            headings = [h for h in headings if h[0] < 2] + [(2, stripped)]
+            heading(2, stripped)
         elif is_table_row(stripped) and (rows := loose_table_rows(lines, i)):  # a |-table without its rule row
             flush()
             doc.blocks.append(table_block(lines[i : i + rows], section()))

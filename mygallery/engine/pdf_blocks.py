@@ -300,7 +300,7 @@ def _breaks(group: list[Line], line: Line, body_h: float, line_gap: float,
         return True
     left = group[0].x0 if len(group) == 1 else min(g.x0 for g in group[1:])
     centred = abs((line.x0 + line.x1) - (prev.x0 + prev.x1)) <= 0.8 * line.h \
-        and edges[line.column][1] - line.x1 > _INDENT * line.h  # set in from both sides, on the line's axis above
+        and column_right - line.x1 > _INDENT * line.h  # set in from both sides, on the line's axis above
     if len(group) > 1 and line.x0 - left > _INDENT * line.h and not centred:  # a first-line indent opens a new
         return True  # paragraph; the short last line of a centred one (a caption) does not
     # a short last line that ends a sentence ends the paragraph even without a gap; on a slide, a line that opens

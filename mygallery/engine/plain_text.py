@@ -202,10 +202,10 @@ def _display_starts(line: str) -> list[int]:
     return starts
 
 
-def column_table(lines: list[str], start: int) -> tuple[tuple[str, str], int] | None:
+def column_table(lines: list[str], start: int) -> tuple[str, str, int] | None:
     """A table set in fixed-width columns — a header line, a rule of dashes under each column, rows; a row whose
-    first column is blank goes on in the row above (a wrapped cell): ((header row, body rows), lines used), or
-    None when the header does not fill two columns."""
+    first column is blank goes on in the row above (a wrapped cell): (header row, body rows, lines used), or None
+    when the header does not fill two columns."""
     spans = [m.start() for m in re.finditer(r"-+", lines[start + 1])]
 
     def cells(line: str) -> list[str]:
@@ -229,7 +229,7 @@ def column_table(lines: list[str], start: int) -> tuple[tuple[str, str], int] | 
     if not rows:
         return None
     body = "\n".join(normalise_row(" | ".join(row)) for row in rows)
-    return (normalise_row(" | ".join(header)), body), end - start
+    return normalise_row(" | ".join(header)), body, end - start
 
 
 def _banner(lines: list[str]) -> tuple[str, int] | None:
@@ -301,8 +301,8 @@ def parse_text(text: str, rel: str) -> Document:
             continue
         elif i + 1 < len(lines) and _COLUMN_RULE.match(lines[i + 1]) and (found := column_table(lines, i)):
             flush()
-            table, used = found
-            doc.blocks.append(Block("table", table[1], section, pages[i], header=table[0]))
+            header, body, used = found
+            doc.blocks.append(Block("table", body, section, pages[i], header=header))
             i += used
             continue
         else:
@@ -310,8 +310,9 @@ def parse_text(text: str, rel: str) -> Document:
         i += 1
     flush()
     if not doc.title:  # the first line of a text file names it when it is short
-        first = next((" ".join(_COMMENT_MARK.sub("", line.strip()).split()) for line in lines
-                      if line.strip() and not _RULE_LINE.match(line.strip()) and _COMMENT_MARK.sub("", line.strip())), "")
+        words = (" ".join(_COMMENT_MARK.sub("", line.strip()).split()) for line in lines
+                 if not _RULE_LINE.match(line.strip()))
+        first = next((line for line in words if line), "")
         first = masthead or first  # a page's masthead in columns: the centred title under it
         doc.title = first if 0 < len(first) <= 100 else title_from_path(rel)
         if doc.blocks and doc.blocks[0].text.strip() == doc.title:
