@@ -136,6 +136,12 @@ def test_question_shapes() -> None:
     assert shape("SES 头里的 opcode 字段占几个比特？").subject == ("opcode",)
     assert shape("What is the expected recovery time of the current link?").subject == ("recovery", "time")
     assert shape("What must a receiver do with a trimmed packet?").subject == ()  # "receiver" is not what is asked
+    # as users type: "whats", a possessive, a count with any verb after it, a phrase ending at "across"
+    assert shape("whats henrietta trask's phone number").subject == ("phone", "number")
+    assert shape("How many engineers attended plugfest #2?").subject == ("engineers",)
+    assert shape("How many loss ranges fit in one GNAK?").subject == ("loss", "ranges")  # "loss" is no plural
+    assert shape("How many of the NICs failed?").subject == ()
+    assert shape("what's the base rtt across spines").subject == ("base", "rtt")
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
 
 
@@ -612,6 +618,16 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
     nics = vendor.answer("Which vendor makes the Osprey NICs?")
     assert nics.answered and "Tervana TN-4410" in first_line(nics.answer), nics.answer
     assert not vendor.answer("Which vendor makes the Osprey leaf switches?").answered
+    # a word the question writes as one where the documents write two ("allreduce" for "all-reduce") is known;
+    # a word no document has, in what is asked of a named person, is not
+    (tmp_path / "typed").mkdir()
+    _, typed = gallery(tmp_path / "typed", {"bench.md": "# Benchmarks\n\nThe 1 GiB all-reduce reached a bus bandwidth "
+                                                        "of 46.9 GB/s.\n\n| Role | Name |\n|---|---|\n| Editor | "
+                                                        "Henrietta Trask |\n"})
+    busbw = typed.answer("What's the 1GiB allreduce bus bandwidth?")
+    assert busbw.answered and "46.9 GB/s" in busbw.answer, busbw.answer
+    phone = typed.answer("whats henrietta trask's phone number")
+    assert not phone.answered and "phone" in first_line(phone.answer), phone.answer
 
 
 

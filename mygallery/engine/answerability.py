@@ -17,6 +17,7 @@ from .answer_types import Source
 from .answer_units import UnitCache
 from .index import HybridIndex
 from .lexicon import (
+    EN_STOP_WORDS,
     WORD_FORMS,
     cjk_bigrams,
     english_of,
@@ -24,7 +25,7 @@ from .lexicon import (
     tokenize,
     translations,
 )
-from .question_shape import GENERIC_ATTRIBUTES, QuestionShape
+from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, uncontracted
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -144,10 +145,18 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     if index is None:
         return Evidence([], [], [])
 
+    def known_token(token: str) -> bool:
+        return index.has_token(token) or token in EN_STOP_WORDS
+
+    def compound(token: str) -> bool:  # "allreduce" where the documents write "all-reduce", "busbw" "bus bw"
+        return token.isalpha() and any(known_token(token[:i]) and known_token(token[i:])
+                                       for i in range(3, len(token) - 2))
+
     def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
         return all(not index.has_token(token) and not index.doc_frequency.get(f"{token}s")
                    and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
+                   and not compound(token)
                    for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
     def unknown_in_either_language(term: str) -> bool:
@@ -263,7 +272,7 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
                       and not any(index.has_token(token) for term in english_of(word) for token in tokenize(term))
                       for word in words)
         return unknown / len(words) if unknown >= 2 else 0.0
-    words = [t for t in tokenize(question) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
+    words = [t for t in tokenize(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
 

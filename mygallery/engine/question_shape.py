@@ -308,7 +308,21 @@ _ASKED_PHRASE = (
                r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|must)\b", re.IGNORECASE),
     re.compile(r"^\s*(?:(?:what|which|who)\s+(?:is|are|was|were)|how\s+\w+\s+(?:is|are|was|were))\s+(?:the|an?)\s+"
                r"((?:[\w\-./]+\s+){0,5}?[\w\-./]+)\s*(?:\b(?:of|for|on|in|at|per|that|when|between|used|does|do|did|"
-               r"with|from|to|after|before)\b|[?？]|$)", re.IGNORECASE))
+               r"with|from|to|after|before|across|by|under|over|during|within|through|via|into)\b|[?？]|$)", re.IGNORECASE),
+    # "what is Henrietta Trask's phone number": what is asked of a named one follows its possessive
+    re.compile(r"^\s*(?:what|which)\s+(?:is|are|was|were)\s+(?:the\s+)?(?:[\w\-.]+\s+){0,3}?[\w\-.]+['’]s\s+"
+               r"((?:[\w\-./]+\s+){0,3}?[\w\-./]+)\s*(?:\b(?:of|for|on|in|at|per|when|with|from|to|after|before|across|"
+               r"by|under|over|during|within|through|via|into)\b|"
+               r"[?？]|$)", re.IGNORECASE),
+    # "How many engineers attended …": the plural noun counted, whatever verb follows it
+    re.compile(r"^\s*how\s+many\s+(?!of\b)((?:[a-z\-]+\s+){0,2}?[a-z\-]+[a-rt-z]s)\s+(?!of\b)[a-z]+", re.IGNORECASE))
+# Contractions a question is typed with ("whats", "what's the …"): read as the words they stand for.
+_CONTRACTION = re.compile(r"\b(what|how|who|where|when|which)(?:['’]s|s)\b", re.IGNORECASE)
+
+
+def uncontracted(question: str) -> str:
+    """`question` with "whats" / "what's" (and "how's", "who's" …) written out as "what is"."""
+    return _CONTRACTION.sub(r"\1 is", question) if "s" in question else question
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
 # Modifiers in such a phrase say which one or how, not what: "the expected …", "the current …", "the step right
 # after …". A question may use them where the documents do not.
@@ -336,7 +350,7 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
 def shape(question: str) -> QuestionShape:
     language = detect_language(question)
-    text = question.strip()
+    text = uncontracted(question.strip())
     if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
             or language == "zh" and _YESNO_ZH.search(text):
         kind = "yesno"
