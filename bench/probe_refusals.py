@@ -1,12 +1,16 @@
-"""False refusals: answerable questions, written the ways users type them, that the extractive answerer should
-not meet with "not in the documents".
+"""False refusals and missed refusals: questions, written the ways users type them, that the extractive
+answerer should (or, for unanswerable ones, should not) meet with "not in the documents".
 
-`data/eval/probes/answerable.jsonl` holds about 260 questions over the documents of the `data/eval` sets and the
-bundled corpus — Title Case, "temp" for temperature, colloquial Chinese, "RTO floor", a vendor or an owner the
-documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each answered somewhere in its folder; some carry
-a `key` (a regular expression the answer should match). They were written against the documents, not drawn from
-any set's questions, and hold none of the held-out questions. Each folder is indexed afresh in a temporary
-directory; every refusal is printed with the answerer's reason.
+`data/eval/probes/answerable*.jsonl` hold answerable questions over the documents of the `data/eval` sets and
+the bundled corpus — Title Case, "temp" for temperature, colloquial Chinese, "RTO floor", a vendor or an owner
+the documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each answered somewhere in its folder; some
+carry a `key` (a regular expression the answer should match). `answerable.jsonl` was written by the team against
+the documents; `answerable2.jsonl` by a separate session that never saw the answerer's code. None holds a
+held-out question. `data/eval/probes/unanswerable.jsonl` holds questions about UEC over the bundled corpus whose
+answer is in none of its documents (near misses, uncovered topics, off-topic), written by a separate session
+before the answerer was tuned on them; `unanswerable_holdout.jsonl` is its other half, kept aside: only its
+count is printed. Each folder is indexed afresh in a temporary directory; every refusal of an answerable
+question and every answer to an unanswerable one of the tuning half is printed with the answerer's reason.
 
     .venv/bin/python bench/probe_refusals.py                     # about 30 s
     .venv/bin/python bench/probe_refusals.py --checkout /tmp/old # another checkout's answerer, same questions
@@ -28,7 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine, say, write_results  # noqa: E402
 
-PROBES = ROOT / "data" / "eval" / "probes" / "answerable.jsonl"
+PROBES = ROOT / "data" / "eval" / "probes"
+ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl")
+UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,20 +52,30 @@ def main(argv: list[str] | None = None) -> int:
     from mygallery.engine.question_shape import shape
 
     by_folder: dict[str, list[dict]] = defaultdict(list)
-    for line in PROBES.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            probe = json.loads(line)
-            by_folder[probe["docs"]].append(probe)
-    refused, missed, total = [], [], 0
+    for name in ANSWERABLE + UNANSWERABLE:
+        path = PROBES / name
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else ():
+            if line.strip():
+                probe = json.loads(line)
+                probe["file"] = name
+                by_folder[probe["docs"]].append(probe)
+    refused, missed, unflagged = [], [], []
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # file -> [questions, refused]
     for folder, probes in by_folder.items():
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(docs_dir=ROOT / folder, index_dir=Path(tmp))
             _, index = ingest(settings, make_embedder(settings))
             service = AnswerService(LiveIndex(index))
             for probe in probes:
-                total += 1
-                question = probe["question"]
+                question, name = probe["question"], probe["file"]
                 result = service.answer(question)
+                counts[name][0] += 1
+                counts[name][1] += not result.answered
+                if name in UNANSWERABLE:
+                    if result.answered and "holdout" not in name:
+                        unflagged.append({"docs": folder, "question": question, "answer": result.answer[:200]})
+                        say(f"answered [{folder}] {question}  — {result.answer[:90]!r}")
+                    continue
                 if not result.answered:
                     asked = shape(question)
                     sources = service.retrieve(question, [])
@@ -70,13 +86,16 @@ def main(argv: list[str] | None = None) -> int:
                     say(f"refused  [{folder}] {question}  — {why}")
                 elif probe.get("key") and not re.search(probe["key"], result.answer, re.IGNORECASE):
                     missed.append({"docs": folder, "question": question, "answer": result.answer[:200]})
-    keyed = sum(1 for probes in by_folder.values() for p in probes if p.get("key"))
-    say(f"{total} answerable questions: {len(refused)} refused; {len(missed)} of the {keyed} with a key answered "
-        f"without it")
-    write_results("refusals", {"machine": machine(), "checkout": str(args.checkout or ROOT), "questions": total,
-                               "refused": refused, "answered_without_key": missed})
+    keyed = sum(1 for probes in by_folder.values() for p in probes if p.get("key") and p["file"] in ANSWERABLE)
+    for name, (questions, no) in counts.items():
+        say(f"{name}: {questions} questions, {no} met with \"not in the documents\""
+            + (" (should be all)" if name in UNANSWERABLE else ""))
+    say(f"answerable: {sum(counts[n][1] for n in ANSWERABLE)} refused; {len(missed)} of the {keyed} with a key "
+        f"answered without it")
+    write_results("refusals", {"machine": machine(), "checkout": str(args.checkout or ROOT),
+                               "files": {name: {"questions": q, "refused": r} for name, (q, r) in counts.items()},
+                               "refused": refused, "answered_without_key": missed, "unanswerable_answered": unflagged})
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
