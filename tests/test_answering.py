@@ -15,6 +15,7 @@ from mygallery.engine.answering import (
     AnswerService,
     check_citations,
     make_answer_service,
+    with_asked_value,
     with_question_language,
 )
 from mygallery.engine.chunking import Chunk
@@ -199,3 +200,30 @@ def test_a_passage_in_the_question_language_replaces_a_repeated_document() -> No
     distinct = [hit(f"{n}.md", f"Passage number {n} about replay.", 1 - n / 10) for n in range(5)]
     assert [h.chunk.doc for h in with_question_language([*distinct, chinese], "链路层重传的定时器是多少？", 5)] \
         == ["0.md", "1.md", "2.md", "3.md", "e.md"]
+
+
+def test_a_passage_holding_the_asked_value_replaces_a_repeated_document() -> None:
+    """A question asking for a number of which none of the five passages holds one ("how many bits wide …",
+    eight sentences about what entropy values are for) gets the best passage close behind that holds a value —
+    not a passage with only the question's own numbers, not one kept for the question's language; a question
+    asking for a purpose or whose passages hold a value keeps its five."""
+    def hit(doc: str, text: str, score: float) -> Hit:
+        return Hit(Chunk(doc, doc, "", None, text, text, 10), score)
+
+    prose = [hit("spray.md", "Each packet carries an entropy value for the switch hash.", 0.9),
+             hit("cms.md", "The sender varies the entropy value to spread packets.", 0.8),
+             hit("spray.md", "Entropy values that return trims are avoided.", 0.7),
+             hit("nscc.md", "Entropy values let NSCC balance paths.", 0.6),
+             hit("tss.md", "The entropy value stays readable under encryption.", 0.5)]
+    own_number = hit("faq.md", "With 2 paths an entropy value changes little.", 0.45)
+    glossary = hit("glossary.md", "EV: 16-bit per-packet value that switches hash.", 0.4)
+    hits = [*prose, own_number, glossary]
+    chosen = with_asked_value(hits, prose, "How many bits wide is the entropy value with 2 paths?")
+    assert [h.chunk.doc for h in chosen] == ["spray.md", "cms.md", "nscc.md", "tss.md", "glossary.md"]
+    assert with_asked_value(hits, prose, "What is the entropy value used for?") == prose  # a purpose
+    valued = [*prose[:4], glossary]
+    assert with_asked_value([*valued, prose[4]], valued, "How wide is the entropy value?") == valued
+    chinese = hit("zh.md", "熵值用于交换机哈希选路。", 0.3)  # brought in for a Chinese question: it stays
+    top = [*prose[:4], chinese]
+    assert [h.chunk.doc for h in with_asked_value([*prose, chinese, glossary], top, "熵值的长度是多少？")] \
+        == ["spray.md", "cms.md", "nscc.md", "zh.md", "glossary.md"]

@@ -753,3 +753,24 @@ def test_the_answer_type_prefilter_changes_no_question_s_sort() -> None:
         tried = next((name for name, asks, _ in ANSWER_TYPES if asks.search(question.strip())), None)
         if asked.kind in ("number", "name", "other") or tried == "command":
             assert asked.sort == tried, question
+
+
+def test_a_number_asked_for_that_no_passage_holds_is_not_in_the_documents(tmp_path: Path) -> None:
+    """The documents say what the anti-replay window is for, never how large it is: "how large is it" is not
+    answered; what it is for, and when an event happens ("when is a completion reported"), are — a number is not what answers
+    them."""
+    security = ("# Transport security\n\nThe receiver keeps an anti-replay window per sender and drops packets "
+                "whose nonce falls outside it or was seen before.\n\nKeys are rotated by the management plane; "
+                "old packets are rejected after a rotation.\n\n## Completions\n\nA message completion is reported "
+                "once every packet of the message has arrived.\n\nThe authentication tag is 16 bytes long.\n")
+    _, service = gallery(tmp_path, {"security.md": security})
+    for question in ("How large is the anti-replay window that a receiver keeps per sender?",
+                     "How big is the anti-replay window?"):
+        result = service.answer(question)
+        assert not result.answered, (question, result.answer)
+        assert "anti-replay window" in result.answer  # shown as related reading
+    for question, fact in (("What is the anti-replay window used for?", "drops packets"),
+                           ("When is a message completion reported?", "once every packet"),
+                           ("How long is the authentication tag?", "16 bytes")):
+        result = service.answer(question)
+        assert result.answered and fact in first_line(result.answer), (question, result.answer)

@@ -90,6 +90,7 @@ class Best(Protocol):
     """What `judge` reads of the best unit (extractive.Candidate)."""
 
     coverage: float
+    has_value: bool
     table_row: bool
     source_numbers: frozenset[str]
     names_attribute: bool
@@ -287,7 +288,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
     table has 8 B, 4 KiB and 64 KiB), or when the best unit — and every close runner-up — is about a sibling of
     the asked identifier (the PW-680 for a question about the PW-660), or covers next to nothing of an English
-    question."""
+    question, or holds no value when a number is asked for (the documents say what the anti-replay window is
+    for, never how large it is)."""
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
@@ -308,4 +310,15 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
         return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
     if not best.names_attribute:
         return Judgement(False, f"the best passage does not name the {', '.join(asked.required)} asked for")
+    if needs_value(asked) and not best.has_value:
+        return Judgement(False, "neither the best passage nor a close runner-up holds a value")
     return Judgement(True)
+
+
+def needs_value(asked: QuestionShape) -> bool:
+    """Whether only a passage holding a value (a number the question does not give) answers the question: one
+    asking for a number ("how wide is the PSN", "NSCC 的 maximum window 默认值是多少") — not for a date or a time
+    ("什么时候上报" is answered by an event: when all packets have arrived), not one that gives its numbers as
+    inputs (the answer to "with a 400G link and an 8 µs RTT, how much …" may restate them), not one asking for
+    a requirement or a command."""
+    return asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time")

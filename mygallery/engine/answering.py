@@ -22,8 +22,9 @@ from .extractive import ExtractiveAnswerer
 from .index import Hit, LiveIndex
 from .lexicon import detect_language
 from .openai_answerer import OpenAIAnswerer
+from .question_shape import numbers_in, shape
 
-LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language
+LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language, or holding the asked value
 
 
 @functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
@@ -33,21 +34,47 @@ def mostly_chinese(text: str) -> bool:
 
 def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
     """The first k hits, but with the best passage in the question's language among them when one is close
-    behind: a Chinese question then gets a Chinese source to quote, an English question an English one. It
-    replaces a second passage of an already cited document where there is one."""
+    behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
     chinese = detect_language(question) == "zh"
     top = hits[:k]
     if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
         return top
     match = next((h for h in hits[k:] if mostly_chinese(h.chunk.text) == chinese), None)
-    if match is None:
+    return top if match is None else _swapped_in(top, match)
+
+
+def with_asked_value(hits: list[Hit], top: list[Hit], question: str) -> list[Hit]:
+    """`top`, but — for a question asking for a value ("how many bits wide is the entropy value") of which no
+    passage of `top` holds one (a number the question does not give, of the asked sort when it has one) — with
+    the best passage close behind in `hits` that does: the glossary row "16-bit per-packet value" ranked ninth
+    behind eight sentences about what entropy values are for."""
+    asked = shape(question)
+    if asked.kind != "number" or asked.valueless or not top:
         return top
-    # it takes the place of the last hit whose document a better hit already cites, so that no document drops
-    # out of the five; of the last hit when all five are different documents
+
+    def holds_value(hit: Hit) -> bool:
+        text = hit.chunk.text
+        if asked.expects is not None:
+            return bool(asked.expects.search(text))
+        return bool(numbers_in(text) - asked.numbers)
+
+    if any(map(holds_value, top)):
+        return top
+    chosen = {id(h) for h in top}
+    match = next((h for h in hits if id(h) not in chosen and holds_value(h)), None)
+    # a passage the language rule brought in from behind stays: it is the only one in the question's language
+    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
+    return top if match is None else _swapped_in(top, match, kept)
+
+
+def _swapped_in(top: list[Hit], match: Hit, kept: frozenset[int] | set[int] = frozenset()) -> list[Hit]:
+    """`top` with `match` last, in the place of the last hit whose document a better hit already cites (so that
+    no document drops out), or of the last hit when all are different documents — never of a hit in `kept`
+    (ids)."""
     seen: set[str] = set()
-    out = len(top) - 1
+    out = max((i for i, hit in enumerate(top) if id(hit) not in kept), default=len(top) - 1)
     for i, hit in enumerate(top):
-        if hit.chunk.doc in seen:
+        if hit.chunk.doc in seen and id(hit) not in kept:
             out = i
         seen.add(hit.chunk.doc)
     return top[:out] + top[out + 1:] + [match]
@@ -74,7 +101,8 @@ class AnswerService:
         if self.rewriter is not None and history:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
                 query = self.rewriter(question, history) or query
-        hits = with_question_language(index.search(query, self.top_k + LANGUAGE_RESERVE), question, self.top_k)
+        found = index.search(query, self.top_k + LANGUAGE_RESERVE)
+        hits = with_asked_value(found, with_question_language(found, question, self.top_k), question)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind, h.position) for n, h in enumerate(hits, start=1)]
 

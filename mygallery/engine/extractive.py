@@ -25,7 +25,7 @@ from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
-from .answerability import MIN_COVERAGE, gather_evidence, judge, names_other, sibling_patterns
+from .answerability import MIN_COVERAGE, gather_evidence, judge, names_other, needs_value, sibling_patterns
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .question_shape import QuestionShape, names_required, shape
@@ -146,6 +146,9 @@ class ExtractiveAnswerer:
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
             best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
                          if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
+        if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
+            best = next((c for c in candidates[:CLOSE] if c.has_value and c.score >= CLOSE_SHARE * best.score
+                         and (c.coverage >= MIN_COVERAGE or asked.language != "en")), best)
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)

@@ -60,8 +60,11 @@ _WHERE = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|su
                     r"|哪一?(?:节|章)|哪一条|第几(?:条|节|章)|哪个(?:条款|章节)|\bclause\b", re.IGNORECASE)
 _WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNORECASE)
 # (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
-_REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bwhat\s+happens\b|原因|如何|怎么|机制|原理",
-                     re.IGNORECASE)
+_REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bhow\s+(?:can|could|would|should)\b|\bwhat\s+happens\b"
+                     r"|原因|如何|怎么|机制|原理", re.IGNORECASE)
+# What something is for ("what is an entropy value used for?"): a purpose, not the value its words name
+_PURPOSE = re.compile(r"\bused\s+for\s*[?？]?\s*$|^\s*what\s+(?:is|are)\b.{1,60}\bfor\s*[?？]?\s*$|\bpurpose\b"
+                      r"|用来(?:做|干)什么|(?:干|做)什么用|有什么用|作用是", re.IGNORECASE)
 
 # Attribute words a value question names: stems as lexicon.tokenize makes them, and Chinese forms.
 ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
@@ -357,7 +360,8 @@ def shape(question: str) -> QuestionShape:
     elif _PROCEDURE.search(text) or _BEFORE_AFTER.search(text) and not (
             _NUMBER_EN.search(text) or _NUMBER_ZH.search(text) or _NAME.search(text)):
         kind = "procedure"
-    elif _WHY.search(text):  # "why was the default raised?" asks for a reason, not for the value
+    elif _WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
+        # for the value; "what is the entropy value used for?" for a purpose
         kind = "reason"
     elif _NUMBER_EN.search(text) or _NUMBER_ZH.search(text):
         kind = "number"
