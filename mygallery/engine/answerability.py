@@ -25,7 +25,7 @@ from .lexicon import (
     tokenize,
     translations,
 )
-from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, uncontracted
+from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, subject_words, uncontracted
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -135,6 +135,11 @@ def names_other(text: str, siblings: Siblings) -> bool:
     return any(other.search(text) and not own.search(text) for own, other in siblings)
 
 
+def names_asked(text: str, siblings: Siblings) -> bool:
+    """Whether `text` names an asked identifier itself (the PW-680 of a question about the PW-680)."""
+    return any(own.search(text) for own, _ in siblings)
+
+
 def sibling_patterns(asked: QuestionShape) -> Siblings:
     """(the asked one, a sibling) patterns for the question's lettered identifiers."""
     return _lettered_siblings(asked.anchors)
@@ -169,9 +174,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
     # them would hold it.
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
-    names = [name for name in asked.anchors
-             if (not held(name, lowered) if any(c.isdigit() or c == "_" for c in name)
-                 else unknown_in_either_language(name))]
+    names = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
+             if (not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
+                 if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
@@ -211,6 +216,8 @@ def held(name: str, texts: list[str]) -> bool:
     if any(name in text for text in texts):
         return True
     squeezed = _SEPARATORS.sub("", name)
+    if "x" in squeezed:  # "2x400G" typed for "2 × 400GbE"
+        return any(squeezed in _SEPARATORS.sub("", text).replace("×", "x") for text in texts)
     return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text) for text in texts)
 
 
@@ -272,6 +279,11 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
         unknown = sum(not any(index.doc_frequency.get(b) for b in cjk_bigrams(word))
                       and not any(index.has_token(token) for term in english_of(word) for token in tokenize(term))
                       for word in words)
+        # and its lower-case English terms ("stage-only 推完之后 activate 得在多久内做"), known or not like an English
+        # question's words (a capitalised name, "今天 Linthwaite 天气怎么样", says where, not what about)
+        latin = [t for w in subject_words(question, language) for t in tokenize(w) if t.isalpha() and len(t) >= 3]
+        unknown += sum(not index.doc_frequency.get(t) and not index.has_translation(t) for t in latin)
+        words += latin
         return unknown / len(words) if unknown >= 2 else 0.0
     words = [t for t in tokenize(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)

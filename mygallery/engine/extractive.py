@@ -25,7 +25,15 @@ from operator import mul
 
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
-from .answerability import MIN_COVERAGE, gather_evidence, judge, names_other, needs_value, sibling_patterns
+from .answerability import (
+    MIN_COVERAGE,
+    gather_evidence,
+    judge,
+    names_asked,
+    names_other,
+    needs_value,
+    sibling_patterns,
+)
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .question_shape import QuestionShape, names_required, shape
@@ -56,6 +64,9 @@ MAX_SUPPORT = 3
 # The best unit and its runners-up that score at least CLOSE_SHARE of it: where a question asking for a vendor,
 # an owner … looks for one that names it, and a question asking for a clause for one with a numbered section.
 CLOSE, CLOSE_SHARE = 3, 0.7
+# A runner-up that names the asked identifier itself takes the place of a best unit about its sibling from further
+# behind: "PW-680: a cold reboot is required" (1.22) behind "PW-660: a warm reboot is enough" (1.80).
+SIBLING_SHARE = 0.5
 MAX_CHARS = 900
 CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these
 
@@ -136,8 +147,12 @@ class ExtractiveAnswerer:
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
             return names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)
 
-        if siblings and other(best):  # "PW-680": not the sentence about the PW-660
-            best = next((c for c in candidates[1:CLOSE] if c.score >= CLOSE_SHARE * best.score and not other(c)),
+        if siblings and other(best):  # "PW-680": not the sentence about the PW-660 — a close runner-up, or one
+            # further behind that names the PW-680 itself (the PW-660's sentence shares the question's other words)
+            best = next((c for c in candidates[1:CLOSE] if not other(c) and (
+                c.score >= CLOSE_SHARE * best.score
+                or c.score >= SIBLING_SHARE * best.score and c.coverage >= SIBLING_SHARE * best.coverage
+                and names_asked(c.text, siblings))),
                         replace(best, names_other=True))
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
             # sort, with none of the question's words: a close runner-up that has some

@@ -328,6 +328,9 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
     "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
     "nack": ("negative acknowledgement",), "info": ("information",), "spec": ("specification",),
+    # percentiles as dashboards name them and as papers write them
+    "p50": ("median", "50th percentile"), "p90": ("90th percentile",), "p95": ("95th percentile",),
+    "p99": ("99th percentile",), "p999": ("99.9th percentile",),
 }
 _FORM_WORD = re.compile(rf"\b(?:{'|'.join(sorted(WORD_FORMS, key=len, reverse=True))})\b", re.IGNORECASE)
 

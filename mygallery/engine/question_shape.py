@@ -95,7 +95,8 @@ _UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
 # passage writing 32:1 does not hold.
 _RATIO = re.compile(r"(?<![\w.:])(\d+)\s*(?::|-to-|\s+to\s+|打|对)\s*1(?![\d:])", re.IGNORECASE)
 _UNIT_SPELLINGS[":1"] = r":\s*1(?![\d:])|-to-1(?!\d)|\s*to\s*1(?!\d)|\s*打\s*1(?!\d)|\s*对\s*1(?!\d)"
-_MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(map(re.escape, _UNITS))})(?![a-z/])",
+_MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(map(re.escape, _UNITS))})(?![a-z/])"
+                       r"(?!\s*(?:models?|params?|parameters?|llms?)\b)",  # "34B model": billions of parameters
                        re.IGNORECASE)
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
 _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
@@ -126,7 +127,8 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d{2,5}[A-Z]{0,3}\b)"),
         ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
                   r"\bmodel|型号"),
-        ("price", r"\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
+        # "how many card hours did the incident cost" counts hours, it asks for no price
+        ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
         ("power", r"\bpower\s+(?:draw|consumption|budget|use)|\bwatts?\b|功耗|多少瓦", r"\bwatts?\b|\d\s*w\b|功耗|瓦"),
         ("algorithm", r"\b(?:algorithm|cipher|hash\s+function|key\s+derivation\s+function)\b|算法|密码套件",
                       r"\b(?:algorithm|cipher|aes|gcm|sha|hkdf|kdf|chacha)|算法"),
@@ -194,7 +196,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("percent", r"\b(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b|百分|比例|占比|利用率|比率",
          r"\d\s*%|百分之|percent"),
         ("power", r"\bpower\b|\bwatts?\b|功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
-        ("price", r"\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+        ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
         # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
         (COMMAND, r"\b(?:what|which)\s+(?:\w+\s+){0,2}commands?\b|\bcommands?\s+(?:to|for|did|do|does)\b"
                   r"|\bhow\s+(?:do|can|should)\s+(?:i|we|you)\s+(?:check|verify|see|confirm|show|list|find)\b"
@@ -235,8 +237,9 @@ class QuestionShape:
 
     def measure_patterns(self) -> tuple[re.Pattern[str], ...]:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
+        # … or the unit in the name of a setting the number is given to ("push_ack_timeout_ms = 800")
         return tuple(re.compile(rf"(?<![\d.,]){re.escape(number)}(?:\.0+)?\s*(?:{_UNIT_SPELLINGS.get(unit, re.escape(unit))})"
-                                rf"(?![a-z])", re.IGNORECASE)
+                                rf"(?![a-z])|_{re.escape(unit)}[`'\"]?\s*[=:]\s*[`'\"]?{re.escape(number)}(?![\d.,])", re.IGNORECASE)
                      for number, unit in (m.split(" ", 1) for m in self.measures))
 
 
