@@ -803,3 +803,15 @@ def test_answerable_questions_typed_as_users_type_them_are_answered(tmp_path: Pa
                            ("After flashing a PW-680, is a warm reboot enough?", "cold reboot")):
         result = service.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
+
+
+def test_an_faq_entry_for_the_question_is_answered_by_its_reply(tmp_path: Path) -> None:
+    """An FAQ's question that covers the user's question ("问：Halyard 现在跑的是哪个 PathLedger 版本？") is the
+    entry for it: the answer leads with it and its reply, not with sentences holding other versions."""
+    faq = ("Halyard 集群网络 FAQ\n\nPathLedger 4.3.x 要求固件不低于 5.2.0，老版本上 ledger 不会启用。\n\n"
+           "4.3.x 后面的补丁版本只修了 plctl 的显示等小问题，ledger 行为和 4.3.0 一样。\n\n"
+           "问：Halyard 现在跑的是哪个 PathLedger 版本？\n答：4.3.5，2026-05-12 全量。\n\n"
+           "问：网卡固件现在是哪个版本？\n答：5.2.1，2026-05-06 全量完成。\n")
+    _, service = gallery(tmp_path, {"faq-zh.txt": faq})
+    result = service.answer("Halyard 现在跑的 PathLedger 是哪个版本")
+    assert result.answered and "4.3.5" in first_line(result.answer), result.answer

@@ -36,7 +36,7 @@ from .answerability import (
 )
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
-from .question_shape import QuestionShape, names_required, shape
+from .question_shape import QuestionShape, names_required, numbers_in, shape
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -64,6 +64,7 @@ MAX_SUPPORT = 3
 # The best unit and its runners-up that score at least CLOSE_SHARE of it: where a question asking for a vendor,
 # an owner … looks for one that names it, and a question asking for a clause for one with a numbered section.
 CLOSE, CLOSE_SHARE = 3, 0.7
+FAQ_COVERAGE = 0.8  # an FAQ's question covering this much of the user's question is the entry for it
 # A runner-up that names the asked identifier itself takes the place of a best unit about its sibling from further
 # behind: "PW-680: a cold reboot is required" (1.22) behind "PW-660: a warm reboot is enough" (1.80).
 SIBLING_SHARE = 0.5
@@ -142,6 +143,13 @@ class ExtractiveAnswerer:
         if not candidates:
             return NOT_IN_DOCUMENTS[asked.language]
         best = candidates[0]
+        # an FAQ's entry for this very question ("问：Halyard 现在跑的是哪个 PathLedger 版本？" for "Halyard 现在跑的
+        # PathLedger 是哪个版本"), with its reply, over sentences that only share some of its words
+        faq = next((c for c in candidates[:CLOSE] if c.coverage >= FAQ_COVERAGE and _ASKS.search(c.text)), None)
+        if faq is not None and faq.coverage >= best.coverage and (reply := self._following(faq, sources)) is not None \
+                and not _ASKS.search(reply.text):
+            best = replace(reply, text=f"{faq.text} {reply.text}", coverage=faq.coverage,
+                           has_value=bool(numbers_in(f"{faq.text} {reply.text}") - asked.numbers))
         siblings = sibling_patterns(asked)
 
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
