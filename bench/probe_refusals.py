@@ -33,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine, say, write_results  # noqa: E402
 
 PROBES = ROOT / "data" / "eval" / "probes"
-ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl")
-UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl")
+ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl")
+UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl", "unanswerable_sets.jsonl",
+                "unanswerable_sets_holdout.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                  sources)).reason if found else "no candidates"
                     refused.append({"docs": folder, "question": question, "reason": why})
                     say(f"refused  [{folder}] {question}  — {why}")
-                elif probe.get("key") and not re.search(probe["key"], result.answer, re.IGNORECASE):
+                elif not all(re.search(key, result.answer, re.IGNORECASE) for key in keys_of(probe)):
                     missed.append({"docs": folder, "question": question, "answer": result.answer[:200]})
-    keyed = sum(1 for probes in by_folder.values() for p in probes if p.get("key") and p["file"] in ANSWERABLE)
+    keyed = sum(1 for probes in by_folder.values() for p in probes if keys_of(p) and p["file"] in ANSWERABLE)
     for name, (questions, no) in counts.items():
         say(f"{name}: {questions} questions, {no} met with \"not in the documents\""
             + (" (should be all)" if name in UNANSWERABLE else ""))
@@ -96,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
                                "files": {name: {"questions": q, "refused": r} for name, (q, r) in counts.items()},
                                "refused": refused, "answered_without_key": missed, "unanswerable_answered": unflagged})
     return 0
+
+def keys_of(probe: dict) -> list[str]:
+    """The regular expressions an answer to the probe should match: its `key`, or all of its `keys`."""
+    return [probe["key"]] if probe.get("key") else list(probe.get("keys") or ())
+
 
 if __name__ == "__main__":
     raise SystemExit(main())
