@@ -142,6 +142,13 @@ def test_question_shapes() -> None:
     assert shape("How many loss ranges fit in one GNAK?").subject == ("loss", "ranges")  # "loss" is no plural
     assert shape("How many of the NICs failed?").subject == ()
     assert shape("what's the base rtt across spines").subject == ("base", "rtt")
+    # a superlative, a state or a participle ending the phrase is not what is asked; a month is no name
+    assert shape("During the 10·23 incident, what was the worst step time 鹭-70B hit?").subject == \
+        ("incident", "step", "time")
+    assert shape("How long is the controller certificate valid for?").subject == ("controller", "certificate")
+    assert shape("how long are the rotated fpdd.log files kept?").subject == ("files",)
+    assert shape("When spine 3 was rebooted on 2 April, what did the bus bandwidth drop to?").anchors == ()
+    assert shape("论文里那个 34B 模型的 step time 是多少？").measures == ()
     assert numbers_in("1,024 ranks at 2.0 us and 1.50 ms, not RB-07 or spine03") == {"1024", "2", "1.5"}
 
 
@@ -815,3 +822,18 @@ def test_an_faq_entry_for_the_question_is_answered_by_its_reply(tmp_path: Path) 
     _, service = gallery(tmp_path, {"faq-zh.txt": faq})
     result = service.answer("Halyard 现在跑的 PathLedger 是哪个版本")
     assert result.answered and "4.3.5" in first_line(result.answer), result.answer
+
+
+def test_english_questions_over_chinese_notes_with_words_the_notes_write_otherwise(tmp_path: Path) -> None:
+    """Found by data/eval/probes/answerable3.jsonl: "in-band" is 带内, a "worst" step time or a certificate
+    "valid for" a year are what the notes give without those words, "2 April" is a date (4 月 2 日), not a name."""
+    notes = ("# 白鹭运维手册\n\n带内遥测心跳报文每 10 秒发送一次。\n\n控制器证书有效期为 1 年，到期前 30 天告警。\n\n"
+             "10·23 事件中 鹭-70B 的 step time 最差到 2.9 s。\n\n4 月 2 日重启 spine 3 时，all-reduce 总线带宽掉到 31 GB/s。\n")
+    _, service = gallery(tmp_path, {"ops-zh.md": notes})
+    for question, fact in (("How often is the in-band telemetry heartbeat packet sent?", "10 秒"),
+                           ("How long is the controller certificate valid for?", "1 年"),
+                           ("During the 10·23 incident, what was the worst step time 鹭-70B hit?", "2.9 s"),
+                           ("When spine 3 was rebooted on 2 April, what did the all-reduce bus bandwidth drop to?",
+                            "31 GB/s")):
+        result = service.answer(question)
+        assert result.answered and fact in result.answer, (question, result.answer)

@@ -46,7 +46,8 @@ _ZH_SPLIT = re.compile("|".join(sorted(map(re.escape, ZH_STOP_WORDS), key=len, r
 # General networking vocabulary, English ↔ Simplified Chinese. Keys are stemmed English tokens.
 BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     # operations vocabulary: what install guides, runbooks and release notes say in either language
-    "transmit": ("发送",), "transmission": ("发送", "传输"), "install": ("安装",), "installation": ("安装",),
+    "in-band": ("带内",), "out-of-band": ("带外",), "part number": ("料号",), "single-port": ("单口",),
+    "dual-port": ("双口",), "transmit": ("发送",), "transmission": ("发送", "传输"), "install": ("安装",), "installation": ("安装",),
     "metric": ("指标",), "log": ("日志",), "logs": ("日志",), "backup": ("备份",), "failover": ("切换", "故障切换"),
     "standby": ("备机", "备用"), "parameter": ("参数",), "hash": ("哈希",), "collision": ("冲突",),
     "adapter": ("网卡", "适配器"), "slot": ("槽位",), "session": ("会话",), "expiry": ("过期", "到期"),
@@ -250,9 +251,9 @@ def cjk_ratio(text: str) -> float:
 _TERMS = list(BILINGUAL_TERMS.items())
 _TERMS_BY_STEM: dict[str, list[int]] = {}  # stem of a one-word English term -> its positions in _TERMS
 for _position, (_en, _) in enumerate(_TERMS):
-    if " " not in _en:
+    if " " not in _en and "-" not in _en:
         _TERMS_BY_STEM.setdefault(stem(_en), []).append(_position)
-_PHRASES = [(position, en) for position, (en, _) in enumerate(_TERMS) if " " in en]
+_PHRASES = [(position, en) for position, (en, _) in enumerate(_TERMS) if " " in en or "-" in en]  # "in-band"
 _WORD = re.compile(r"[a-z0-9]+")
 # (form, its English stems, whether it is written in CJK): a few "Chinese" forms are Latin (epoch) and are
 # looked for in any text; the others only in text with Chinese in it.

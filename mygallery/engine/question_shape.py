@@ -96,12 +96,16 @@ _UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
 _RATIO = re.compile(r"(?<![\w.:])(\d+)\s*(?::|-to-|\s+to\s+|打|对)\s*1(?![\d:])", re.IGNORECASE)
 _UNIT_SPELLINGS[":1"] = r":\s*1(?![\d:])|-to-1(?!\d)|\s*to\s*1(?!\d)|\s*打\s*1(?!\d)|\s*对\s*1(?!\d)"
 _MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(map(re.escape, _UNITS))})(?![a-z/])"
-                       r"(?!\s*(?:models?|params?|parameters?|llms?)\b)",  # "34B model": billions of parameters
+                       r"(?!\s*(?:models?|params?|parameters?|llms?)\b|\s*(?:模型|参数))",  # "34B model": parameters
                        re.IGNORECASE)
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
 _NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
 # Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.
 _UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us ns µs ps hz khz mhz ghz".split())
+# Nor are the names of months and days: "on 2 April" is a date, a condition written in Chinese notes as 4 月 2 日
+_CALENDAR_WORDS = frozenset("january february march april may june july august september october november december "
+                            "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+                            "friday saturday sunday".split())
 _MEASURE = re.compile(r"\bper\s+(?:second|minute|hour|day|port|node|link)\b|\bp\d{2}\b|值|速率|带宽|时延",
                       re.IGNORECASE)
 # A question that supplies its numbers ("with a 400 gigabit link …", "if the RTT is 8 µs", "假设 …") asks for
@@ -301,7 +305,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
         term = word.lower()
         if word.endswith("s") and word[:-1].isupper():  # plural of an abbreviation: PDCs → pdc
             term = term[:-1]
-        if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in found:
+        if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in _CALENDAR_WORDS and term not in found:
             found.append(term)
     return tuple(found)
 
@@ -334,7 +338,11 @@ _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
 # after …". A question may use them where the documents do not.
 _MODIFIER = re.compile(r"[a-z\-]+(?:ed|ly)|current|new|old|first|last|next|previous|total|overall|average|main|typical|"
                        r"usual|actual|exact|whole|entire|other|same|different|specific|particular|certain|possible|"
-                       r"available|correct|proper|right|just|still|also|even|only|real|recommended")
+                       r"available|correct|proper|right|just|still|also|even|only|real|recommended|"
+                       # superlatives ("the worst step time"), a state the thing is in ("valid for", "kept")
+                       r"worst|best|highest|lowest|largest|smallest|biggest|longest|shortest|fastest|slowest|"
+                       r"earliest|latest|valid|active|alive|kept|held|sent|set|run|made|built|left|lost|given|"
+                       r"taken|written|shown|known|seen|done|spent|paid|put|cut|read")
 _LATIN_IN_CHINESE = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{3,}(?![A-Za-z])")
 
 
@@ -345,7 +353,8 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
     字段占几个比特"), which are terms. Not verbs or adverbs elsewhere in the question: a question may say
     "broke" or "settle on" where the documents say "regressed" or "chose"."""
     if language == "zh" or has_cjk(question):
-        return tuple(dict.fromkeys(_LATIN_IN_CHINESE.findall(question)))
+        return tuple(dict.fromkeys(w for w in _LATIN_IN_CHINESE.findall(question)
+                                   if w not in EN_STOP_WORDS and not _MODIFIER.fullmatch(w)))
     match = next((m for pattern in _ASKED_PHRASE if (m := pattern.match(question))), None)
     if match is None:
         return ()
