@@ -275,7 +275,7 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
     if index is None:
         return 0.0
     if language == "zh":  # a word is known when a document has it, or — a lexicon term — has its English
-        words = lexicon_words(_ZH_ASKING.sub(" ", question))
+        words = [part for word in lexicon_words(_ZH_ASKING.sub(" ", question)) for part in _pieces(word)]
         unknown = sum(not any(index.doc_frequency.get(b) for b in cjk_bigrams(word))
                       and not any(index.has_token(token) for term in english_of(word) for token in tokenize(term))
                       for word in words)
@@ -288,6 +288,16 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
     words = [t for t in tokenize(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
+
+
+def _pieces(word: str) -> list[str]:
+    """A run of four or more characters that is no lexicon term, cut in twos (the last piece three characters
+    when the run is odd): most Chinese words are two characters long, and judged whole such a run ("周末去香山看
+    红叶人多") is known by any one of its words."""
+    if len(word) < 4 or english_of(word):
+        return [word]
+    cuts = list(range(0, len(word) - 1, 2))
+    return [word[start:end] for start, end in zip(cuts, [*cuts[1:], len(word)], strict=True)]
 
 
 # Chinese words that say how a question asks (when, how many, in the end …), not what about
