@@ -840,3 +840,21 @@ def test_english_questions_over_chinese_notes_with_words_the_notes_write_otherwi
                             "31 GB/s")):
         result = service.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
+
+
+def test_who_approved_and_when_need_an_approval_and_a_date(tmp_path: Path) -> None:
+    """"谁审批的" is answered by a passage naming an approval, not by one that only names the change; "什么时候
+    发布" by a date, not by the version the release will carry ("Planned for firmware 3.3")."""
+    notes = ("# 变更记录\n\n10 月 23 日凌晨做的交换机系统升级（变更单 CHG-1187）把 ECMP hash 模板重置了。\n\n"
+             "变更单 CHG-1190 由网络组长周凯审批，11 月 2 日执行。\n")
+    release = "# Known issues\n\nKI-44: the spray histogram may show empty buckets. Planned for firmware 3.3.\n"
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "known").mkdir()
+    _, service = gallery(tmp_path / "changes", {"changes-zh.md": notes})
+    assert not service.answer("CHG-1187 这张变更单是谁审批的？").answered
+    approved = service.answer("CHG-1190 是谁审批的？")
+    assert approved.answered and "周凯" in first_line(approved.answer), approved.answer
+    executed = service.answer("CHG-1190 哪天执行的？")
+    assert executed.answered and "11 月 2 日" in first_line(executed.answer), executed.answer
+    _, known = gallery(tmp_path / "known", {"known-issues.md": release})
+    assert not known.answer("3.3 固件计划什么时候发布？").answered

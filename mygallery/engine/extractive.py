@@ -167,10 +167,12 @@ class ExtractiveAnswerer:
             best = next((c for c in candidates[:CLOSE] if c.coverage >= MIN_COVERAGE
                          and c.score >= CLOSE_SHARE * best.score), best)
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
-            best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one
-                         if c.names_attribute and c.score >= CLOSE_SHARE * best.score), best)
+            best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one (not a sibling's)
+                         if c.names_attribute and c.score >= CLOSE_SHARE * best.score
+                         and not (siblings and other(c))), best)
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
             best = next((c for c in candidates[:CLOSE] if c.has_value and c.score >= CLOSE_SHARE * best.score
+                         and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en")), best)
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:

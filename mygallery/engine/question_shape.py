@@ -139,9 +139,13 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("temperature", r"\btemperature\b|温度", r"temperature|°c|温度"),
         ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责",
                   r"\bown|responsib|manag|maintain|\blead\b|in\s+charge|负责|维护|对接|经理"),
+        # who approved a change or signed it off: a passage that names an approval
+        ("approver", r"\bwho\s+(?:approved|approves|signed\s+off|signs\s+off)|\bapprover\b|谁审批|谁批准|审批人|谁签字|谁批的",
+                     r"approv|sign(?:ed|s)?[\s\-]off|审批|批准|签字|签批|批的"),
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
-                 r"(?<![\w\-])\d|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
+                 # a number that is no version's ("Planned for firmware 3.3" says no date)
+                 r"(?<![\w\-.])\d+(?![\d.]*\.\d)|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
     )}
 
@@ -154,6 +158,7 @@ _ASKS_HINTS = {
     "model": ("model", "型号"), "price": ("price", "cost", "pay", "价格", "成本", "费用", "多少钱"),
     "power": ("power", "watt", "功耗", "瓦"), "algorithm": ("algorithm", "cipher", "hash", "derivation", "算法", "密码"),
     "temperature": ("temperature", "温度"), "owner": ("own", "responsible", "负责"),
+    "approver": ("approve", "sign", "审批", "批准", "签字", "批的"),
     "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
 }
 _NAMES_OF_HINT: dict[str, list[str]] = {}
