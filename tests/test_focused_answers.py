@@ -829,15 +829,20 @@ def test_an_faq_entry_for_the_question_is_answered_by_its_reply(tmp_path: Path) 
 
 def test_english_questions_over_chinese_notes_with_words_the_notes_write_otherwise(tmp_path: Path) -> None:
     """Found by data/eval/probes/answerable3.jsonl: "in-band" is 带内, a "worst" step time or a certificate
-    "valid for" a year are what the notes give without those words, "2 April" is a date (4 月 2 日), not a name."""
+    "valid for" a year are what the notes give without those words, "2 April" is a date (4 月 2 日), not a name;
+    the OS is the 操作系统 row, an exit code 退出码."""
     notes = ("# 白鹭运维手册\n\n带内遥测心跳报文每 10 秒发送一次。\n\n控制器证书有效期为 1 年，到期前 30 天告警。\n\n"
-             "10·23 事件中 鹭-70B 的 step time 最差到 2.9 s。\n\n4 月 2 日重启 spine 3 时，all-reduce 总线带宽掉到 31 GB/s。\n")
+             "10·23 事件中 鹭-70B 的 step time 最差到 2.9 s。\n\n4 月 2 日重启 spine 3 时，all-reduce 总线带宽掉到 31 GB/s。\n\n"
+             "## 管理服务器要求\n\n| 项目 | 要求 |\n|---|---|\n| 操作系统 | Debian 12（bookworm） |\n| 磁盘 | 不少于 50 GiB |\n\n"
+             "fpctl 退出码 7 表示 agent 拒绝了 profile。\n")
     _, service = gallery(tmp_path, {"ops-zh.md": notes})
     for question, fact in (("How often is the in-band telemetry heartbeat packet sent?", "10 秒"),
                            ("How long is the controller certificate valid for?", "1 年"),
                            ("During the 10·23 incident, what was the worst step time 鹭-70B hit?", "2.9 s"),
                            ("When spine 3 was rebooted on 2 April, what did the all-reduce bus bandwidth drop to?",
-                            "31 GB/s")):
+                            "31 GB/s"),
+                           ("What OS should the management servers run?", "Debian 12"),
+                           ("what does fpctl exit code 7 mean", "拒绝了 profile")):
         result = service.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
 

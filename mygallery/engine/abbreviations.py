@@ -3,7 +3,9 @@ Context）", or a table row "| PSN | Packet Sequence Number | … |".
 
 Specifications and study notes are dense with short forms, and a question uses one form while the passage that
 answers it uses the other. `find_abbreviations` reads the definitions a corpus gives; `Abbreviations` then links
-a question's short form to its long form and back, so the index can search for both. A candidate is accepted
+a question's short form to its long form and back, so the index can search for both; `acronyms` finds the short
+forms a question names and `defines` whether a sentence or table row spells one out (the answerer prefers it for
+"what does RUDI stand for"). A candidate is accepted
 only when the short form's capitals are the initials of the long form's words (small words like "for" may be
 skipped, and one word may give two letters: "Ultra Ethernet Transport" → UET) — prose in parentheses is not a
 definition. Non-goals: abbreviations the documents never spell out, lower-case short forms, Chinese short forms.
@@ -11,6 +13,7 @@ definition. Non-goals: abbreviations the documents never spell out, lower-case s
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SHORT = r"[A-Z][A-Za-z0-9]{1,9}"
@@ -102,3 +105,32 @@ class Abbreviations:
         if self._long_pattern is not None:
             related.extend(self._short_of[m] for m in self._long_pattern.findall(lowered))
         return list(dict.fromkeys(related))
+
+
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
+
+
+def acronyms(question: str) -> list[str]:
+    """Abbreviations named in a question (RUDI, PDCs, JobID): two or more capitals, at most 10 characters."""
+    found = []
+    for term in _ACRONYM.findall(question):
+        term = term[:-1] if term.endswith("s") and term[:-1].isupper() else term
+        if 2 <= len(term) <= 10 and term not in found:
+            found.append(term)
+    return found
+
+
+@functools.lru_cache(maxsize=16384)  # the same passages and abbreviations come back question after question
+def defines(unit: str, term: str) -> bool:
+    """Whether a sentence or table row spells out `term`: "RUDI (Reliable …)", "… (RUDI)", "RUDI stands for",
+    "RUDI 是…", or a table row whose first cell is the term ("Term: RUDI; Expansion: …")."""
+    return any(pattern.search(unit) for pattern in _definition_patterns(term))
+
+
+@functools.lru_cache(maxsize=4096)
+def _definition_patterns(term: str) -> tuple[re.Pattern[str], ...]:
+    t = re.escape(term)
+    return (re.compile(rf"^(?:[^:;]{{0,40}}:\s*)?{t}\s*(?:;|[:：—–-]\s|[(（])"),
+            re.compile(rf"[(（]\s*{t}\s*[)）]"),
+            re.compile(rf"(?<![A-Za-z0-9]){t}(?![A-Za-z0-9])\s*(?:stands\s+for|means|is\s+short\s+for"
+                       rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)"))

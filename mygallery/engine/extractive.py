@@ -7,22 +7,23 @@ header, half as much), their other-language forms, embedding similarity, the ran
 question's language, and the shape of the question (question_shape.py) — a value question wants a unit with a
 number the question does not already give, and the conditions it names (512 accelerators) and its specific
 names (L23, Osprey) in the passage. The best unit is the first line of the answer; up to three more units that
-score at least 0.6 of it follow as support, each cited [n]. When the question names something no document
-mentions, sets a condition no retrieved passage holds, asks for a vendor, owner, date … the best passage does
-not name, or (in English) is barely covered by it (`judge`), the answer says the documents do not contain
-it, in the question's language, and quotes the closest passages as related reading.
+score at least 0.6 of it follow as support, each cited [n]; an FAQ's entry for the question is quoted with
+its reply. When the question names something no document mentions, sets a condition no retrieved passage
+holds, asks for a vendor, owner, approver, date … the best passage does not name, asks for a number neither it
+nor a close runner-up holds, or (in English) is barely covered by it (`judge`), the answer says the documents
+do not contain it, in the question's language, and quotes the closest passages as related reading.
 Non-goals: generating text, summarising across documents, answering without sources.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from operator import mul
 
+from .abbreviations import acronyms, defines
 from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
 from .answerability import (
@@ -70,35 +71,6 @@ FAQ_COVERAGE = 0.8  # an FAQ's question covering this much of the user's questio
 SIBLING_SHARE = 0.5
 MAX_CHARS = 900
 CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these
-
-_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?![A-Za-z0-9])")
-
-
-def acronyms(question: str) -> list[str]:
-    """Abbreviations named in a question (RUDI, PDCs, JobID): two or more capitals, at most 10 characters."""
-    found = []
-    for term in _ACRONYM.findall(question):
-        term = term[:-1] if term.endswith("s") and term[:-1].isupper() else term
-        if 2 <= len(term) <= 10 and term not in found:
-            found.append(term)
-    return found
-
-
-@functools.lru_cache(maxsize=16384)  # the same passages and abbreviations come back question after question
-def defines(unit: str, term: str) -> bool:
-    """Whether a sentence or table row spells out `term`: "RUDI (Reliable …)", "… (RUDI)", "RUDI stands for",
-    "RUDI 是…", or a table row whose first cell is the term ("Term: RUDI; Expansion: …")."""
-    return any(pattern.search(unit) for pattern in _definition_patterns(term))
-
-
-@functools.lru_cache(maxsize=4096)
-def _definition_patterns(term: str) -> tuple[re.Pattern[str], ...]:
-    t = re.escape(term)
-    return (re.compile(rf"^(?:[^:;]{{0,40}}:\s*)?{t}\s*(?:;|[:：—–-]\s|[(（])"),
-            re.compile(rf"[(（]\s*{t}\s*[)）]"),
-            re.compile(rf"(?<![A-Za-z0-9]){t}(?![A-Za-z0-9])\s*(?:stands\s+for|means|is\s+short\s+for"
-                       rf"|is\s+an?\b|is\s+the\b|是|指|即|全称|代表)"))
-
 
 @dataclass(slots=True)
 class Candidate:
