@@ -861,5 +861,10 @@ def test_who_approved_and_when_need_an_approval_and_a_date(tmp_path: Path) -> No
     assert approved.answered and "周凯" in first_line(approved.answer), approved.answer
     executed = service.answer("CHG-1190 哪天执行的？")
     assert executed.answered and "11 月 2 日" in first_line(executed.answer), executed.answer
-    _, known = gallery(tmp_path / "known", {"known-issues.md": release})
+    _, known = gallery(tmp_path / "known", {"known-issues.md": release + "\nThe HX-400 has a single 400 GbE port "
+                                                                          "and runs firmware 3.2.1.\n"})
     assert not known.answer("3.3 固件计划什么时候发布？").answered
+    assert not known.answer("When is the HX-400 firmware 3.3 scheduled to ship?").answered  # a port count is no date
+    # a release no document names
+    unknown = known.answer("What changed in firmware 3.6.0?")
+    assert not unknown.answered and "3.6.0" in first_line(unknown.answer), unknown.answer

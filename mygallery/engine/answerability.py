@@ -186,6 +186,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     names += [f"{word}-{letter}" for word, letter in dict.fromkeys(_LETTERED_INSTANCE.findall(question.lower()))
               if not held(f"{word}-{letter}", lowered)
               and any(re.search(rf"(?<![a-z0-9]){word}-[a-z](?![a-z0-9])", text) for text in lowered)]
+    # a release no document names ("firmware 3.6.0" where the notes stop at 3.5.1): a version of three parts is
+    # one search token, looked up whole
+    names += [version for version in dict.fromkeys(_VERSION.findall(question)) if not index.has_token(version)]
     # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
     # looked up in the chunks that hold its number
     names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
@@ -207,6 +210,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language))
 
 
+_VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
 _SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
 
 

@@ -119,6 +119,11 @@ _REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
 
+_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+
+
 # Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
 # pattern that finds the question asking, and the pattern of the words a passage answers with. Unlike a size
 # or a count, which a passage states as a number without the word, these are named when they are given.
@@ -143,9 +148,15 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("approver", r"\bwho\s+(?:approved|approves|signed\s+off|signs\s+off)|\bapprover\b|谁审批|谁批准|审批人|谁签字|谁批的",
                      r"approv|sign(?:ed|s)?[\s\-]off|审批|批准|签字|签批|批的"),
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
+                 # "when is the upgrade scheduled": a date, not an event
+                 r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|available)\b"
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
-                 # a number that is no version's ("Planned for firmware 3.3" says no date)
-                 r"(?<![\w\-.])\d+(?![\d.]*\.\d)|today|tomorrow|yesterday|next\s+(?:week|month)|今天|明天|下周|下个月"),
+                 # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
+                 rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
+                 r"|(?<![\w./-])\d{1,2}[-/]\d{1,2}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
+                 r"|(?<!\d)\d{1,2}:\d{2}(?!\d)|\bweek\s+\d+|第\s*\d+\s*周|周[一二三四五六日]|星期|"
+                 r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|today|tomorrow|yesterday|next\s+(?:week|month)|"
+                 r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
     )}
 
@@ -170,9 +181,6 @@ _HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reve
 
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
 # unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-_MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 # units of measure after a number: "how many bytes" asks for a size, "16 us" is no count
 _UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|"
                r"days?|weeks?|months?|years?|[gmt]b/s|[gmt]bps|gbit/s|watts?|w|percent|microseconds?|milliseconds?|"
