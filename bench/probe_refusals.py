@@ -3,14 +3,13 @@ answerer should (or, for unanswerable ones, should not) meet with "not in the do
 
 `data/eval/probes/answerable*.jsonl` hold answerable questions over the documents of the `data/eval` sets and
 the bundled corpus — Title Case, "temp" for temperature, colloquial Chinese, "RTO floor", a vendor or an owner
-the documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each answered somewhere in its folder; some
-carry a `key` (a regular expression the answer should match). `answerable.jsonl` was written by the team against
-the documents; `answerable2.jsonl` by a separate session that never saw the answerer's code. None holds a
-held-out question. `data/eval/probes/unanswerable.jsonl` holds questions about UEC over the bundled corpus whose
-answer is in none of its documents (near misses, uncovered topics, off-topic), written by a separate session
-before the answerer was tuned on them; `unanswerable_holdout.jsonl` is its other half, kept aside: only its
-count is printed. Each folder is indexed afresh in a temporary directory; every refusal of an answerable
-question and every answer to an unanswerable one of the tuning half is printed with the answerer's reason.
+the documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each answered somewhere in its folder; most
+carry a `key` or `keys` (regular expressions the answer should match). `unanswerable*.jsonl` hold questions whose
+answer is in no document of their folder: about UEC over the bundled corpus, and in the styles of four sets'
+tune halves. data/eval/README.md says who wrote which; none holds a held-out question of a set. The `_holdout`
+files are kept aside: only their counts are printed. Each folder is indexed afresh in a temporary directory;
+every refusal of an answerable question and every answer to an unanswerable one of a tuning file is printed,
+the refusals with the answerer's reason.
 
     .venv/bin/python bench/probe_refusals.py                     # about 30 s
     .venv/bin/python bench/probe_refusals.py --checkout /tmp/old # another checkout's answerer, same questions
