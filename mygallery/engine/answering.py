@@ -45,26 +45,37 @@ def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
 
 def with_asked_value(hits: list[Hit], top: list[Hit], question: str) -> list[Hit]:
     """`top`, but — for a question asking for a value ("how many bits wide is the entropy value") of which no
-    passage of `top` holds one (a number the question does not give, of the asked sort when it has one) — with
-    the best passage close behind in `hits` that does: the glossary row "16-bit per-packet value" ranked ninth
-    behind eight sentences about what entropy values are for."""
+    passage of `top` holds one (of the asked sort when it has one, else a number the question does not give) —
+    with the best passage close behind in `hits` that does: the glossary row "16-bit per-packet value" ranked
+    ninth behind eight sentences about what entropy values are for."""
     asked = shape(question)
     if asked.kind != "number" or asked.valueless or not top:
         return top
 
-    def holds_value(hit: Hit) -> bool:
-        text = hit.chunk.text
+    def holds(hit: Hit) -> bool:
         if asked.expects is not None:
-            return bool(asked.expects.search(text))
-        return bool(numbers_in(text) - asked.numbers)
+            return holds_sort(hit.chunk.text, asked.expects)
+        return bool(chunk_numbers(hit.chunk.text) - asked.numbers)
 
-    if any(map(holds_value, top)):
+    if any(map(holds, top)):
         return top
     chosen = {id(h) for h in top}
-    match = next((h for h in hits if id(h) not in chosen and holds_value(h)), None)
+    match = next((h for h in hits if id(h) not in chosen and holds(h)), None)
     # a passage the language rule brought in from behind stays: it is the only one in the question's language
     kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
     return top if match is None else _swapped_in(top, match, kept)
+
+
+@functools.lru_cache(maxsize=8192)  # the same passages come back for question after question
+def chunk_numbers(text: str) -> frozenset[str]:
+    """The numbers written in a passage (question_shape.numbers_in)."""
+    return frozenset(numbers_in(text))
+
+
+@functools.lru_cache(maxsize=8192)  # … and the value patterns are long: a count is no measure, no date
+def holds_sort(text: str, expects: re.Pattern[str]) -> bool:
+    """Whether a passage holds a value of the sort `expects` describes (question_shape.ANSWER_TYPES)."""
+    return bool(expects.search(text))
 
 
 def _swapped_in(top: list[Hit], match: Hit, kept: frozenset[int] | set[int] = frozenset()) -> list[Hit]:

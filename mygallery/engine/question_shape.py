@@ -345,7 +345,11 @@ _CONTRACTION = re.compile(r"\b(what|how|who|where|when|which)(?:['’]s|s)\b", r
 
 def uncontracted(question: str) -> str:
     """`question` with "whats" / "what's" (and "how's", "who's" …) written out as "what is"."""
-    return _CONTRACTION.sub(r"\1 is", question) if "s" in question else question
+    lowered = question.lower()  # most questions have none: two substring tests are cheaper than the pattern
+    if "s" not in lowered or ("'s" not in lowered and "’s" not in lowered
+                              and not any(f"{word}s" in lowered for word in ("what", "how", "who", "where", "when"))):
+        return question
+    return _CONTRACTION.sub(r"\1 is", question)
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
 # Modifiers in such a phrase say which one or how, not what: "the expected …", "the current …", "the step right
 # after …". A question may use them where the documents do not.
@@ -421,4 +425,9 @@ def shape(question: str) -> QuestionShape:
 
 def names_required(asked: QuestionShape, text: str) -> bool:
     """Whether `text` names every attribute the question requires (see REQUIRED_ATTRIBUTES)."""
-    return all(REQUIRED_ATTRIBUTES[name][1].search(text) for name in asked.required)
+    return _names(asked.required, text)
+
+
+@functools.lru_cache(maxsize=8192)  # the same units come back question after question; a date is a long pattern
+def _names(required: tuple[str, ...], text: str) -> bool:
+    return all(REQUIRED_ATTRIBUTES[name][1].search(text) for name in required)
