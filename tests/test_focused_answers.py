@@ -868,3 +868,22 @@ def test_who_approved_and_when_need_an_approval_and_a_date(tmp_path: Path) -> No
     # a release no document names
     unknown = known.answer("What changed in firmware 3.6.0?")
     assert not unknown.answered and "3.6.0" in first_line(unknown.answer), unknown.answer
+
+
+def test_specification_words_in_chinese_questions(tmp_path: Path) -> None:
+    """A Chinese question names the parts of a protocol in Chinese (公共头, 操作码): found in an English spec by
+    the lexicon; and a term whose Chinese form no note has is unknown even when a character pair of it is in a
+    note (操作码: the notes have 操作 only)."""
+    spec = ("# FPDP\n\n## 2. Transport\n\nFPDP sessions run over TCP port 7750 and close after 3 missed "
+            "heartbeats.\n\nAn FPDP agent keeps at most 2 staged profiles.\n\n## 3.1. Common Header\n\nEvery FPDP "
+            "message starts with a common header of 16 octets.\n\n## 3.2. Opcodes\n\nThe opcode field is 8 bits wide.\n")
+    notes = "# 白鹭运维\n\n操作前先确认 SES 版本。\n\nSES 头里的字段按 UET 规范填写。\n"
+    for folder in ("spec", "notes"):
+        (tmp_path / folder).mkdir()
+    _, english = gallery(tmp_path / "spec", {"fpdp.md": spec})
+    for question, fact in (("FPDP 公共头多长？", "16 octets"), ("操作码字段几个比特？", "8 bits")):
+        result = english.answer(question)
+        assert result.answered and fact in result.answer.split("\n\n")[1], (question, result.answer)
+    _, chinese = gallery(tmp_path / "notes", {"ops-zh.md": notes})
+    unknown = chinese.answer("SES 头里的 opcode 字段占几个比特？")
+    assert not unknown.answered and "opcode" in first_line(unknown.answer), unknown.answer

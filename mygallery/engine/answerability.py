@@ -21,6 +21,7 @@ from .lexicon import (
     WORD_FORMS,
     cjk_bigrams,
     english_of,
+    has_cjk,
     lexicon_words,
     tokenize,
     translations,
@@ -165,8 +166,10 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                    and not compound(token)
                    for form in (term, *WORD_FORMS.get(term, ())) for token in tokenize(form))  # ID: identifier
 
-    def unknown_in_either_language(term: str) -> bool:
-        return unknown(term) and all(unknown(t) for t in translations(term))
+    def unknown_in_either_language(term: str) -> bool:  # a Chinese form is known when all its character pairs
+        # are: 操作码 (opcode) is not known by the 操作 of 操作系统
+        return unknown(term) and all(unknown(t) if not has_cjk(t) else not all(map(index.has_token, tokenize(t)))
+                                     for t in translations(term))
 
     prepared = [units.get(source, index) for source in sources]
     lowered = [ready.lowered for ready in prepared]

@@ -46,6 +46,13 @@ _ZH_SPLIT = re.compile("|".join(sorted(map(re.escape, ZH_STOP_WORDS), key=len, r
 # General networking vocabulary, English ↔ Simplified Chinese. Keys are stemmed English tokens.
 BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     # operations vocabulary: what install guides, runbooks and release notes say in either language
+    # specification vocabulary: what a Chinese question calls the parts of a protocol an English spec defines
+    "opcode": ("操作码",), "flag": ("标志位", "标志"), "checksum": ("校验和",), "state machine": ("状态机",),
+    "bitmap": ("位图",), "mask": ("掩码",), "encoding": ("编码",), "socket": ("套接字",),
+    "common header": ("公共头", "通用头"), "initiator": ("发起方", "发起端"), "requester": ("请求方", "请求端"),
+    "responder": ("响应方", "响应端"), "completion": ("完成通知", "完成"), "segment": ("分段",),
+    "fragment": ("分片",), "negotiate": ("协商",), "negotiation": ("协商",), "capability": ("能力",),
+    "process": ("进程",), "resource": ("资源",), "index": ("索引",), "format": ("格式",), "type": ("类型",),
     "configuration file": ("配置文件",), "config file": ("配置文件",), "operating system": ("操作系统",),
     "os": ("操作系统",), "exit code": ("退出码",), "exit status": ("退出码", "退出状态"),
     "in-band": ("带内",), "out-of-band": ("带外",), "part number": ("料号",), "single-port": ("单口",),
@@ -68,7 +75,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "encryption": ("加密",), "security": ("安全",), "secure": ("安全",), "key": ("密钥",), "flow": ("流控", "流量"),
     "credit": ("信用", "credit"), "receiver": ("接收端", "接收方"), "sender": ("发送端", "发送方"),
     "latency": ("延迟", "时延"), "bandwidth": ("带宽",), "topology": ("拓扑",), "memory": ("内存",),
-    "register": ("注册",), "registration": ("注册",), "packet": ("报文", "数据包"), "header": ("报头", "包头"),
+    "register": ("注册",), "registration": ("注册",), "packet": ("报文", "数据包"), "header": ("报头", "包头", "头部", "首部"),
     "payload": ("负载", "载荷"), "queue": ("队列",), "buffer": ("缓冲", "缓存"), "timeout": ("超时",),
     "timer": ("定时器", "计时器"), "acknowledg": ("确认",), "ack": ("确认",), "window": ("窗口",),
     "throughput": ("吞吐",), "counter": ("计数器",), "troubleshoot": ("排查", "故障"), "debug": ("调试", "排查"),
