@@ -219,13 +219,12 @@ _SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset 
 
 def held(name: str, texts: list[str]) -> bool:
     """Whether one of the (lower-cased) texts holds the name — also as the documents write it with a hyphen
-    or a space where the question has none, or the reverse ("hx400" / "HX-400", "rb 07" / "RB-07")."""
+    or a space where the question has none, or the reverse ("hx400" / "HX-400", "rb 07" / "RB-07"), or with
+    a multiplication sign for an x ("2x400G" / "2 × 400GbE")."""
     if any(name in text for text in texts):
         return True
     squeezed = _SEPARATORS.sub("", name)
-    if "x" in squeezed:  # "2x400G" typed for "2 × 400GbE"
-        return any(squeezed in _SEPARATORS.sub("", text).replace("×", "x") for text in texts)
-    return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text) for text in texts)
+    return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text).replace("×", "x") for text in texts)
 
 
 _NUMBERED_PART = re.compile(r"\b(Table|Figure|Fig\.)\s*((?:[A-Z]\.?)?\d+(?:[.\-]\d+)*)(?![\d.\-]*\d)|([表图])\s*((?:[A-Z]\.?)?\d+"

@@ -134,18 +134,18 @@ class ExtractiveAnswerer:
                 or c.score >= SIBLING_SHARE * best.score and c.coverage >= SIBLING_SHARE * best.coverage
                 and names_asked(c.text, siblings))),
                         replace(best, names_other=True))
+        def close(ok: Callable[[Candidate], bool]) -> Candidate:  # the first close runner-up (or the best) with ok
+            return next((c for c in candidates[:CLOSE] if c.score >= CLOSE_SHARE * best.score and ok(c)), best)
+
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
             # sort, with none of the question's words: a close runner-up that has some
-            best = next((c for c in candidates[:CLOSE] if c.coverage >= MIN_COVERAGE
-                         and c.score >= CLOSE_SHARE * best.score), best)
-        if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …:
-            best = next((c for c in candidates[:CLOSE]  # a close runner-up that names one (not a sibling's)
-                         if c.names_attribute and c.score >= CLOSE_SHARE * best.score
-                         and not (siblings and other(c))), best)
+            best = close(lambda c: c.coverage >= MIN_COVERAGE)
+        if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …: a close
+            # runner-up that names one (not a sibling's)
+            best = close(lambda c: c.names_attribute and not (siblings and other(c)))
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
-            best = next((c for c in candidates[:CLOSE] if c.has_value and c.score >= CLOSE_SHARE * best.score
-                         and not (siblings and other(c))
-                         and (c.coverage >= MIN_COVERAGE or asked.language != "en")), best)
+            best = close(lambda c: c.has_value and not (siblings and other(c))
+                         and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)

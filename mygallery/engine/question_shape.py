@@ -122,6 +122,11 @@ _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06"
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
                 r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# how a date's weekday, its year or quarter and a clock time are written: in the date sort of ANSWER_TYPES and in
+# the date a "when" question requires (REQUIRED_ATTRIBUTES)
+_WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+_YEAR_OR_QUARTER = r"\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
+_CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
 
 
 # Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
@@ -153,9 +158,8 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
                  rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
-                 r"|(?<![\w./-])\d{1,2}[-/]\d{1,2}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
-                 r"|(?<!\d)\d{1,2}:\d{2}(?!\d)|\bweek\s+\d+|第\s*\d+\s*周|周[一二三四五六日]|星期|"
-                 r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|today|tomorrow|yesterday|next\s+(?:week|month)|"
+                 rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{_YEAR_OR_QUARTER}|{_CLOCK}"
+                 rf"|\bweek\s+\d+|第\s*\d+\s*周|{_WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
     )}
@@ -188,7 +192,7 @@ _UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|
 DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
-        ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", r"(?<!\d)\d{1,2}:\d{2}(?!\d)|\d\s*点"),
+        ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", rf"{_CLOCK}|\d\s*点"),
         # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
         # contexts", "four delivery modes"), not "16 us" or "3.4.x"
         ("count", rf"\bhow\s+many\s+(?!{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
@@ -200,8 +204,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("date", r"^\s*when\b|\bwhen\s+(?:did|was|were|will|is|does)\b|\b(?:what|which)\s+(?:date|day)\b|\bon\s+which\s+day\b"
                  r"|什么时候|何时|哪天|哪一天|几号|日期|几月",
          rf"\b\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\b|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
-         r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]|周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-         r"|\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"),
+         r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
+         rf"|{_WEEKDAY}|{_YEAR_OR_QUARTER}"),
         ("duration", r"\bhow\s+(?:long|quickly|soon)\b|\b(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt|ticks?"
                      r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
          r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
