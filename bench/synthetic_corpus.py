@@ -7,22 +7,26 @@ networking terms plus ~20,000 made-up ones (the long tail of identifiers a speci
 ten is Chinese (general terms of the field, with English acronyms in it, as in real study notes); some sections
 define an abbreviation ("Packet Sequence Number (PSN)") or hold a table of them, as specifications do.
 `questions(count)` gives English and Chinese questions built from the same vocabulary, so they match something.
+The vocabulary drawn from the lexicon is frozen in synthetic_vocabulary.json (the lexicon's English words and
+Chinese terms as of 2026-12-07): the lexicon grows with the answers work, and a benchmark whose corpus changed with
+it would not compare like for like across commits.
 Non-goals: meaningful text, or matching the statistics of the real UEC specification beyond the rough shape.
 """
 
 from __future__ import annotations
 
+import json
 import string
 from pathlib import Path
 
 import numpy as np
 
-from mygallery.engine.lexicon import BILINGUAL_TERMS, has_cjk
+FROZEN = json.loads((Path(__file__).with_name("synthetic_vocabulary.json")).read_text(encoding="utf-8"))
 
 SECTIONS_PER_FILE = 20
 FUNCTION_WORDS = ("the of and a to in is for on with that by as are be this from or at which when each it can "
                   "not an its may must all per only into than also over").split()
-DOMAIN_WORDS = sorted({w for key in BILINGUAL_TERMS for w in key.split()} | set(
+DOMAIN_WORDS = sorted(set(FROZEN["lexicon_words"]) | set(
     """packet transport sublayer semantic delivery congestion window credit sender receiver fabric endpoint
     retransmit timeout acknowledgement sequence context ordering reliable unordered idempotent rendezvous tagged
     untagged message buffer queue completion doorbell descriptor spray entropy path multipath trimming header
@@ -35,7 +39,7 @@ DOMAIN_WORDS = sorted({w for key in BILINGUAL_TERMS for w in key.split()} | set(
     physical serdes optics cable module port rack cluster accelerator training inference workload""".split()))
 SYLLABLES = ("ka lo mi tra sen vor pel dix qua ren tor shi na bel cor ex ium ate ion ent al per sub com pro trans "
              "gra ly mo ne ta vi ro su fe ga").split()
-CHINESE_TERMS = sorted({t for terms in BILINGUAL_TERMS.values() for t in terms if has_cjk(t)})
+CHINESE_TERMS = sorted(FROZEN["chinese_terms"])
 CHINESE_GLUE = ("的", "在", "时", "会", "通过", "需要", "可以", "以及", "对于", "其中", "并且", "由于", "因此")
 
 
