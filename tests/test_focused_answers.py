@@ -887,3 +887,28 @@ def test_specification_words_in_chinese_questions(tmp_path: Path) -> None:
     _, chinese = gallery(tmp_path / "notes", {"ops-zh.md": notes})
     unknown = chinese.answer("SES 头里的 opcode 字段占几个比特？")
     assert not unknown.answered and "opcode" in first_line(unknown.answer), unknown.answer
+
+
+def test_a_version_or_an_email_address_asked_for_must_be_held(tmp_path: Path) -> None:
+    """"Which kernel version" is answered by a passage holding a version, not one that names the product; an
+    e-mail address by a passage holding one; an FAQ entry's reply that gives the version answers its question
+    (the question line alone names none)."""
+    drivers = "# Drivers\n\nThe HX-400 driver runs on the Linux kernel of the fabric image and loads in 3 s.\n"
+    notes = ("# Fabric notes\n\n## Drivers\n\nThe TL-N400 driver needs Linux kernel 6.8 or later.\n\n"
+             "## People\n\nMara Quint chairs the fabric review; Oren Vale (email: oren.vale@example.test) keeps "
+             "the minutes.\n")
+    faq = ("# PathLedger FAQ\n\n问：Halyard 现在跑的是哪个 PathLedger 版本？\n\n答：4.3.5，5 月 12 日全量。\n\n"
+           "PathLedger 要求固件不低于 5.2.0。\n")
+    for folder in ("drivers", "notes", "faq"):
+        (tmp_path / folder).mkdir()
+    _, unversioned = gallery(tmp_path / "drivers", {"drivers.md": drivers})  # a number, but no version
+    assert not unversioned.answer("Which Linux kernel version does the HX-400 driver need?").answered
+    _, service = gallery(tmp_path / "notes", {"notes.md": notes})
+    kernel = service.answer("Which Linux kernel version does the TL-N400 driver need?")
+    assert kernel.answered and "6.8" in first_line(kernel.answer), kernel.answer
+    assert not service.answer("Mara Quint 的邮箱地址是多少？").answered
+    mail = service.answer("What is Oren Vale's email?")
+    assert mail.answered and "oren.vale@example.test" in first_line(mail.answer), mail.answer
+    _, faqs = gallery(tmp_path / "faq", {"faq-zh.md": faq})
+    version = faqs.answer("Halyard 现在跑的 PathLedger 是哪个版本")
+    assert version.answered and "4.3.5" in first_line(version.answer), version.answer

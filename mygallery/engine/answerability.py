@@ -349,4 +349,5 @@ def needs_value(asked: QuestionShape) -> bool:
     ("什么时候上报" is answered by an event: when all packets have arrived), not one that gives its numbers as
     inputs (the answer to "with a 400G link and an 8 µs RTT, how much …" may restate them), not one asking for
     a requirement or a command."""
-    return asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time")
+    return (asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time")
+            and "email" not in asked.required)  # an address is its value, and REQUIRED_ATTRIBUTES asks for it

@@ -121,7 +121,8 @@ class ExtractiveAnswerer:
         if faq is not None and faq.coverage >= best.coverage and (reply := self._following(faq, sources)) is not None \
                 and not _ASKS.search(reply.text):
             best = replace(reply, text=f"{faq.text} {reply.text}", coverage=faq.coverage,
-                           has_value=bool(numbers_in(f"{faq.text} {reply.text}") - asked.numbers))
+                           has_value=bool(numbers_in(f"{faq.text} {reply.text}") - asked.numbers),
+                           names_attribute=faq.names_attribute or names_required(asked, reply.text))
         siblings = sibling_patterns(asked)
 
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section

@@ -162,6 +162,12 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{_WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
+        # "which kernel version", "哪个版本": a version ("6.8", "v2", "Gen5"), not a passage that names the product
+        ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|哪个版本|哪一版|什么版本",
+                    r"(?<![\w.])\d+\.\d+|\bv\d+\b|\bgen\s*\d|\brev(?:ision)?\.?\s*[a-z]?\d|版本\s*\d"),
+        # an e-mail address asked for: a passage that holds one, not one that mentions mail
+        ("email", r"\be-?mail\s+address|\bwhat(?:'s|\s+is)\s+(?:[\w'’-]+\s+){0,3}?e-?mail\b|邮箱地址|邮箱是|的邮箱",
+                  r"[\w.+-]+@[\w-]+\.\w"),
     )}
 
 
@@ -175,6 +181,7 @@ _ASKS_HINTS = {
     "temperature": ("temperature", "温度"), "owner": ("own", "responsible", "负责"),
     "approver": ("approve", "sign", "审批", "批准", "签字", "批的"),
     "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
+    "version": ("version", "版本"), "email": ("mail", "邮箱"),
 }
 _NAMES_OF_HINT: dict[str, list[str]] = {}
 for _name, _hints in _ASKS_HINTS.items():
