@@ -912,3 +912,29 @@ def test_a_version_or_an_email_address_asked_for_must_be_held(tmp_path: Path) ->
     _, faqs = gallery(tmp_path / "faq", {"faq-zh.md": faq})
     version = faqs.answer("Halyard 现在跑的 PathLedger 是哪个版本")
     assert version.answered and "4.3.5" in first_line(version.answer), version.answer
+
+
+def test_a_day_a_serial_and_a_release_asked_for_must_be_held(tmp_path: Path) -> None:
+    """"哪天" is answered by a day, not by a year alone; a serial number by a passage that gives one; a question
+    about firmware 3.6.0 not by the sentence about 3.4.2 and 3.5.1 (another release of the same line)."""
+    notes = "# 白鹭运维周报\n\n2024 年共发生 5 次 PFC 风暴，最长一次影响 38 分钟。\n"
+    latest_notes = "# 白鹭运维周报\n\n最近一次 PFC 风暴发生在 11 月 4 日，影响 12 分钟。\n"
+    log = ("# Optics log\n\nThe faulty optic on leaf L23 port 57 was replaced; replays fell below 800 per day.\n\n"
+           "Leaf L31 port 12 got a new optic, serial TZ24K1455, after the reseat did not help.\n")
+    releases = ("# HX-400 firmware\n\nThe HX-400 ran firmware 3.4.2 at the start of the pilot and 3.5.1 from "
+                "1 October.\n\nFirmware 3.6.0 will add make-before-break key rotation.\n")
+    for folder in ("notes", "latest", "log", "releases"):
+        (tmp_path / folder).mkdir()
+    _, service = gallery(tmp_path / "notes", {"weekly-zh.md": notes})
+    assert not service.answer("白鹭最长的那次 PFC 风暴是哪天发生的？").answered
+    _, service = gallery(tmp_path / "latest", {"weekly-zh.md": latest_notes})
+    latest = service.answer("最近一次 PFC 风暴是哪天发生的？")
+    assert latest.answered and "11 月 4 日" in first_line(latest.answer), latest.answer
+    _, optics = gallery(tmp_path / "log", {"optics.md": log})
+    assert not optics.answer("What was the serial number of the optic replaced on leaf L23 port 57?").answered
+    serial = optics.answer("What is the serial number of the new optic on leaf L31 port 12?")
+    assert serial.answered and "TZ24K1455" in first_line(serial.answer), serial.answer
+    _, firmware = gallery(tmp_path / "releases", {"hx400.md": releases})
+    assert not firmware.answer("When is firmware 3.6.0 scheduled to ship for the HX-400?").answered
+    added = firmware.answer("What will firmware 3.6.0 add?")
+    assert added.answered and "make-before-break" in first_line(added.answer), added.answer

@@ -141,9 +141,21 @@ def names_asked(text: str, siblings: Siblings) -> bool:
     return any(own.search(text) for own, _ in siblings)
 
 
-def sibling_patterns(asked: QuestionShape) -> Siblings:
-    """(the asked one, a sibling) patterns for the question's lettered identifiers."""
-    return _lettered_siblings(asked.anchors)
+@functools.lru_cache(maxsize=1024)
+def _version_siblings(versions: tuple[str, ...]) -> Siblings:
+    """For each three-part version of a question ("firmware 3.6.0"): (a pattern of it, a pattern of another
+    version of the same major number — 3.4.2, 3.5.1 — which a passage about another release names)."""
+    found = []
+    for version in versions:
+        own, major = re.escape(version), re.escape(version.split(".")[0])
+        found.append((re.compile(rf"(?<![\w.])v?{own}(?![\w]|\.\d)", re.IGNORECASE),
+                      re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE)))
+    return tuple(found)
+
+
+def sibling_patterns(asked: QuestionShape, question: str = "") -> Siblings:
+    """(the asked one, a sibling) patterns for the question's lettered identifiers and three-part versions."""
+    return _lettered_siblings(asked.anchors) + _version_siblings(tuple(dict.fromkeys(_VERSION.findall(question))))
 
 
 def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,
@@ -343,6 +355,11 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     return Judgement(True)
 
 
+# Required attributes that are the value asked for (an e-mail address, a serial number): REQUIRED_ATTRIBUTES
+# finds them, and they need hold no number
+VALUE_ATTRIBUTES = frozenset({"email", "serial"})
+
+
 def needs_value(asked: QuestionShape) -> bool:
     """Whether only a passage holding a value (a number the question does not give) answers the question: one
     asking for a number ("how wide is the PSN", "NSCC 的 maximum window 默认值是多少") — not for a date or a time
@@ -350,4 +367,4 @@ def needs_value(asked: QuestionShape) -> bool:
     inputs (the answer to "with a 400G link and an 8 µs RTT, how much …" may restate them), not one asking for
     a requirement or a command."""
     return (asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time")
-            and "email" not in asked.required)  # an address is its value, and REQUIRED_ATTRIBUTES asks for it
+            and not VALUE_ATTRIBUTES.intersection(asked.required))

@@ -123,7 +123,7 @@ class ExtractiveAnswerer:
             best = replace(reply, text=f"{faq.text} {reply.text}", coverage=faq.coverage,
                            has_value=bool(numbers_in(f"{faq.text} {reply.text}") - asked.numbers),
                            names_attribute=faq.names_attribute or names_required(asked, reply.text))
-        siblings = sibling_patterns(asked)
+        siblings = sibling_patterns(asked, question)
 
         def other(c: Candidate) -> bool:  # about a sibling, also by its passage's title and section
             return names_other(f"{c.text}\n{sources[c.rank].title}\n{sources[c.rank].section}", siblings)

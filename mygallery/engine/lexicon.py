@@ -54,7 +54,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "negotiation": ("协商",), "capability": ("能力",),
     "configuration file": ("配置文件",), "config file": ("配置文件",), "operating system": ("操作系统",),
     "os": ("操作系统",), "exit code": ("退出码",), "exit status": ("退出码", "退出状态"),
-    "in-band": ("带内",), "out-of-band": ("带外",), "part number": ("料号",), "single-port": ("单口",),
+    "in-band": ("带内",), "out-of-band": ("带外",), "part number": ("料号",), "serial": ("序列号",), "serial number": ("序列号",), "single-port": ("单口",),
     "dual-port": ("双口",), "transmit": ("发送",), "transmission": ("发送", "传输"), "install": ("安装",), "installation": ("安装",),
     "metric": ("指标",), "log": ("日志",), "logs": ("日志",), "backup": ("备份",), "failover": ("切换", "故障切换"),
     "standby": ("备机", "备用"), "parameter": ("参数",), "hash": ("哈希",), "collision": ("冲突",),

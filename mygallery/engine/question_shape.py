@@ -71,9 +71,9 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "default defaults value size port number count limit threshold timeout rate percentage ratio interval period "
     "duration latency bandwidth length width speed year date price cost capacity depth weight multiplier window "
     "budget maximum minimum floor ceiling temperature occupancy utilisation utilization efficiency throughput tick "
-    "delay mtu frequency power distance level retries attempts version release firmware deadline").split()) | {
+    "delay mtu frequency power distance level retries attempts version release firmware deadline serial").split()) | {
     "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
-    "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试"}
+    "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试", "序列号"}
 
 # Attributes stated as a bare number, without their name ("Maximum attempts: 5" answers "how many …"), and words
 # for the sort of value asked ("What time did …" is answered by "06:10", "which release" by "1.8.0"): that no
@@ -161,6 +161,15 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{_YEAR_OR_QUARTER}|{_CLOCK}"
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{_WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
+        # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
+        ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
+                rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+                rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?!志)|{_WEEKDAY}|today|tomorrow|yesterday"
+                r"|今天|明天|昨天|前天"),
+        # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A"), not one that
+        # says an optic was replaced
+        ("serial", r"\bserial\s+(?:number|no\.?)|\bserials?\b|序列号",
+                   r"(?:\bserial(?:\s+(?:number|no\.?))?|\bs/n|\bsn\b|序列号)\s*(?:is\s+|was\s+|是|为)?[:#：]?\s*(?=[\w-]*\d)[\w-]{4,}"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
         # "which kernel version", "哪个版本": a version ("6.8", "v2", "Gen5"), not a passage that names the product
         ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|哪个版本|哪一版|什么版本",
@@ -182,6 +191,8 @@ _ASKS_HINTS = {
     "approver": ("approve", "sign", "审批", "批准", "签字", "批的"),
     "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
     "version": ("version", "版本"), "email": ("mail", "邮箱"),
+    "day": ("day", "date", "哪天", "哪一天", "几号"),
+    "serial": ("serial", "序列号"),
 }
 _NAMES_OF_HINT: dict[str, list[str]] = {}
 for _name, _hints in _ASKS_HINTS.items():
@@ -390,10 +401,22 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
                                if _PLAIN_WORD.fullmatch(w) and not _MODIFIER.fullmatch(w)))
 
 
+# an attribute the question gives a value of ("firmware 3.6.0", "port 12"): what it says about is asked, not it
+_GIVEN_ATTRIBUTE = re.compile(r"\b([a-z]+)\s+(?=v?\d)", re.IGNORECASE)
+
+
+def _without_given(text: str) -> str:
+    """The question without the attribute words it gives a value of ("What will firmware 3.6.0 add?" asks no
+    firmware, "… on port 12" no port)."""
+    return _GIVEN_ATTRIBUTE.sub(lambda m: m.group(0) if stem(m.group(1).lower()) not in ATTRIBUTE_WORDS
+                                else m.group(0)[len(m.group(1)):], text)
+
+
 @functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
 def shape(question: str) -> QuestionShape:
     language = detect_language(question)
     text = uncontracted(question.strip())
+    asking = _without_given(text)
     if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
             or language == "zh" and _YESNO_ZH.search(text):
         kind = "yesno"
@@ -403,7 +426,7 @@ def shape(question: str) -> QuestionShape:
     elif _WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
         # for the value; "what is the entropy value used for?" for a purpose
         kind = "reason"
-    elif _NUMBER_EN.search(text) or _NUMBER_ZH.search(text):
+    elif _NUMBER_EN.search(asking) or _NUMBER_ZH.search(text):
         kind = "number"
     elif _NAME.search(text):
         kind = "name"
@@ -413,7 +436,7 @@ def shape(question: str) -> QuestionShape:
         kind = "reason"
     else:
         kind = "other"
-    words = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+    words = {stem(w) for w in re.findall(r"[a-z]+", asking.lower())}
     attributes = frozenset(w for w in words if w in ATTRIBUTE_WORDS)
     if language == "zh" or not text.isascii():
         attributes |= frozenset(term for term in _CHINESE_ATTRIBUTES if term in text)
