@@ -938,3 +938,21 @@ def test_a_day_a_serial_and_a_release_asked_for_must_be_held(tmp_path: Path) -> 
     assert not firmware.answer("When is firmware 3.6.0 scheduled to ship for the HX-400?").answered
     added = firmware.answer("What will firmware 3.6.0 add?")
     assert added.answered and "make-before-break" in first_line(added.answer), added.answer
+
+
+def test_a_model_is_named_by_its_product_code(tmp_path: Path) -> None:
+    """Documents seldom write the word "model": "which switch model" is answered by the maker's name before its
+    product code, and is not "not in the documents" because no document has the word; a passage that only
+    says what the switches do names no model."""
+    wiki = ("# Sedgemoor fabric\n\nThe leaf and spine layers are built from Tervana TN-4410 switches running "
+            "TNOS 9.2.\n\nThe storage gateway runs two dual-port NICs.\n")
+    plain = "# Sedgemoor fabric\n\nThe leaf and spine switches trim packets above 288 KiB of queue.\n"
+    for folder in ("wiki", "plain"):
+        (tmp_path / folder).mkdir()
+    _, service = gallery(tmp_path / "wiki", {"wiki.md": wiki})
+    for question in ("Which switch model does Sedgemoor use?", "Sedgemoor 的交换机是什么型号？"):
+        result = service.answer(question)
+        quoted = result.answer.split("\n\n")[0 if question.isascii() else 1]  # after a Chinese lead line
+        assert result.answered and "TN-4410" in quoted, (question, result.answer)
+    _, plain_service = gallery(tmp_path / "plain", {"wiki.md": plain})
+    assert not plain_service.answer("Sedgemoor 的交换机是什么型号？").answered

@@ -81,8 +81,8 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 # September", seldom "the date was …").
 GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
                                "maximum minimum level setting share fraction date year deadline time day month week "
-                               "hour minute amount release version".split()) | {
-    "数量", "次数", "大小", "比例", "时间", "版本", "上限", "下限", "速率"}  # and their Chinese forms
+                               "hour minute amount release version model".split()) | {
+    "数量", "次数", "大小", "比例", "时间", "版本", "上限", "下限", "速率", "型号"}  # and their Chinese forms
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
           "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节")
@@ -140,7 +140,10 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    # or a maker's name before its product code: "Tervana TN-4410", "Sable Peak SP-31"
                    r"|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d{2,5}[A-Z]{0,3}\b)"),
         ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
-                  r"\bmodel|型号"),
+                  # or a maker's name before its product code ("Tingzhou TZ-8D4"), or a product code before what
+                  # it is ("TN-4410 switches"): a model is seldom introduced by the word
+                  r"\bmodel|型号|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d[A-Z0-9]{0,4}\b)"
+                  r"|(?-i:\b[A-Z]{1,5}-?\d{2,5}[A-Z0-9]{0,3})\s*(?:switch|nic|adapter|module|optic|transceiver|card|网卡|交换机|光模块)"),
         # "how many card hours did the incident cost" counts hours, it asks for no price
         ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
         ("power", r"\bpower\s+(?:draw|consumption|budget|use)|\bwatts?\b|功耗|多少瓦", r"\bwatts?\b|\d\s*w\b|功耗|瓦"),
