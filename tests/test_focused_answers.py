@@ -956,3 +956,17 @@ def test_a_model_is_named_by_its_product_code(tmp_path: Path) -> None:
         assert result.answered and "TN-4410" in quoted, (question, result.answer)
     _, plain_service = gallery(tmp_path / "plain", {"wiki.md": plain})
     assert not plain_service.answer("Sedgemoor 的交换机是什么型号？").answered
+
+
+def test_step_time_is_a_measure_and_an_event_date_no_condition(tmp_path: Path) -> None:
+    """"step time" is what a training job measures, not a question about steps; "the 10·23 incident" names an
+    event by its date, not a row of a table."""
+    assert shape("论文里那个 34B 模型的训练任务，用 PL 时平均 step time 是多少？").kind == "number"
+    assert shape("What are the steps to flash the firmware?").kind == "procedure"
+    assert shape("During the 10·23 incident, what was the worst step time?").numbers == frozenset()
+    paper = ("# PathLedger in production\n\n## 6 Training job\n\nWe also ran a dense language model with 34 billion "
+             "parameters on all 4,096 accelerators for 2,000 steps.\n\nWith PathLedger the mean step time was 1.81 s, "
+             "against 1.93 s without it.\n")
+    _, service = gallery(tmp_path, {"paper.md": paper})
+    result = service.answer("论文里那个 34B 模型的训练任务，用 PathLedger 时平均 step time 是多少？")
+    assert result.answered and "1.81 s" in result.answer.split("\n\n")[1], result.answer

@@ -48,7 +48,8 @@ _YESNO_EN = re.compile(r"^\s*(?:is|are|does|do|can|could|should|must|will|would|
                        re.IGNORECASE)
 _YESNO_ZH = re.compile(r"是否|能否|可否|吗[？?]?\s*$|能不能|可不可以|是不是|有没有|会不会")
 _PROCEDURE = re.compile(
-    r"\bhow\s+(?:do|does|should|can|would)\s+(?:i|we|you|one|an?\s+operator|the\s+operator)\b|\bsteps?\b"
+    r"\bhow\s+(?:do|does|should|can|would)\s+(?:i|we|you|one|an?\s+operator|the\s+operator)\b"
+    r"|\bsteps?\b(?!\s*(?:times?|rates?|durations?|latency|latencies|size|counts?|per\b|/))"  # "step time" is a measure
     r"|\b(?:has|have)\s+to\s+happen\b|\bwhat\s+(?:must|should)\s+(?:be\s+done|happen|i\s+do)\b|\bprocedure\b"
     r"|步骤|流程|怎么做|如何操作|下一步|上一步", re.IGNORECASE)
 # "… right before draining", "修复之后 …": a question about steps, unless it asks for a value or a name ("刷 3.2.0
@@ -116,6 +117,7 @@ _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|\bwi
 # number says where, not under which condition.
 _REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
                         r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
+_EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
 
@@ -228,7 +230,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
          rf"|{_WEEKDAY}|{_YEAR_OR_QUARTER}"),
         ("duration", r"\bhow\s+(?:long|quickly|soon)\b|\b(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt|ticks?"
-                     r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
+                     r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时"
+                     # a time something takes: "step time", "recovery time" (not "what time", a clock)
+                     r"|\b(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
          r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
          r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
         ("size", r"\bhow\s+(?:large|big)\b|\b(?:size|buffers?|memory|capacity|sram|mtu)\b|多大|容量|大小|缓冲|内存",
@@ -449,7 +453,8 @@ def shape(question: str) -> QuestionShape:
     required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
     measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
-    numbers = frozenset(numbers_in(_REFERENCE.sub(" ", text)))  # "Table 3" names a table, not a condition
+    # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
+    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _REFERENCE.sub(" ", text))))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
         if _ANY_ANSWER_TYPE.search(text) else (None, None)
