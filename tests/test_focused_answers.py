@@ -970,3 +970,14 @@ def test_step_time_is_a_measure_and_an_event_date_no_condition(tmp_path: Path) -
     _, service = gallery(tmp_path, {"paper.md": paper})
     result = service.answer("论文里那个 34B 模型的训练任务，用 PathLedger 时平均 step time 是多少？")
     assert result.answered and "1.81 s" in result.answer.split("\n\n")[1], result.answer
+
+
+def test_a_why_question_is_led_by_the_cause(tmp_path: Path) -> None:
+    """For "why …" the first quote is a sentence giving the cause, when one stands close behind the sentence
+    that only restates the fact."""
+    notes = ("# Osprey transport settings\n\nOn Osprey the idle PDC timeout was lowered from 1,000 ms to 250 ms in "
+             "September.\n\nThe idle timeout was lowered because idle contexts filled the NIC's PDC table during "
+             "all-to-all jobs.\n\nThe retransmission timeout floor stays at 64 us.\n")
+    _, service = gallery(tmp_path, {"osprey.md": notes})
+    result = service.answer("Why was the idle PDC timeout lowered on Osprey?")
+    assert result.answered and "because" in first_line(result.answer), result.answer

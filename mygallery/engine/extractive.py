@@ -37,7 +37,7 @@ from .answerability import (
 )
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
-from .question_shape import QuestionShape, names_required, numbers_in, shape
+from .question_shape import _WHY, QuestionShape, names_required, numbers_in, shape
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -141,6 +141,9 @@ class ExtractiveAnswerer:
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
             # sort, with none of the question's words: a close runner-up that has some
             best = close(lambda c: c.coverage >= MIN_COVERAGE)
+        if asked.kind == "reason" and _WHY.search(question) and not _CAUSE.search(best.text):  # "why …": a close
+            # runner-up that gives a cause ("because", "由于", "to avoid")
+            best = close(lambda c: bool(_CAUSE.search(c.text)) and not (siblings and other(c)))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …: a close
             # runner-up that names one (not a sibling's)
             best = close(lambda c: c.names_attribute and not (siblings and other(c)))
@@ -358,6 +361,14 @@ class ExtractiveAnswerer:
 _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![.\d]*\.\d)(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
                     r"it|be|are|was|for|the|with|per|from|than|that|this)\b)[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
+
+
+# How a sentence gives a cause or a purpose: what a "why" question asks for ("since" only before a clause, not
+# before a date: "since 14 April")
+_CAUSE = re.compile(r"\b(?:because|due\s+to|caused\s+by|as\s+a\s+result|so\s+that|in\s+order\s+to|to\s+(?:avoid|prevent|keep|stop|"
+                    r"reduce|limit)|otherwise|the\s+reason|reason\s+(?:is|was)|leads?\s+to|led\s+to|which\s+means|"
+                    r"hence|therefore|thus)\b|\bsince\s+(?:the|a|an|it|they|we|its|this|that|there|no|every|each|all)\b|, so\b|"
+                    r"因为|由于|所以|原因|导致|为了|以免|避免|否则|因此|造成|以便|不然|这样")
 
 
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
