@@ -981,3 +981,17 @@ def test_a_why_question_is_led_by_the_cause(tmp_path: Path) -> None:
     _, service = gallery(tmp_path, {"osprey.md": notes})
     result = service.answer("Why was the idle PDC timeout lowered on Osprey?")
     assert result.answered and "because" in first_line(result.answer), result.answer
+
+
+def test_a_table_row_labelled_by_the_asked_identifier_is_looked_at(tmp_path: Path) -> None:
+    """A long per-leaf table ranks below every sentence that mentions the leaf once; its row labelled by the
+    asked identifier holds the figure, so it is among the passages the answer is taken from."""
+    prose = "".join(f"## Note by {name}\n\nDuring the pilot the runbook checked leaf L23 for LLR replays and "
+                    f"trimming; the on-call engineer {name} wrote it up.\n\n"
+                    for name in ["Ada", "Bo", "Cy", "Di", "Ed", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kai", "Lu"])
+    rows = "\n".join(f"| L{n:02d} | {40 + n % 7}.{n % 10} % | {(n * 37) % 900 + 100} |" for n in range(1, 31))
+    table = ("## Table A.1 Per-leaf statistics over the pilot\n\n| Leaf | Mean uplink util. | LLR replays |\n"
+             "|---|---|---|\n" + rows.replace("| L23 | 42.3 % | 951 |", "| L23 | 42.3 % | 68,412 |") + "\n")
+    _, service = gallery(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table})
+    result = service.answer("How many LLR replays did leaf L23 record over the pilot?")
+    assert result.answered and "68,412" in first_line(result.answer), result.answer

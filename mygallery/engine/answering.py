@@ -25,6 +25,7 @@ from .openai_answerer import OpenAIAnswerer
 from .question_shape import numbers_in, shape
 
 LANGUAGE_RESERVE = 5  # extra hits looked at for a passage in the question's language, or holding the asked value
+ROW_RESERVE = 10  # and further, for a table with a row labelled by an identifier the question names
 
 
 @functools.lru_cache(maxsize=8192)  # chunk texts come back answer after answer; counting their letters does not
@@ -62,6 +63,26 @@ def with_asked_value(hits: list[Hit], top: list[Hit], question: str) -> list[Hit
     chosen = {id(h) for h in top}
     match = next((h for h in hits if id(h) not in chosen and holds(h)), None)
     # a passage the language rule brought in from behind stays: it is the only one in the question's language
+    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
+    return top if match is None else _swapped_in(top, match, kept)
+
+
+def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hit]:
+    """`top`, but — for a question naming an identifier ("L23", "PW-680") that labels a row of a table further
+    behind in `hits` while no passage of `top` has such a row — with that table: a per-leaf statistics table of
+    thirty rows ranks below every sentence that mentions leaf L23 once, yet its row holds the asked figure."""
+    labels = [a for a in shape(question).anchors if any(c.isdigit() for c in a)]
+    if not labels or not top:
+        return top
+    row = re.compile("|".join(rf"^\|\s*{re.escape(label)}\s*\|" for label in labels), re.IGNORECASE | re.MULTILINE)
+
+    def labelled(hit: Hit) -> bool:
+        return hit.chunk.kind == "table" and bool(row.search(hit.chunk.text))
+
+    if any(map(labelled, top)):
+        return top
+    chosen = {id(h) for h in top}
+    match = next((h for h in hits if id(h) not in chosen and labelled(h)), None)
     kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
     return top if match is None else _swapped_in(top, match, kept)
 
@@ -112,8 +133,10 @@ class AnswerService:
         if self.rewriter is not None and history:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
                 query = self.rewriter(question, history) or query
-        found = index.search(query, self.top_k + LANGUAGE_RESERVE)
-        hits = with_asked_value(found, with_question_language(found, question, self.top_k), question)
+        found = index.search(query, self.top_k + LANGUAGE_RESERVE + ROW_RESERVE)
+        nearer = found[:self.top_k + LANGUAGE_RESERVE]
+        hits = with_asked_value(nearer, with_question_language(nearer, question, self.top_k), question)
+        hits = with_labelled_row(found, hits, question)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind, h.position) for n, h in enumerate(hits, start=1)]
 
