@@ -995,3 +995,14 @@ def test_a_table_row_labelled_by_the_asked_identifier_is_looked_at(tmp_path: Pat
     _, service = gallery(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table})
     result = service.answer("How many LLR replays did leaf L23 record over the pilot?")
     assert result.answered and "68,412" in first_line(result.answer), result.answer
+
+
+def test_how_it_ended_is_answered_by_the_decision_further_on(tmp_path: Path) -> None:
+    """"最后定在哪两台" is answered by the decision later in the chat, not by the proposal that opened the
+    discussion (which shares more of the question's words)."""
+    chat = ("# 群聊记录\n\n10:18 邝静怡：CBFC 试点我想放在 L07、L08 两台 leaf 下面，大家有意见没\n\n"
+            "10:26 楠楠：L07 不太行，上面有个光模块在走 RMA，这周只能半速跑。\n\n"
+            "10:31 钮家豪：那换成 L15、L16 吧，负载比较典型。\n\n10:35 邝静怡：好，CBFC 试点就定 L15 + L16。\n")
+    _, service = gallery(tmp_path, {"chat-zh.md": chat})
+    result = service.answer("邝静怡最后把 CBFC 试点定在哪两台 leaf 上？")
+    assert result.answered and "L15 + L16" in first_line(result.answer), result.answer

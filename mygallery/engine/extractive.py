@@ -35,9 +35,11 @@ from .answerability import (
     needs_value,
     sibling_patterns,
 )
+from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
-from .question_shape import _WHY, QuestionShape, names_required, numbers_in, shape
+from .question_shape import WHY, QuestionShape, numbers_in, shape
+from .required_attributes import names_required
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -117,9 +119,9 @@ class ExtractiveAnswerer:
         best = candidates[0]
         # an FAQ's entry for this very question ("问：Halyard 现在跑的是哪个 PathLedger 版本？" for "Halyard 现在跑的
         # PathLedger 是哪个版本"), with its reply, over sentences that only share some of its words
-        faq = next((c for c in candidates[:CLOSE] if c.coverage >= FAQ_COVERAGE and _ASKS.search(c.text)), None)
+        faq = next((c for c in candidates[:CLOSE] if c.coverage >= FAQ_COVERAGE and ASKS.search(c.text)), None)
         if faq is not None and faq.coverage >= best.coverage and (reply := self._following(faq, sources)) is not None \
-                and not _ASKS.search(reply.text):
+                and not ASKS.search(reply.text):
             best = replace(reply, text=f"{faq.text} {reply.text}", coverage=faq.coverage,
                            has_value=bool(numbers_in(f"{faq.text} {reply.text}") - asked.numbers),
                            names_attribute=faq.names_attribute or names_required(asked, reply.text))
@@ -135,15 +137,25 @@ class ExtractiveAnswerer:
                 or c.score >= SIBLING_SHARE * best.score and c.coverage >= SIBLING_SHARE * best.coverage
                 and names_asked(c.text, siblings))),
                         replace(best, names_other=True))
+        def later(c: Candidate, than: Candidate) -> bool:  # further on in the same document
+            a, b = sources[c.rank], sources[than.rank]
+            return a.doc == b.doc and a.position is not None and b.position is not None \
+                and (a.position, c.position) > (b.position, than.position)
+
         def close(ok: Callable[[Candidate], bool]) -> Candidate:  # the first close runner-up (or the best) with ok
             return next((c for c in candidates[:CLOSE] if c.score >= CLOSE_SHARE * best.score and ok(c)), best)
 
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
             # sort, with none of the question's words: a close runner-up that has some
             best = close(lambda c: c.coverage >= MIN_COVERAGE)
-        if asked.kind == "reason" and _WHY.search(question) and not _CAUSE.search(best.text):  # "why …": a close
+        if FINAL.search(question) and not WHY.search(question):  # "最后定在哪两台 leaf", "what did they settle
+            # on" (not "why did it end so"): a decision further on in the same document (a chat, a thread) over
+            # the proposal that opened the discussion
+            best = next((c for c in candidates[1:CLOSE + 2] if c.score >= SIBLING_SHARE * best.score
+                         and DECIDES.search(c.text) and later(c, best) and not (siblings and other(c))), best)
+        if asked.kind == "reason" and WHY.search(question) and not CAUSE.search(best.text):  # "why …": a close
             # runner-up that gives a cause ("because", "由于", "to avoid")
-            best = close(lambda c: bool(_CAUSE.search(c.text)) and not (siblings and other(c)))
+            best = close(lambda c: bool(CAUSE.search(c.text)) and not (siblings and other(c)))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …: a close
             # runner-up that names one (not a sibling's)
             best = close(lambda c: c.names_attribute and not (siblings and other(c)))
@@ -157,10 +169,10 @@ class ExtractiveAnswerer:
             first = NOT_IN_DOCUMENTS[asked.language] + (("" if asked.language == "zh" else " ") + why if why else "")
             return "\n\n".join([first, RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
-        if _ASKS.search(best.text) or _INTRODUCES.search(best.text):  # an FAQ's question, "… then activate it:" —
+        if ASKS.search(best.text) or INTRODUCES.search(best.text):  # an FAQ's question, "… then activate it:" —
             # quoted with the reply or the commands after it
             after = self._following(best, sources)
-            if after is not None and not _ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
+            if after is not None and not ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
                 best = replace(best, text=f"{best.text} {after.text}")
         if asked.kind == "procedure":
             best = self._steps(best, sources)
@@ -363,18 +375,6 @@ _VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![.\d]*\.\
                     r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
-# How a sentence gives a cause or a purpose: what a "why" question asks for ("since" only before a clause, not
-# before a date: "since 14 April")
-_CAUSE = re.compile(r"\b(?:because|due\s+to|caused\s+by|as\s+a\s+result|so\s+that|in\s+order\s+to|to\s+(?:avoid|prevent|keep|stop|"
-                    r"reduce|limit)|otherwise|the\s+reason|reason\s+(?:is|was)|leads?\s+to|led\s+to|which\s+means|"
-                    r"hence|therefore|thus)\b|\bsince\s+(?:the|a|an|it|they|we|its|this|that|there|no|every|each|all)\b|, so\b|"
-                    r"因为|由于|所以|原因|导致|为了|以免|避免|否则|因此|造成|以便|不然|这样")
-
-
-# A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
-# user's words but its answer stands in the unit after it
-_ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
-_INTRODUCES = re.compile(r"[:：]\s*$")  # "Stage a profile on pod-b only, then activate it:" — what follows says how
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .lexicon import EN_STOP_WORDS, detect_language, has_cjk, stem
+from .required_attributes import CLOCK, MONTH_NAMES, MONTHS, WEEKDAY, YEAR_OR_QUARTER, required_in
 
 _NUMBER_EN = re.compile(
     r"\bhow\s+(?:many|much|long|large|big|high|low|wide|often|far|fast|old|deep|small|short|tall|heavy)\b"
@@ -59,8 +60,8 @@ _BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|�
 _WHERE = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|subclause|annex|appendix)s?\b"
                     r"|\bwhere\s+(?:in|does|do|is|are)\b[^?]*\b(?:spec|specification|standard|draft|document)\b"
                     r"|哪一?(?:节|章)|哪一条|第几(?:条|节|章)|哪个(?:条款|章节)|\bclause\b", re.IGNORECASE)
-_WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNORECASE)
-# (why-questions are caught by _WHY before the value patterns; these are the other ways of asking for a reason)
+WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNORECASE)
+# (why-questions are caught by WHY before the value patterns; these are the other ways of asking for a reason)
 _REASON = re.compile(r"\bhow\s+does\b|\bhow\s+do\b|\bhow\s+is\b|\bhow\s+(?:can|could|would|should)\b|\bwhat\s+happens\b"
                      r"|原因|如何|怎么|机制|原理", re.IGNORECASE)
 # What something is for ("what is an entropy value used for?"): a purpose, not the value its words name
@@ -121,91 +122,6 @@ _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
 
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
-_MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-# how a date's weekday, its year or quarter and a clock time are written: in the date sort of ANSWER_TYPES and in
-# the date a "when" question requires (REQUIRED_ATTRIBUTES)
-_WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-_YEAR_OR_QUARTER = r"\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
-_CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
-
-
-# Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
-# pattern that finds the question asking, and the pattern of the words a passage answers with. Unlike a size
-# or a count, which a passage states as a number without the word, these are named when they are given.
-REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    name: (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
-        ("vendor", r"\b(?:which|what)\s+(?:vendor|manufacturer|supplier|company)|\bwho\s+(?:makes|made|supplies|sells)\b"
-                   r"|\bvendor\s+(?:is|was)\b|哪家|哪个(?:厂商|厂家|供应商)|什么(?:厂商|厂家|品牌)|厂商是",
-                   r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌"
-                   # or a maker's name before its product code: "Tervana TN-4410", "Sable Peak SP-31"
-                   r"|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d{2,5}[A-Z]{0,3}\b)"),
-        ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
-                  # or a maker's name before its product code ("Tingzhou TZ-8D4"), or a product code before what
-                  # it is ("TN-4410 switches"): a model is seldom introduced by the word
-                  r"\bmodel|型号|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d[A-Z0-9]{0,4}\b)"
-                  r"|(?-i:\b[A-Z]{1,5}-?\d{2,5}[A-Z0-9]{0,3})\s*(?:switch|nic|adapter|module|optic|transceiver|card|网卡|交换机|光模块)"),
-        # "how many card hours did the incident cost" counts hours, it asks for no price
-        ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
-        ("power", r"\bpower\s+(?:draw|consumption|budget|use)|\bwatts?\b|功耗|多少瓦", r"\bwatts?\b|\d\s*w\b|功耗|瓦"),
-        ("algorithm", r"\b(?:algorithm|cipher|hash\s+function|key\s+derivation\s+function)\b|算法|密码套件",
-                      r"\b(?:algorithm|cipher|aes|gcm|sha|hkdf|kdf|chacha)|算法"),
-        ("temperature", r"\btemperature\b|温度", r"temperature|°c|温度"),
-        ("owner", r"\bwho\s+(?:owns|owned|is\s+responsible)|\bowner\b|负责人|谁负责",
-                  r"\bown|responsib|manag|maintain|\blead\b|in\s+charge|负责|维护|对接|经理"),
-        # who approved a change or signed it off: a passage that names an approval
-        ("approver", r"\bwho\s+(?:approved|approves|signed\s+off|signs\s+off)|\bapprover\b|谁审批|谁批准|审批人|谁签字|谁批的",
-                     r"approv|sign(?:ed|s)?[\s\-]off|审批|批准|签字|签批|批的"),
-        ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
-                 # "when is the upgrade scheduled": a date, not an event
-                 r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|available)\b"
-                 r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
-                 # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
-                 rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
-                 rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{_YEAR_OR_QUARTER}|{_CLOCK}"
-                 rf"|\bweek\s+\d+|第\s*\d+\s*周|{_WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
-                 r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
-        # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
-        ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
-                rf"\b\d{{1,2}}\s+(?:{_MONTH_NAMES})\b|\b(?:{_MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
-                rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?!志)|{_WEEKDAY}|today|tomorrow|yesterday"
-                r"|今天|明天|昨天|前天"),
-        # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A"), not one that
-        # says an optic was replaced
-        ("serial", r"\bserial\s+(?:number|no\.?)|\bserials?\b|序列号",
-                   r"(?:\bserial(?:\s+(?:number|no\.?))?|\bs/n|\bsn\b|序列号)\s*(?:is\s+|was\s+|是|为)?[:#：]?\s*(?=[\w-]*\d)[\w-]{4,}"),
-        ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
-        # "which kernel version", "哪个版本": a version ("6.8", "v2", "Gen5"), not a passage that names the product
-        ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|哪个版本|哪一版|什么版本",
-                    r"(?<![\w.])\d+\.\d+|\bv\d+\b|\bgen\s*\d|\brev(?:ision)?\.?\s*[a-z]?\d|版本\s*\d"),
-        # an e-mail address asked for: a passage that holds one, not one that mentions mail
-        ("email", r"\be-?mail\s+address|\bwhat(?:'s|\s+is)\s+(?:[\w'’-]+\s+){0,3}?e-?mail\b|邮箱地址|邮箱是|的邮箱",
-                  r"[\w.+-]+@[\w-]+\.\w"),
-    )}
-
-
-# Words without which an "asks" pattern cannot match: a question is searched only with the patterns whose word
-# it contains (searching every question with all of them cost more than the rest of its shape).
-_ASKS_HINTS = {
-    "vendor": ("vendor", "manufactur", "supplier", "compan", "make", "made", "suppl", "sell", "哪家", "厂商", "厂家",
-               "供应商", "品牌"),
-    "model": ("model", "型号"), "price": ("price", "cost", "pay", "价格", "成本", "费用", "多少钱"),
-    "power": ("power", "watt", "功耗", "瓦"), "algorithm": ("algorithm", "cipher", "hash", "derivation", "算法", "密码"),
-    "temperature": ("temperature", "温度"), "owner": ("own", "responsible", "负责"),
-    "approver": ("approve", "sign", "审批", "批准", "签字", "批的"),
-    "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
-    "version": ("version", "版本"), "email": ("mail", "邮箱"),
-    "day": ("day", "date", "哪天", "哪一天", "几号"),
-    "serial": ("serial", "序列号"),
-}
-_NAMES_OF_HINT: dict[str, list[str]] = {}
-for _name, _hints in _ASKS_HINTS.items():
-    for _hint in _hints:
-        _NAMES_OF_HINT.setdefault(_hint, []).append(_name)
-_HINT = re.compile("|".join(sorted(map(re.escape, _NAMES_OF_HINT), key=len, reverse=True)))
-
-
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
 # unit that holds a value of the asked sort is a better answer than one with just any number. First match wins.
 # units of measure after a number: "how many bytes" asks for a size, "16 us" is no count
@@ -215,20 +131,20 @@ _UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|
 DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
-        ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", rf"{_CLOCK}|\d\s*点"),
+        ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", rf"{CLOCK}|\d\s*点"),
         # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
         # contexts", "four delivery modes"), not "16 us" or "3.4.x"
         ("count", rf"\bhow\s+many\s+(?!{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
-         rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{_MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
+         rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
          r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
          r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
         ("version", r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b|哪个版本|什么版本|版本号|哪一版",
          r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
         ("date", r"^\s*when\b|\bwhen\s+(?:did|was|were|will|is|does)\b|\b(?:what|which)\s+(?:date|day)\b|\bon\s+which\s+day\b"
                  r"|什么时候|何时|哪天|哪一天|几号|日期|几月",
-         rf"\b\d{{1,2}}\s+(?:{_MONTHS})[a-z]*\b|\b(?:{_MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+         rf"\b\d{{1,2}}\s+(?:{MONTHS})[a-z]*\b|\b(?:{MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
          r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
-         rf"|{_WEEKDAY}|{_YEAR_OR_QUARTER}"),
+         rf"|{WEEKDAY}|{YEAR_OR_QUARTER}"),
         ("duration", r"\bhow\s+(?:long|quickly|soon)\b|\b(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt|ticks?"
                      r"|hold-?down|timers?)\b|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时"
                      # a time something takes: "step time", "recovery time" (not "what time", a clock)
@@ -430,7 +346,7 @@ def shape(question: str) -> QuestionShape:
     elif _PROCEDURE.search(text) or _BEFORE_AFTER.search(text) and not (
             _NUMBER_EN.search(text) or _NUMBER_ZH.search(text) or _NAME.search(text)):
         kind = "procedure"
-    elif _WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
+    elif WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
         # for the value; "what is the entropy value used for?" for a purpose
         kind = "reason"
     elif _NUMBER_EN.search(asking) or _NUMBER_ZH.search(text):
@@ -449,8 +365,7 @@ def shape(question: str) -> QuestionShape:
         attributes |= frozenset(term for term in _CHINESE_ATTRIBUTES if term in text)
     if kind == "other" and (attributes or _MEASURE.search(text)):
         kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
-    hinted = {name for hint in _HINT.findall(text.lower()) for name in _NAMES_OF_HINT[hint]}
-    required = tuple(name for name in REQUIRED_ATTRIBUTES if name in hinted and REQUIRED_ATTRIBUTES[name][0].search(text))
+    required = required_in(text)
     measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
@@ -463,13 +378,3 @@ def shape(question: str) -> QuestionShape:
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
                          expects, bool(_COUNTING.search(text)), subject_words(text, language), sort,
                          bool(_WHERE.search(text)))
-
-
-def names_required(asked: QuestionShape, text: str) -> bool:
-    """Whether `text` names every attribute the question requires (see REQUIRED_ATTRIBUTES)."""
-    return _names(asked.required, text)
-
-
-@functools.lru_cache(maxsize=8192)  # the same units come back question after question; a date is a long pattern
-def _names(required: tuple[str, ...], text: str) -> bool:
-    return all(REQUIRED_ATTRIBUTES[name][1].search(text) for name in required)
