@@ -87,6 +87,20 @@ def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hi
     return top if match is None else _swapped_in(top, match, kept)
 
 
+def with_best_lexical(hits: list[Hit], top: list[Hit]) -> list[Hit]:
+    """`top`, but with the passage BM25 ranks first among `hits` when fusion left it out: the one passage that
+    holds the question's words best ("how many checks are in the golden test suite" — one row of a table no
+    other ranking finds) is read by the answerer, whatever the dense ranking thought of it."""
+    lexical = [h for h in hits if h.bm25_score is not None]
+    if not lexical or not top:
+        return top
+    best = max(lexical, key=lambda h: h.bm25_score or 0.0)
+    if any(h is best for h in top):
+        return top
+    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
+    return _swapped_in(top, best, kept)
+
+
 @functools.lru_cache(maxsize=8192)  # the same passages come back for question after question
 def chunk_numbers(text: str) -> frozenset[str]:
     """The numbers written in a passage (question_shape.numbers_in)."""
@@ -137,6 +151,7 @@ class AnswerService:
         nearer = found[:self.top_k + LANGUAGE_RESERVE]
         hits = with_asked_value(nearer, with_question_language(nearer, question, self.top_k), question)
         hits = with_labelled_row(found, hits, question)
+        hits = with_best_lexical(found, hits)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
                        h.chunk.text, h.chunk.kind, h.position) for n, h in enumerate(hits, start=1)]
 
