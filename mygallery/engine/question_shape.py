@@ -173,6 +173,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
 
 # Whether any entry of ANSWER_TYPES asks: most questions match none, and one search tells (the entries are then
 # tried in order, the first that asks wins)
+_COMMAND_ASKS = next(asks for name, asks, _ in ANSWER_TYPES if name == COMMAND)
 _ANY_ANSWER_TYPE = re.compile("|".join(f"(?:{asks.pattern})" for _, asks, _ in ANSWER_TYPES), re.IGNORECASE)
 
 
@@ -371,9 +372,12 @@ def shape(question: str) -> QuestionShape:
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
     numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _REFERENCE.sub(" ", text))))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
+    # "how do I check …" is a procedure that still asks for a command; other procedures, reasons and definitions
+    # ask for no sort of value (and most questions match no answer type: one search of them all tells)
+    typed = kind in ("number", "name", "other") or _COMMAND_ASKS.search(text)
     sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
-        if _ANY_ANSWER_TYPE.search(text) else (None, None)
-    if kind not in ("number", "name", "other") and sort != COMMAND:  # "how do I check …" is a procedure
+        if typed and _ANY_ANSWER_TYPE.search(text) else (None, None)
+    if kind not in ("number", "name", "other") and sort != COMMAND:
         sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
                          expects, bool(_COUNTING.search(text)), subject_words(text, language), sort,
