@@ -13,7 +13,7 @@ import pytest
 from mygallery.__main__ import main
 from mygallery.config import Settings
 from mygallery.engine.answer_evaluation import lead
-from mygallery.engine.answer_types import Source
+from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answerability import gather_evidence
 from mygallery.engine.answering import AnswerService
@@ -92,6 +92,11 @@ def gallery(root: Path, files: dict[str, str], **overrides: int) -> tuple[Hybrid
     settings = Settings(docs_dir=docs, index_dir=root / "index", **overrides)
     _, index = ingest(settings, make_embedder(settings))
     return index, AnswerService(LiveIndex(index), top_k=5)
+
+
+def answer_over(root: Path, files: dict[str, str], question: str) -> AnswerResult:
+    """The answer to `question` over `files` (see gallery)."""
+    return gallery(root, files)[1].answer(question)
 
 
 @pytest.fixture(scope="module")
@@ -968,8 +973,7 @@ def test_step_time_is_a_measure_and_an_event_date_no_condition(tmp_path: Path) -
     paper = ("# PathLedger in production\n\n## 6 Training job\n\nWe also ran a dense language model with 34 billion "
              "parameters on all 4,096 accelerators for 2,000 steps.\n\nWith PathLedger the mean step time was 1.81 s, "
              "against 1.93 s without it.\n")
-    _, service = gallery(tmp_path, {"paper.md": paper})
-    result = service.answer("论文里那个 34B 模型的训练任务，用 PathLedger 时平均 step time 是多少？")
+    result = answer_over(tmp_path, {"paper.md": paper}, "论文里那个 34B 模型的训练任务，用 PathLedger 时平均 step time 是多少？")
     assert result.answered and "1.81 s" in result.answer.split("\n\n")[1], result.answer
 
 
@@ -979,8 +983,7 @@ def test_a_why_question_is_led_by_the_cause(tmp_path: Path) -> None:
     notes = ("# Osprey transport settings\n\nOn Osprey the idle PDC timeout was lowered from 1,000 ms to 250 ms in "
              "September.\n\nThe idle timeout was lowered because idle contexts filled the NIC's PDC table during "
              "all-to-all jobs.\n\nThe retransmission timeout floor stays at 64 us.\n")
-    _, service = gallery(tmp_path, {"osprey.md": notes})
-    result = service.answer("Why was the idle PDC timeout lowered on Osprey?")
+    result = answer_over(tmp_path, {"osprey.md": notes}, "Why was the idle PDC timeout lowered on Osprey?")
     assert result.answered and "because" in first_line(result.answer), result.answer
 
 
@@ -993,8 +996,8 @@ def test_a_table_row_labelled_by_the_asked_identifier_is_looked_at(tmp_path: Pat
     rows = "\n".join(f"| L{n:02d} | {40 + n % 7}.{n % 10} % | {(n * 37) % 900 + 100} |" for n in range(1, 31))
     table = ("## Table A.1 Per-leaf statistics over the pilot\n\n| Leaf | Mean uplink util. | LLR replays |\n"
              "|---|---|---|\n" + rows.replace("| L23 | 42.3 % | 951 |", "| L23 | 42.3 % | 68,412 |") + "\n")
-    _, service = gallery(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table})
-    result = service.answer("How many LLR replays did leaf L23 record over the pilot?")
+    result = answer_over(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table},
+                         "How many LLR replays did leaf L23 record over the pilot?")
     assert result.answered and "68,412" in first_line(result.answer), result.answer
 
 
@@ -1004,8 +1007,7 @@ def test_how_it_ended_is_answered_by_the_decision_further_on(tmp_path: Path) -> 
     chat = ("# 群聊记录\n\n10:18 邝静怡：CBFC 试点我想放在 L07、L08 两台 leaf 下面，大家有意见没\n\n"
             "10:26 楠楠：L07 不太行，上面有个光模块在走 RMA，这周只能半速跑。\n\n"
             "10:31 钮家豪：那换成 L15、L16 吧，负载比较典型。\n\n10:35 邝静怡：好，CBFC 试点就定 L15 + L16。\n")
-    _, service = gallery(tmp_path, {"chat-zh.md": chat})
-    result = service.answer("邝静怡最后把 CBFC 试点定在哪两台 leaf 上？")
+    result = answer_over(tmp_path, {"chat-zh.md": chat}, "邝静怡最后把 CBFC 试点定在哪两台 leaf 上？")
     assert result.answered and "L15 + L16" in first_line(result.answer), result.answer
 
 

@@ -58,13 +58,7 @@ def with_asked_value(hits: list[Hit], top: list[Hit], question: str) -> list[Hit
             return holds_sort(hit.chunk.text, asked.expects)
         return bool(chunk_numbers(hit.chunk.text) - asked.numbers)
 
-    if any(map(holds, top)):
-        return top
-    chosen = {id(h) for h in top}
-    match = next((h for h in hits if id(h) not in chosen and holds(h)), None)
-    # a passage the language rule brought in from behind stays: it is the only one in the question's language
-    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
-    return top if match is None else _swapped_in(top, match, kept)
+    return _taken_in(hits, top, holds)
 
 
 def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hit]:
@@ -79,12 +73,7 @@ def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hi
     def labelled(hit: Hit) -> bool:
         return hit.chunk.kind == "table" and bool(row.search(hit.chunk.text))
 
-    if any(map(labelled, top)):
-        return top
-    chosen = {id(h) for h in top}
-    match = next((h for h in hits if id(h) not in chosen and labelled(h)), None)
-    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
-    return top if match is None else _swapped_in(top, match, kept)
+    return _taken_in(hits, top, labelled)
 
 
 def with_best_lexical(hits: list[Hit], top: list[Hit]) -> list[Hit]:
@@ -95,10 +84,22 @@ def with_best_lexical(hits: list[Hit], top: list[Hit]) -> list[Hit]:
     if not lexical or not top:
         return top
     best = max(lexical, key=lambda h: h.bm25_score or 0.0)
-    if any(h is best for h in top):
+    return top if any(h is best for h in top) else _swapped_in(top, best, _brought_in(hits, top))
+
+
+def _taken_in(hits: list[Hit], top: list[Hit], ok: Callable[[Hit], bool]) -> list[Hit]:
+    """`top`, or — when none of it is `ok` — `top` with the first `ok` hit of `hits` swapped in."""
+    if any(map(ok, top)):
         return top
-    kept = {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
-    return _swapped_in(top, best, kept)
+    chosen = {id(h) for h in top}
+    match = next((h for h in hits if id(h) not in chosen and ok(h)), None)
+    return top if match is None else _swapped_in(top, match, _brought_in(hits, top))
+
+
+def _brought_in(hits: list[Hit], top: list[Hit]) -> set[int]:
+    """The ids of the hits of `top` an earlier rule brought in from behind (the only passage in the question's
+    language): they stay."""
+    return {id(h) for h in top} - {id(h) for h in hits[:len(top)]}
 
 
 @functools.lru_cache(maxsize=8192)  # the same passages come back for question after question
