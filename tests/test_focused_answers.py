@@ -1024,3 +1024,13 @@ def test_the_best_lexical_match_is_always_read(tmp_path: Path) -> None:
     assert all(h.position != lexical_first.position for h in fused)  # what this test is about
     result = AnswerService(LiveIndex(index), top_k=5).answer(question)
     assert result.answered and re.search(r"\b41\b", first_line(result.answer)), result.answer
+
+
+def test_turn_off_finds_what_a_setting_calls_disable(tmp_path: Path) -> None:
+    """"turn off" is what a setting or a command calls "disable" (PL_DISABLE_LEDGER), "turn on" "enable"."""
+    notes = ("# PathLedger operations\n\nPathLedger runs on every host of the cluster.\n\nIt reads the firmware "
+             "counters once per second and exports them.\n\nSet PL_DISABLE_LEDGER=1 in the agent's environment on "
+             "that host and restart the agent.\n\nCollapses are logged with the peer and the slot.\n")
+    result = answer_over(tmp_path, {"pathledger.md": notes},
+                         "how do i temporarily turn off pathledger on a single host")
+    assert result.answered and "PL_DISABLE_LEDGER" in first_line(result.answer), result.answer

@@ -337,6 +337,8 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
     "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
     "nack": ("negative acknowledgement",), "info": ("information",), "spec": ("specification",),
+    # a phrasal verb a question uses for what settings and commands call by one word
+    "turn off": ("disable",), "switch off": ("disable",), "turn on": ("enable",), "switch on": ("enable",),
     # percentiles as dashboards name them and as papers write them
     "p50": ("median", "50th percentile"), "p90": ("90th percentile",), "p95": ("95th percentile",),
     "p99": ("99th percentile",), "p999": ("99.9th percentile",),
