@@ -344,8 +344,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
-        named = tuple(a for a in asked.anchors if any(c.isdigit() for c in a))
-        return Judgement(False, f"the best passage names a sibling of {', '.join(named)}, not it", absent=named)
+        return Judgement(False, f"the best passage names a sibling of {', '.join(asked.numbered)}, not it",
+                         absent=asked.numbered)
     if best.table_row and asked.numbers and not best.source_numbers & asked.numbers:
         return Judgement(False, f"the best table row is not for {', '.join(sorted(asked.numbers))}")
     if not best.names_attribute:

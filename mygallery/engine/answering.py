@@ -65,15 +65,21 @@ def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hi
     """`top`, but — for a question naming an identifier ("L23", "PW-680") that labels a row of a table further
     behind in `hits` while no passage of `top` has such a row — with that table: a per-leaf statistics table of
     thirty rows ranks below every sentence that mentions leaf L23 once, yet its row holds the asked figure."""
-    labels = [a for a in shape(question).anchors if any(c.isdigit() for c in a)]
+    labels = shape(question).numbered
     if not labels or not top:
         return top
-    row = re.compile("|".join(rf"^\|\s*{re.escape(label)}\s*\|" for label in labels), re.IGNORECASE | re.MULTILINE)
+    row = _row_labelled(labels)
 
     def labelled(hit: Hit) -> bool:
         return hit.chunk.kind == "table" and bool(row.search(hit.chunk.text))
 
     return _taken_in(hits, top, labelled)
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_labelled(labels: tuple[str, ...]) -> re.Pattern[str]:
+    """A table row whose first cell is one of `labels` ("| L23 | …")."""
+    return re.compile("|".join(rf"^\|\s*{re.escape(label)}\s*\|" for label in labels), re.IGNORECASE | re.MULTILINE)
 
 
 def with_best_lexical(hits: list[Hit], top: list[Hit]) -> list[Hit]:

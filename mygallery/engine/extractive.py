@@ -137,6 +137,7 @@ class ExtractiveAnswerer:
                 or c.score >= SIBLING_SHARE * best.score and c.coverage >= SIBLING_SHARE * best.coverage
                 and names_asked(c.text, siblings))),
                         replace(best, names_other=True))
+
         def later(c: Candidate, than: Candidate) -> bool:  # further on in the same document
             a, b = sources[c.rank], sources[than.rank]
             return a.doc == b.doc and a.position is not None and b.position is not None \

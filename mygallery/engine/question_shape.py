@@ -173,8 +173,9 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
 
 # Whether any entry of ANSWER_TYPES asks: most questions match none, and one search tells (the entries are then
 # tried in order, the first that asks wins)
-_COMMAND_ASKS = next(asks for name, asks, _ in ANSWER_TYPES if name == COMMAND)
 _ANY_ANSWER_TYPE = re.compile("|".join(f"(?:{asks.pattern})" for _, asks, _ in ANSWER_TYPES), re.IGNORECASE)
+# the one answer type a procedure keeps ("how do I check …" asks for a command)
+_COMMAND_ASKS = next(asks for name, asks, _ in ANSWER_TYPES if name == COMMAND)
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,11 @@ class QuestionShape:
     subject: tuple[str, ...] = ()  # lower-case words naming what is asked for (see subject_words)
     sort: str | None = None  # the name of the ANSWER_TYPES entry `expects` comes from
     where: bool = False  # asks which clause or section of a document says something
+
+    @property
+    def numbered(self) -> tuple[str, ...]:
+        """The anchors with a digit ("l23", "pw-680"): identifiers, whose siblings differ by the number."""
+        return tuple(a for a in self.anchors if any(c.isdigit() for c in a))
 
     @property
     def valueless(self) -> bool:

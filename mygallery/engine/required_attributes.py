@@ -18,6 +18,11 @@ MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
 WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
 YEAR_OR_QUARTER = r"\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
 CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
+# a day of a month in English ("2 April", "Apr. 2"): in the date a "when" question requires and in the day a
+# "哪天" question does
+_MONTH_DAY = rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b"
+# a maker's name before a product code ("Tervana TN-4410", "Sable Peak SP-31"), not a sentence's first word
+_MAKER = r"(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+"
 
 
 # Attributes a passage must name to answer a question that asks for one (a vendor, a model, a price …): the
@@ -28,12 +33,12 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("vendor", r"\b(?:which|what)\s+(?:vendor|manufacturer|supplier|company)|\bwho\s+(?:makes|made|supplies|sells)\b"
                    r"|\bvendor\s+(?:is|was)\b|哪家|哪个(?:厂商|厂家|供应商)|什么(?:厂商|厂家|品牌)|厂商是",
                    r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌"
-                   # or a maker's name before its product code: "Tervana TN-4410", "Sable Peak SP-31"
-                   r"|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d{2,5}[A-Z]{0,3}\b)"),
+                   # or a maker's name before its product code
+                   rf"|{_MAKER}[A-Z]{{1,5}}-?\d{{2,5}}[A-Z]{{0,3}}\b)"),
         ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
                   # or a maker's name before its product code ("Tingzhou TZ-8D4"), or a product code before what
                   # it is ("TN-4410 switches"): a model is seldom introduced by the word
-                  r"\bmodel|型号|(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+[A-Z]{1,5}-?\d[A-Z0-9]{0,4}\b)"
+                  rf"\bmodel|型号|{_MAKER}[A-Z]{{1,5}}-?\d[A-Z0-9]{{0,4}}\b)"
                   r"|(?-i:\b[A-Z]{1,5}-?\d{2,5}[A-Z0-9]{0,3})\s*(?:switch|nic|adapter|module|optic|transceiver|card|网卡|交换机|光模块)"),
         # "how many card hours did the incident cost" counts hours, it asks for no price
         ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|pay|paid)\b|价格|成本|费用|多少钱", r"\b(?:price|cost|paid|\$|usd|eur)|价格|成本|费用|元"),
@@ -51,13 +56,13 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|available)\b"
                  r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
-                 rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
+                 rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
                  rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{YEAR_OR_QUARTER}|{CLOCK}"
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
         ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
-                rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+                rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
                 rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?!志)|{WEEKDAY}|today|tomorrow|yesterday"
                 r"|今天|明天|昨天|前天"),
         # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A"), not one that
