@@ -462,6 +462,23 @@ def test_how_many_is_answered_by_a_count_not_by_a_measure(tmp_path: Path) -> Non
 
 
 
+def test_how_many_bits_or_bytes_asks_for_a_width_or_a_size(tmp_path: Path) -> None:
+    """"How many bits wide", "多少位" ask for a field's width and "多少字节", "how many extra bytes" for a size:
+    the first line holds a number of that unit, not one a neighbouring sentence counts things with ("advances by
+    1 … after 4 billion packets"). "多少位专家" counts people."""
+    assert [shape(q).sort for q in ("How many bits wide is the PSN?", "PSN 字段有多少位？", "被裁剪的包会被截成多少字节？",
+                                    "How many extra bytes does the tag add?", "有多少位专家参加？")] == \
+        ["width", "width", "size", "size", "count"]
+    notes = ("# Trimming sheet\n\n"
+             "TERM: trimmed packet; 中文: 被裁剪的包; VALUE: alarm above 500 trims per second per port; NOTES: sgmon\n\n"
+             "A trimmed packet shall be truncated to 96 bytes, keeping all headers.\n\n"
+             "# Header fields\n\nThe PSN field of the header is 32 bits wide; the PSN of RoCEv2 is 24 bits.\n\n"
+             "The PSN advances by 1 for every packet and wraps after 4 billion packets.\n")
+    _, service = gallery(tmp_path, {"sheet.md": notes})
+    assert "32 bits" in first_line(service.answer("PSN 字段有多少位？").answer)
+    assert "96 bytes" in lead(service.answer("被裁剪的包会被截成多少字节？").answer)
+
+
 def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_thing(tmp_path: Path) -> None:
     """A log entry introduces the test in one sentence and gives its result in the next: "how quickly …" is
     answered by both, in one quote, when the sentence that matches best holds no value of the asked sort."""

@@ -132,9 +132,13 @@ DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no valu
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", rf"{CLOCK}|\d\s*点"),
+        # a field's width ("how many bits wide is the PSN", "GID 多少位" — not "多少位专家", people): "24-bit",
+        # "32 bit", a table's "Width (bits): 24"
+        ("width", r"\bhow\s+many\s+bits\b|\bbits?\s+wide\b|\bhow\s+wide\b|多少位(?=\s*[？?，,。]|\s*$)|多少\s*bit|位宽",
+         r"\d\s*-?\s*(?:bits?|位)(?![a-z])|\(bits\)\s*[:：]\s*\d"),
         # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
         # contexts", "four delivery modes"), not "16 us" or "3.4.x"
-        ("count", rf"\bhow\s+many\s+(?!{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
+        ("count", rf"\bhow\s+many\s+(?!(?:\w+\s+)?{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
          rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
          r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
          r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
@@ -151,7 +155,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
                      r"|\b(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
          r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
          r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
-        ("size", r"\bhow\s+(?:large|big)\b|\b(?:size|buffers?|memory|capacity|sram|mtu)\b|多大|容量|大小|缓冲|内存",
+        ("size", r"\bhow\s+(?:large|big)\b|\bhow\s+many\s+(?:\w+\s+)?bytes\b|\b(?:size|buffers?|memory|capacity|sram|mtu)\b"
+                 r"|多大|容量|大小|缓冲|内存|多少字节",
          r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
         ("rate", r"\b(?:bandwidth|throughput|line\s+rate|goodput)\b|带宽|吞吐|速率",
          r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
