@@ -479,6 +479,22 @@ def test_how_many_bits_or_bytes_asks_for_a_width_or_a_size(tmp_path: Path) -> No
     assert "96 bytes" in lead(service.answer("被裁剪的包会被截成多少字节？").answer)
 
 
+def test_a_manual_page_option_s_default_is_read_with_the_option(tmp_path: Path) -> None:
+    """A manual page gives an option's default as a sentence of its own ("Default: /run/…"): it continues the
+    option it stands under, and a path is the value a question for a file or a socket's path asks for (not the
+    number of another option's default). "single-path ECMP" asks for no path."""
+    assert [shape(q).sort for q in ("default control socket path for bkctl", "bkd 的配置文件默认在哪个路径？",
+                                    "What bandwidth did single-path ECMP give?")] == ["path", "path", "rate"]
+    page = ("BKCTL(1)\n\nNAME\n       bkctl - steer the backup daemon\n\nOPTIONS\n"
+            "       -c, --config file\n              Configuration file of bkd.  Default: /etc/bkd/bkd.toml.\n\n"
+            "       -s, --socket path\n              Control socket of bkd.  Default: /run/bkd/bkctl.sock.\n\n"
+            "       -t, --timeout seconds\n              How long bkctl waits for bkd.  Default: 120.\n\n"
+            "       -p, --parallel N\n              Hosts copied at the same time.  Default: 4.\n")
+    _, service = gallery(tmp_path, {"bkctl.1.txt": page})
+    line = first_line(service.answer("default control socket path for bkctl").answer)
+    assert "Control socket of bkd. Default: /run/bkd/bkctl.sock." in line, line
+
+
 def test_a_value_question_quotes_the_sentence_after_the_one_that_introduces_the_thing(tmp_path: Path) -> None:
     """A log entry introduces the test in one sentence and gives its result in the next: "how quickly …" is
     answered by both, in one quote, when the sentence that matches best holds no value of the asked sort."""

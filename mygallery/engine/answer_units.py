@@ -135,8 +135,10 @@ def _setting_units(lines: list[str]) -> list[Unit]:
 _IN_NAMES = re.compile(r"(?<![\d.,])\d+(?![\d]|[.,]\d)")  # the 12 of R12 and of osp-lf12 (and every integer)
 
 
-# A unit that opens with a pronoun continues the unit before it; its words count as the unit's own.
-_REFERS_BACK = re.compile(r"(?:(?:It|Its|This|That|These|Those|They|Their|Both|Each)\b|[该其它此这两])")
+# A unit that opens with a pronoun continues the unit before it; its words count as the unit's own. So does a
+# bare "Default: …" — a manual page's option ("-s, --socket path  Control socket of fpdd.  Default: /run/…"),
+# whose default is a sentence of its own that names nothing.
+_REFERS_BACK = re.compile(r"(?:(?:It|Its|This|That|These|Those|They|Their|Both|Each)\b|[该其它此这两]|(?:Default|默认值?)\s*[:：])")
 
 
 def refers_back(text: str) -> bool:

@@ -26,7 +26,7 @@ from .lexicon import (
     tokenize,
     translations,
 )
-from .question_shape import GENERIC_ATTRIBUTES, QuestionShape, subject_words, uncontracted
+from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, subject_words, uncontracted
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -366,5 +366,5 @@ def needs_value(asked: QuestionShape) -> bool:
     ("什么时候上报" is answered by an event: when all packets have arrived), not one that gives its numbers as
     inputs (the answer to "with a 400G link and an 8 µs RTT, how much …" may restate them), not one asking for
     a requirement or a command."""
-    return (asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time")
+    return (asked.kind == "number" and not asked.valueless and not asked.supposed and asked.sort not in ("date", "time", PATH)
             and not VALUE_ATTRIBUTES.intersection(asked.required))

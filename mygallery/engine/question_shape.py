@@ -129,6 +129,7 @@ _UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|
                r"days?|weeks?|months?|years?|[gmt]b/s|[gmt]bps|gbit/s|watts?|w|percent|microseconds?|milliseconds?|"
                r"nanoseconds?|meters?|metres?|m)")
 DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
+PATH = "path"  # nor does a path: it is the value
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("clock", r"\bwhat\s+time\b|\bat\s+what\s+time\b|几点", rf"{CLOCK}|\d\s*点"),
@@ -158,6 +159,11 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("size", r"\bhow\s+(?:large|big)\b|\bhow\s+many\s+(?:\w+\s+)?bytes\b|\b(?:size|buffers?|memory|capacity|sram|mtu)\b"
                  r"|多大|容量|大小|缓冲|内存|多少字节",
          r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
+        # a file or a socket's path ("default control socket path", "配置文件默认在哪个路径"): "/run/fpdd/fpctl.sock" —
+        # not a network's ("single-path ECMP", "多路径")
+        (PATH, r"\b(?:files?|sockets?|config(?:uration)?|logs?|install(?:ation)?)\s+(?:\w+\s+)?(?:path|directory|folder|location)\b"
+               r"|\b(?:path|directory|folder)\s+(?:of|to|for)\s+(?:the\s+|its\s+)?(?:\w+\s+)?(?:files?|sockets?|logs?)\b"
+               r"|(?:文件|配置|日志|套接字|socket|安装)\S{0,6}(?:路径|目录)|(?:哪个|什么)(?:路径|目录)", r"(?<![\w/])~?/[\w.\-]+/[\w.\-/]*|\b[a-z]:\\"),
         ("rate", r"\b(?:bandwidth|throughput|line\s+rate|goodput)\b|带宽|吞吐|速率",
          r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
         ("percent", r"\b(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b|百分|比例|占比|利用率|比率",
