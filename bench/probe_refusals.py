@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine, say, write_results  # noqa: E402
 
 PROBES = ROOT / "data" / "eval" / "probes"
-ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl")
+ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl", "answerable4.jsonl")
 UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl", "unanswerable_sets.jsonl",
-                "unanswerable_sets_holdout.jsonl")
+                "unanswerable_sets_holdout.jsonl", "unanswerable4.jsonl", "unanswerable4_holdout.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
