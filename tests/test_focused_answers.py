@@ -28,8 +28,9 @@ from mygallery.engine.extractive import (
 )
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
-from mygallery.engine.lexicon import respelled, tokenize, word_forms
+from mygallery.engine.lexicon import respelled, stem, tokenize, word_forms
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
+from mygallery.engine.spelling import correction
 
 REPORT = """# Fabric acceptance report
 
@@ -1067,3 +1068,23 @@ def test_turn_off_finds_what_a_setting_calls_disable(tmp_path: Path) -> None:
     result = answer_over(tmp_path, {"pathledger.md": notes},
                          "how do i temporarily turn off pathledger on a single host")
     assert result.answered and "PL_DISABLE_LEDGER" in first_line(result.answer), result.answer
+
+
+def test_a_typo_is_read_as_the_document_word_one_edit_away(tmp_path: Path) -> None:
+    """"drian", "aproved", "latnecy" (no document has them, no English word) are read as drain, approved and
+    latency: the question finds the passage and is not refused for a word no document has. An English word no
+    document has ("baking": bake + ing, "long") is never corrected, nor a word of four letters."""
+    assert [correction(w, lambda t: {"drain": 3, "approv": 2, "latency": 5, "back": 9, "log": 9}.get(t, 0), stem)
+            for w in ("drian", "aproved", "latnecy", "baking", "long", "lgo")] == ["drain", "approv", "latency"] + [None] * 3
+    notes = ("# Runbook\n\nTo take a pod out of service, run fabctl drain pod-c; fabctl drain --undo pod-c takes it "
+             "back out of drain.\n\nThe profile was approved by Ines Vaughan on 4 May.\n\n"
+             "# Measurements\n\nNIC to NIC latency through one switch hop: 2.1 us.\n\n"
+             "The backup copies the profiles to lkbak-01 every night.\n")
+    index, service = gallery(tmp_path, {"runbook.md": notes})
+    assert index.prepare("how do i take a pod back out of drian").corrected == {"drian": "drain"}
+    assert "drain --undo" in first_line(service.answer("how do i take a pod back out of drian").answer)
+    assert "Ines Vaughan" in first_line(service.answer("who aproved the profile?").answer)
+    result = service.answer("latnecy nic to nic thru one switch hop?")
+    assert result.answered and "2.1 us" in first_line(result.answer)
+    assert index.prepare("any tips for baking banana bread?").corrected == {}
+    assert not service.answer("any tips for baking banana bread?").answered

@@ -164,15 +164,17 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     if index is None:
         return Evidence([], [], [])
 
+    corrected = index.prepare(question).corrected  # typos ("drian") stand for the terms they are typos of
+
     def known_token(token: str) -> bool:
-        return index.has_token(token) or token in EN_STOP_WORDS
+        return index.has_token(token) or token in EN_STOP_WORDS or token in corrected
 
     def compound(token: str) -> bool:  # "allreduce" where the documents write "all-reduce", "busbw" "bus bw"
         return token.isalpha() and any(known_token(token[:i]) and known_token(token[i:])
                                        for i in range(3, len(token) - 2))
 
     def unknown(term: str) -> bool:  # an abbreviation's plural (NICs) is its own token: "nic" is known by it
-        return all(not index.has_token(token) and not index.doc_frequency.get(f"{token}s")
+        return all(not index.has_token(token) and token not in corrected and not index.doc_frequency.get(f"{token}s")
                    and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
                    and not compound(token)
@@ -304,7 +306,8 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
         words += latin
         return unknown / len(words) if unknown >= 2 else 0.0
     words = [t for t in tokenize(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
-    unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
+    corrected = index.prepare(question).corrected
+    unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) and w not in corrected for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
 
 

@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -34,7 +34,8 @@ from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
 from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
-from .lexicon import detect_language, has_cjk, respelled, tokenize, translations, word_forms
+from .lexicon import detect_language, has_cjk, respelled, stem, tokenize, translations, word_forms
+from .spelling import correction
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ EXACT_SCAN_MAX_CHUNKS = 20_000
 
 
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+_LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]{5,}(?![a-z0-9_\-])")  # a whole word, not part of a name ("fi_info")
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Query:
     expansion: list[str]  # tokens of related terms, weighted EXPANSION_WEIGHT
     dense_text: str
     crossing: list[str]  # the question seen from the other language: its translated terms and Latin words
+    corrected: dict[str, str] = field(default_factory=dict)  # a typo's token → the index term it stands for
 
 
 @dataclass
@@ -171,6 +174,7 @@ class HybridIndex:
         self.postings = functools.lru_cache(maxsize=16384)(self._postings)
         # Per index, not per process: a module-level cache keyed by the index kept every replaced generation alive.
         self.has_translation = functools.lru_cache(maxsize=8192)(self._has_translation)
+        self.correction = functools.lru_cache(maxsize=8192)(self._correction)
         self._no_scores = np.zeros(len(chunks), dtype=self.bm25.dtype)
         self._no_scores.flags.writeable = False
 
@@ -181,6 +185,11 @@ class HybridIndex:
         """Whether a document has one of the other-language forms of `word` (lexicon.py); called as
         `has_translation`, cached."""
         return any(self.has_token(token) for term in translations(word) for token in tokenize(term))
+
+    def _correction(self, word: str) -> str | None:
+        """The index term a typed word no document has is a typo of ("drian": drain), or None (spelling.py);
+        called as `correction`, cached."""
+        return correction(word, lambda term: self.doc_frequency.get(term, 0), stem)
 
     def has_token(self, token: str) -> bool:
         """Whether a document has the search token — a single Chinese character (池) also inside a word
@@ -210,6 +219,11 @@ class HybridIndex:
     def _prepare(self, question: str) -> Query:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
         tokens = tokenize(question)
+        # a typo ("drian", "aproved"): the term it stands for, in its place
+        corrected = {stem(word): fixed for word in _LATIN_WORD.findall(question.lower())
+                     if (fixed := self.correction(word)) is not None}
+        if corrected:
+            tokens = list(dict.fromkeys(corrected.get(token, token) for token in tokens))
         # a name typed without its hyphen ("HX400", "rb07") that no document writes so: its letters and its
         # number, as the documents' "HX-400" and "RB-07" are indexed
         tokens += dict.fromkeys(part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()
@@ -230,7 +244,7 @@ class HybridIndex:
             crossing = [t for t in tokens + expansion if not has_cjk(t)]
         else:
             crossing = [t for t in expansion if has_cjk(t)]
-        return Query(question, language, tokens, expansion, dense_text, list(dict.fromkeys(crossing)))
+        return Query(question, language, tokens, expansion, dense_text, list(dict.fromkeys(crossing)), corrected)
 
     def dense_ranking(self, query: Query | str, n: int) -> list[tuple[int, float]]:
         """(chunk position, cosine similarity) of the n nearest chunks, best first."""

@@ -1,0 +1,87 @@
+"""Typos in a question: "drian" for drain, "aproved" for approved, "latnecy", "pathleger", "sedgmoor".
+
+A word of a question that no document has is read as the document word one edit away from it (a letter left
+out, added, changed, or two letters swapped — most typos are one of these), when there is one — the most
+frequent, if several — and the typed word is no English word: "long" is not a typo of "log", nor "power" of
+"lower", nor "baking" of "backing", though no document may have them. What counts as an English word is a
+whole-word piece of the Llama-2 tokenizer that ships inside the wordllama package (about 10,000 words of three
+letters or more, nothing downloaded), also with a suffix ("bake" + "ing"); a word of fewer than five letters is
+never corrected (too many short words are one edit from another: "bios" and "bits").
+Non-goals: words two edits away, Chinese, names in other scripts; where the index and the answerer use the
+corrections (index.py, answerability.py)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MIN_LETTERS = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD_START = "\u2581"  # SentencePiece's mark of a piece that starts a word
+
+
+def one_edit_away(word: str) -> set[str]:
+    """The strings one deletion, transposition, substitution or insertion of a letter away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]}
+            | {a + c + b for a, b in splits for c in _LETTERS})
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lower-case English words of three letters or more: the whole-word pieces of the tokenizer in the
+    wordllama package (empty when it is not installed — then no word is corrected, see `correction`)."""
+    try:
+        import wordllama
+    except ImportError:
+        return frozenset()
+    for path in sorted(Path(wordllama.__file__).parent.rglob("*tokenizer*.json")):
+        try:
+            vocabulary = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        words = frozenset(piece[1:].lower() for piece in vocabulary
+                          if piece.startswith(_WORD_START) and len(piece) > 3 and piece[1:].isalpha() and piece[1:].isascii())
+        if words:
+            return words
+    log.warning("no tokenizer vocabulary in the wordllama package: question typos are not corrected")
+    return frozenset()
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "est", "ly", "ment", "ness", "able")
+
+
+def is_english(word: str) -> bool:
+    """Whether `word` is an English word of the list or one of them with a suffix ("baking" is "bake" + "ing",
+    "stopped" "stop" + "ed"): the list holds a word in one or two of its forms."""
+    known = english_words()
+    if word in known:
+        return True
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[:-len(suffix)]
+            if base in known or f"{base}e" in known or base[-1] == base[-2] and base[:-1] in known \
+                    or base.endswith("i") and f"{base[:-1]}y" in known:
+                return True
+    return False
+
+
+def correction(word: str, frequency: Callable[[str], int], stem: Callable[[str], str]) -> str | None:
+    """The index term (a stem, as `frequency` counts them) that the typed `word` (lower case) is a typo of, or
+    None: only for a word of MIN_LETTERS letters or more that no document has and that is no English word; the
+    most frequent term whose word is one edit from it (ties: the first in alphabetical order). The edits are of
+    the word as typed, then stemmed: "latnecy" is "latency" (stem "latenc") with two letters swapped."""
+    if len(word) < MIN_LETTERS or not word.isascii() or not word.isalpha() or frequency(stem(word)):
+        return None
+    if not english_words() or is_english(word):
+        return None
+    best = min(((-count, term) for term in {stem(edit) for edit in one_edit_away(word)} if (count := frequency(term))),
+               default=None)
+    return best[1] if best else None
