@@ -1088,3 +1088,15 @@ def test_a_typo_is_read_as_the_document_word_one_edit_away(tmp_path: Path) -> No
     assert result.answered and "2.1 us" in first_line(result.answer)
     assert index.prepare("any tips for baking banana bread?").corrected == {}
     assert not service.answer("any tips for baking banana bread?").answered
+
+
+def test_a_chinese_question_that_starts_with_an_unknown_name_is_not_in_the_documents(tmp_path: Path) -> None:
+    """A Chinese question has no capitals of its own: "Harrier 集群…" starts with a name, as "…的 Harrier 集群"
+    has one in the middle, and no document mentions it."""
+    assert shape("Harrier 集群的 trim 阈值是多少").anchors == ("harrier",)
+    assert shape("Which trim threshold does Osprey use?").anchors == ("osprey",)  # "Which": a sentence's capital
+    notes = "# Osprey\n\nThe trim threshold of the Osprey switches is a queue depth of 512 KiB.\n"
+    _, service = gallery(tmp_path, {"osprey.md": notes})
+    assert service.answer("Osprey 集群的 trim 阈值是多少").answered
+    result = service.answer("Harrier 集群的 trim 阈值是多少")
+    assert not result.answered and "Harrier" in first_line(result.answer)

@@ -263,6 +263,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
     the question's first word (Osprey, Grafana, Corvane) — unless most of its words are capitalised ("How Long Did
     The Outage Last?"). Lower-cased, in order, without repeats."""
     found: list[str] = []
+    chinese = has_cjk(question)
     words = [w for w in re.findall(r"[A-Za-z]{3,}", question)[1:] if w.lower() not in EN_STOP_WORDS and not w.isupper()]
     title_case = len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)  # "How Long Did …":
     # a capital is the question's style there, not a name's (abbreviations, all capitals, say nothing of it)
@@ -273,7 +274,8 @@ def anchors_in(question: str) -> tuple[str, ...]:
             continue  # most words: nothing specific about them
         has_digit = not word.isalpha() and any(map(str.isdigit, word))
         capitals = sum(map(str.isupper, word))
-        first_word = not question[:start].strip(" \t\"'“(")
+        # (a Chinese question has no capitals of its own: "Harrier 集群的 trim 阈值" starts with a name)
+        first_word = not question[:start].strip(" \t\"'“(") and not chinese
         specific = (has_digit and any(map(str.isalpha, word))) or capitals >= 2 or "_" in word or (
             word[0].isupper() and not first_word and len(word) > 2 and not title_case)  # "_": startup_delay_s
         if not specific:
