@@ -19,8 +19,9 @@ from mygallery.engine.answering import (
     with_question_language,
 )
 from mygallery.engine.chunking import Chunk
-from mygallery.engine.extractive import FROM_OTHER_LANGUAGE, NOT_IN_DOCUMENTS, RELATED, ExtractiveAnswerer
+from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED, ExtractiveAnswerer
 from mygallery.engine.index import Hit, HybridIndex, LiveIndex
+from mygallery.engine.lead_line import FROM_OTHER_LANGUAGE
 from mygallery.engine.openai_answerer import build_messages, trim_history
 from mygallery.engine.token_count import count_tokens
 from tests.fake_openai import FakeOpenAI

@@ -24,10 +24,10 @@ from mygallery.engine.extractive import (
     RELATED,
     Candidate,
     ExtractiveAnswerer,
-    lead_line,
 )
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
+from mygallery.engine.lead_line import lead_line
 from mygallery.engine.lexicon import respelled, stem, tokenize, word_forms
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction
@@ -1100,3 +1100,14 @@ def test_a_chinese_question_that_starts_with_an_unknown_name_is_not_in_the_docum
     assert service.answer("Osprey 集群的 trim 阈值是多少").answered
     result = service.answer("Harrier 集群的 trim 阈值是多少")
     assert not result.answered and "Harrier" in first_line(result.answer)
+
+
+def test_a_serial_asked_for_is_the_serial_line_of_the_stanza_that_matched(tmp_path: Path) -> None:
+    """An inventory's stanza gives a leaf's rack on one line and its serial on another ("serial = …"): the
+    question names the rack, so the rack line matches best, and the serial line of the same stanza answers."""
+    inventory = ("# Fabric inventory\n\n[leaf lf07]\nrack     = R07 (2025-08-04: first unit replaced under RMA)\n"
+                 "model    = BX-5164\nserial   = BRX51-2407-02214\nmgmt_ip  = 10.41.0.17\n\n"
+                 "[leaf lf08]\nrack     = R08\nmodel    = BX-5164\nserial   = BRX51-2406-01877\nmgmt_ip  = 10.41.0.18\n")
+    _, service = gallery(tmp_path, {"inventory.txt": inventory})
+    result = service.answer("serial number of the leaf that went into R07 after the RMA?")
+    assert result.answered and "BRX51-2407-02214" in first_line(result.answer), result.answer

@@ -28,6 +28,7 @@ from .answer_types import Source, Turn, word_pieces
 from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
 from .answerability import (
     MIN_COVERAGE,
+    VALUE_ATTRIBUTES,
     gather_evidence,
     judge,
     names_asked,
@@ -37,6 +38,7 @@ from .answerability import (
 )
 from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES
 from .index import EXPANSION_WEIGHT, HybridIndex
+from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .question_shape import WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
@@ -45,7 +47,6 @@ from .required_attributes import names_required
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
                     "zh": "资料中没有找到这个问题的答案。"}
 RELATED = {"en": "Related passages:", "zh": "相关内容："}
-FROM_OTHER_LANGUAGE = {"en": "From the documents (in Chinese):", "zh": "资料中的英文原文："}
 
 # The unit score is a weighted sum of these features (see `candidates`); the weights were fitted on the tune
 # halves of the four QA sets in data/eval/ (a listwise logistic fit: the unit holding the asked fact should score
@@ -158,8 +159,13 @@ class ExtractiveAnswerer:
             # runner-up that gives a cause ("because", "由于", "to avoid")
             best = close(lambda c: bool(CAUSE.search(c.text)) and not (siblings and other(c)))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …: a close
-            # runner-up that names one (not a sibling's)
+            # runner-up that names one (not a sibling's) — or, for a value asked by its name (a serial, an
+            # address), the line of the same configuration stanza or table that gives it (the "serial = …" line
+            # of the stanza whose "rack = R07" line matched)
             best = close(lambda c: c.names_attribute and not (siblings and other(c)))
+            if not best.names_attribute and VALUE_ATTRIBUTES.issuperset(asked.required) \
+                    and (naming := self._naming(best, asked, sources)) is not None:
+                best = naming
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
             best = close(lambda c: c.has_value and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
@@ -360,6 +366,20 @@ class ExtractiveAnswerer:
                             position=position)
         return self.units.get(neighbour, index).units
 
+    def _naming(self, best: Candidate, asked: QuestionShape, sources: list[Source]) -> Candidate | None:
+        """The labelled unit (a setting, a table row) of best's passage, nearest to it first, that names every
+        attribute the question requires, when best is one too."""
+        source = sources[best.rank]
+        units = self.units.get(source, self._index_provider()).units
+        if not units[best.position].label:
+            return None
+        for i in sorted(range(len(units)), key=lambda i: abs(i - best.position)):
+            unit = units[i]
+            if i != best.position and unit.label and names_required(asked, f"{unit.shown} {source.title} {source.section} {unit.context}"):
+                return replace(best, position=i, text=unit.shown, names_attribute=True,
+                               has_value=bool(numbers_in(unit.shown) - asked.numbers))
+        return None
+
     def _following(self, best: Candidate, sources: list[Source], step: int = 1) -> Candidate | None:
         """The unit right after `best` in its source (or, with step -1, right before it), as a candidate."""
         units: PreparedUnits = self.units.get(sources[best.rank], self._index_provider())
@@ -367,13 +387,6 @@ class ExtractiveAnswerer:
         if not 0 <= position < len(units.units):
             return None
         return replace(best, position=position, text=units.units[position].shown)
-
-
-# a number and its unit: a short word after it ("3 retries" → "3", "8 attempts" → "8"), not a word of the
-# sentence ("Plugfest #3 is planned" → "3", not "3 is"); not a piece of a version or a clause ("3.8.14", "4.3.2")
-_VALUE = re.compile(r"(?<![\w.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![.\d]*\.\d)(?:\s?(?:%|(?!(?:is|in|on|of|to|at|or|and|as|by|if|"
-                    r"it|be|are|was|for|the|with|per|from|than|that|this)\b)[A-Za-zµ]{1,5}(?:/[A-Za-z]{1,3})?(?![A-Za-z])|"
-                    r"微秒|毫秒|纳秒|秒|分钟|小时|天|次|个|台|字节|位))?")
 
 
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
@@ -393,27 +406,6 @@ def _gist(step: str, limit: int = 90) -> str:
         return step
     cut = next((m.start() for m in _CLAUSE_END.finditer(step) if 30 <= m.start() <= limit), None)
     return step[:cut] if cut is not None else step[:limit].rstrip() + "…"
-
-
-def lead_line(question: str, asked: QuestionShape, best: Candidate) -> str:
-    """The line before a quote in the other language, in the question's language: what the quote is, with the
-    question's names and — for a value question whose quote gives one or two values — those values carried
-    over, so the fact is there before the reader reaches the foreign text."""
-    values = list(dict.fromkeys(m.group(0) for m in _VALUE.finditer(best.text)  # "6" once, though said twice
-                                if m.group(1).replace(",", "") not in asked.numbers
-                                # and of the asked sort: "how many accelerators" is no "400 Gb/s"
-                                and (asked.expects is None or asked.expects.search(m.group(0)))))
-    names = ", ".join(match.group(0) for name in asked.anchors[:3]
-                      if (match := re.search(re.escape(name), question, re.IGNORECASE)))
-    if asked.language == "zh":
-        about = f"关于 {names} 的" if names else ""
-        if asked.kind == "number" and 1 <= len(values) <= 2:
-            return f"资料中{about}英文原文给出的数值是 {'、'.join(values)} [{best.n}]："
-        return f"资料中{about}英文原文：" if about else FROM_OTHER_LANGUAGE["zh"]
-    about = f" on {names}" if names else ""
-    if asked.kind == "number" and 1 <= len(values) <= 2:
-        return f"The documents (in Chinese){about} give {' and '.join(values)} [{best.n}]:"
-    return f"From the documents (in Chinese){about}:"
 
 
 def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:

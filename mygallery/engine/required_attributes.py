@@ -65,10 +65,10 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                 rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
                 rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?!志)|{WEEKDAY}|today|tomorrow|yesterday"
                 r"|今天|明天|昨天|前天"),
-        # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A"), not one that
-        # says an optic was replaced
+        # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A", an inventory's
+        # "serial = BRX51-2407-02214"), not one that says an optic was replaced
         ("serial", r"\bserial\s+(?:number|no\.?)|\bserials?\b|序列号",
-                   r"(?:\bserial(?:\s+(?:number|no\.?))?|\bs/n|\bsn\b|序列号)\s*(?:is\s+|was\s+|是|为)?[:#：]?\s*(?=[\w-]*\d)[\w-]{4,}"),
+                   r"(?:\bserial(?:\s+(?:number|no\.?))?|\bs/n|\bsn\b|序列号)\s*(?:is\s+|was\s+|是|为)?[:#：=]?\s*(?=[\w-]*\d)[\w-]{4,}"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
         # "which kernel version", "哪个版本": a version ("6.8", "v2", "Gen5"), not a passage that names the product
         ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|哪个版本|哪一版|什么版本",
