@@ -646,6 +646,11 @@ def test_words_users_type_for_what_the_documents_name_otherwise_are_not_unknown(
                                                                   "双人签字。\n"})
     pool = checklist.answer("Who has to sign before a node goes back to the Pool?")
     assert pool.answered and "网络值班" in pool.answer, pool.answer
+    # "copies" kept by a backup are the 份 of Chinese notes
+    (tmp_path / "backup").mkdir()
+    _, backup = gallery(tmp_path / "backup", {"backup-zh.md": "# 备份\n\n每天 02:30 将配置打包复制到备份服务器，保留最近 30 份。\n"})
+    copies = backup.answer("how many nightly copies does the backup server keep?")
+    assert copies.answered and "30 份" in copies.answer, copies.answer
     # a question in Title Case (its capitals are style, not names), "temp" for temperature, a programme manager
     # for the owner asked about
     (tmp_path / "styles").mkdir()

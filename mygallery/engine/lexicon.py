@@ -81,7 +81,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "fault": ("故障",), "failure": ("故障", "失败"), "error": ("错误",), "scale": ("规模", "扩展"),
     "endpoint": ("端点",), "cluster": ("集群",), "training": ("训练",), "inference": ("推理",),
     "specification": ("规范",), "spec": ("规范",), "chapter": ("章节",), "read": ("阅读", "读取"),
-    "write": ("写入",), "copy": ("拷贝", "复制"), "zero": ("零",), "handshake": ("握手",), "signal": ("信号",),
+    "write": ("写入",), "copy": ("拷贝", "复制", "副本"), "copies": ("副本", "份"), "zero": ("零",), "handshake": ("握手",), "signal": ("信号",),
     "mark": ("标记",), "threshold": ("阈值", "门限"), "measure": ("测量",), "physical": ("物理层",), "layer": ("层",),
     "transport": ("传输层", "传输"), "protocol": ("协议",), "profile": ("配置文件", "profile"),
     "compare": ("对比", "比较"), "comparison": ("对比", "比较"), "difference": ("区别", "差异"),
