@@ -29,6 +29,7 @@ from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lead_line import lead_line
 from mygallery.engine.lexicon import respelled, stem, tokenize, word_forms
+from mygallery.engine.pinyin_names import chinese_name, syllable_splits
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction
 
@@ -1086,7 +1087,7 @@ def test_a_typo_is_read_as_the_document_word_one_edit_away(tmp_path: Path) -> No
              "# Measurements\n\nNIC to NIC latency through one switch hop: 2.1 us.\n\n"
              "The backup copies the profiles to lkbak-01 every night.\n")
     index, service = gallery(tmp_path, {"runbook.md": notes})
-    assert index.prepare("how do i take a pod back out of drian").corrected == {"drian": "drain"}
+    assert index.prepare("how do i take a pod back out of drian").corrected == {"drian": ("drain",)}
     assert "drain --undo" in first_line(service.answer("how do i take a pod back out of drian").answer)
     assert "Ines Vaughan" in first_line(service.answer("who aproved the profile?").answer)
     result = service.answer("latnecy nic to nic thru one switch hop?")
@@ -1116,3 +1117,21 @@ def test_a_serial_asked_for_is_the_serial_line_of_the_stanza_that_matched(tmp_pa
     _, service = gallery(tmp_path, {"inventory.txt": inventory})
     result = service.answer("serial number of the leaf that went into R07 after the RMA?")
     assert result.answered and "BRX51-2407-02214" in first_line(result.answer), result.answer
+
+
+def test_a_chinese_name_typed_in_pinyin_is_the_name_the_notes_write(tmp_path: Path) -> None:
+    """"Qiyun" is 栖云 and "bailudao" 白鹭岛 in notes that write the names in characters only (pypinyin's
+    dictionary, read as a file): the question is answered from them, not refused for a name no document has. A
+    word that reads as no pinyin, or as pinyin of no pair the documents have, is still unknown."""
+    assert syllable_splits("qiyun") == [("qi", "yun")] and syllable_splits("harrier") == []
+    counts = {"栖云": 3, "白鹭": 5, "鹭岛": 1}
+    assert [chinese_name(w, lambda t: counts.get(t, 0)) for w in ("qiyun", "bailudao", "banana")] == ["栖云", "白鹭岛", None]
+    notes = ("# 栖云集群\n\n「栖云」：32 台主机 × 8 卡 = 256 卡。集合通信用 Anchorline CCL，ring all-reduce。\n\n"
+             "# 白鹭岛集群\n\n白鹭岛集群的交换机固件版本是 7.3.2。\n")
+    index, service = gallery(tmp_path, {"notes-zh.md": notes})
+    assert index.prepare("what CCL does Qiyun use?").corrected == {"qiyun": ("栖云",)}
+    ccl = service.answer("what CCL does Qiyun use?")
+    assert ccl.answered and "Anchorline CCL" in first_line(ccl.answer), ccl.answer
+    firmware = service.answer("which firmware version do the Bailudao switches run?")
+    assert firmware.answered and "7.3.2" in lead(firmware.answer), firmware.answer
+    assert not service.answer("what CCL does Harrier use?").answered

@@ -35,7 +35,7 @@ from .chunking import Chunk
 from .embeddings import Embedder
 from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
 from .lexicon import detect_language, has_cjk, respelled, stem, tokenize, translations, word_forms
-from .spelling import correction
+from .spelling import stands_for
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ EXACT_SCAN_MAX_CHUNKS = 20_000
 
 
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
-_LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]{5,}(?![a-z0-9_\-])")  # a whole word, not part of a name ("fi_info")
+_LATIN_WORD = re.compile(r"(?<![a-z0-9_\-])[a-z]{4,}(?![a-z0-9_\-])")  # a whole word, not part of a name ("fi_info")
 
 
 @dataclass
@@ -79,7 +79,8 @@ class Query:
     expansion: list[str]  # tokens of related terms, weighted EXPANSION_WEIGHT
     dense_text: str
     crossing: list[str]  # the question seen from the other language: its translated terms and Latin words
-    corrected: dict[str, str] = field(default_factory=dict)  # a typo's token → the index term it stands for
+    # a word no document has → the index terms it stands for: a typo's ("drian": drain), a pinyin name's (栖云)
+    corrected: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,10 +187,10 @@ class HybridIndex:
         `has_translation`, cached."""
         return any(self.has_token(token) for term in translations(word) for token in tokenize(term))
 
-    def _correction(self, word: str) -> str | None:
-        """The index term a typed word no document has is a typo of ("drian": drain), or None (spelling.py);
-        called as `correction`, cached."""
-        return correction(word, lambda term: self.doc_frequency.get(term, 0), stem)
+    def _correction(self, word: str) -> tuple[str, ...]:
+        """The index terms a typed word (lower case) no document has stands for (spelling.stands_for); called as
+        `correction`, cached."""
+        return stands_for(word, lambda term: self.doc_frequency.get(term, 0), self.has_translation)
 
     def has_token(self, token: str) -> bool:
         """Whether a document has the search token — a single Chinese character (池) also inside a word
@@ -219,11 +220,11 @@ class HybridIndex:
     def _prepare(self, question: str) -> Query:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
         tokens = tokenize(question)
-        # a typo ("drian", "aproved"): the term it stands for, in its place
-        corrected = {stem(word): fixed for word in _LATIN_WORD.findall(question.lower())
-                     if (fixed := self.correction(word)) is not None}
+        # a typo ("drian", "aproved") or a Chinese name typed in pinyin ("Qiyun"): the terms it stands for, in
+        # its place
+        corrected = {stem(word): fixed for word in _LATIN_WORD.findall(question.lower()) if (fixed := self.correction(word))}
         if corrected:
-            tokens = list(dict.fromkeys(corrected.get(token, token) for token in tokens))
+            tokens = list(dict.fromkeys(term for token in tokens for term in corrected.get(token, (token,))))
         # a name typed without its hyphen ("HX400", "rb07") that no document writes so: its letters and its
         # number, as the documents' "HX-400" and "RB-07" are indexed
         tokens += dict.fromkeys(part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()

@@ -7,6 +7,8 @@ frequent, if several — and the typed word is no English word: "long" is not a 
 whole-word piece of the Llama-2 tokenizer that ships inside the wordllama package (about 10,000 words of three
 letters or more, nothing downloaded), also with a suffix ("bake" + "ing"); a word of fewer than five letters is
 never corrected (too many short words are one edit from another: "bios" and "bits").
+`stands_for` reads a word no document has either way: as a Chinese name typed in pinyin (pinyin_names.py), or
+as a typo.
 Non-goals: words two edits away, Chinese, names in other scripts; where the index and the answerer use the
 corrections (index.py, answerability.py)."""
 
@@ -17,6 +19,9 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
+
+from .lexicon import stem, tokenize
+from .pinyin_names import chinese_name
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +90,16 @@ def correction(word: str, frequency: Callable[[str], int], stem: Callable[[str],
     best = min(((-count, term) for term in {stem(edit) for edit in one_edit_away(word)} if (count := frequency(term))),
                default=None)
     return best[1] if best else None
+
+
+def stands_for(word: str, frequency: Callable[[str], int], translated: Callable[[str], bool]) -> tuple[str, ...]:
+    """What a typed word (lower case) that no document has stands for, as index terms (`frequency` counts
+    them): the Chinese name it spells in pinyin ("qiyun": 栖云) or the term it is a typo of ("drian": drain);
+    () for neither, and for a word a document has, or has in the other language (`translated`), or an
+    English word."""
+    if frequency(stem(word)) or translated(word) or is_english(word):
+        return ()
+    if (name := chinese_name(word, frequency)) is not None:
+        return tuple(tokenize(name))
+    fixed = correction(word, frequency, stem)
+    return (fixed,) if fixed else ()
