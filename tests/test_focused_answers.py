@@ -1135,3 +1135,14 @@ def test_a_chinese_name_typed_in_pinyin_is_the_name_the_notes_write(tmp_path: Pa
     firmware = service.answer("which firmware version do the Bailudao switches run?")
     assert firmware.answered and "7.3.2" in lead(firmware.answer), firmware.answer
     assert not service.answer("what CCL does Harrier use?").answered
+
+
+def test_a_table_row_for_the_question_s_number_over_the_glossary_row_of_its_term(tmp_path: Path) -> None:
+    """"with half_life_us: 500, what was the CST" over the paper-forum set's text files: the blog's glossary row
+    that expands CST scores first but is no row for 500; the close runner-up that is answers, instead of "not
+    in the documents"."""
+    folder = Path(__file__).resolve().parent.parent / "data" / "eval" / "paper-forum" / "docs"
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.suffix in (".md", ".txt")}
+    _, service = gallery(tmp_path, files)
+    result = service.answer("with the half_life_us: 500 stopgap, what was the worst-peer self-heal time (CST)?")
+    assert result.answered and "19 秒" in first_line(result.answer), result.answer

@@ -166,6 +166,9 @@ class ExtractiveAnswerer:
             if not best.names_attribute and VALUE_ATTRIBUTES.issuperset(asked.required) \
                     and (naming := self._naming(best, asked, sources)) is not None:
                 best = naming
+        if asked.numbers and best.table_row and not best.source_numbers & asked.numbers:  # "with half_life_us:
+            # 500, what was the CST": not the glossary row of CST, a close runner-up for 500
+            best = close(lambda c: bool(numbers_in(c.text) & asked.numbers) and not (siblings and other(c)))
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
             best = close(lambda c: c.has_value and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
