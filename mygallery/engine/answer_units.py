@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,6 +68,18 @@ class PreparedUnits:
     name_numbers: set[str]  # integers anywhere, also inside names: "rack 12" is written R12 or osp-lf12
     counts: list[set[str]]  # counts spelled out in the shown text ("four delivery modes"): values of "how many"
     labels: list[frozenset[str]]  # tokens of each unit's label (Unit.label), empty for prose
+    shown: str  # the shown texts of all units, one a line: a word no unit shows is not in it
+    # whether each unit's shown text holds a value of a sort (`holding`), by the sort's pattern
+    sorts: dict[re.Pattern[str], list[bool]] = field(default_factory=dict)
+
+    def holding(self, sort: re.Pattern[str]) -> list[bool]:
+        """Whether each unit's shown text holds a value of the sort `sort` describes (question_shape.ANSWER_TYPES),
+        searched once per passage and sort: the value patterns are long (~15 µs a search), the same passages come
+        back question after question, and there are a dozen sorts. Threads that race store equal lists."""
+        found = self.sorts.get(sort)
+        if found is None:
+            found = self.sorts[sort] = [bool(sort.search(unit.shown)) for unit in self.units]
+        return found
 
 
 def answer_units(source: Source) -> list[Unit]:
@@ -193,4 +205,5 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
         numbers_in(f"{context} {source.text}"),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
         set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units],
-        [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units])
+        [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units],
+        "\n".join(unit.shown for unit in units))

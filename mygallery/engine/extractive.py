@@ -249,7 +249,7 @@ class ExtractiveAnswerer:
         counting = asked.counting
         labelled = asked.kind not in ("reason", "procedure", "yesno")
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
-            missing = sum(name not in units.lowered for name in asked.anchors)
+            missing = float(sum(name not in units.lowered for name in asked.anchors))
             context_own = own & units.context_tokens
             attribute_in_context = bool(attributes & units.context_tokens)
             rank_prior = 1.0 / (1 + rank)
@@ -259,8 +259,12 @@ class ExtractiveAnswerer:
             # a change log's entries stand under their release ("1.8.0 -- 2025-10-03"): the section gives the
             # version of every unit under it
             heading_typed = versioned and bool(expects.search(_heading(source)))
-            for i, unit in enumerate(units.units):
-                tokens = units.tokens[i]
+            typed = units.holding(expects) if expects is not None and not heading_typed else None
+            shown_terms = [term for term in terms if term in units.shown]  # a unit defines only one it shows
+            # the unit's prepared data side by side (answer_units.PreparedUnits): zip, not indexing seven lists
+            for i, (unit, tokens, unit_numbers, counts, ratio, chinese, label) in enumerate(zip(
+                    units.units, units.tokens, units.numbers, units.counts, units.ratios, units.chinese, units.labels,
+                    strict=True)):
                 if question_terms.isdisjoint(tokens):  # most units: no question term at all
                     covered: set[str] = set()
                     own_share = related_share = other_share = 0.0
@@ -269,27 +273,26 @@ class ExtractiveAnswerer:
                     own_share = sum(map(term_weight, covered)) / total_own if total_own else 0.0
                     related_share = sum(map(term_weight, related & tokens)) / total_related if total_related else 0.0
                     other_share = 0.0
-                    if other_view and units.chinese[i] != (language == "zh") and total_other:
+                    if other_view and chinese != (language == "zh") and total_other:
                         other_share = sum(map(term_weight, other_view & tokens)) / total_other
                 context_only = context_own - covered
                 context_share = sum(map(term_weight, context_only)) / total_own if total_own and context_only else 0.0
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
-                numbers = units.numbers[i] | units.counts[i] if counting and units.counts[i] else units.numbers[i]
-                has_value = heading_typed or (bool(numbers - conditions) if numbers else False)
-                defined = 1.0 if terms and any(term in unit.shown and defines(unit.shown, term) for term in terms) \
-                    else 0.0
+                numbers = unit_numbers | counts if counting and counts else unit_numbers
+                has_value = heading_typed or not numbers <= conditions  # a number the question does not give
+                defined = 1.0 if shown_terms and any(term in unit.shown and defines(unit.shown, term)
+                                                     for term in shown_terms) else 0.0
                 features = (
                     own_share, related_share, other_share, context_share, rank_prior,
-                    unit_similarity[i] if unit_similarity else 0.0, zh_sign * units.ratios[i], defined,
+                    unit_similarity[i] if unit_similarity else 0.0, zh_sign * ratio, defined,
                     defined if definition_kind else 0.0,
                     1.0 if number_kind and has_value else 0.0, 1.0 if number_kind and not has_value else 0.0,
                     len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
-                    1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
-                    float(missing), min(1.0, len(unit.shown) / 300), table, retrieval,
-                    1.0 if heading_typed or expects is not None and (has_value or valueless) and expects.search(unit.shown)
-                    else 0.0,
-                    len(label & own) / len(label) if labelled and (label := units.labels[i]) and not defined else 0.0)
+                    1.0 if attributes and (attribute_in_context or not attributes.isdisjoint(tokens)) else 0.0,
+                    missing, min(1.0, len(unit.shown) / 300), table, retrieval,
+                    1.0 if heading_typed or typed is not None and (has_value or valueless) and typed[i] else 0.0,
+                    len(label & own) / len(label) if labelled and label and not defined else 0.0)
                 scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
         # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
         scored.sort(key=lambda s: -s[0])

@@ -367,6 +367,7 @@ def expand_query(text: str) -> list[str]:
     return tokens
 
 
+@functools.lru_cache(maxsize=4096)  # an answer asks it of its question four times (retrieval, shape, dense text)
 def detect_language(text: str) -> str:
     """'zh' when Chinese characters make up a real part of the letters, else 'en'."""
     return "zh" if cjk_ratio(text) >= 0.2 else "en"
