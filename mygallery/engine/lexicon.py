@@ -271,6 +271,11 @@ _ZH_TERMS_BY_FIRST: dict[str, list[int]] = {}
 for _i, (_zh, _, _) in enumerate(_ZH_TERMS):
     _ZH_TERMS_BY_FIRST.setdefault(_zh[0], []).append(_i)
 _CJK_FORMS = [tuple(t for t in zh_terms if has_cjk(t)) for _, zh_terms in _TERMS]  # by position in _TERMS
+# The Chinese terms of two or more characters by their first character, longest first (a stable sort: of equally
+# long terms, the lexicon's first): the first that a text continues with is the longest it has there.
+_ZH_WORDS_BY_FIRST = {first: tuple(sorted((zh for zh, _, cjk in map(_ZH_TERMS.__getitem__, positions)
+                                           if cjk and len(zh) >= 2), key=len, reverse=True))
+                      for first, positions in _ZH_TERMS_BY_FIRST.items()}
 
 
 def lexicon_words(text: str) -> list[str]:
@@ -282,8 +287,7 @@ def lexicon_words(text: str) -> list[str]:
     for run in _CJK_RUN.findall(text):
         rest, i = "", 0
         while i < len(run):
-            term = max((zh for zh, _, cjk in (_ZH_TERMS[t] for t in _ZH_TERMS_BY_FIRST.get(run[i], ()))
-                        if cjk and len(zh) >= 2 and run.startswith(zh, i)), key=len, default="")
+            term = next((zh for zh in _ZH_WORDS_BY_FIRST.get(run[i], ()) if run.startswith(zh, i)), "")
             if term:
                 words += [w for w in _ZH_SPLIT.split(rest) if len(w) >= 2]
                 words.append(term)
