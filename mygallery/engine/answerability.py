@@ -303,7 +303,7 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
         unknown += sum(not index.doc_frequency.get(t) and not index.has_translation(t) for t in latin)
         words += latin
         return unknown / len(words) if unknown >= 2 else 0.0
-    words = [t for t in tokenize(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
+    words = [t for t in term_tokens(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     unknown = sum(not index.doc_frequency.get(w) and not index.has_translation(w) for w in words)
     return unknown / len(words) if unknown >= 2 else 0.0
 

@@ -223,12 +223,12 @@ class ExtractiveAnswerer:
         # and the English forms of its terms. Coverage is measured against that view, or every cross-language
         # answer would look weak.
         language = asked.language
-        named = set(tokenize(" ".join(acronyms(question))))
+        terms = acronyms(question)
+        named = set(tokenize(" ".join(terms)))
         other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
                       else {t for t in own | related if not has_cjk(t)})
         total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
         term_weight = weight.__getitem__
-        terms = acronyms(question)
         ready = [self.units.get(source, index) for source in sources]
         similarity: list[list[float]] = [[] for _ in ready]
         if index is not None and index.embedder.local and any(r.vectors is not None for r in ready):

@@ -91,7 +91,8 @@ class Hit:
 @functools.lru_cache(maxsize=8192)
 def term_tokens(term: str) -> tuple[str, ...]:
     """tokenize() of an expansion term (a translation or an abbreviation's other form) or of a word of a question
-    (answerability.py): the same few hundred terms come back question after question."""
+    (answerability.py): the same few hundred terms come back question after question. Also of a question, which
+    retrieval and then answerability.unknown_share tokenize."""
     return tuple(tokenize(term))
 
 
@@ -209,7 +210,7 @@ class HybridIndex:
 
     def _prepare(self, question: str) -> Query:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
-        tokens = tokenize(question)
+        tokens = list(term_tokens(question))  # cached: answerability.unknown_share reads them again
         # a name typed without its hyphen ("HX400", "rb07") that no document writes so: its letters and its
         # number, as the documents' "HX-400" and "RB-07" are indexed
         tokens += dict.fromkeys(part for token in tokens if not token.isalpha() and not token.isdigit() and token.isalnum()
