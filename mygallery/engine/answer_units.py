@@ -14,6 +14,7 @@ Non-goals: scoring against a question (extractive.py), splitting documents into 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -59,7 +60,8 @@ class PreparedUnits:
     units: list[Unit]
     tokens: list[set[str]]  # of the matched text
     numbers: list[set[str]]  # numbers written in the shown text
-    source_numbers: set[str]  # numbers written anywhere in the source and its context
+    source_numbers: frozenset[str]  # numbers written anywhere in the source and its context (each candidate
+    # of the source holds this one set: frozen, it is not copied)
     ratios: list[float]  # CJK share of the shown text
     chinese: list[bool]  # whether the matched text is mostly Chinese
     vectors: np.ndarray | None
@@ -155,6 +157,12 @@ def refers_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text))
 
 
+@functools.lru_cache(maxsize=4096)  # the answerer compares the same units for near-duplicates answer after answer
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of a unit's text (split at white space)."""
+    return frozenset(text.lower().split())
+
+
 class UnitCache:
     """Prepared units per (kind, text) of a source, for one index at a time (its embedder made the vectors)."""
 
@@ -202,7 +210,7 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     lowered = f"{context}\n{source.text}".lower()
     return PreparedUnits(
         units, tokens, [numbers_in(unit.shown) for unit in units],
-        numbers_in(f"{context} {source.text}"),
+        frozenset(numbers_in(f"{context} {source.text}")),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
         set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units],
         [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units],

@@ -99,7 +99,7 @@ class Best(Protocol):
 
 
 _LETTERED_INSTANCE = re.compile(r"(?<![a-z0-9\-])([a-z]{2,})-([a-z])(?![a-z0-9\-])")
-_LETTERED_PART = re.compile(r"(\b[Aa]nnex|\b[Aa]ppendix|附录)\s*([A-Z])\b")
+_LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b")  # one \b test before both words
 
 # Words that say how a question asks, not what about: a document need not contain them.
 ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "

@@ -25,7 +25,7 @@ from operator import mul
 
 from .abbreviations import acronyms, defines
 from .answer_types import Source, Turn, word_pieces
-from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
+from .answer_units import PreparedUnits, Unit, UnitCache, refers_back, word_set
 from .answerability import (
     MIN_COVERAGE,
     gather_evidence,
@@ -436,12 +436,12 @@ _STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:
     """Up to `limit` candidates in order, skipping near-duplicates (overlapping chunks) and within `chars`."""
     chosen: list[Candidate] = []
-    seen = [set(first.text.lower().split())] if first else []
+    seen = [word_set(first.text)] if first else []
     used = 0
     for candidate in candidates:
         if len(chosen) >= limit or (chosen and used + len(candidate.text) > chars):
             break
-        words = set(candidate.text.lower().split())
+        words = word_set(candidate.text)
         if any(len(words & other) / max(1, len(words | other)) > 0.6 for other in seen):
             continue
         chosen.append(candidate)
