@@ -85,8 +85,13 @@ class Abbreviations:
         for short, long_form in pairs:
             self.long_forms.setdefault(short.lower(), set()).add(long_form.lower())
         self._short_of = {long_form: short for short, longs in self.long_forms.items() for long_form in longs}
+        # longest first, grouped by first character: at a word start only the long forms with its character are
+        # tried (forms of different first characters never match at the same place)
+        by_first: dict[str, list[str]] = {}
+        for long_form in sorted(self._short_of, key=lambda form: len(re.escape(form)), reverse=True):
+            by_first.setdefault(long_form[0], []).append(re.escape(long_form[1:]))
         self._long_pattern = re.compile(
-            r"\b(" + "|".join(sorted(map(re.escape, self._short_of), key=len, reverse=True)) + r")\b"
+            r"\b(" + "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items()) + r")\b"
         ) if self._short_of else None
 
     def __len__(self) -> int:
