@@ -132,51 +132,59 @@ _UNIT_NAMES = (r"(?:bits?|bytes?|[kmgt]i?b|[kmgt]bits?|ns|us|µs|μs|ms|s|secs?|
                r"days?|weeks?|months?|years?|[gmt]b/s|[gmt]bps|gbit/s|watts?|w|percent|microseconds?|milliseconds?|"
                r"nanoseconds?|meters?|metres?|m)")
 DUTY, COMMAND = "duty", "command"  # the answer types whose answers hold no value
+# Each entry: the sort's name; how a question asks for it, in two parts — English alternatives, each after a word
+# boundary (tested once before all of them, also in _ANY_ANSWER_TYPE), and the others (Chinese, or anchored at
+# the start); how a unit says it.
+_TYPED = (
+    ("clock", r"what\s+time\b|at\s+what\s+time\b", r"几点", rf"{CLOCK}|\d\s*点"),
+    # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
+    # contexts", "four delivery modes"), not "16 us" or "3.4.x"
+    ("count", rf"how\s+many\s+(?!{_UNIT_NAMES}\b)", r"(?:几|多少)[次个种台条项位根块组张家]|次数",
+     rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
+     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
+     r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
+    ("version", r"(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b", r"哪个版本|什么版本|版本号|哪一版",
+     r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
+    ("date", r"when\s+(?:did|was|were|will|is|does)\b|(?:what|which)\s+(?:date|day)\b|on\s+which\s+day\b",
+             r"^\s*when\b|什么时候|何时|哪天|哪一天|几号|日期|几月",
+     rf"\b\d{{1,2}}\s+(?:{MONTHS})[a-z]*\b|\b(?:{MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+     r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
+     rf"|{WEEKDAY}|{YEAR_OR_QUARTER}"),
+    ("duration", r"how\s+(?:long|quickly|soon)\b|(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt"
+                 r"|ticks?|hold-?down|timers?)\b"
+                 # a time something takes: "step time", "recovery time" (not "what time", a clock)
+                 r"|(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
+     r"多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
+     r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
+     r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
+    ("size", r"how\s+(?:large|big)\b|(?:size|buffers?|memory|capacity|sram|mtu)\b", r"多大|容量|大小|缓冲|内存",
+     r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
+    ("rate", r"(?:bandwidth|throughput|line\s+rate|goodput)\b", r"带宽|吞吐|速率",
+     r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
+    ("percent", r"(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b", r"百分|比例|占比|利用率|比率",
+     r"\d\s*%|百分之|percent"),
+    ("power", r"power\b|watts?\b", r"功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
+    ("price", "", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|paid|pay)\b|价格|多少钱|成本",
+     r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+    # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
+    (COMMAND, r"(?:what|which)\s+(?:\w+\s+){0,2}commands?\b|commands?\s+(?:to|for|did|do|does)\b"
+              r"|how\s+(?:do|can|should)\s+(?:i|we|you)\s+(?:check|verify|see|confirm|show|list|find)\b",
+              r"哪(?:个|条|些)命令|什么命令|怎么(?:在\S{0,8})?(?:检查|查看|确认)|如何(?:在\S{0,8})?(?:检查|查看|确认)",
+     r"`[^`\n]{3,}`|(?:^|\s)\$\s+\w|\b[a-z][\w.-]*(?:ctl|adm|cli)\s+[a-z]"),
+    # what a party must do: a requirement of a specification says it ("A member … MUST send a GNAK")
+    (DUTY, r"what\s+(?:must|shall|should|has|have|is|are)\s+(?:\w+\s+){0,4}?(?:do|required\s+to\s+do|to\s+do)\b"
+           r"|(?:must|shall)\s+(?:\w+\s+){0,3}do\b", r"必须做什么|应该做什么|应当做什么|要做什么|需要做什么|怎么处理|如何处理",
+     r"\b(?:must|shall|required|should)\b|必须|应当|应该|须"),
+)
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (name, re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
-        ("clock", r"\b(?:what\s+time\b|at\s+what\s+time\b)|几点", rf"{CLOCK}|\d\s*点"),
-        # a count of things ("how many retries", "几次"): a number that is not a measure ("5 attempts", "16,384
-        # contexts", "four delivery modes"), not "16 us" or "3.4.x"
-        ("count", rf"\bhow\s+many\s+(?!{_UNIT_NAMES}\b)|(?:几|多少)[次个种台条项位根块组张家]|次数",
-         rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
-         r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
-         r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
-        ("version", r"\b(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b|哪个版本|什么版本|版本号|哪一版",
-         r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
-        ("date", r"^\s*when\b|\b(?:when\s+(?:did|was|were|will|is|does)\b|(?:what|which)\s+(?:date|day)\b|on\s+which\s+day\b)"
-                 r"|什么时候|何时|哪天|哪一天|几号|日期|几月",
-         rf"\b\d{{1,2}}\s+(?:{MONTHS})[a-z]*\b|\b(?:{MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
-         r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
-         rf"|{WEEKDAY}|{YEAR_OR_QUARTER}"),
-        ("duration", r"\b(?:how\s+(?:long|quickly|soon)\b|(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt"
-                     r"|ticks?|hold-?down|timers?)\b)|多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时"
-                     # a time something takes: "step time", "recovery time" (not "what time", a clock)
-                     r"|\b(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
-         r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
-         r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
-        ("size", r"\b(?:how\s+(?:large|big)\b|(?:size|buffers?|memory|capacity|sram|mtu)\b)|多大|容量|大小|缓冲|内存",
-         r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
-        ("rate", r"\b(?:bandwidth|throughput|line\s+rate|goodput)\b|带宽|吞吐|速率",
-         r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
-        ("percent", r"\b(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b|百分|比例|占比|利用率|比率",
-         r"\d\s*%|百分之|percent"),
-        ("power", r"\b(?:power\b|watts?\b)|功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
-        ("price", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|paid|pay)\b|价格|多少钱|成本", r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
-        # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
-        (COMMAND, r"\b(?:(?:what|which)\s+(?:\w+\s+){0,2}commands?\b|commands?\s+(?:to|for|did|do|does)\b"
-                  r"|how\s+(?:do|can|should)\s+(?:i|we|you)\s+(?:check|verify|see|confirm|show|list|find)\b)"
-                  r"|哪(?:个|条|些)命令|什么命令|怎么(?:在\S{0,8})?(?:检查|查看|确认)|如何(?:在\S{0,8})?(?:检查|查看|确认)",
-         r"`[^`\n]{3,}`|(?:^|\s)\$\s+\w|\b[a-z][\w.-]*(?:ctl|adm|cli)\s+[a-z]"),
-        # what a party must do: a requirement of a specification says it ("A member … MUST send a GNAK")
-        (DUTY, r"\b(?:what\s+(?:must|shall|should|has|have|is|are)\s+(?:\w+\s+){0,4}?(?:do|required\s+to\s+do|to\s+do)\b"
-               r"|(?:must|shall)\s+(?:\w+\s+){0,3}do\b)|必须做什么|应该做什么|应当做什么|要做什么|需要做什么|怎么处理|如何处理",
-         r"\b(?:must|shall|required|should)\b|必须|应当|应该|须"),
-    ))
+    (name, re.compile(rf"\b(?:{english})|{other}" if english else other, re.IGNORECASE), re.compile(says, re.IGNORECASE))
+    for name, english, other, says in _TYPED)
 
 
 # Whether any entry of ANSWER_TYPES asks: most questions match none, and one search tells (the entries are then
-# tried in order, the first that asks wins)
-_ANY_ANSWER_TYPE = re.compile("|".join(f"(?:{asks.pattern})" for _, asks, _ in ANSWER_TYPES), re.IGNORECASE)
+# tried in order, the first that asks wins). One word-boundary test before all English alternatives.
+_ANY_ANSWER_TYPE = re.compile(r"\b(?:" + "|".join(f"(?:{english})" for _, english, _, _ in _TYPED if english) + ")|"
+                              + "|".join(f"(?:{other})" for _, _, other, _ in _TYPED), re.IGNORECASE)
 # the one answer type a procedure keeps ("how do I check …" asks for a command)
 _COMMAND_ASKS = next(asks for name, asks, _ in ANSWER_TYPES if name == COMMAND)
 
