@@ -68,7 +68,7 @@ WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNOREC
 _REASON = re.compile(r"\b(?:how\s+does\b|how\s+do\b|how\s+is\b|how\s+(?:can|could|would|should)\b|what\s+happens\b)"
                      r"|原因|如何|怎么|机制|原理", re.IGNORECASE)
 # What something is for ("what is an entropy value used for?"): a purpose, not the value its words name
-_PURPOSE = re.compile(r"\bused\s+for\s*[?？]?\s*$|^\s*what\s+(?:is|are)\b.{1,60}\bfor\s*[?？]?\s*$|\bpurpose\b"
+_PURPOSE = re.compile(r"\b(?:used\s+for\s*[?？]?\s*$|purpose\b)|^\s*what\s+(?:is|are)\b.{1,60}\bfor\s*[?？]?\s*$"
                       r"|用来(?:做|干)什么|(?:干|做)什么用|有什么用|作用是", re.IGNORECASE)
 
 # Attribute words a value question names: stems as lexicon.tokenize makes them, and Chinese forms.
@@ -115,7 +115,7 @@ _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p
                       re.IGNORECASE)
 # A question that supplies its numbers ("with a 400 gigabit link …", "if the RTT is 8 µs", "假设 …") asks for
 # something derived from them: no passage need hold them.
-_SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|\bwith\s+(?:an?\s+)?\d|假设|如果|假如|若",
+_SUPPOSED = re.compile(r"\b(?:(?:if|assuming|assume|suppose|supposing|given)\b|with\s+(?:an?\s+)?\d)|假设|如果|假如|若",
                        re.IGNORECASE)
 # A numbered part of a document named in a question ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2"): its
 # number says where, not under which condition.
