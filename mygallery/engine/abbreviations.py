@@ -77,6 +77,9 @@ def find_abbreviations(text: str) -> list[tuple[str, str]]:
     return found
 
 
+_SHORT_FORM = re.compile(r"[a-z][a-z0-9]{1,9}")  # a word of a lower-cased question that may be a short form
+
+
 class Abbreviations:
     """Short form <-> long form, learned from a corpus; lookups are by lower-cased text."""
 
@@ -85,8 +88,13 @@ class Abbreviations:
         for short, long_form in pairs:
             self.long_forms.setdefault(short.lower(), set()).add(long_form.lower())
         self._short_of = {long_form: short for short, longs in self.long_forms.items() for long_form in longs}
+        # longest first, grouped by first character: at a word start only the long forms with its character are
+        # tried (forms of different first characters never match at the same place)
+        by_first: dict[str, list[str]] = {}
+        for long_form in sorted(self._short_of, key=lambda form: len(re.escape(form)), reverse=True):
+            by_first.setdefault(long_form[0], []).append(re.escape(long_form[1:]))
         self._long_pattern = re.compile(
-            r"\b(" + "|".join(sorted(map(re.escape, self._short_of), key=len, reverse=True)) + r")\b"
+            r"\b(" + "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items()) + r")\b"
         ) if self._short_of else None
 
     def __len__(self) -> int:
@@ -98,10 +106,12 @@ class Abbreviations:
         related: list[str] = []
         # In the question's order, not a set's: the expansion's order is the order BM25 adds float32 scores
         # in, and a set's order changes with the process's string hash seed (a restart moved the last bits).
-        for word in dict.fromkeys(re.findall(r"[a-z][a-z0-9]{1,9}", lowered)):
-            related.extend(sorted(self.long_forms.get(word, ())))
-            if word.endswith("s"):
-                related.extend(sorted(self.long_forms.get(word[:-1], ())))
+        long_forms = self.long_forms
+        for word in dict.fromkeys(_SHORT_FORM.findall(lowered)):  # most words are no short form: skip them
+            if word in long_forms:
+                related.extend(sorted(long_forms[word]))
+            if word.endswith("s") and word[:-1] in long_forms:
+                related.extend(sorted(long_forms[word[:-1]]))
         if self._long_pattern is not None:
             related.extend(self._short_of[m] for m in self._long_pattern.findall(lowered))
         return list(dict.fromkeys(related))

@@ -14,10 +14,11 @@ Non-goals: scoring against a question (extractive.py), splitting documents into 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class PreparedUnits:
     units: list[Unit]
     tokens: list[set[str]]  # of the matched text
     numbers: list[set[str]]  # numbers written in the shown text
-    source_numbers: set[str]  # numbers written anywhere in the source and its context
+    source_numbers: frozenset[str]  # numbers written anywhere in the source and its context (each candidate
+    # of the source holds this one set: frozen, it is not copied)
     ratios: list[float]  # CJK share of the shown text
     chinese: list[bool]  # whether the matched text is mostly Chinese
     vectors: np.ndarray | None
@@ -68,6 +70,18 @@ class PreparedUnits:
     name_numbers: set[str]  # integers anywhere, also inside names: "rack 12" is written R12 or osp-lf12
     counts: list[set[str]]  # counts spelled out in the shown text ("four delivery modes"): values of "how many"
     labels: list[frozenset[str]]  # tokens of each unit's label (Unit.label), empty for prose
+    shown: str  # the shown texts of all units, one a line: a word no unit shows is not in it
+    # whether each unit's shown text holds a value of a sort (`holding`), by the sort's pattern
+    sorts: dict[re.Pattern[str], list[bool]] = field(default_factory=dict)
+
+    def holding(self, sort: re.Pattern[str]) -> list[bool]:
+        """Whether each unit's shown text holds a value of the sort `sort` describes (question_shape.ANSWER_TYPES),
+        searched once per passage and sort: the value patterns are long (~15 µs a search), the same passages come
+        back question after question, and there are a dozen sorts. Threads that race store equal lists."""
+        found = self.sorts.get(sort)
+        if found is None:
+            found = self.sorts[sort] = [bool(sort.search(unit.shown)) for unit in self.units]
+        return found
 
 
 def answer_units(source: Source) -> list[Unit]:
@@ -145,6 +159,12 @@ def refers_back(text: str) -> bool:
     return bool(_REFERS_BACK.match(text))
 
 
+@functools.lru_cache(maxsize=4096)  # the answerer compares the same units for near-duplicates answer after answer
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of a unit's text (split at white space)."""
+    return frozenset(text.lower().split())
+
+
 class UnitCache:
     """Prepared units per (kind, text) of a source, for one index at a time (its embedder made the vectors)."""
 
@@ -192,7 +212,8 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     lowered = f"{context}\n{source.text}".lower()
     return PreparedUnits(
         units, tokens, [numbers_in(unit.shown) for unit in units],
-        numbers_in(f"{context} {source.text}"),
+        frozenset(numbers_in(f"{context} {source.text}")),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
         set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units],
-        [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units])
+        [frozenset(t for t in tokenize(unit.label) if not t.isdigit()) for unit in units],
+        "\n".join(unit.shown for unit in units))

@@ -56,6 +56,7 @@ class LocalEmbedder:
         self._pieces_exact = _splits_at_word_starts(self.model.tokenizer)
         self._ids_in_range = self.model.tokenizer.get_vocab_size() <= self.model.embedding.shape[0]
         self._piece_ids = functools.lru_cache(maxsize=1 << 16)(self._piece_ids_uncached)
+        self._digits_alone = _digits_alone(self.model.tokenizer)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -84,7 +85,10 @@ class LocalEmbedder:
         else:
             total = embedding[np.asarray(ids, dtype=np.intp)].sum(axis=0, dtype=np.float32)
         mean = total / np.float32(max(len(ids), 1))
-        vector = _normalise(mean[np.newaxis])
+        # _normalise of one vector without np.linalg.norm's generality: the same float32 operations (the pairwise
+        # sum of the squares, its square root, a zero norm taken as 1), so bit-identical, in half the time
+        norm = np.sqrt(np.add.reduce(mean * mean))
+        vector = (mean / (norm if norm else np.float32(1.0)))[np.newaxis]
         vector.flags.writeable = False  # shared by every caller
         return vector
 
@@ -105,11 +109,15 @@ class LocalEmbedder:
         return ids
 
     def _piece_ids_uncached(self, piece: str) -> tuple[int, ...]:
+        if self._digits_alone and len(piece) > 1 and _DIGIT.search(piece):  # a number ("▁4791", "▁3.6.0"): BPE
+            # merges no digit with anything, so the pieces between the digits are tokenized alone (cached)
+            return tuple(i for part in _DIGIT.split(piece) if part for i in self._piece_ids(part))
         return tuple(token.id for token in self.model.tokenizer.model.tokenize(piece))
 
 
 _MARK = "\u2581"  # SentencePiece's word-start mark
 _WORD_START = re.compile(f"{_MARK}*[^{_MARK}]+|{_MARK}+")  # a word with the marks before it
+_DIGIT = re.compile("([0-9])")  # splits a piece into its ASCII digits and what stands between them
 
 
 def _splits_at_word_starts(tokenizer) -> bool:
@@ -123,6 +131,18 @@ def _splits_at_word_starts(tokenizer) -> bool:
     return (config.get("normalizer") == expected and config.get("pre_tokenizer") is None
             and model.get("type") == "BPE" and not model.get("dropout")
             and all(_MARK not in token[1:] or set(token) == {_MARK} for token in tokenizer.get_vocab()))
+
+
+def _digits_alone(tokenizer) -> bool:
+    """Whether each ASCII digit is a token and no other token holds one (byte-fallback tokens such as <0x41>
+    aside): then BPE never merges a digit, a digit is its own token wherever it stands, and the text between
+    two digits is tokenized as it would be alone (LocalEmbedder._piece_ids_uncached)."""
+    vocab = tokenizer.get_vocab()
+    return all(digit in vocab for digit in "0123456789") and not any(
+        len(token) > 1 and _DIGIT.search(token) and not _BYTE_TOKEN.fullmatch(token) for token in vocab)
+
+
+_BYTE_TOKEN = re.compile("<0x[0-9A-F]{2}>")
 
 
 class OpenAIEmbedder:

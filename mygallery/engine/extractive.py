@@ -25,7 +25,7 @@ from operator import mul
 
 from .abbreviations import acronyms, defines
 from .answer_types import Source, Turn, word_pieces
-from .answer_units import PreparedUnits, Unit, UnitCache, refers_back
+from .answer_units import PreparedUnits, Unit, UnitCache, refers_back, word_set
 from .answerability import (
     MIN_COVERAGE,
     VALUE_ATTRIBUTES,
@@ -232,12 +232,12 @@ class ExtractiveAnswerer:
         # and the English forms of its terms. Coverage is measured against that view, or every cross-language
         # answer would look weak.
         language = asked.language
-        named = set(tokenize(" ".join(acronyms(question))))
+        terms = acronyms(question)
+        named = set(tokenize(" ".join(terms)))
         other_view = ({t for t in related if has_cjk(t)} | (own & named) if language == "en"
                       else {t for t in own | related if not has_cjk(t)})
         total_own, total_related, total_other = (sum(weight[t] for t in view) for view in (own, related, other_view))
         term_weight = weight.__getitem__
-        terms = acronyms(question)
         ready = [self.units.get(source, index) for source in sources]
         similarity: list[list[float]] = [[] for _ in ready]
         if index is not None and index.embedder.local and any(r.vectors is not None for r in ready):
@@ -258,7 +258,7 @@ class ExtractiveAnswerer:
         counting = asked.counting
         labelled = asked.kind not in ("reason", "procedure", "yesno")
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
-            missing = sum(name not in units.lowered for name in asked.anchors)
+            missing = float(sum(name not in units.lowered for name in asked.anchors))
             context_own = own & units.context_tokens
             attribute_in_context = bool(attributes & units.context_tokens)
             rank_prior = 1.0 / (1 + rank)
@@ -268,8 +268,12 @@ class ExtractiveAnswerer:
             # a change log's entries stand under their release ("1.8.0 -- 2025-10-03"): the section gives the
             # version of every unit under it
             heading_typed = versioned and bool(expects.search(_heading(source)))
-            for i, unit in enumerate(units.units):
-                tokens = units.tokens[i]
+            typed = units.holding(expects) if expects is not None and not heading_typed else None
+            shown_terms = [term for term in terms if term in units.shown]  # a unit defines only one it shows
+            # the unit's prepared data side by side (answer_units.PreparedUnits): zip, not indexing seven lists
+            for i, (unit, tokens, unit_numbers, counts, ratio, chinese, label) in enumerate(zip(
+                    units.units, units.tokens, units.numbers, units.counts, units.ratios, units.chinese, units.labels,
+                    strict=True)):
                 if question_terms.isdisjoint(tokens):  # most units: no question term at all
                     covered: set[str] = set()
                     own_share = related_share = other_share = 0.0
@@ -278,27 +282,26 @@ class ExtractiveAnswerer:
                     own_share = sum(map(term_weight, covered)) / total_own if total_own else 0.0
                     related_share = sum(map(term_weight, related & tokens)) / total_related if total_related else 0.0
                     other_share = 0.0
-                    if other_view and units.chinese[i] != (language == "zh") and total_other:
+                    if other_view and chinese != (language == "zh") and total_other:
                         other_share = sum(map(term_weight, other_view & tokens)) / total_other
                 context_only = context_own - covered
                 context_share = sum(map(term_weight, context_only)) / total_own if total_own and context_only else 0.0
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
-                numbers = units.numbers[i] | units.counts[i] if counting and units.counts[i] else units.numbers[i]
-                has_value = heading_typed or (bool(numbers - conditions) if numbers else False)
-                defined = 1.0 if terms and any(term in unit.shown and defines(unit.shown, term) for term in terms) \
-                    else 0.0
+                numbers = unit_numbers | counts if counting and counts else unit_numbers
+                has_value = heading_typed or not numbers <= conditions  # a number the question does not give
+                defined = 1.0 if shown_terms and any(term in unit.shown and defines(unit.shown, term)
+                                                     for term in shown_terms) else 0.0
                 features = (
                     own_share, related_share, other_share, context_share, rank_prior,
-                    unit_similarity[i] if unit_similarity else 0.0, zh_sign * units.ratios[i], defined,
+                    unit_similarity[i] if unit_similarity else 0.0, zh_sign * ratio, defined,
                     defined if definition_kind else 0.0,
                     1.0 if number_kind and has_value else 0.0, 1.0 if number_kind and not has_value else 0.0,
                     len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
-                    1.0 if attributes and (attribute_in_context or attributes & tokens) else 0.0,
-                    float(missing), min(1.0, len(unit.shown) / 300), table, retrieval,
-                    1.0 if heading_typed or expects is not None and (has_value or valueless) and expects.search(unit.shown)
-                    else 0.0,
-                    len(label & own) / len(label) if labelled and (label := units.labels[i]) and not defined else 0.0)
+                    1.0 if attributes and (attribute_in_context or not attributes.isdisjoint(tokens)) else 0.0,
+                    missing, min(1.0, len(unit.shown) / 300), table, retrieval,
+                    1.0 if heading_typed or typed is not None and (has_value or valueless) and typed[i] else 0.0,
+                    len(label & own) / len(label) if labelled and label and not defined else 0.0)
                 scored.append((sum(map(mul, weights, features)), rank, i, coverage, has_value, features))
         # Objects only for the units that can be quoted: most of a passage's units are never looked at again.
         scored.sort(key=lambda s: -s[0])
@@ -428,12 +431,12 @@ _STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:
     """Up to `limit` candidates in order, skipping near-duplicates (overlapping chunks) and within `chars`."""
     chosen: list[Candidate] = []
-    seen = [set(first.text.lower().split())] if first else []
+    seen = [word_set(first.text)] if first else []
     used = 0
     for candidate in candidates:
         if len(chosen) >= limit or (chosen and used + len(candidate.text) > chars):
             break
-        words = set(candidate.text.lower().split())
+        words = word_set(candidate.text)
         if any(len(words & other) / max(1, len(words | other)) > 0.6 for other in seen):
             continue
         chosen.append(candidate)

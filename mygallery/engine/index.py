@@ -94,8 +94,9 @@ class Hit:
 
 @functools.lru_cache(maxsize=8192)
 def term_tokens(term: str) -> tuple[str, ...]:
-    """tokenize() of an expansion term (a translation or an abbreviation's other form): the same few hundred
-    terms come back question after question."""
+    """tokenize() of an expansion term (a translation or an abbreviation's other form) or of a word of a question
+    (answerability.py): the same few hundred terms come back question after question. Also of a question, which
+    retrieval and then answerability.unknown_share tokenize."""
     return tuple(tokenize(term))
 
 
@@ -219,7 +220,7 @@ class HybridIndex:
 
     def _prepare(self, question: str) -> Query:
         """The question's search tokens, expansions and dense text; called as `prepare`, cached (see __init__)."""
-        tokens = tokenize(question)
+        tokens = list(term_tokens(question))  # cached: answerability.unknown_share reads them again
         # a typo ("drian", "aproved") or a Chinese name typed in pinyin ("Qiyun"): the terms it stands for, in
         # its place
         corrected = {stem(word): fixed for word in _LATIN_WORD.findall(question.lower()) if (fixed := self.correction(word))}
@@ -231,11 +232,12 @@ class HybridIndex:
                                 and not self.doc_frequency.get(token) for part in _LETTERS_OR_DIGITS.findall(token)
                                 if part not in tokens)  # "HX400 and HX500": "hx" once
         related = self.abbreviations.related_text(question)
-        other_spelling = respelled(question)  # "group ID" is the "Group Identifier" an abbreviation table expands
-        if other_spelling:
+        forms = word_forms(question)  # none (most questions): no word to respell either, the same pattern says
+        other_spelling = respelled(question) if forms else ""  # "group ID" is the "Group Identifier" an
+        if other_spelling:  # abbreviation table expands
             related = list(dict.fromkeys(related + self.abbreviations.related_text(other_spelling)))
         terms = translations(question)
-        expansion = [t for term in terms + related + word_forms(question) for t in term_tokens(term)]
+        expansion = [t for term in terms + related + forms for t in term_tokens(term)]
         expansion = [t for t in dict.fromkeys(expansion) if t not in tokens]
         dense_text = dense_query_text(question, terms)
         if related:
