@@ -492,8 +492,7 @@ def test_a_manual_page_option_s_default_is_read_with_the_option(tmp_path: Path) 
             "       -s, --socket path\n              Control socket of bkd.  Default: /run/bkd/bkctl.sock.\n\n"
             "       -t, --timeout seconds\n              How long bkctl waits for bkd.  Default: 120.\n\n"
             "       -p, --parallel N\n              Hosts copied at the same time.  Default: 4.\n")
-    _, service = gallery(tmp_path, {"bkctl.1.txt": page})
-    line = first_line(service.answer("default control socket path for bkctl").answer)
+    line = first_line(answer_over(tmp_path, {"bkctl.1.txt": page}, "default control socket path for bkctl").answer)
     assert "Control socket of bkd. Default: /run/bkd/bkctl.sock." in line, line
 
 
@@ -1114,8 +1113,7 @@ def test_a_serial_asked_for_is_the_serial_line_of_the_stanza_that_matched(tmp_pa
     inventory = ("# Fabric inventory\n\n[leaf lf07]\nrack     = R07 (2025-08-04: first unit replaced under RMA)\n"
                  "model    = BX-5164\nserial   = BRX51-2407-02214\nmgmt_ip  = 10.41.0.17\n\n"
                  "[leaf lf08]\nrack     = R08\nmodel    = BX-5164\nserial   = BRX51-2406-01877\nmgmt_ip  = 10.41.0.18\n")
-    _, service = gallery(tmp_path, {"inventory.txt": inventory})
-    result = service.answer("serial number of the leaf that went into R07 after the RMA?")
+    result = answer_over(tmp_path, {"inventory.txt": inventory}, "serial number of the leaf that went into R07 after the RMA?")
     assert result.answered and "BRX51-2407-02214" in first_line(result.answer), result.answer
 
 
