@@ -1,12 +1,12 @@
 """Typos in a question: "drian" for drain, "aproved" for approved, "latnecy", "pathleger", "sedgmoor".
 
 A word of a question that no document has is read as the document word one edit away from it (a letter left
-out, added, changed, or two letters swapped — most typos are one of these), when there is one — the most
+out or added, or two letters swapped — most typos are one of these), when there is one — the most
 frequent, if several — and the typed word is no English word: "long" is not a typo of "log", nor "power" of
 "lower", nor "baking" of "backing", though no document may have them. What counts as an English word is a
 whole-word piece of the Llama-2 tokenizer that ships inside the wordllama package (about 10,000 words of three
-letters or more, nothing downloaded), also with a suffix ("bake" + "ing"); a word of fewer than five letters is
-never corrected (too many short words are one edit from another: "bios" and "bits").
+letters or more, nothing downloaded), also with a suffix ("bake" + "ing"); a word whose stem has fewer than five
+letters is never corrected (too many short words are one edit from another: "form" and "from").
 `stands_for` reads a word no document has either way: as a Chinese name typed in pinyin (pinyin_names.py), or
 as a typo.
 Non-goals: words two edits away, Chinese, names in other scripts; where the index and the answerer use the
@@ -31,11 +31,11 @@ _WORD_START = "\u2581"  # SentencePiece's mark of a piece that starts a word
 
 
 def one_edit_away(word: str) -> set[str]:
-    """The strings one deletion, transposition, substitution or insertion of a letter away from `word`."""
+    """The strings one deletion, transposition or insertion of a letter away from `word` — not a substitution:
+    a letter changed makes another word more often than a typo ("power" and "lower", "card" and "care")."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return ({a + b[1:] for a, b in splits if b}
             | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS if c != b[0]}
             | {a + c + b for a, b in splits for c in _LETTERS})
 
 
@@ -80,15 +80,18 @@ def is_english(word: str) -> bool:
 
 def correction(word: str, frequency: Callable[[str], int], stem: Callable[[str], str]) -> str | None:
     """The index term (a stem, as `frequency` counts them) that the typed `word` (lower case) is a typo of, or
-    None: only for a word of MIN_LETTERS letters or more that no document has and that is no English word; the
-    most frequent term whose word is one edit from it (ties: the first in alphabetical order). The edits are of
-    the word as typed, then stemmed: "latnecy" is "latency" (stem "latenc") with two letters swapped."""
-    if len(word) < MIN_LETTERS or not word.isascii() or not word.isalpha() or frequency(stem(word)):
-        return None
+    None: only for a word whose stem has MIN_LETTERS letters or more, that no document has and that is no
+    English word; the most frequent term whose word is one edit from it (ties: the first in alphabetical order).
+    The edits are of the word as typed, then stemmed: "latnecy" is "latency" with two letters swapped — and the
+    stem must be one edit from the typed word (or its stem) too: "burnin" is no typo of "burning" (stem burn)."""
+    if len(stem(word)) < MIN_LETTERS or not word.isascii() or not word.isalpha() or frequency(stem(word)):
+        return None  # (a short stem, "forms" → "form", is one edit from too many words: "from")
     if not english_words() or is_english(word):
         return None
-    best = min(((-count, term) for term in {stem(edit) for edit in one_edit_away(word)} if (count := frequency(term))),
-               default=None)
+    # the term's stem one edit from the word or its stem too: "burnin" is not "burning" (stem burn) but a compound
+    typed = {word, stem(word)}
+    best = min(((-count, term) for term in {stem(edit) for edit in one_edit_away(word)}
+                if (count := frequency(term)) and not typed.isdisjoint(one_edit_away(term) | {term})), default=None)
     return best[1] if best else None
 
 
