@@ -1079,12 +1079,12 @@ def test_a_typo_is_read_as_the_document_word_one_edit_away(tmp_path: Path) -> No
     """"drian", "aproved", "latnecy" (no document has them, no English word) are read as drain, approved and
     latency: the question finds the passage and is not refused for a word no document has. An English word no
     document has ("baking": bake + ing, "long") is never corrected, nor a word of four letters."""
-    terms = {"drain": 3, "approv": 2, "latency": 5, "back": 9, "log": 9, "burn": 4, "from": 9}
+    terms = {"drain": 3, "approv": 2, "latency": 5, "back": 9, "log": 9, "burn": 4, "form": 9}
     assert [correction(w, lambda t: terms.get(t, 0), stem) for w in ("drian", "aproved", "latnecy", "baking", "long", "lgo")] \
         == ["drain", "approv", "latency"] + [None] * 3
     # not a letter changed ("latincy"), a compound whose stem is two edits off ("burnin": burning, stem burn), or a
-    # short stem ("froms": from)
-    assert [correction(w, lambda t: terms.get(t, 0), stem) for w in ("latincy", "burnin", "froms")] == [None] * 3
+    # short stem ("fomrs", stem fomr: forms)
+    assert [correction(w, lambda t: terms.get(t, 0), stem) for w in ("latincy", "burnin", "fomrs")] == [None] * 3
     notes = ("# Runbook\n\nTo take a pod out of service, run fabctl drain pod-c; fabctl drain --undo pod-c takes it "
              "back out of drain.\n\nThe profile was approved by Ines Vaughan on 4 May.\n\n"
              "# Measurements\n\nNIC to NIC latency through one switch hop: 2.1 us.\n\n"
