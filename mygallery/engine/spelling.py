@@ -10,7 +10,8 @@ letters is never corrected (too many short words are one edit from another: "for
 `stands_for` reads a word no document has either way: as a Chinese name typed in pinyin (pinyin_names.py), or
 as a typo.
 Non-goals: words two edits away, Chinese, names in other scripts; where the index and the answerer use the
-corrections (index.py, answerability.py)."""
+corrections (index.py, answerability.py).
+"""
 
 from __future__ import annotations
 
