@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .lexicon import grouped_alternation
+
 _SHORT = r"[A-Z][A-Za-z0-9]{1,9}"
 # The look-behind only skips starts inside a word, which never begin the left-most match (starting one letter
 # earlier matches the same words); it saves the regex engine a long backtracking run at every letter of a chunk.
@@ -88,14 +90,9 @@ class Abbreviations:
         for short, long_form in pairs:
             self.long_forms.setdefault(short.lower(), set()).add(long_form.lower())
         self._short_of = {long_form: short for short, longs in self.long_forms.items() for long_form in longs}
-        # longest first, grouped by first character: at a word start only the long forms with its character are
-        # tried (forms of different first characters never match at the same place)
-        by_first: dict[str, list[str]] = {}
-        for long_form in sorted(self._short_of, key=lambda form: len(re.escape(form)), reverse=True):
-            by_first.setdefault(long_form[0], []).append(re.escape(long_form[1:]))
-        self._long_pattern = re.compile(
-            r"\b(" + "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in by_first.items()) + r")\b"
-        ) if self._short_of else None
+        # longest first, grouped by first character (lexicon.grouped_alternation)
+        self._long_pattern = re.compile(rf"\b({grouped_alternation(sorted(self._short_of, key=lambda form: len(re.escape(form)), reverse=True))})\b") \
+            if self._short_of else None
 
     def __len__(self) -> int:
         return len(self.long_forms)

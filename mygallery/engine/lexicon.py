@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -347,13 +348,20 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "p50": ("median", "50th percentile"), "p90": ("90th percentile",), "p95": ("95th percentile",),
     "p99": ("99th percentile",), "p999": ("99.9th percentile",),
 }
-# Longest first, grouped by first letter ("i(?:dentifier|ds|d)|m(?:ax|in|sg)|…"): at each word start one group is
-# tried, not every word (a third of the time; words of different first letters never match at the same place).
-_FORMS_BY_FIRST: dict[str, list[str]] = {}
-for _form in sorted(WORD_FORMS, key=len, reverse=True):
-    _FORMS_BY_FIRST.setdefault(_form[0], []).append(_form[1:])
-_FORM_WORD = re.compile(r"\b(?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in _FORMS_BY_FIRST.items())
-                        + r")\b", re.IGNORECASE)
+
+
+def grouped_alternation(words: Iterable[str]) -> str:
+    """A regular expression's alternation of `words` (escaped), grouped by first character in the order given
+    ("i(?:dentifier|ds|d)|m(?:ax|in|sg)|…"): at a word start only the group of its character is tried, not every
+    word (a third of the time; words of different first characters never match at the same place). Give them
+    longest first: of one group's words, the first that matches is taken."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
+
+
+_FORM_WORD = re.compile(rf"\b(?:{grouped_alternation(sorted(WORD_FORMS, key=len, reverse=True))})\b", re.IGNORECASE)
 
 
 def respelled(text: str) -> str:
