@@ -101,6 +101,13 @@ def answer_over(root: Path, files: dict[str, str], question: str) -> AnswerResul
     return gallery(root, files)[1].answer(question)
 
 
+def assert_first_line_holds(root: Path, files: dict[str, str], question: str, fact: str) -> None:
+    """The answer to `question` over `files` is given (not "not in the documents") and its first line holds
+    `fact`."""
+    result = answer_over(root, files, question)
+    assert result.answered and fact in first_line(result.answer), result.answer
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
     return gallery(tmp_path_factory.mktemp("focused"),
@@ -1022,8 +1029,7 @@ def test_a_why_question_is_led_by_the_cause(tmp_path: Path) -> None:
     notes = ("# Osprey transport settings\n\nOn Osprey the idle PDC timeout was lowered from 1,000 ms to 250 ms in "
              "September.\n\nThe idle timeout was lowered because idle contexts filled the NIC's PDC table during "
              "all-to-all jobs.\n\nThe retransmission timeout floor stays at 64 us.\n")
-    result = answer_over(tmp_path, {"osprey.md": notes}, "Why was the idle PDC timeout lowered on Osprey?")
-    assert result.answered and "because" in first_line(result.answer), result.answer
+    assert_first_line_holds(tmp_path, {"osprey.md": notes}, "Why was the idle PDC timeout lowered on Osprey?", "because")
 
 
 def test_a_table_row_labelled_by_the_asked_identifier_is_looked_at(tmp_path: Path) -> None:
@@ -1035,9 +1041,8 @@ def test_a_table_row_labelled_by_the_asked_identifier_is_looked_at(tmp_path: Pat
     rows = "\n".join(f"| L{n:02d} | {40 + n % 7}.{n % 10} % | {(n * 37) % 900 + 100} |" for n in range(1, 31))
     table = ("## Table A.1 Per-leaf statistics over the pilot\n\n| Leaf | Mean uplink util. | LLR replays |\n"
              "|---|---|---|\n" + rows.replace("| L23 | 42.3 % | 951 |", "| L23 | 42.3 % | 68,412 |") + "\n")
-    result = answer_over(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table},
-                         "How many LLR replays did leaf L23 record over the pilot?")
-    assert result.answered and "68,412" in first_line(result.answer), result.answer
+    assert_first_line_holds(tmp_path, {"pilot.md": "# Pilot report\n\n" + prose + table},
+                            "How many LLR replays did leaf L23 record over the pilot?", "68,412")
 
 
 def test_how_it_ended_is_answered_by_the_decision_further_on(tmp_path: Path) -> None:
@@ -1046,8 +1051,7 @@ def test_how_it_ended_is_answered_by_the_decision_further_on(tmp_path: Path) -> 
     chat = ("# 群聊记录\n\n10:18 邝静怡：CBFC 试点我想放在 L07、L08 两台 leaf 下面，大家有意见没\n\n"
             "10:26 楠楠：L07 不太行，上面有个光模块在走 RMA，这周只能半速跑。\n\n"
             "10:31 钮家豪：那换成 L15、L16 吧，负载比较典型。\n\n10:35 邝静怡：好，CBFC 试点就定 L15 + L16。\n")
-    result = answer_over(tmp_path, {"chat-zh.md": chat}, "邝静怡最后把 CBFC 试点定在哪两台 leaf 上？")
-    assert result.answered and "L15 + L16" in first_line(result.answer), result.answer
+    assert_first_line_holds(tmp_path, {"chat-zh.md": chat}, "邝静怡最后把 CBFC 试点定在哪两台 leaf 上？", "L15 + L16")
 
 
 def test_the_best_lexical_match_is_always_read(tmp_path: Path) -> None:
@@ -1117,8 +1121,8 @@ def test_a_serial_asked_for_is_the_serial_line_of_the_stanza_that_matched(tmp_pa
     inventory = ("# Fabric inventory\n\n[leaf lf07]\nrack     = R07 (2025-08-04: first unit replaced under RMA)\n"
                  "model    = BX-5164\nserial   = BRX51-2407-02214\nmgmt_ip  = 10.41.0.17\n\n"
                  "[leaf lf08]\nrack     = R08\nmodel    = BX-5164\nserial   = BRX51-2406-01877\nmgmt_ip  = 10.41.0.18\n")
-    result = answer_over(tmp_path, {"inventory.txt": inventory}, "serial number of the leaf that went into R07 after the RMA?")
-    assert result.answered and "BRX51-2407-02214" in first_line(result.answer), result.answer
+    assert_first_line_holds(tmp_path, {"inventory.txt": inventory},
+                            "serial number of the leaf that went into R07 after the RMA?", "BRX51-2407-02214")
 
 
 def test_a_chinese_name_typed_in_pinyin_is_the_name_the_notes_write(tmp_path: Path) -> None:
