@@ -1152,3 +1152,26 @@ def test_a_table_row_for_the_question_s_number_over_the_glossary_row_of_its_term
     _, service = gallery(tmp_path, files)
     result = service.answer("with the half_life_us: 500 stopgap, what was the worst-peer self-heal time (CST)?")
     assert result.answered and "19 秒" in first_line(result.answer), result.answer
+
+
+def test_a_value_of_a_sort_no_retrieved_passage_holds_is_not_in_the_documents(tmp_path: Path) -> None:
+    """"How many bits wide is the context ID", "密钥多久轮换一次": passages that speak of the thing but hold no width
+    in bits, no duration do not answer — even when they hold other numbers ("2 packets", "3 key slots").
+    Values written as "16-octet", "-7 dBm" or "warn_pct = 85" are of their sort, and "是谁的活" asks for a person."""
+    notes = ("# Context notes\n\nEach side names the context with its own context ID; the two IDs are exchanged in "
+             "the first 2 packets.\n\nKeys are rotated by the key service; 3 key slots are kept per domain.\n\n"
+             "# Header\n\nEvery message begins with this 16-octet header.\n\n"
+             "# Optics\n\nSwap the module when its receive power falls below -7 dBm.\n\n"
+             "# Agent\n\npool_warn_pct = 85   # warn when this share of the pool is used\n\n"
+             "# Tasks\n\n复测乱序比例 —— 邬嘉树负责，5 月 29 日前。\n")
+    _, service = gallery(tmp_path, {"notes.md": notes})
+    for question in ("How many bits wide is the context ID?", "密钥多久轮换一次？"):
+        result = service.answer(question)
+        assert not result.answered, (question, result.answer)
+    for question, fact in (("How big is the message header?", "16-octet"),
+                           ("Below what receive power do we swap the module?", "-7 dBm"),
+                           ("What percentage of the pool makes the agent warn?", "85"),
+                           ("复测乱序比例是谁的活？", "邬嘉树")):
+        result = service.answer(question)
+        assert result.answered and fact in first_line(result.answer), (question, result.answer)
+    assert shape("复测乱序比例是谁的活？").kind == "name"

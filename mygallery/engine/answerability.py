@@ -85,6 +85,7 @@ class Evidence:
     unknown_attributes: list[str]  # asked attributes no document mentions, in either language
     missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
     unknown_words: float = 0.0  # share of the question's English content words no document has
+    untyped: bool = False  # a value of a sort is asked for ("how many bits wide"), and no retrieved passage holds one
 
 
 class Best(Protocol):
@@ -224,10 +225,23 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []
-    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language))
+    # a value of a sort asked for ("how many bits wide", "多久轮换一次", "which kernel version") that no retrieved
+    # passage holds — not a width in bits, not a duration, not a version: they speak of the thing, not of its value
+    # (the units as shown: a table row reads "Width (bits): 24"; cached per passage and sort). A table whose
+    # cells hold bare numbers ("PL: 46.3") gives their unit once, in a caption or its header: its rows count.
+    # Not when the question may ask for either of two sorts: "how long is the tag" is answered by "16 bytes"; nor
+    # for a version, which a passage may write in two parts ("kernel 6.8": the required attribute's test).
+    untyped = needs_value(asked) and asked.expects is not None and asked.sort != "version" \
+        and not _EITHER_SORT.search(question) and not any(
+        any(ready.holding(asked.expects)) or asked.expects.search(source.section)
+        or source.kind == "table" and any(ready.holding(_BARE_CELL))
+        for ready, source in zip(prepared, sources, strict=True))
+    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped)
 
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
+_BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown
+_EITHER_SORT = re.compile(r"\bhow\s+long\b|多长", re.IGNORECASE)  # a duration or a length
 _SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
 
 
@@ -352,6 +366,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if evidence.missing_conditions:
         return Judgement(False, f"no passage holds {', '.join(evidence.missing_conditions)}",
                          absent=tuple(evidence.missing_conditions))
+    if evidence.untyped:
+        return Judgement(False, f"no passage holds a value of the sort asked for ({asked.sort})")
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling

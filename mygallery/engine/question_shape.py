@@ -37,6 +37,7 @@ _NUMBER_EN = re.compile(
     r"|set\s+to\b|defaults?\s+to\b)", re.IGNORECASE)
 _NUMBER_ZH = re.compile(r"多少|几[个次种台条项位级层秒天年月分钟小时毫秒微秒跳路根块组]?|多大|多长|多久|多高|多快|多远|"
                         r"哪一年|哪年|何时|什么时候|默认值?|数值|端口号?|阈值|上限|下限|比例|百分之|版本号?")
+_HOW_MUCH_ZH = re.compile(r"多少|几|多大|多长|多久")  # how much, how many, how long: a number even when "谁" is asked
 _DEFINITION = re.compile(
     r"\b(?:stands?\s+for\b|short\s+for\b|full\s+(?:name|form)\b|abbreviat\w*|acronym\b|expan\w+\b"
     r"|defin(?:e|ition)\b|meaning\s+of\b|what\s+does\s+\S+\s+mean\b)"
@@ -104,7 +105,8 @@ _MEASURED = re.compile(rf"(?<![\w.\-])(\d+(?:,\d{{3}})*(?:\.\d+)?)\s?({'|'.join(
                        r"(?!\s*(?:models?|params?|parameters?|llms?)\b|\s*(?:模型|参数))",  # "34B model": parameters
                        re.IGNORECASE)
 _CHINESE_ATTRIBUTES = tuple(term for term in ATTRIBUTE_WORDS if not term.isascii())
-_NUMBER = re.compile(r"(?<![\w.\-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
+# a number, also a negative one ("-7 dBm"), not the digits of a name or a version ("PW-680", "1e-5", the draft "-02")
+_NUMBER = re.compile(r"(?:(?<![\w.\-])|(?<=(?<![\w.\-])-)(?!0\d))(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d,])")
 # Units of measure are not names: "4 KiB" in a question says nothing about which passage it is.
 _UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us ns µs ps hz khz mhz ghz".split())
 # Nor are the names of months and days: "on 2 April" is a date, a condition written in Chinese notes as 4 月 2 日
@@ -164,7 +166,7 @@ _TYPED = (
      r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
     ("size", r"how\s+(?:large|big)\b|how\s+many\s+(?:\w+\s+)?bytes\b|(?:size|buffers?|memory|capacity|sram|mtu)\b",
              r"多大|容量|大小|缓冲|内存|多少字节",
-     r"\d\s*(?:b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
+     r"\d\s*-?\s*(?:b|bytes?|octets?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
     # a file or a socket's path ("default control socket path", "配置文件默认在哪个路径"): "/run/fpdd/fpctl.sock" —
     # not a network's ("single-path ECMP", "多路径")
     (PATH, r"(?:files?|sockets?|config(?:uration)?|logs?|install(?:ation)?)\s+(?:\w+\s+)?(?:path|directory|folder|location)\b"
@@ -174,8 +176,8 @@ _TYPED = (
     ("rate", r"(?:bandwidth|throughput|line\s+rate|goodput)\b", r"带宽|吞吐|速率",
      r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
     ("percent", r"(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b", r"百分|比例|占比|利用率|比率",
-     r"\d\s*%|百分之|percent"),
-    ("power", r"power\b|watts?\b", r"功耗|多少瓦", r"\d\s*(?:w|kw|watts?)(?![a-z])|\d\s*瓦"),
+     r"\d\s*(?:%|pct\b)|百分之|percent|_pct\s*[:=]\s*\d"),
+    ("power", r"power\b|watts?\b", r"功耗|多少瓦", r"\d\s*(?:w|kw|watts?|dbm)(?![a-z])|\d\s*瓦"),
     ("price", "", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|paid|pay)\b|价格|多少钱|成本",
      r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
     # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
@@ -381,6 +383,8 @@ def shape(question: str) -> QuestionShape:
     elif WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
         # for the value; "what is the entropy value used for?" for a purpose
         kind = "reason"
+    elif "谁" in text and not _HOW_MUCH_ZH.search(text):  # "复测乱序比例是谁的活" asks for a person, not the ratio
+        kind = "name"
     elif _NUMBER_EN.search(asking) or _NUMBER_ZH.search(text):
         kind = "number"
     elif _NAME.search(text):
