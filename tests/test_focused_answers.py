@@ -1175,3 +1175,19 @@ def test_a_value_of_a_sort_no_retrieved_passage_holds_is_not_in_the_documents(tm
         result = service.answer(question)
         assert result.answered and fact in first_line(result.answer), (question, result.answer)
     assert shape("复测乱序比例是谁的活？").kind == "name"
+
+
+def test_a_question_for_a_bound_is_led_by_the_sentence_that_states_one(tmp_path: Path) -> None:
+    """"max retransmissions per packet" is answered by "at most 11 times", not by the timeout sentence that shares
+    more of its words; "最多能开到多少" by the limit the provider accepts, not by the value a report used."""
+    spec = ("# 6.2 Retransmission\n\nThe retransmission timeout (RTO) shall start at 140 µs for every packet and shall "
+            "never be set below 72 µs.\n\nA packet shall be retransmitted at most 11 times; after the last attempt the "
+            "PDC is failed.\n")
+    notes = ("# Provider notes\n\nReport back: RUD plus FI_UET_EP_MAX_PDC=4096 on every node.\n\n"
+             "By default the provider lets one endpoint hold 2,048 PDCs; FI_UET_EP_MAX_PDC accepts values up to "
+             "8,192.\n")
+    _, service = gallery(tmp_path, {"spec.md": spec, "notes.md": notes})
+    for question, fact in (("max retransmissions per packet", "at most 11 times"),
+                           ("FI_UET_EP_MAX_PDC 最多能开到多少？", "8,192")):
+        result = service.answer(question)
+        assert result.answered and fact in lead(result.answer), (question, result.answer)

@@ -27,3 +27,22 @@ DECIDES = re.compile(r"\b(?:decided|decision|settled|agreed|conclusion|final|goi
 # user's words but its answer stands in the unit after it
 ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
 INTRODUCES = re.compile(r"[:：]\s*$")  # "Stage a profile on pod-b only, then activate it:" — what follows says how
+
+
+# A question for a bound ("the minimum driver version", "最多能挂多少个"), and how a sentence states one of that
+# direction ("tlnic 2.8.0 or later", "at most 4 retries", "不超过 64 个"): the bound, not the value in use.
+LOWER_BOUND_ASKED = re.compile(r"\b(?:minimum|min|at\s+least|lowest|oldest)\b|最低|至少|不低于|最少", re.IGNORECASE)
+LOWER_BOUND_STATED = re.compile(r"\bor\s+(?:later|newer|higher|above|more|greater)\b|\bat\s+least\b|\bminimum\b|\bmin\b"
+                                r"|\b(?:not|never)\b[^.;]{0,40}\b(?:less|fewer|shorter|lower|below|smaller)\b"
+                                r"|>=|≥|不低于|至少|最低|及以上|或以上|或更高|或更新", re.IGNORECASE)
+UPPER_BOUND_ASKED = re.compile(r"\b(?:maximum|max|at\s+most|highest|largest)\b|最多|最高|最大|上限|不超过|至多", re.IGNORECASE)
+UPPER_BOUND_STATED = re.compile(r"\bor\s+(?:earlier|older|lower|below|less|fewer)\b|\bat\s+most\b|\bmaximum\b|\bmax\b"
+                                r"|\bup\s+to\b|\blimit(?:s|ed)?\b|\b(?:not|never)\b[^.;]{0,40}\b(?:more|longer|larger|higher|greater)\s+than\b"
+                                r"|<=|≤|不超过|最多|最大|上限|以内|至多", re.IGNORECASE)
+
+
+def bound_stated(question: str) -> re.Pattern[str] | None:
+    """How a sentence states the bound the question asks for — a lower one or an upper one — or None."""
+    if LOWER_BOUND_ASKED.search(question):
+        return LOWER_BOUND_STATED
+    return UPPER_BOUND_STATED if UPPER_BOUND_ASKED.search(question) else None

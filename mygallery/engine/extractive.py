@@ -36,7 +36,7 @@ from .answerability import (
     needs_value,
     sibling_patterns,
 )
-from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES
+from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES, bound_stated
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
@@ -158,6 +158,9 @@ class ExtractiveAnswerer:
         if asked.kind == "reason" and WHY.search(question) and not CAUSE.search(best.text):  # "why …": a close
             # runner-up that gives a cause ("because", "由于", "to avoid")
             best = close(lambda c: bool(CAUSE.search(c.text)) and not (siblings and other(c)))
+        if (bound := bound_stated(question)) is not None and not bound.search(best.text):  # "the minimum driver
+            # version": a close runner-up that states a bound ("tlnic 2.8.0 or later"), not the version in use
+            best = close(lambda c: bool(bound.search(c.text)) and not (siblings and other(c)))
         if asked.required and not best.names_attribute:  # the question asks for a vendor, an owner …: a close
             # runner-up that names one (not a sibling's) — or, for a value asked by its name (a serial, an
             # address), the line of the same configuration stanza or table that gives it (the "serial = …" line
