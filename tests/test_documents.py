@@ -227,6 +227,26 @@ def test_fixed_width_columns_and_stamped_lines_in_a_text_file(tmp_path: Path) ->
     assert "[2026-05-12 09:24] <tcoyle> 2.2us was the 11.4.1 default; 11.4.3 ships 3.35us" in lines
 
 
+def test_ligatures_and_invisible_characters_inside_words_are_plain_words(tmp_path: Path) -> None:
+    """Notes pasted from a typeset PDF carry "ﬁ" ligatures, soft hyphens and zero-width spaces inside words: the
+    words come out whole, in the text, the headings and the title, so that "configuration" finds them."""
+    (tmp_path / "notes.md").write_text(
+        "# Con\ufb01guration notes\n\n## Flow control\u200b \ufb02ags\n\nThe con\ufb01guration of the \ufb02ow "
+        "control is e\ufb03cient.\n\n| Key | Meaning |\n|---|---|\n| \ufeffretry | o\ufb00set of the de\ufb01nition |\n",
+        encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        "<html><body><h1>Re&shy;trans&shy;mission</h1><p>Con&shy;fig&shy;uration of the re\u200btry timer.</p>"
+        "</body></html>", encoding="utf-8")
+    notes = load_document(tmp_path / "notes.md", tmp_path)
+    assert notes.title == "Configuration notes"
+    texts = [b.text for b in notes.blocks]
+    assert "The configuration of the flow control is efficient." in texts
+    assert any("| retry | offset of the definition |" in t for t in texts)
+    assert all(b.section[-1] == "Flow control flags" for b in notes.blocks)
+    page = load_document(tmp_path / "page.html", tmp_path)
+    assert page.title == "Retransmission" and page.blocks[0].text == "Configuration of the retry timer."
+
+
 def test_utf16_with_bom_decodes() -> None:
     assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
 

@@ -46,7 +46,22 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # pdf 4: a table of contents (dot leaders, page numbers counting up) is not read, a slide's lines that open with
 # a capital are bullets of their own, "128 EVs per PDC" is no numbered heading.
 # html 5: an element marked as navigation (role="navigation", breadcrumbs) is not read.
-READER_VERSIONS = {"markdown": 4, "text": 4, "html": 5, "pdf": 4}
+# all (markdown 5, text 5, html 6, pdf 5): typographic ligatures spelt out ("ﬁ" → "fi"), soft hyphens and
+# zero-width characters dropped — text copied out of a typeset PDF into notes carries them inside words; pdf 5
+# also: a heading set large just below two columns is read after both, not as the end of the left one.
+READER_VERSIONS = {"markdown": 5, "text": 5, "html": 6, "pdf": 5}
+
+# Characters that sit inside words without being letters of them: the Latin ligatures of the Alphabetic
+# Presentation Forms block, spelt out; soft hyphens, zero-width spaces and joiners, word joiners and byte-order
+# marks, dropped. "conﬁguration" and "con\u00adfig\u00aduration" are the word "configuration" to search and quote.
+_IN_WORD = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                          "\ufb05": "st", "\ufb06": "st", "\u00ad": None, "\u200b": None, "\u200c": None,
+                          "\u200d": None, "\u2060": None, "\ufeff": None})
+
+
+def plain_words(text: str) -> str:
+    """`text` with ligatures spelt out and invisible in-word characters dropped (see _IN_WORD)."""
+    return text.translate(_IN_WORD) if not text.isascii() else text
 
 
 def reader_version(path: Path) -> int:
@@ -115,7 +130,9 @@ def load_document(path: Path, docs_dir: Path) -> Document:
         raise DocumentError(f"cannot read: {exc.strerror or exc}") from exc
     except Exception as exc:  # noqa: BLE001 - parsers of broken files raise many kinds; the file is skipped
         raise DocumentError(f"cannot parse: {type(exc).__name__}: {exc}") from exc
-    doc.blocks = [b for b in doc.blocks if b.text.strip()]
+    doc.title = plain_words(doc.title)
+    doc.blocks = [Block(b.kind, plain_words(b.text), tuple(map(plain_words, b.section)), b.page, plain_words(b.header))
+                  for b in doc.blocks if b.text.strip()]
     if not doc.blocks:
         raise DocumentError("no text found")
     return doc

@@ -295,7 +295,8 @@ def _outside_columns(left: list[_Run], right: list[_Run]) -> tuple[list[_Run], l
 
 def _column_end(side: list[_Run], bottom: float) -> float:
     """Where the side's column ends: `bottom`, or lower where its lines go on past it each close under the one
-    above (a gap of less than a line's height)."""
+    above (a gap of less than a line's height — the smaller of the two: a heading set large below the columns
+    is no line of them, however close it stands)."""
     lines = sorted(side, key=lambda r: -r.top)
     end = bottom
     previous = None
@@ -303,7 +304,7 @@ def _column_end(side: list[_Run], bottom: float) -> float:
         if run.top > bottom:
             previous = run
             continue
-        if previous is None or previous.bottom - run.top > run.h:
+        if previous is None or previous.bottom - run.top > min(run.h, previous.h):
             break
         end = min(end, run.bottom - 0.01)
         previous = run
