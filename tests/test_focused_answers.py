@@ -1191,3 +1191,23 @@ def test_a_question_for_a_bound_is_led_by_the_sentence_that_states_one(tmp_path:
                            ("FI_UET_EP_MAX_PDC 最多能开到多少？", "8,192")):
         result = service.answer(question)
         assert result.answered and fact in lead(result.answer), (question, result.answer)
+
+
+def test_an_explanation_gets_more_room_than_a_value(tmp_path: Path) -> None:
+    """"How does …" and "why …" are answered across several sentences: the answer quotes up to five beside the
+    best one, where a question for a value keeps to three."""
+    notes = ("# Loss recovery\n\n"
+             "When a packet is not acknowledged before its retransmission timer expires, the sender resends it.\n\n"
+             "Each resend of the same packet doubles the retransmission timer, up to an 8 ms ceiling.\n\n"
+             "A packet resent seven times without an acknowledgement is declared lost by the sender.\n\n"
+             "The sender then reports the lost packet to the semantic layer as a completion error.\n\n"
+             "The semantic layer completes the affected operation with an error status for the application.\n\n"
+             "A trimmed packet is resent at once when the receiver's negative acknowledgement arrives.\n\n"
+             "The link layer repairs most losses on the hop itself, so the sender never sees them.\n")
+    _, service = gallery(tmp_path, {"notes.md": notes})
+    explained = service.answer("How does the sender handle a packet that is never acknowledged?")
+    quotes = [p for p in explained.answer.split("\n\n") if p.strip()]
+    assert explained.answered and 5 <= len(quotes) <= 6, explained.answer
+    valued = service.answer("What is the ceiling of the retransmission timer?")
+    assert valued.answered and "8 ms" in first_line(valued.answer)
+    assert len([p for p in valued.answer.split("\n\n") if p.strip()]) <= 4, valued.answer
