@@ -1211,3 +1211,22 @@ def test_an_explanation_gets_more_room_than_a_value(tmp_path: Path) -> None:
     valued = service.answer("What is the ceiling of the retransmission timer?")
     assert valued.answered and "8 ms" in first_line(valued.answer)
     assert len([p for p in valued.answer.split("\n\n") if p.strip()]) <= 4, valued.answer
+
+
+def test_the_steps_of_a_procedure_are_quoted_from_the_first(tmp_path: Path) -> None:
+    """A numbered list under its own heading line ("Upgrade (per adapter):") is a list of steps; "what are the
+    steps to …" is answered by that list from step 1 — over a line naming the image that shares more words —
+    while "which step comes after the cold reboot" keeps to the neighbours of the step that matches."""
+    notes = ("7. UPGRADE PROCEDURE\n\n"
+             "  Firmware image: fw-3.2.0.bin (build 3.2.0.1187) for every adapter of the fleet.\n\n"
+             "  Upgrade (per adapter):\n"
+             "    1. Upgrade the host driver to 2.8.0 and stop all applications.\n"
+             "    2. Flash the adapter with the 3.2.0 image; flashing takes about 90 seconds.\n"
+             "    3. Cold reboot the host; a warm reset is not sufficient.\n"
+             "    4. Verify the running version 3.2.0 on the adapter.\n")
+    _, service = gallery(tmp_path, {"release-notes.txt": notes})
+    whole = first_line(service.answer("What are the steps to put firmware 3.2.0 on an adapter?").answer)
+    assert whole.startswith("Upgrade the host driver to 2.8.0"), whole
+    assert "Cold reboot the host" in whole and "Verify the running version" in whole
+    after = first_line(service.answer("Which step comes right after the cold reboot of the host?").answer)
+    assert after.startswith("Flash the adapter") and "Verify the running version" in after, after

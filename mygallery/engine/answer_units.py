@@ -104,9 +104,14 @@ def answer_units(source: Source) -> list[Unit]:
         if _looks_like_settings(lines):
             units.extend(_setting_units(lines))
             continue
+        headed = len(lines) > 2 and lines[0].endswith((":", "：")) and not _LIST_ITEM.match(lines[0]) \
+            and all(_NUMBERED.match(line) for line in lines[1:])  # "Upgrade (per adapter):" over numbered steps:
+        if headed:  # the heading a unit of its own, the steps steps
+            units.append(Unit(lines[0], lines[0]))
+            lines = lines[1:]
         if all(_LIST_ITEM.match(line) for line in lines):
             items = [_LIST_ITEM.sub("", line) for line in lines]
-            if units and units[-1].shown.endswith((":", "：")):
+            if units and units[-1].shown.endswith((":", "：")) and not headed:
                 lead = units.pop()  # a lead-in sentence keeps the list it introduces
                 text = f"{lead.shown} {'; '.join(items)}"
                 units.append(Unit(text, text))

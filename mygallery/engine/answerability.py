@@ -106,7 +106,7 @@ _LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b") 
 ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
                              "difference differ compare comparison purpose role describe roughly exactly briefly "
                              "clause subclause section chapter paragraph "
-                             "happen happens happened meant list kind kinds type types "
+                             "happen happens happened meant list kind kinds type types step steps "
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things"))
 

@@ -40,7 +40,7 @@ from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES, bound_stated
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
-from .question_shape import WHY, QuestionShape, numbers_in, shape
+from .question_shape import BEFORE_AFTER, WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
@@ -79,6 +79,7 @@ FAQ_COVERAGE = 0.8  # an FAQ's question covering this much of the user's questio
 # behind: "PW-680: a cold reboot is required" (1.22) behind "PW-660: a warm reboot is enough" (1.80).
 SIBLING_SHARE = 0.5
 MAX_CHARS = 900
+STEP_CLOSE, STEP_SHARE = 5, 0.6  # how far behind the best a step of a list may stand for a question about steps
 CANDIDATES = 12  # units kept after scoring: the answer, its support and the related reading come from these
 
 @dataclass(slots=True)
@@ -194,7 +195,12 @@ class ExtractiveAnswerer:
             if after is not None and not ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
                 best = replace(best, text=f"{best.text} {after.text}")
         if asked.kind == "procedure":
-            best = self._steps(best, sources)
+            if not self._is_step(best, sources):  # "what are the steps to …": a close runner-up that is a step
+                # of a list ("2. Flash: tlnctl fw flash …") over the line naming the image to flash
+                best = next((c for c in candidates[:STEP_CLOSE] if c.score >= STEP_SHARE * best.score
+                             and self._is_step(c, sources) and not (siblings and other(c))), best)
+            best = self._steps(best, sources, whole=bool(_WHOLE_PROCEDURE.search(question))
+                               and not BEFORE_AFTER.search(question) and not _STEP_NUMBER.search(question))
         elif asked.expects is not None and not asked.valueless and not asked.expects.search(best.text):
             # the sentence that introduces the thing asked about, and the next one gives its value ("… pulled one
             # fibre under load. Throughput back … in 2.4 ms."): one quote of both
@@ -325,10 +331,15 @@ class ExtractiveAnswerer:
                                         features, named, source.kind == "table", frozenset(units.source_numbers)))
         return candidates
 
-    def _steps(self, best: Candidate, sources: list[Source]) -> Candidate:
+    def _is_step(self, candidate: Candidate, sources: list[Source]) -> bool:
+        units = self.units.get(sources[candidate.rank], self._index_provider()).units
+        return candidate.position < len(units) and units[candidate.position].step
+
+    def _steps(self, best: Candidate, sources: list[Source], *, whole: bool = False) -> Candidate:
         """For a question about steps, the list item `best` with the step before it and the steps after it (as
         many as fit): "what comes before draining" and "what has to happen after the repair" are answered by
-        the neighbours of the step that matches. A list that a chunk boundary cuts goes on in the document's
+        the neighbours of the step that matches — and, `whole`, "what are the steps to …" by the list from its
+        first step. A list that a chunk boundary cuts goes on in the document's
         neighbouring chunk. Numbered steps are followed by their numbers (a step may nest a definition list
         of any length before the next); a step without a number has the nearest items beside it."""
         source = sources[best.rank]
@@ -343,6 +354,16 @@ class ExtractiveAnswerer:
         below = units[best.position + 1:]
         if not below or below[-1].step or this.number and not below[-1].number > this.number:
             below = below + self._neighbour_units(source, 1)  # the list may go on past the passage's end
+        if this.number and whole:  # "what are the steps to …": the list from its first step
+            first: list[Unit] = []
+            for unit in reversed(above):
+                if unit.step and unit.number == this.number - 1 - len(first):
+                    first.insert(0, unit)
+                    if unit.number == 1:
+                        break
+            if first and first[0].number == 1:
+                this, below = first[0], [*first[1:], this, *below]
+                before = None
         if this.number:
             before = next((u for u in reversed(above) if u.step and u.number == this.number - 1), None)
             after = []
@@ -436,6 +457,11 @@ def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, fl
 
 
 _STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
+# A question for a whole procedure ("what are the steps to flash …", "how do I roll back …", "升级步骤"), not for
+# one step of it ("step 4", "第 3 步", "what comes after draining")
+_WHOLE_PROCEDURE = re.compile(r"\bsteps?\s+(?:to|for|of)\b|\bhow\s+(?:do|can|should|would|to)\b|\bprocedure\b|"
+                              r"\bprocess\b|步骤|流程|怎么做|如何做|怎么操作|怎么弄|怎么办", re.IGNORECASE)
+_STEP_NUMBER = re.compile(r"\bstep\s*#?\d|第\s*\d+\s*步", re.IGNORECASE)
 
 
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:

@@ -59,7 +59,7 @@ _PROCEDURE = re.compile(
     r"|步骤|流程|怎么做|如何操作|下一步|上一步", re.IGNORECASE)
 # "… right before draining", "修复之后 …": a question about steps, unless it asks for a value or a name ("刷 3.2.0
 # 固件之前，主机驱动最低得是哪个版本？" asks for a version).
-_BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|之后", re.IGNORECASE)
+BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|之后", re.IGNORECASE)
 # "Which clause of the spec defines …", "在哪一节规定": the answer names the numbered section the fact stands in.
 _WHERE = re.compile(r"\b(?:(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|subclause|annex|appendix)s?\b"
                     r"|where\s+(?:in|does|do|is|are)\b[^?]*\b(?:spec|specification|standard|draft|document)\b)"
@@ -377,7 +377,7 @@ def shape(question: str) -> QuestionShape:
     if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
             or language == "zh" and _YESNO_ZH.search(text):
         kind = "yesno"
-    elif _PROCEDURE.search(text) or _BEFORE_AFTER.search(text) and not (
+    elif _PROCEDURE.search(text) or BEFORE_AFTER.search(text) and not (
             _NUMBER_EN.search(text) or _NUMBER_ZH.search(text) or _NAME.search(text)):
         kind = "procedure"
     elif WHY.search(text) or _PURPOSE.search(text):  # "why was the default raised?" asks for a reason, not
