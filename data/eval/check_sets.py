@@ -28,7 +28,7 @@ from collections import Counter
 
 HERE = pathlib.Path(__file__).resolve().parent
 SETS = {"en-mixed": "enm", "zh-notes": "zhn", "en-field": "enf", "zh-wiki": "zhw", "spec-notes": "spn",
-        "paper-forum": "ppf", "ops-rfc": "opr", "deck-wiki": "dkw"}
+        "paper-forum": "ppf", "ops-rfc": "opr", "deck-wiki": "dkw", "rfp-lab": "rfl"}
 COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html",
               ("en-field", "osprey-commissioning-report.pdf"): "source/report.html",
               ("zh-wiki", "xq-training-handout.pdf"): "source/handout.html",
@@ -37,7 +37,8 @@ COMPANIONS = {("en-mixed", "kestrel-pilot-report.pdf"): "source/report.html",
               ("paper-forum", "pathledger-datasheet.pdf"): "source/datasheet.html",
               ("ops-rfc", "fpdd-install-ops-guide-zh.pdf"): "source/guide.html",
               ("deck-wiki", "sedgemoor-uet-profile-spec.pdf"): "source/spec.html",
-              ("deck-wiki", "sm-phase2-design-review-deck.pdf"): "source/deck.html"}
+              ("deck-wiki", "sm-phase2-design-review-deck.pdf"): "source/deck.html",
+              ("rfp-lab", "acceptance-test-report.pdf"): "source/report.html"}
 KINDS = {"number", "name", "definition", "mechanism", "procedure", "yesno", "unanswerable"}
 FIELDS = {"id", "question", "lang", "expected", "keys", "kind"}
 
