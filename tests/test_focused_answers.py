@@ -1230,3 +1230,18 @@ def test_the_steps_of_a_procedure_are_quoted_from_the_first(tmp_path: Path) -> N
     assert "Cold reboot the host" in whole and "Verify the running version" in whole
     after = first_line(service.answer("Which step comes right after the cold reboot of the host?").answer)
     assert after.startswith("Flash the adapter") and "Verify the running version" in after, after
+
+
+def test_a_wrapped_list_item_is_quoted_in_whole_sentences() -> None:
+    """A Markdown list item wrapped over several lines is one item: its sentences are units whole, not cut where
+    a line ends ("… says 2.15.2" / "fixed only the trimmed-packet path; …"); a line after a finished one ("判定标准：")
+    and an item of its own ("a) …") stay apart."""
+    text = ("- Firmware for the rollout: 2.15.3. Revision 1.1 of the advisory says 2.15.2\n"
+            "fixed only the trimmed-packet path; 2.15.3 is the fixed release. The canary hosts ran 48 h with\n"
+            "the incast pattern without a stall.\n- Report correction: 64 KiB p99 is 11.7 µs.\n\n"
+            "- 判定标准（全部满足才算通过）：\na) 1 GiB all-reduce 总线带宽 ≥ 44 GB/s；\nb) 测试期间裁剪率 < 0.1%；")
+    shown = [unit.shown for unit in answer_units(Source(1, "notes.md", "Notes", "", None, "", 1.0, text))]
+    assert "Revision 1.1 of the advisory says 2.15.2 fixed only the trimmed-packet path; 2.15.3 is the fixed " \
+           "release." in shown
+    assert "The canary hosts ran 48 h with the incast pattern without a stall." in shown
+    assert "a) 1 GiB all-reduce 总线带宽 ≥ 44 GB/s；" in shown and "b) 测试期间裁剪率 < 0.1%；" in shown

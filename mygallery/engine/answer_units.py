@@ -122,10 +122,32 @@ def answer_units(source: Source) -> list[Unit]:
                         units.append(Unit(item, item, step=bool(numbered),
                                           number=int(numbered.group(1)) if numbered else 0))
             continue
-        for line in (line for line in lines if not _STAND_IN.fullmatch(line)):
+        for line in (line for line in _items_whole(lines) if not _STAND_IN.fullmatch(line)):
             units.extend(Unit(s, s) for s in split_sentences(_LIST_ITEM.sub("", line))
                          if len(s) >= MIN_UNIT_CHARS and not _CAPTION.match(s) and not _RULE.fullmatch(s))
     return units
+
+
+def _items_whole(lines: list[str]) -> list[str]:
+    """The lines with each list item on one: the lines that continue an item (a wrapped Markdown or text list:
+    "- Firmware … says 2.15.2" / "fixed only the trimmed-packet path; …") joined to it, so that a sentence is
+    not cut where the item's line ends."""
+    first = next((i for i, line in enumerate(lines) if _LIST_ITEM.match(line)), None)
+    if first is None or all(_LIST_ITEM.match(line) for line in lines[first:]):
+        return lines
+    items = lines[:first + 1]
+    for line in lines[first + 1:]:
+        if _LIST_ITEM.match(line) or _ENDS.search(items[-1]) or _OWN_LINE.search(line):
+            items.append(line)  # an item, or a line after a finished one ("判定标准：" / "a) …"), or a row
+        else:
+            items[-1] += line if _CJK_END.search(items[-1]) and _CJK_START.match(line) else f" {line}"
+    return items
+
+
+_ENDS = re.compile(r"[.:;!?。：；！？]$")  # a line that ends a sentence or introduces what follows
+_OWN_LINE = re.compile(r"^\(?[A-Za-z][.)]\s|\S {3,}\S")  # "a) …", "(b) …", and a row set in columns
+_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
+_CJK_START = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _looks_like_settings(lines: list[str]) -> bool:
