@@ -247,6 +247,19 @@ def test_ligatures_and_invisible_characters_inside_words_are_plain_words(tmp_pat
     assert page.title == "Retransmission" and page.blocks[0].text == "Configuration of the retry timer."
 
 
+def test_html_footnote_references_are_not_read_into_the_text(tmp_path: Path) -> None:
+    """"NIC firmware 2.16.<sup><a href="#fn2">2</a></sup>" reads "NIC firmware 2.16.", not "2.16.2" (a release that
+    does not exist); a Pandoc noteref goes too; an in-page link's words and an exponent stay."""
+    (tmp_path / "matrix.html").write_text(
+        '<html><body><h1>Matrix</h1><p>NIC-to-leaf LLR needs NIC firmware 2.16.<sup><a href="#fn2">2</a></sup> '
+        'See <a href="#sec3">Section 3</a>; BER 10<sup>-5</sup>.<a href="#fn1" class="footnote-ref" '
+        'role="doc-noteref"><sup>1</sup></a></p><ol><li id="fn2">Firmware 2.16 is due in Q3.</li></ol>'
+        '</body></html>', encoding="utf-8")
+    texts = [b.text for b in load_document(tmp_path / "matrix.html", tmp_path).blocks]
+    assert texts[0] == "NIC-to-leaf LLR needs NIC firmware 2.16. See Section 3; BER 10-5."
+    assert texts[1] == "1. Firmware 2.16 is due in Q3."
+
+
 def test_utf16_with_bom_decodes() -> None:
     assert decode_text("拥塞控制 NSCC".encode("utf-16")) == "拥塞控制 NSCC"
 

@@ -48,7 +48,8 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # html 5: an element marked as navigation (role="navigation", breadcrumbs) is not read.
 # all (markdown 5, text 5, html 6, pdf 5): typographic ligatures spelt out ("ﬁ" → "fi"), soft hyphens and
 # zero-width characters dropped — text copied out of a typeset PDF into notes carries them inside words; pdf 5
-# also: a heading set large just below two columns is read after both, not as the end of the left one.
+# also: a heading set large just below two columns is read after both, not as the end of the left one; html 6
+# also: a footnote's reference (a link to the note in a superscript, a Pandoc noteref) is not read into the text.
 READER_VERSIONS = {"markdown": 5, "text": 5, "html": 6, "pdf": 5}
 
 # Characters that sit inside words without being letters of them: the Latin ligatures of the Alphabetic

@@ -19,6 +19,8 @@ from .blocks import Block, Document, title_from_path
 _UNREAD = frozenset({"script", "style", "noscript", "template", "nav"})
 # ... and an element that says it is navigation: a wiki page's breadcrumbs ("Fabric Engineering › SM4 › …")
 _NAVIGATION = re.compile(r"breadcrumb", re.IGNORECASE)
+# a link that marks itself as a footnote's reference (Pandoc's class="footnote-ref", role="doc-noteref")
+_NOTE_REFERENCE = re.compile(r"footnote-?ref|noteref", re.IGNORECASE)
 
 
 class _HtmlBlocks(HTMLParser):
@@ -48,6 +50,7 @@ class _HtmlBlocks(HTMLParser):
         self._box_closed = False  # an inline box has just ended, no text since
         self._skipped: tuple[str, int] | None = None  # an element not read (_UNREAD, navigation): its tag, its depth
         self._headed = False  # the page's first <h1> has been read
+        self._superscript = 0  # depth of open <sup> elements
 
     def _flush(self, kind: str = "para") -> None:
         text = re.sub(r"\s+", " ", "".join(self._text)).strip()
@@ -67,9 +70,15 @@ class _HtmlBlocks(HTMLParser):
             return
         found = dict(attrs)
         if tag in _UNREAD or found.get("role") == "navigation" \
-                or _NAVIGATION.search(f"{found.get('id') or ''} {found.get('class') or ''}"):
+                or _NAVIGATION.search(f"{found.get('id') or ''} {found.get('class') or ''}") \
+                or tag == "a" and (found.get("href") or "").startswith("#") and (
+                    self._superscript or _NOTE_REFERENCE.search(f"{found.get('class') or ''} {found.get('role') or ''}")):
+            # (and a footnote's reference, a link to the note in a superscript: "NIC firmware 2.16.<sup>2</sup>"
+            # would read "2.16.2", a release that does not exist)
             self._skipped = (tag, 1)  # nothing in it is read, up to its end tag
             return
+        if tag == "sup":
+            self._superscript += 1
         if tag in self._INLINE_BOXES and self._box_closed:  # another box right after one: a word apart
             pending = self._cell if self._cell is not None else self._text
             if pending and not pending[-1][-1:].isspace():
@@ -109,6 +118,8 @@ class _HtmlBlocks(HTMLParser):
                 self._skipped = (tag, depth) if depth else None
             return
         self._box_closed = tag in self._INLINE_BOXES
+        if tag == "sup" and self._superscript:
+            self._superscript -= 1
         if tag == "title":
             self._in_title = False
         elif re.fullmatch(r"h[1-6]", tag) and self._heading_level:
