@@ -1245,3 +1245,15 @@ def test_a_wrapped_list_item_is_quoted_in_whole_sentences() -> None:
            "release." in shown
     assert "The canary hosts ran 48 h with the incast pattern without a stall." in shown
     assert "a) 1 GiB all-reduce 总线带宽 ≥ 44 GB/s；" in shown and "b) 测试期间裁剪率 < 0.1%；" in shown
+
+
+def test_an_abbreviation_a_passage_spells_out_is_no_unknown_name(tmp_path: Path) -> None:
+    """"FAE" typed for the "field application engineer" a report names is the documents' word in shorthand, not
+    a name they never mention; an abbreviation no passage spells out still is ("the SRE on duty")."""
+    report = ("# Acceptance report\n\nWitnessed by Dorian Plaskett, field application engineer of the vendor, "
+              "during the acceptance tests of the first batch.\n\nThe tests ran on test pod TP-1.\n")
+    _, service = gallery(tmp_path, {"report.md": report})
+    spelt = service.answer("Who was the vendor's FAE during the acceptance tests?")
+    assert spelt.answered and "Plaskett" in spelt.answer, spelt.answer
+    unknown = service.answer("Who was the SRE during the acceptance tests?")
+    assert not unknown.answered and "SRE" in first_line(unknown.answer), unknown.answer

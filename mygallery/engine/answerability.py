@@ -194,7 +194,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
     names = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
              if (not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
-                 if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))]
+                 if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))
+             and not spelt_out(name, question, lowered)]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
@@ -237,6 +238,15 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped)
+
+
+def spelt_out(name: str, question: str, texts: list[str]) -> bool:
+    """Whether `name` is an abbreviation the question writes in capitals ("FAE") whose words a retrieved passage
+    spells out ("field application engineer"): a user's shorthand for what the documents write in full."""
+    if not 3 <= len(name) <= 5 or not name.isalpha() or name.upper() not in question:
+        return False
+    spelt = re.compile(r"\b" + r"[\s-]+".join(f"({letter}[a-z]{{2,}})" for letter in name.lower()) + r"\b")
+    return any(EN_STOP_WORDS.isdisjoint(match.groups()) for text in texts for match in spelt.finditer(text))
 
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
