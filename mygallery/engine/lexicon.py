@@ -189,6 +189,13 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "found": ("发现",), "discover": ("发现",), "notice": ("发现", "注意"), "select": ("选择", "选定"),
     "choose": ("选择",), "decide": ("决定",), "plan": ("计划",), "expect": ("预计",), "finish": ("完成",),
     "complete": ("完成",), "duty": ("值班",), "escalate": ("升级",), "escalation": ("升级",),
+    # Words of buying the equipment: tenders, bids and their evaluation, contracts, acceptance and payment.
+    "procurement": ("采购",), "purchase": ("采购", "购买"), "tender": ("招标",), "bid": ("投标", "报价"),
+    "bidder": ("投标人", "投标方"), "quotation": ("报价",), "quote": ("报价",), "benchmark": ("基准",),
+    "score": ("评分", "得分"), "scor": ("评分", "得分"), "committee": ("委员会",), "award": ("中标",),
+    "winner": ("中标",), "contract": ("合同",), "payment": ("付款", "支付"), "invoice": ("发票",),
+    "compliance": ("符合性", "合规"), "compliant": ("符合", "合规"),
+    "witness": ("见证",), "deviation": ("偏差",), "penalty clause": ("违约金",), "liquidated": ("违约金",),
 }
 
 
