@@ -572,7 +572,7 @@ def test_a_best_unit_with_none_of_the_question_s_words_gives_way_to_a_close_one_
 
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
     """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
-    user's spelling; "pod-c" is answered."""
+    user's spelling; "pod-c" is answered. So is a product named so whose word no document has ("spectrum-x")."""
     notes = ("# Firmware by pod\n\npod-a and pod-b run NIC firmware 4.7.2.\n\npod-c runs 4.8.1 since 31 March.\n\n"
              "pod-d runs 4.8.0 on its PW-680 NICs.\n")
     _, service = gallery(tmp_path, {"pods.md": notes})
@@ -580,6 +580,8 @@ def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> N
     assert not missing.answered and "Pod-E" in missing.answer.split("\n\n")[0], missing.answer
     present = service.answer("which firmware is pod-c running?")
     assert present.answered and "4.8.1" in first_line(present.answer), present.answer
+    product = service.answer("which firmware does the spectrum-x switch in pod-c run?")
+    assert not product.answered and "spectrum-x" in product.answer.split("\n\n")[0], product.answer
 
 
 def test_a_version_is_one_search_term_as_well_as_its_numbers(tmp_path: Path) -> None:

@@ -202,9 +202,11 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
               if not any(re.search(rf"{part.lower()}\s*{letter.lower()}\b", text) for text in lowered)]
     # an instance named by a letter ("pod-e", "hall-b") that no retrieved passage holds while they name its
     # siblings ("pod-a" … "pod-d"): BM25 finds the passages about pods, so had one named pod-e, it would be here
+    # — or a product named so ("spectrum-x") whose word no document has at all
     names += [f"{word}-{letter}" for word, letter in dict.fromkeys(_LETTERED_INSTANCE.findall(question.lower()))
               if not held(f"{word}-{letter}", lowered)
-              and any(re.search(rf"(?<![a-z0-9]){word}-[a-z](?![a-z0-9])", text) for text in lowered)]
+              and (any(re.search(rf"(?<![a-z0-9]){word}-[a-z](?![a-z0-9])", text) for text in lowered)
+                   or unknown_in_either_language(word))]
     # a release no document names ("firmware 3.6.0" where the notes stop at 3.5.1): a version of three parts is
     # one search token, looked up whole
     names += [version for version in dict.fromkeys(_VERSION.findall(question)) if not index.has_token(version)]
