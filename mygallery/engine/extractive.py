@@ -17,7 +17,6 @@ Non-goals: generating text, summarising across documents, answering without sour
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -40,7 +39,8 @@ from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES, bound_stated
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
-from .question_shape import BEFORE_AFTER, WHY, QuestionShape, numbers_in, shape
+from .procedure_steps import STEP_WORDS, asks_whole_procedure, steps_text
+from .question_shape import WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
@@ -199,8 +199,7 @@ class ExtractiveAnswerer:
                 # of a list ("2. Flash: tlnctl fw flash …") over the line naming the image to flash
                 best = next((c for c in candidates[:STEP_CLOSE] if c.score >= STEP_SHARE * best.score
                              and self._is_step(c, sources) and not (siblings and other(c))), best)
-            best = self._steps(best, sources, whole=bool(_WHOLE_PROCEDURE.search(question))
-                               and not BEFORE_AFTER.search(question) and not _STEP_NUMBER.search(question))
+            best = self._steps(best, sources, whole=asks_whole_procedure(question))
         elif asked.expects is not None and not asked.valueless and not asked.expects.search(best.text):
             # the sentence that introduces the thing asked about, and the next one gives its value ("… pulled one
             # fibre under load. Throughput back … in 2.4 ms."): one quote of both
@@ -240,7 +239,7 @@ class ExtractiveAnswerer:
         prepared_query = index.prepare(question) if index is not None else None
         own = set(prepared_query.tokens) if prepared_query else set(tokenize(question))
         if asked.kind == "procedure":  # "which step comes before …": any sentence about steps has the word
-            own -= _STEP_WORDS
+            own -= STEP_WORDS
         related = set(prepared_query.expansion) if prepared_query else set(expand_query(question)) - own
         weight = question_weights(index, own | related)
         # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
@@ -336,12 +335,8 @@ class ExtractiveAnswerer:
         return candidate.position < len(units) and units[candidate.position].step
 
     def _steps(self, best: Candidate, sources: list[Source], *, whole: bool = False) -> Candidate:
-        """For a question about steps, the list item `best` with the step before it and the steps after it (as
-        many as fit): "what comes before draining" and "what has to happen after the repair" are answered by
-        the neighbours of the step that matches — and, `whole`, "what are the steps to …" by the list from its
-        first step. A list that a chunk boundary cuts goes on in the document's
-        neighbouring chunk. Numbered steps are followed by their numbers (a step may nest a definition list
-        of any length before the next); a step without a number has the nearest items beside it."""
+        """For a question about steps, the list item `best` with the steps around it (procedure_steps.py) — a
+        list that a chunk boundary cuts goes on in the document's neighbouring chunk."""
         source = sources[best.rank]
         units = self.units.get(source, self._index_provider()).units
         this = units[best.position]
@@ -354,39 +349,8 @@ class ExtractiveAnswerer:
         below = units[best.position + 1:]
         if not below or below[-1].step or this.number and not below[-1].number > this.number:
             below = below + self._neighbour_units(source, 1)  # the list may go on past the passage's end
-        if this.number and whole:  # "what are the steps to …": the list from its first step
-            first: list[Unit] = []
-            for unit in reversed(above):
-                if unit.step and unit.number == this.number - 1 - len(first):
-                    first.insert(0, unit)
-                    if unit.number == 1:
-                        break
-            if first and first[0].number == 1:
-                this, below = first[0], [*first[1:], this, *below]
-                before = None
-        if this.number:
-            before = next((u for u in reversed(above) if u.step and u.number == this.number - 1), None)
-            after = []
-            for unit in (u for u in below if u.step):  # 5, 6, 7 … in order, until another list starts at 1
-                if unit.number == this.number + 1 + len(after):
-                    after.append(unit)
-                elif unit.number <= this.number:
-                    break
-        else:
-            before = next((u for u in reversed(above[-8:]) if u.step), None)
-            after = list(itertools.takewhile(lambda u: u.step, below))
-        steps = ([_gist(before.shown)] if before is not None else []) + [this.shown]
-        chars = sum(map(len, steps))
-        for unit in after:
-            gist = _gist(unit.shown)
-            if chars + len(gist) > MAX_CHARS:
-                break
-            steps.append(gist)
-            chars += len(gist)
-        if len(steps) == 1:
-            return best
-        text = "; ".join(step.rstrip("；;。.") for step in steps)
-        return replace(best, text=text)
+        text = steps_text(this, above, below, whole=whole, limit=MAX_CHARS)
+        return best if text is None else replace(best, text=text)
 
     def _neighbour_units(self, source: Source, step: int) -> list[Unit]:
         """The answer units of the chunk right after (`step` 1) or before (-1) the source's chunk in its
@@ -429,20 +393,11 @@ class ExtractiveAnswerer:
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
-_CLAUSE_END = re.compile(r"[。；;，,:：](?=\s|[^\x00-\x7f]|$)|\.\s")
 
 
 def _heading(source: Source) -> str:
     """The innermost heading of the source's section path."""
     return source.section.rpartition(" > ")[2]
-
-
-def _gist(step: str, limit: int = 90) -> str:
-    """A step of a list as its first clause, when the step is long: the order of the steps is what was asked."""
-    if len(step) <= limit:
-        return step
-    cut = next((m.start() for m in _CLAUSE_END.finditer(step) if 30 <= m.start() <= limit), None)
-    return step[:cut] if cut is not None else step[:limit].rstrip() + "…"
 
 
 def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:
@@ -454,14 +409,6 @@ def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, fl
     known = {t: index.idf(t) for t in terms if index.doc_frequency.get(t)}
     floor = min(known.values(), default=1.0)
     return {t: known.get(t, floor) for t in terms}
-
-
-_STEP_WORDS = frozenset(tokenize("step steps procedure 步骤 流程"))
-# A question for a whole procedure ("what are the steps to flash …", "how do I roll back …", "升级步骤"), not for
-# one step of it ("step 4", "第 3 步", "what comes after draining")
-_WHOLE_PROCEDURE = re.compile(r"\bsteps?\s+(?:to|for|of)\b|\bhow\s+(?:do|can|should|would|to)\b|\bprocedure\b|"
-                              r"\bprocess\b|步骤|流程|怎么做|如何做|怎么操作|怎么弄|怎么办", re.IGNORECASE)
-_STEP_NUMBER = re.compile(r"\bstep\s*#?\d|第\s*\d+\s*步", re.IGNORECASE)
 
 
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:
