@@ -138,6 +138,7 @@ def test_question_shapes() -> None:
     assert shape("Which firmware version fixed the leak?").expects.search("fixed in 3.4.1 (build 77)")
     assert not shape("Which firmware version fixed the leak?").expects.search("on 192 NICs in 2 racks")
     assert shape("白鹭的网卡固件升级排在哪天？").expects.search("定在 11 月 13 日凌晨")
+    assert shape("评标基准价是多少钱？").expects.search("即 C 厂的 1.238 亿元")  # a price in hundreds of millions
     assert shape("Was the CBFC trial extended beyond R05/R06?").anchors == ("cbfc", "r05", "r06")
     ratio = shape("Halvane 交换机在 64 打 1 的 incast 下裁剪率是多少？")
     assert ratio.measures == ("64 :1",)

@@ -179,7 +179,7 @@ _TYPED = (
      r"\d\s*(?:%|pct\b)|百分之|percent|_pct\s*[:=]\s*\d"),
     ("power", r"power\b|watts?\b", r"功耗|多少瓦", r"\d\s*(?:w|kw|watts?|dbm)(?![a-z])|\d\s*瓦"),
     ("price", "", r"^(?!.*\bhow\s+many\b).*\b(?:price|cost|paid|pay)\b|价格|多少钱|成本",
-     r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|dollars?)"),
+     r"[$€¥£]\s*\d|\d\s*(?:usd|eur|元|万元|亿元|亿|dollars?)"),
     # a command to run: written in code ("`tvnctl pdc show`", a "$ " prompt, an admin tool "kfabctl port drain")
     (COMMAND, r"(?:what|which)\s+(?:\w+\s+){0,2}commands?\b|commands?\s+(?:to|for|did|do|does)\b"
               r"|how\s+(?:do|can|should)\s+(?:i|we|you)\s+(?:check|verify|see|confirm|show|list|find)\b",
