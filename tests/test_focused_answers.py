@@ -1260,3 +1260,17 @@ def test_an_abbreviation_a_passage_spells_out_is_no_unknown_name(tmp_path: Path)
     assert spelt.answered and "Plaskett" in spelt.answer, spelt.answer
     unknown = service.answer("Who was the SRE during the acceptance tests?")
     assert not unknown.answered and "SRE" in first_line(unknown.answer), unknown.answer
+
+
+def test_a_size_written_1k_is_a_condition(tmp_path: Path) -> None:
+    """"1K 小消息" is 1 KiB, a condition no passage holds when the report measured 4 KiB only — the reply says so
+    with the question's spelling; "4k messages" is held by "4 KiB", and "a 10k-node job" by "10,000 nodes"."""
+    report = ("# Encryption\n\nWith TSS on, one 800G port carried 728 Gb/s at 4 KiB messages.\n\n"
+              "A job across 10,000 nodes started in 42 s.\n")
+    _, service = gallery(tmp_path, {"report.md": report})
+    missing = service.answer("开 TSS 以后 1K 小消息吞吐能到多少")
+    assert not missing.answered and "1K" in first_line(missing.answer), missing.answer
+    held = service.answer("how many Gb/s did one port carry with TSS on at 4k messages?")
+    assert held.answered and "728 Gb/s" in first_line(held.answer), held.answer
+    nodes = service.answer("how long did a 10k node job take to start?")
+    assert nodes.answered and "42 s" in first_line(nodes.answer), nodes.answer

@@ -62,7 +62,8 @@ class Judgement:
         def spelt(found: tuple[str, ...]) -> list[str]:  # in the question's order; "Annex" within "Annex D" once
             # found by str.find, not a pattern per word: numbers a question adds are new words every time, and
             # compiling a pattern for each cost a tenth of such an answer
-            places = [(at, question[at:at + len(w)] if same_length else w) for w in found
+            forms = [next((f for f in (w, w.replace(" ", "")) if f.lower() in lowered), w) for w in found]  # "1 k": "1K"
+            places = [(at, question[at:at + len(w)] if same_length else w) for w in forms
                       if (at := lowered.find(w.lower())) >= 0]
             words = [word for _, word in sorted(places)] or list(found)
             return [w for w in dict.fromkeys(words) if not any(w != other and w in other for other in words)]
@@ -222,8 +223,11 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     seen: set[str] = set()
     for ready in prepared:
         seen |= ready.source_numbers | ready.name_numbers
-    unseen = asked.numbers - seen
+    unseen = {n for n in asked.numbers - seen  # "10k nodes" is seen in "10,000 nodes"
+              if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}
     missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
+    # a number the question gives with a unit is named with it ("1K", not "1")
+    missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
     if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]

@@ -91,12 +91,14 @@ GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit l
     "数量", "次数", "大小", "比例", "时间", "版本", "上限", "下限", "速率", "型号"}  # and their Chinese forms
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
-          "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节")
+          "tb", "ms", "us", "µs", "ns", "b", "s", "微秒", "毫秒", "纳秒", "秒", "字节", "k")
 _UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
     ("µs", "us", "μs", "微秒", "microseconds", "microsecond"), ("ms", "毫秒", "milliseconds", "millisecond"),
     ("ns", "纳秒", "nanoseconds", "nanosecond"), ("s", "秒", "seconds", "second", "sec"),
     ("b", "bytes", "byte", "字节"), ("gb/s", "gbps", "gbit/s", "g"), ("tb/s", "tbps"), ("mb/s", "mbps"))
     for unit in spellings}
+# "1K messages", "416K threshold": a size in KiB (or KB) as chat writes it — or a thousand ("10k nodes")
+_UNIT_SPELLINGS["k"] = "kib|kb|k|千字节"
 # An incast or oversubscription ratio ("64:1", "64 打 1", "64-to-1"): a condition like a measure, which a
 # passage writing 32:1 does not hold.
 _RATIO = re.compile(r"(?<![\w.:])(\d+)\s*(?::|-to-|\s+to\s+|打|对)\s*1(?![\d:])", re.IGNORECASE)
@@ -233,8 +235,16 @@ class QuestionShape:
         """How a passage may write each measure: the number, then the unit in any of its spellings."""
         # … or the unit in the name of a setting the number is given to ("push_ack_timeout_ms = 800")
         return tuple(re.compile(rf"(?<![\d.,]){re.escape(number)}(?:\.0+)?\s*(?:{_UNIT_SPELLINGS.get(unit, re.escape(unit))})"
-                                rf"(?![a-z])|_{re.escape(unit)}[`'\"]?\s*[=:]\s*[`'\"]?{re.escape(number)}(?![\d.,])", re.IGNORECASE)
+                                rf"(?![a-z])|_{re.escape(unit)}[`'\"]?\s*[=:]\s*[`'\"]?{re.escape(number)}(?![\d.,])"
+                                + (_thousands(number) if unit == "k" else ""), re.IGNORECASE)
                      for number, unit in (m.split(" ", 1) for m in self.measures))
+
+
+def _thousands(number: str) -> str:
+    """The alternative pattern of "10k" written out: 10,000 or 10000 (none for a fraction: "1.5k")."""
+    if not number.isdigit():
+        return ""
+    return rf"|(?<![\d.,]){number},?000(?![\d.,]\d)"
 
 
 def numbers_in(text: str) -> set[str]:
