@@ -195,7 +195,8 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "score": ("评分", "得分"), "scor": ("评分", "得分"), "committee": ("委员会",), "award": ("中标",),
     "winner": ("中标",), "contract": ("合同",), "payment": ("付款", "支付"), "invoice": ("发票",),
     "compliance": ("符合性", "合规"), "compliant": ("符合", "合规"),
-    "witness": ("见证",), "deviation": ("偏差",), "penalty clause": ("违约金",), "liquidated": ("违约金",),
+    "witness": ("见证",), "deviation": ("偏差",), "penalty": ("惩罚", "违约金", "罚款"), "liquidated": ("违约金",),
+    "late": ("逾期", "延期", "晚"), "overdue": ("逾期",),
 }
 
 
