@@ -16,12 +16,15 @@ import html as htmllib
 import io
 import pathlib
 import re
+import sys
 import unicodedata
 
 from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+from html_nowrap import nowrap  # noqa: E402 - data/eval/html_nowrap.py, shared by the sets' renderers
 DOCS = HERE.parent / "docs"
 SPEC_OUT = DOCS / "sedgemoor-uet-profile-spec.pdf"
 DECK_OUT = DOCS / "sm-phase2-design-review-deck.pdf"
@@ -35,15 +38,6 @@ FOOTER = f"""<div style="{FONT} width: 100%; margin: 0 20mm; border-top: 0.5pt s
  <span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>"""
 
 
-def nowrap(src):
-    head, sep, body = src.partition("<body>")
-    parts = re.split(r"(<[^>]+>)", body)
-    for i, part in enumerate(parts):
-        if part.startswith("<"):
-            continue
-        parts[i] = re.sub(r"[^\s<>]*\w-[^\s<>]*\w[^\s<>]*",
-                          lambda m: f'<span style="white-space:nowrap">{m.group(0)}</span>', part)
-    return head + sep + "".join(parts)
 
 
 def headings(src):

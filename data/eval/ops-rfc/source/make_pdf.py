@@ -2,7 +2,7 @@
 but the cover's header, "第 N 页 / 共 M 页").
 
 Needs Playwright (python) and the Debian Chromium at /usr/bin/chromium (no `playwright install`), and the
-Noto CJK fonts (fonts-noto-cjk). Like paper-forum/source/nowrap.py, every word with a hyphen (PW-660,
+Noto CJK fonts (fonts-noto-cjk). Like data/eval/html_nowrap.py, every word with a hyphen (PW-660,
 pod-a, lkmgmt-01, --pod ...) is first wrapped in a white-space:nowrap span in a temporary copy, so that Chromium
 never breaks a line after the hyphen and pdftotext keeps the hyphen; the text is unchanged.
 
