@@ -14,11 +14,17 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     exit 0
 fi
 LOCK=requirements.lock
+BUILD_SETTINGS=()
 LLM_MARKER=.venv/.mygallery-llm  # written by --llm: a plain run (scripts/test.sh calls one) must not remove the extra
 if [[ "${1:-}" == "--llm" || -f "$LLM_MARKER" ]]; then
     # requirements-llm.lock is requirements.lock (same pins, compiled with it as constraints) plus the extra.
     LOCK=requirements-llm.lock
     export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+    # llama.cpp is built for the x86-64 every such machine has (AVX2, FMA, F16C), not for the building CPU's own
+    # extensions: built "native" on a Xeon with AMX it crashed in its CPU backend (a general protection fault
+    # on the first completion) inside this sandbox's VMs. A build setting, not an environment variable, so that
+    # uv's cache never hands back a wheel built the other way.
+    BUILD_SETTINGS=(--config-settings-package "llama-cpp-python:cmake.args=-DGGML_NATIVE=OFF")
 elif [[ -n "${1:-}" ]]; then
     echo "setup: unknown option $1 (see --help)" >&2
     exit 2
@@ -55,7 +61,7 @@ fi
 if [[ "$LOCK" == requirements-llm.lock ]] && ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
     echo "setup: installing the local LLM extra (llama-cpp-python builds from source: ~5 minutes the first time)"
 fi
-uv pip sync --quiet --compile-bytecode --python .venv/bin/python "$LOCK"
+uv pip sync --quiet --compile-bytecode --python .venv/bin/python "${BUILD_SETTINGS[@]}" "$LOCK"
 if [[ "$LOCK" == requirements-llm.lock ]]; then touch "$LLM_MARKER"; fi
 uv pip install --quiet --python .venv/bin/python --no-deps -e .
 # Bytecode written once here, not compiled again by every process that starts (with PYTHONDONTWRITEBYTECODE set,
