@@ -27,6 +27,7 @@ from .blocks import named_title, table_cells
 from .chunking import split_sentences
 from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
+from .pdf_lines import join_text  # a space between two pieces of one text, none between two CJK characters
 from .question_shape import counts_in, numbers_in
 
 _CHECKBOX = r"^\s*(?:\[[ xX✓]?\]\s*)?"  # "[ ] ", "[x] " before a checklist's items
@@ -140,14 +141,12 @@ def _items_whole(lines: list[str]) -> list[str]:
         if _LIST_ITEM.match(line) or _ENDS.search(items[-1]) or _OWN_LINE.search(line):
             items.append(line)  # an item, or a line after a finished one ("判定标准：" / "a) …"), or a row
         else:
-            items[-1] += line if _CJK_END.search(items[-1]) and _CJK_START.match(line) else f" {line}"
+            items[-1] = join_text(items[-1], line)
     return items
 
 
 _ENDS = re.compile(r"[.:;!?。：；！？]$")  # a line that ends a sentence or introduces what follows
 _OWN_LINE = re.compile(r"^\(?[A-Za-z][.)]\s|\S {3,}\S")  # "a) …", "(b) …", and a row set in columns
-_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
-_CJK_START = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _looks_like_settings(lines: list[str]) -> bool:
