@@ -151,8 +151,9 @@ class ExtractiveAnswerer:
             return a.doc == b.doc and a.position is not None and b.position is not None \
                 and (a.position, c.position) > (b.position, than.position)
 
-        def close(ok: Callable[[Candidate], bool]) -> Candidate:  # the first close runner-up (or the best) with ok
-            return next((c for c in candidates[:CLOSE] if c.score >= CLOSE_SHARE * best.score and ok(c)), best)
+        def close(ok: Callable[[Candidate], bool], within: int = CLOSE, share: float = CLOSE_SHARE) -> Candidate:
+            # the first close runner-up (or the best) with ok
+            return next((c for c in candidates[:within] if c.score >= share * best.score and ok(c)), best)
 
         if asked.language == "en" and best.coverage < MIN_COVERAGE:  # a command's output, a number of the asked
             # sort, with none of the question's words: a close runner-up that has some
@@ -197,8 +198,7 @@ class ExtractiveAnswerer:
         if asked.kind == "procedure":
             if not self._is_step(best, sources):  # "what are the steps to …": a close runner-up that is a step
                 # of a list ("2. Flash: tlnctl fw flash …") over the line naming the image to flash
-                best = next((c for c in candidates[:STEP_CLOSE] if c.score >= STEP_SHARE * best.score
-                             and self._is_step(c, sources) and not (siblings and other(c))), best)
+                best = close(lambda c: self._is_step(c, sources) and not (siblings and other(c)), STEP_CLOSE, STEP_SHARE)
             best = self._steps(best, sources, whole=asks_whole_procedure(question))
         elif asked.expects is not None and not asked.valueless and not asked.expects.search(best.text):
             # the sentence that introduces the thing asked about, and the next one gives its value ("… pulled one
