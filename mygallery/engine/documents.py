@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import DocumentError
@@ -132,8 +133,8 @@ def load_document(path: Path, docs_dir: Path) -> Document:
     except Exception as exc:  # noqa: BLE001 - parsers of broken files raise many kinds; the file is skipped
         raise DocumentError(f"cannot parse: {type(exc).__name__}: {exc}") from exc
     doc.title = plain_words(doc.title)
-    doc.blocks = [Block(b.kind, plain_words(b.text), tuple(map(plain_words, b.section)), b.page, plain_words(b.header))
-                  for b in doc.blocks if b.text.strip()]
+    doc.blocks = [replace(b, text=plain_words(b.text), section=tuple(map(plain_words, b.section)),
+                          header=plain_words(b.header)) for b in doc.blocks if b.text.strip()]
     if not doc.blocks:
         raise DocumentError("no text found")
     return doc
