@@ -126,7 +126,8 @@ def make_rate_limiter(settings: Settings, link: RedisLink | None) -> Limiter:
 class GalleryService:
     def __init__(self, settings: Settings, *, static_dir: Path = STATIC_DIR, library: LiveIndex | None = None,
                  answers: AnswerService | None = None, answer_cpus: set[int] | None = None) -> None:
-        """`answer_cpus`: the CPUs answer processes may run on (by default the server's own)."""
+        """`answer_cpus`: the CPUs answer processes run on, one each in turn (by default: wherever the scheduler
+        puts them, on the server's own)."""
         self.settings = settings
         self.answer_cpus = answer_cpus
         self.library = library or LiveIndex()
@@ -351,7 +352,8 @@ def serve(settings: Settings) -> int:
                  settings.cpu_affinity)
     try:
         try:
-            gallery = GalleryService(settings, answer_cpus=allowed)  # answer processes may use every CPU we may
+            # answer processes run on the CPUs we may use, one each; with CPU_AFFINITY=off the scheduler places them
+            gallery = GalleryService(settings, answer_cpus=allowed if cpus is not None else None)
             CollectionPauses().install()
         except OSError as exc:
             print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",

@@ -219,6 +219,25 @@ def test_answer_processes_end_with_the_server(tmp_path: Path, copied_index_dir: 
         assert not alive, f"answer processes left running after {stop.name}: {[c.pid for c in alive]}"
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing to pin")
+def test_answer_processes_run_on_a_cpu_each(tmp_path: Path, copied_index_dir: Path) -> None:
+    """`serve` pins itself to its highest CPU and each answer process to one of the CPUs it may use, from the
+    lowest; with CPU_AFFINITY=off nothing is pinned."""
+    allowed = sorted(os.sched_getaffinity(0))
+    for setting, expected in (("auto", [{allowed[0]}, {allowed[1 % len(allowed)]}]), ("off", [set(allowed)] * 2)):
+        process, url = start_server(server_env(tmp_path, copied_index_dir, ANSWER_PROCESSES="2",
+                                               CPU_AFFINITY=setting))
+        try:
+            children = sorted(_children(process.pid), key=lambda child: child.pid)  # forked in turn
+            assert [set(child.cpu_affinity()) for child in children] == expected
+            assert set(psutil.Process(process.pid).cpu_affinity()) == ({allowed[-1]} if setting == "auto"
+                                                                        else set(allowed))
+            assert ask(url, QUESTIONS[2]).status == 200
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+
+
 def test_streamed_chats_are_answered_by_the_answer_processes_too(tmp_path: Path, copied_index_dir: Path) -> None:
     """The chat page streams: those answers come from the answer processes as well (with both children stopped
     a streamed question waits, and is answered once they go on — so does one on a connection that closes after
