@@ -149,6 +149,15 @@ def test_the_question_log_is_bounded_in_rows_days_and_memory(tmp_path: Path, mon
     kept = log.questions(days=1, unanswered_only=False)
     assert sorted(q["question"] for q in kept) == [f"question {n}?" for n in range(3, 8)]
     assert len(log.feedback(days=1)) == 5 and len(log.feedback(days=1)[0]["answer"]) == question_log.ANSWER_CHARS
+    now[0] += 1  # a rating given again is the newest: kept, and the oldest other goes at the next flush
+    log.rate("k3", rating="up", comment="", question="question 3", answer="y", answered=True, sources=[],
+             session="abcd1234")
+    log.record("question 8?", True, ["a.md"])
+    log.flush()
+    assert sorted(q["question"] for q in log.questions(days=1, unanswered_only=False)) == \
+        [f"question {n}?" for n in range(4, 9)]
+    assert {(f["question"], f["rating"]) for f in log.feedback(days=1)} == \
+        {("question 3", "up")} | {(f"question {n}", "down") for n in range(4, 8)}
     now[0] += 3 * 86400  # past QUESTIONS_KEEP_DAYS: the next flush deletes them all
     log.flush()
     assert log.questions(days=10, unanswered_only=False) == [] and log.feedback(days=10) == []
