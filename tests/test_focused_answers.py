@@ -808,16 +808,20 @@ def test_the_lead_of_an_answer_is_its_first_quote_with_the_line_that_introduces_
 
 def test_the_answer_type_prefilter_changes_no_question_s_sort() -> None:
     """shape() tries the ANSWER_TYPES entries only when one search over all of them matches: the same sort as
-    trying every entry, on every question of the bundled set and the tune halves."""
+    trying every entry, on every question of the bundled set and the tune halves; and the entries, matched
+    against the lower-cased question, find what they find case-insensitively in the question as it is."""
     root = Path(__file__).resolve().parent.parent / "data"
     questions = [json.loads(line)["question"] for path in [root / "qa" / "uec_qa.jsonl", *root.glob("eval/*/qa_tune.jsonl")]
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(questions) > 300
     for question in questions:
         asked = shape(question)
-        tried = next((name for name, asks, _ in ANSWER_TYPES if asks.search(question.strip())), None)
+        tried = next((name for name, asks, _ in ANSWER_TYPES if asks.search(question.strip().lower())), None)
         if asked.kind in ("number", "name", "other") or tried == "command":
             assert asked.sort == tried, question
+        for _, asks, _ in ANSWER_TYPES:
+            assert bool(asks.search(question.lower())) == bool(re.search(asks.pattern, question, re.IGNORECASE))
+    assert not any(letter.isupper() for _, asks, _ in ANSWER_TYPES for letter in re.sub(r"\\.", "", asks.pattern))
 
 
 def test_a_number_asked_for_that_no_passage_holds_is_not_in_the_documents(tmp_path: Path) -> None:

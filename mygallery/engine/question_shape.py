@@ -192,15 +192,19 @@ _TYPED = (
            r"|(?:must|shall)\s+(?:\w+\s+){0,3}do\b", r"必须做什么|应该做什么|应当做什么|要做什么|需要做什么|怎么处理|如何处理",
      r"\b(?:must|shall|required|should)\b|必须|应当|应该|须"),
 )
+# The "asks" patterns are matched against the lower-cased question, without IGNORECASE (their letters are all
+# lower case): the regular expression engine then skips an alternative whose first letter differs at once,
+# where a case-insensitive literal is tried in full — the prefilter below took 20 instead of 33 µs on an English
+# question.
 ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (name, re.compile(rf"\b(?:{english})|{other}" if english else other, re.IGNORECASE), re.compile(says, re.IGNORECASE))
+    (name, re.compile(rf"\b(?:{english})|{other}" if english else other), re.compile(says, re.IGNORECASE))
     for name, english, other, says in _TYPED)
 
 
 # Whether any entry of ANSWER_TYPES asks: most questions match none, and one search tells (the entries are then
 # tried in order, the first that asks wins). One word-boundary test before all English alternatives.
 _ANY_ANSWER_TYPE = re.compile(r"\b(?:" + "|".join(f"(?:{english})" for _, english, _, _ in _TYPED if english) + ")|"
-                              + "|".join(f"(?:{other})" for _, _, other, _ in _TYPED), re.IGNORECASE)
+                              + "|".join(f"(?:{other})" for _, _, other, _ in _TYPED))  # on the lower-cased question
 # the one answer type a procedure keeps ("how do I check …" asks for a command)
 _COMMAND_ASKS = next(asks for name, asks, _ in ANSWER_TYPES if name == COMMAND)
 
@@ -419,9 +423,10 @@ def shape(question: str) -> QuestionShape:
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     # "how do I check …" is a procedure that still asks for a command; other procedures, reasons and definitions
     # ask for no sort of value (and most questions match no answer type: one search of them all tells)
-    typed = kind in ("number", "name", "other") or _COMMAND_ASKS.search(text)
-    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(text)), (None, None)) \
-        if typed and _ANY_ANSWER_TYPE.search(text) else (None, None)
+    lowered = text.lower()
+    typed = kind in ("number", "name", "other") or _COMMAND_ASKS.search(lowered)
+    sort, expects = next(((name, says) for name, asks, says in ANSWER_TYPES if asks.search(lowered)), (None, None)) \
+        if typed and _ANY_ANSWER_TYPE.search(lowered) else (None, None)
     if kind not in ("number", "name", "other") and sort != COMMAND:
         sort, expects = None, None
     return QuestionShape(language, kind, attributes, numbers, anchors_in(text), required, measures, supposed,
