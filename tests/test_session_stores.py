@@ -179,11 +179,15 @@ def test_one_turn_at_a_time_per_conversation_and_no_lock_left_behind() -> None:
 @pytest.mark.parametrize("answered", [True, False])
 @pytest.mark.parametrize("notice", ["", "The language model is unavailable (\"timeout\"); showing an extractive answer."])
 def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: str, answered: bool) -> None:
-    """encoded_reply splices one encoding of the answer and its sources into both texts; each must be what
-    encoding the plain objects gives (quotes, back-slashes, CJK, line breaks and all)."""
+    """encoded_reply splices one encoding of the answer and its sources (each passage's fields encoded once per
+    process) into both texts; each must be what encoding the plain objects gives (quotes, back-slashes, CJK,
+    line breaks, control characters, a tiny score and all) — the second time too."""
     result = AnswerResult('RUD "delivers" each packet once\\n — 可靠无序交付。\n\nSee [1] [2].',
                           [Source(1, "a.md", "A", "RUD", 3, 'snippet "quoted" \\ 拥塞', 0.123456),
-                           Source(2, "b.pdf", "B", "", None, "", 0.5)], "extractive", 12.3456, notice, answered)
+                           Source(2, "b.pdf", "B", "", None, "", 0.5),
+                           Source(12, "c\u00e9.md", "T\n\u2028", "x > y", 7, "\t</script> \x00", 1e-9)],
+                          "extractive", 12.3456, notice, answered)
+    encoded_reply("0123abcd" * 4, result)
     message, body = encoded_reply("0123abcd" * 4, result)
     assert message.text == json.dumps(message.to_json(), ensure_ascii=False)
     assert json.loads(message.text) == {"role": "assistant", "content": result.answer, "answered": answered,

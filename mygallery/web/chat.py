@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterator
 
 from ..config import Settings
-from ..engine.answer_types import AnswerResult, Turn
+from ..engine.answer_types import AnswerResult, Source, Turn
 from ..errors import BadRequest, NotFound, ServerBusy
 from ..sessions.manager import Session, looks_like_session_id
 from ..sessions.protocol import Sessions
@@ -131,7 +131,7 @@ def encoded_reply(session_id: str, result: AnswerResult, *, message_index: int |
     "message_index" when given — with the answer and its sources (most of both) encoded once for the two, not
     once each."""
     sources = [source.to_json() for source in result.sources]
-    answer, cited = encode_json(result.answer), encode_json(sources)
+    answer, cited = encode_json(result.answer), encoded_sources(result.sources)
     notice = f', "notice": {encode_json(result.notice)}' if result.notice else ""
     answered = "true" if result.answered else "false"
     position = "" if message_index is None else f', "message_index": {int(message_index)}'
@@ -142,6 +142,20 @@ def encoded_reply(session_id: str, result: AnswerResult, *, message_index: int |
             f'"sources": {cited}, "backend": {encode_json(result.backend)}, '
             f'"latency_ms": {encode_json(round(result.latency_ms, 1))}{notice}{position}}}')
     return message, body
+
+
+def encoded_sources(sources: list[Source]) -> str:
+    """encode_json([source.to_json() for source in sources]), the same text, with each source's fields but its
+    number and score encoded once per process: the same passages come back answer after answer, and encoding
+    their snippets was most of a reply's JSON (14 µs of the server's time per answer)."""
+    return "[" + ", ".join(f'{{"n": {int(source.n)}, {_passage_fields(source.doc, source.title, source.section, source.page, source.snippet)}'
+                           f', "score": {round(source.score, 4)!r}}}' for source in sources) + "]"
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage_fields(doc: str, title: str, section: str, page: int | None, snippet: str) -> str:
+    """The "doc" … "snippet" members of a source's JSON object, as encode_json writes them."""
+    return encode_json({"doc": doc, "title": title, "section": section, "page": page, "snippet": snippet})[1:-1]
 
 
 def last_result(answer: Iterator[str | AnswerResult]) -> AnswerResult:
