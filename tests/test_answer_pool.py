@@ -53,6 +53,9 @@ def _same(result: AnswerResult, expected: AnswerResult) -> None:
     assert result.answer == expected.answer and result.backend == expected.backend == "extractive"
     assert [s.to_json() for s in result.sources] == [s.to_json() for s in expected.sources]
     assert result.notice == expected.notice
+    # the token counts of the sources' chunks come along (the usage of /v1 answers counts them)
+    assert [s.tokens for s in result.sources] == [s.tokens for s in expected.sources]
+    assert all(s.tokens > 0 for s in result.sources)
 
 
 def test_answer_processes_give_the_answers_the_server_process_gives(bundled_index: HybridIndex) -> None:
@@ -151,7 +154,8 @@ def _children(process_id: int) -> list[psutil.Process]:
 def test_server_with_answer_processes_survives_losing_them(tmp_path: Path, copied_index_dir: Path) -> None:
     """The real server with two answer processes: they hold no socket of the server's (no listener, no client
     connection), answers keep coming while first one and then the other is killed (the server then answers
-    alone), admin stats count them, and SIGTERM leaves no process behind."""
+    alone, the same answers with the same token usage), admin stats count them, and SIGTERM leaves no process
+    behind."""
     env = server_env(tmp_path, copied_index_dir, ANSWER_PROCESSES="2", RATE_LIMIT_PER_MINUTE="0",
                      MAX_SESSIONS="100000")
     process, url = start_server(env)
@@ -167,6 +171,8 @@ def test_server_with_answer_processes_survives_losing_them(tmp_path: Path, copie
         session_id = new_session(url)
         first = ask(url, QUESTIONS[0], session_id).json()
         assert "[1]" in first["answer"] and first["sources"]
+        completion = {"model": "uec-gallery", "messages": [{"role": "user", "content": QUESTIONS[0]}]}
+        usage = call(url, "POST", "/v1/chat/completions", completion).json()["usage"]
 
         outcomes: list[str] = []
         stop = threading.Event()
@@ -198,6 +204,8 @@ def test_server_with_answer_processes_survives_losing_them(tmp_path: Path, copie
         assert stats == {"started": 2, "alive": 0, "own_memory_mb": 0.0}
         again = ask(url, QUESTIONS[0], new_session(url)).json()  # answered in the server process now: the same
         assert again["answer"] == first["answer"] and again["sources"] == first["sources"]
+        # the usage of an OpenAI-style answer counts the sources alike, whoever computed it
+        assert call(url, "POST", "/v1/chat/completions", completion).json()["usage"] == usage
         log = (tmp_path / "logs" / "server.log").read_text()
         assert all(f"answer process {child.pid} exited" in log for child in children)
     finally:

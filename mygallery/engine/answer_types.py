@@ -39,6 +39,7 @@ class Source:
     text: str = field(repr=False, default="")
     kind: str = "para"
     position: int | None = field(repr=False, default=None)  # of its chunk in the index, when it came from one
+    tokens: int = field(repr=False, default=0)  # of its chunk's text, counted at ingest (Chunk.tokens)
 
     def to_json(self) -> dict:
         return {"n": self.n, "doc": self.doc, "title": self.title, "section": self.section, "page": self.page,

@@ -160,7 +160,7 @@ class AnswerService:
         hits = with_labelled_row(found, hits, question)
         hits = with_best_lexical(found, hits)
         return [Source(n, h.chunk.doc, h.chunk.title, h.chunk.section, h.chunk.page, chunk_snippet(h.chunk.text), h.score,
-                       h.chunk.text, h.chunk.kind, h.position) for n, h in enumerate(hits, start=1)]
+                       h.chunk.text, h.chunk.kind, h.position, h.chunk.tokens) for n, h in enumerate(hits, start=1)]
 
     def stream(self, question: str, history: list[Turn] | None = None, *,
                whole: bool = False) -> Iterator[str | AnswerResult]:

@@ -206,8 +206,8 @@ class AnswerPool:
     def _outcome(kind: int, payload) -> Outcome:
         if kind == _OK:
             text, sources, backend, latency_ms, notice, answered = payload
-            return AnswerResult(text, [Source(n, doc, title, section, page, snippet, score, "", unit_kind)
-                                       for n, doc, title, section, page, snippet, score, unit_kind in sources],
+            return AnswerResult(text, [Source(n, doc, title, section, page, snippet, score, "", unit_kind, tokens=tokens)
+                                       for n, doc, title, section, page, snippet, score, unit_kind, tokens in sources],
                                 backend, latency_ms, notice, answered)
         if kind == _ERROR:
             status, code, message, retry_after = payload
@@ -294,7 +294,7 @@ def _child_main(conn: Connection, answers: AnswerService, cpus: set[int] | None)
         try:
             result = answers.answer(question, [Turn(role, content) for role, content in history])
             reply = (number, _OK, (result.answer, [(s.n, s.doc, s.title, s.section, s.page, s.snippet, s.score,
-                                                    s.kind) for s in result.sources],
+                                                    s.kind, s.tokens) for s in result.sources],
                                    result.backend, result.latency_ms, result.notice, result.answered))
         except GalleryError as error:
             reply = (number, _ERROR, (error.status, error.code, error.message, error.retry_after))

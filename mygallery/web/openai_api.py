@@ -200,8 +200,10 @@ def _extras(result: AnswerResult) -> dict:
 
 def _usage(question: str, history: list[Turn], result: AnswerResult, content: str) -> dict:
     """Tokens (tokens.count_tokens) of what the answer was made from — question, history and the retrieved
-    sources — and of the answer; our count, not a particular model's tokenizer."""
+    sources (their chunks' counts from ingest: an answer process sends no source text, and counting five chunks
+    again took the server's time on every request) — and of the answer; our count, not a particular model's
+    tokenizer."""
     prompt = count_tokens(question) + sum(count_tokens(t.content) for t in history) \
-        + sum(count_tokens(s.text) for s in result.sources)
+        + sum(s.tokens for s in result.sources)
     completion = count_tokens(content)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
