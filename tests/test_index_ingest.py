@@ -21,6 +21,7 @@ from mygallery.engine.fusion import DENSE_FUSION_MAX, RRF_K, fuse
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lexicon import expand_query, tokenize
+from mygallery.engine.token_count import _load_wordllama_tokenizer
 from mygallery.errors import IndexUnavailable
 from tests.conftest import small_corpus
 
@@ -277,16 +278,20 @@ def test_query_preparation_does_not_depend_on_the_hash_seed() -> None:
 
 
 def test_word_by_word_tokenizing_gives_the_tokenizers_ids(bundled_index: HybridIndex) -> None:
-    """LocalEmbedder.token_ids tokenizes word by word from a cache instead of calling encode(); on questions,
-    document lines and random strings full of the awkward cases (runs of spaces, the "▁" mark itself, CJK,
-    emoji, other white space) the ids must be exactly the tokenizer's."""
+    """LocalEmbedder.token_ids and the token counter (without tiktoken's file) tokenize word by word from a cache
+    (PieceTokenizer) instead of calling encode(); on questions, document lines and random strings full of the
+    awkward cases (runs of spaces, the "▁" mark itself, CJK, emoji, other white space) the ids, and the counts,
+    must be exactly the tokenizer's."""
     embedder = bundled_index.embedder
-    assert embedder._pieces_exact  # the shipped tokenizer has the shape that makes the shortcut exact
+    assert embedder.pieces.exact  # the shipped tokenizer has the shape that makes the shortcut exact
     tokenizer = embedder.model.tokenizer
+    count = _load_wordllama_tokenizer()
+    assert count is not None
     lines = [line for path in sorted((ROOT / "data" / "docs").glob("*.md"))
              for line in path.read_text(encoding="utf-8").splitlines()]
     alphabet = list("ab ZQ,.?!()-_\t\n\u2581\u2581  12我的拥塞控制é😀\u00a0\u3000'\"")
     rng = np.random.default_rng(3)
     randoms = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 30)))) for _ in range(3000)]
     for text in lines + randoms + ["", " ", "  a", "a  ", "\u2581", "x\u2581\u2581y"]:
-        assert embedder.token_ids(text) == tokenizer.encode(text, add_special_tokens=False).ids, repr(text)
+        ids = tokenizer.encode(text, add_special_tokens=False).ids
+        assert embedder.token_ids(text) == ids and count(text) == len(ids), repr(text)

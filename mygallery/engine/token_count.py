@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .piece_tokenizer import PieceTokenizer
+
 log = logging.getLogger(__name__)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -85,7 +87,8 @@ def _load_wordllama_tokenizer() -> Callable[[str], int] | None:
             tokenizer = Tokenizer.from_file(str(candidate))
         except Exception:  # noqa: BLE001 - not a tokenizer file after all; try the next
             continue
-        return _Counter(lambda text, t=tokenizer: len(t.encode(text, add_special_tokens=False).ids),
+        pieces = PieceTokenizer(tokenizer)  # one text word by word from a cache: an answer ~150 -> ~15 µs
+        return _Counter(lambda text, ids=pieces.ids: len(ids(text)),
                         lambda texts, t=tokenizer: [len(e.ids) for e in t.encode_batch(texts, add_special_tokens=False)])
     return None
 
