@@ -25,8 +25,9 @@ _BYTE_TOKEN = re.compile("<0x[0-9A-F]{2}>")
 class PieceTokenizer:
     def __init__(self, tokenizer, cache_size: int = 1 << 16) -> None:
         self.tokenizer = tokenizer
-        self.exact = _splits_at_word_starts(tokenizer)
-        self._digits_alone = _digits_alone(tokenizer)
+        vocab = tokenizer.get_vocab()  # once for both checks (~17 ms for Llama 2's 32,000 tokens)
+        self.exact = _splits_at_word_starts(tokenizer, vocab)
+        self._digits_alone = _digits_alone(vocab)
         self._piece_ids = functools.lru_cache(maxsize=cache_size)(self._piece_ids_uncached)
 
     def ids(self, text: str) -> list[int]:
@@ -47,23 +48,24 @@ class PieceTokenizer:
         return tuple(token.id for token in self.tokenizer.model.tokenize(piece))
 
 
-def _splits_at_word_starts(tokenizer) -> bool:
+def _splits_at_word_starts(tokenizer, vocab: dict[str, int]) -> bool:
     """Whether encode() is BPE over "▁" + text with spaces as "▁" and nothing else (no pre-tokenizer, no
     other normalizer), and no token in the vocabulary has a "▁" after another character (only runs of
-    marks): then words can be tokenized one by one with the same result (PieceTokenizer.ids)."""
-    config = json.loads(tokenizer.to_str())
+    marks): then words can be tokenized one by one with the same result (PieceTokenizer.ids). The parts are
+    read one by one: the whole tokenizer as JSON (1.3 MB) took ~70 ms to write and parse in every process."""
+    from tokenizers.models import BPE
+
+    normalizer = json.loads(tokenizer.normalizer.__getstate__()) if tokenizer.normalizer is not None else None
     expected = {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": _MARK},
                                                      {"type": "Replace", "pattern": {"String": " "}, "content": _MARK}]}
-    model = config.get("model", {})
-    return (config.get("normalizer") == expected and config.get("pre_tokenizer") is None
-            and model.get("type") == "BPE" and not model.get("dropout")
-            and all(_MARK not in token[1:] or set(token) == {_MARK} for token in tokenizer.get_vocab()))
+    return (normalizer == expected and tokenizer.pre_tokenizer is None
+            and isinstance(tokenizer.model, BPE) and not tokenizer.model.dropout
+            and all(_MARK not in token[1:] or set(token) == {_MARK} for token in vocab))
 
 
-def _digits_alone(tokenizer) -> bool:
+def _digits_alone(vocab: dict[str, int]) -> bool:
     """Whether each ASCII digit is a token and no other token holds one (byte-fallback tokens such as <0x41>
     aside): then BPE never merges a digit, a digit is its own token wherever it stands, and the text between
     two digits is tokenized as it would be alone (PieceTokenizer._piece_ids_uncached)."""
-    vocab = tokenizer.get_vocab()
     return all(digit in vocab for digit in "0123456789") and not any(
         len(token) > 1 and _DIGIT.search(token) and not _BYTE_TOKEN.fullmatch(token) for token in vocab)
