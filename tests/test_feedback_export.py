@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +137,39 @@ def test_reports_outlive_the_conversations(knowledge_gallery) -> None:
     assert "'=1+2 what is LLR?" in [row[0] for row in rows] and all(not row[0].startswith("=") for row in rows)
     for query in ("", "?kind=all", "?kind=top&days=99999", "?kind=top&format=pdf"):
         assert call(url, "GET", f"/api/admin/questions{query}", headers=AUTH).status == 400, query
+
+
+class _SlowFor:
+    """A lock that makes one thread wait a while before it takes it."""
+
+    def __init__(self, lock, thread_name: str, seconds: float) -> None:
+        self.lock, self.thread_name, self.seconds = lock, thread_name, seconds
+
+    def __enter__(self):
+        if threading.current_thread().name == self.thread_name:
+            time.sleep(self.seconds)
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+
+def test_a_report_sees_a_question_another_flush_is_still_writing(tmp_path: Path) -> None:
+    """Two flushes at once (the writer thread and a report, or two reports of the admin page): the report must
+    not read the file while the question it owes is in the other flush's hands. The admin page's top-questions
+    table once missed a question its unanswered table showed."""
+    log = QuestionLog(tmp_path / "q.db", keep_days=2, max_rows=100)
+    log.record("first?", True, ["a.md"])
+    log.flush()
+    log.record("second?", False, ["a.md"])
+    log._db_lock = _SlowFor(log._db_lock, "slow-flush", 0.3)  # the other flush is slow to reach the file
+    other = threading.Thread(target=log.flush, name="slow-flush")
+    other.start()
+    time.sleep(0.05)
+    assert {q["question"] for q in log.questions(days=1, unanswered_only=False)} == {"first?", "second?"}
+    other.join()
+    log.close()
 
 
 def test_the_question_log_is_bounded_in_rows_days_and_memory(tmp_path: Path, monkeypatch) -> None:

@@ -13,7 +13,8 @@ every flush deletes the oldest beyond that. Several server processes on one mach
 Questions are grouped by a normal form (`normal_form`: Unicode NFKC, case-folded, blanks collapsed, trailing
 punctuation dropped), so "What is RUD?" and "what is  rud" count as one question.
 Locks: `_buffer_lock` guards `_buffer` and `dropped` and is never held during I/O; `_db_lock` keeps the one
-connection single-user, as the sqlite3 module requires.
+connection single-user, as the sqlite3 module requires, and is held from taking the buffer to writing it (so a
+report never reads around rows another flush has taken); taken in that order, never the other way round.
 Non-goals: analytics beyond these reports; the answers to questions nobody rated (only rated ones are kept).
 """
 
@@ -120,12 +121,14 @@ class QuestionLog:
             self._db.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
 
     def flush(self) -> None:
-        """Write the buffered questions and delete what is past the bounds, in one transaction."""
-        with self._buffer_lock:
-            rows, self._buffer = self._buffer, []
-        now = self.clock()
-        oldest = now - self.keep_seconds
+        """Write the buffered questions and delete what is past the bounds, in one transaction. The buffer is
+        taken while the file is ours: a second flush (a report's) then waits until the first has written what
+        it took, instead of finding the buffer empty and reading the file before those rows are in it."""
         with self._db_lock:
+            with self._buffer_lock:
+                rows, self._buffer = self._buffer, []
+            now = self.clock()
+            oldest = now - self.keep_seconds
             if not rows and now - self._pruned_at < PRUNE_SECONDS:
                 return
             self._pruned_at = now
