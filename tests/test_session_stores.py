@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mygallery.engine.answer_types import AnswerResult, Source
@@ -185,7 +186,8 @@ def test_one_encoding_serves_the_stored_message_and_the_chat_response(notice: st
     result = AnswerResult('RUD "delivers" each packet once\\n — 可靠无序交付。\n\nSee [1] [2].',
                           [Source(1, "a.md", "A", "RUD", 3, 'snippet "quoted" \\ 拥塞', 0.123456),
                            Source(2, "b.pdf", "B", "", None, "", 0.5),
-                           Source(12, "c\u00e9.md", "T\n\u2028", "x > y", 7, "\t</script> \x00", 1e-9)],
+                           Source(12, "c\u00e9.md", "T\n\u2028", "x > y", 7, "\t</script> \x00", 1e-9),
+                           Source(13, "d.md", "D", "", None, "z", np.float64(0.123456789))],
                           "extractive", 12.3456, notice, answered)
     encoded_reply("0123abcd" * 4, result)
     message, body = encoded_reply("0123abcd" * 4, result)

@@ -23,6 +23,8 @@ _BYTE_TOKEN = re.compile("<0x[0-9A-F]{2}>")
 
 
 class PieceTokenizer:
+    """One tokenizer's ids, word by word from a cache when its shape allows it (`exact`), else by encode()."""
+
     def __init__(self, tokenizer, cache_size: int = 1 << 16) -> None:
         self.tokenizer = tokenizer
         vocab = tokenizer.get_vocab()  # once for both checks (~17 ms for Llama 2's 32,000 tokens)

@@ -87,7 +87,7 @@ def _load_wordllama_tokenizer() -> Callable[[str], int] | None:
             tokenizer = Tokenizer.from_file(str(candidate))
         except Exception:  # noqa: BLE001 - not a tokenizer file after all; try the next
             continue
-        pieces = PieceTokenizer(tokenizer)  # one text word by word from a cache: an answer ~150 -> ~15 µs
+        pieces = PieceTokenizer(tokenizer)  # one text word by word from a cache: an answer 152 -> 41 µs
         return _Counter(lambda text, ids=pieces.ids: len(ids(text)),
                         lambda texts, t=tokenizer: [len(e.ids) for e in t.encode_batch(texts, add_special_tokens=False)])
     return None

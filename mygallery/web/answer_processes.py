@@ -236,7 +236,7 @@ def child_cpu(number: int, cpus: set[int] | None) -> set[int] | None:
 
     One CPU each, because a child the scheduler moves between cores leaves its interpreter's working set in the
     other core's cache: two children on two CPUs, the server on the second, measured 1,266 and 1,307 chats/s
-    against 1,200 and 1,153 for children free to move, alternating (cpusplit, bench/README.md)."""
+    against 1,200 and 1,153 for children free to move, alternating (bench/README.md, eleventh round)."""
     if not cpus:
         return None
     ordered = sorted(cpus)
