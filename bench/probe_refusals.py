@@ -7,7 +7,7 @@ the documents name without the word, "SM1-SM3" typed for "SM1–SM3" — each an
 carry a `key` or `keys` (regular expressions the answer should match). `unanswerable*.jsonl` hold questions whose
 answer is in no document of their folder: about UEC over the bundled corpus, and in the styles of four sets'
 tune halves. data/eval/README.md says who wrote which; none holds a held-out question of a set. The `_holdout`
-files are kept aside: only their counts are printed. Each folder is indexed afresh in a temporary directory;
+files are kept aside: only their counts are printed (refusals, and answers without their key). Each folder is indexed afresh in a temporary directory;
 every refusal of an answerable question and every answer to an unanswerable one of a tuning file is printed,
 the refusals with the answerer's reason.
 
@@ -32,9 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, machine, say, write_results  # noqa: E402
 
 PROBES = ROOT / "data" / "eval" / "probes"
-ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl", "answerable4.jsonl")
+ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl", "answerable4.jsonl", "answerable5.jsonl",
+              "answerable5_holdout.jsonl")
 UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl", "unanswerable_sets.jsonl",
-                "unanswerable_sets_holdout.jsonl", "unanswerable4.jsonl", "unanswerable4_holdout.jsonl")
+                "unanswerable_sets_holdout.jsonl", "unanswerable4.jsonl", "unanswerable4_holdout.jsonl",
+                "unanswerable5.jsonl", "unanswerable5_holdout.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 probe["file"] = name
                 by_folder[probe["docs"]].append(probe)
     refused, missed, unflagged = [], [], []
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # file -> [questions, refused]
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # file -> questions, refused, keyed, keyless
     for folder, probes in by_folder.items():
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(docs_dir=ROOT / folder, index_dir=Path(tmp))
@@ -68,15 +70,20 @@ def main(argv: list[str] | None = None) -> int:
             service = AnswerService(LiveIndex(index))
             for probe in probes:
                 question, name = probe["question"], probe["file"]
+                aside = "holdout" in name  # kept aside: counted, never printed
                 result = service.answer(question)
                 counts[name][0] += 1
                 counts[name][1] += not result.answered
                 if name in UNANSWERABLE:
-                    if result.answered and "holdout" not in name:
+                    if result.answered and not aside:
                         unflagged.append({"docs": folder, "question": question, "answer": result.answer[:200]})
                         say(f"answered [{folder}] {question}  — {result.answer[:90]!r}")
                     continue
+                keys = keys_of(probe)
+                counts[name][2] += bool(keys)
                 if not result.answered:
+                    if aside:
+                        continue
                     asked = shape(question)
                     sources = service.retrieve(question, [])
                     found = service.extractive.candidates(question, asked, sources)
@@ -84,16 +91,22 @@ def main(argv: list[str] | None = None) -> int:
                                                                  sources)).reason if found else "no candidates"
                     refused.append({"docs": folder, "question": question, "reason": why})
                     say(f"refused  [{folder}] {question}  — {why}")
-                elif not all(re.search(key, result.answer, re.IGNORECASE) for key in keys_of(probe)):
-                    missed.append({"docs": folder, "question": question, "answer": result.answer[:200]})
-    keyed = sum(1 for probes in by_folder.values() for p in probes if keys_of(p) and p["file"] in ANSWERABLE)
-    for name, (questions, no) in counts.items():
+                elif not all(re.search(key, result.answer, re.IGNORECASE) for key in keys):
+                    counts[name][3] += 1
+                    if not aside:
+                        missed.append({"docs": folder, "question": question, "answer": result.answer[:200]})
+    for name, (questions, no, keyed, keyless) in counts.items():
         say(f"{name}: {questions} questions, {no} met with \"not in the documents\""
-            + (" (should be all)" if name in UNANSWERABLE else ""))
-    say(f"answerable: {sum(counts[n][1] for n in ANSWERABLE)} refused; {len(missed)} of the {keyed} with a key "
-        f"answered without it")
+            + (" (should be all)" if name in UNANSWERABLE else f"; {keyless} of the {keyed} with a key answered "
+                                                                   "without it"))
+    for aside in (False, True):
+        names = [n for n in ANSWERABLE if ("holdout" in n) == aside and n in counts]
+        say(f"answerable{' (kept aside)' if aside else ''}: {sum(counts[n][0] for n in names)} questions, "
+            f"{sum(counts[n][1] for n in names)} refused; {sum(counts[n][3] for n in names)} of the "
+            f"{sum(counts[n][2] for n in names)} with a key answered without it")
     write_results("refusals", {"machine": machine(), "checkout": str(args.checkout or ROOT),
-                               "files": {name: {"questions": q, "refused": r} for name, (q, r) in counts.items()},
+                               "files": {name: {"questions": q, "refused": r, "keyed": k, "keyed_without_key": m}
+                                         for name, (q, r, k, m) in counts.items()},
                                "refused": refused, "answered_without_key": missed, "unanswerable_answered": unflagged})
     return 0
 
