@@ -440,6 +440,33 @@ def centred_table_pdf(path: Path) -> Path:
     return write_pages(path, [page], title="Link parameters, centred")
 
 
+TEST_CASE_ROWS = [
+    ("TC-01 Link bring-up", "All 256 host links and 256 leaf-spine links brought up from cold start with RS FEC; "
+     "BER read after 30 min idle.", "All links up at 800 Gb/s; pre-FEC BER below the 2.4E-4 alarm threshold.",
+     "512 of 512 links up. Worst pre-FEC BER 3.1E-7 (leaf L05, port 41).", "PASS"),
+    ("TC-02 Replay", "Single-frame corruption injected on 8 links by the error injector, 10,000 events.",
+     "Every corrupted frame replayed; no transport retransmission.", "10,000 injected, 10,000 replayed. Longest "
+     "replay 1.6 us.", "PASS"),
+    ("TC-03 Spraying balance", "256-rank all-to-all, 1 MiB messages, 10 min; every uplink sampled each second.",
+     "Most to least loaded uplink of a leaf at most 1.15.", "Worst leaf L03: ratio 1.07. Mean 1.04.", "PASS"),
+    ("TC-04 Incast", "31 senders to 1 receiver, 256 KiB writes, trimming on, 3 runs of 10 min.",
+     "Goodput at least 90 % of line rate; no stall.", "Firmware 2.15.2: goodput 94.6 %, 4.2 % of packets trimmed.",
+     "PASS"),
+]
+
+
+def test_case_table_pdf(path: Path) -> Path:
+    """An acceptance report's table of test cases in narrow columns: every row wraps onto five or six lines
+    (the first column once), rows 6 points apart — four in five line gaps are within a row."""
+    page = Page()
+    page.lines(72, 780, ["Table 4 lists the test cases of the campaign and their results."])
+    xs, widths = (72, 160, 270, 360, 450), (80, 100, 80, 80, 40)
+    y = set_rows(page, 750.0, [("TC", "Setup", "Expected", "Measured", "Result"), *TEST_CASE_ROWS], xs, widths,
+                 gap=6, bold_first=True)
+    page.lines(72, y - 20, ["All test cases passed."])
+    return write_pages(path, [page], title="Acceptance tests")
+
+
 # --- 5./6. Chromium print-to-PDF ------------------------------------------------------------------------------
 
 def chromium_available() -> bool:

@@ -197,6 +197,16 @@ def test_cells_centred_in_their_rows_stay_in_their_rows(tmp_path: Path) -> None:
     assert len(tables) == 1 and tables[0].header == "| Parameter | Default | Pilot value | Notes |"
     assert tables[0].text.splitlines() == [f"| {' | '.join(row)} |" for row in samples.LINK_ROWS]
 
+
+def test_rows_that_all_wrap_onto_several_lines_stay_rows(tmp_path: Path) -> None:
+    """Test cases in narrow columns, every row five or six lines deep and the rows little apart: the gaps
+    between rows are a fifth of all, yet each row is one row — its result beside its measured value, not
+    "Worst pre-FEC BER" on one row and "3.1E-7" on the next."""
+    doc = read_pdf(samples.test_case_table_pdf(tmp_path / "cases.pdf"))
+    tables = [b for b in doc.blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].header == "| TC | Setup | Expected | Measured | Result |"
+    assert tables[0].text.splitlines() == [f"| {' | '.join(row)} |" for row in samples.TEST_CASE_ROWS]
+
 # --- 5./6. Chromium print-to-PDF ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
