@@ -51,7 +51,7 @@ SUPPORTED_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"
 # zero-width characters dropped — text copied out of a typeset PDF into notes carries them inside words; pdf 5
 # also: a heading set large just below two columns is read after both, not as the end of the left one; html 6
 # also: a footnote's reference (a link to the note in a superscript, a Pandoc noteref) is not read into the text.
-READER_VERSIONS = {"markdown": 5, "text": 5, "html": 6, "pdf": 5}
+READER_VERSIONS = {"markdown": 5, "text": 5, "html": 6, "pdf": 6}
 
 # Characters that sit inside words without being letters of them: the Latin ligatures of the Alphabetic
 # Presentation Forms block, spelt out; soft hyphens, zero-width spaces and joiners, word joiners and byte-order
