@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from mygallery.config import Settings
 from mygallery.engine.answer_evaluation import lead
 from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.engine.answer_units import answer_units
-from mygallery.engine.answerability import gather_evidence
+from mygallery.engine.answerability import Evidence, gather_evidence, judge, unknown_share
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import (
@@ -730,17 +731,38 @@ def test_a_section_no_document_has_is_not_in_the_documents(tmp_path: Path) -> No
 def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_path: Path) -> None:
     """A Chinese question whose words are all in no document ("推荐几本好看的科幻小说") is about something
     else — also when a word is a term of the lexicon whose English no document has either (天气, weather, in
-    "明天天气怎么样"); a chatty Chinese question about what the notes hold is answered, and so is one over an
-    English document whose words the lexicon translates."""
+    "明天天气怎么样"), or when the words a document has are words of asking (最近, 比较), or only three of four are
+    in none and the question names nothing; a chatty Chinese question about what the notes hold is answered, and
+    so is one over an English document whose words the lexicon translates."""
     notes = ("# 青岚网络参数\n\nECN 标记：Kmin 100 KiB，Kmax 600 KiB，Pmax 15%。\n\n周会每周四 14:00 在 B302 会议室开，"
-             "周末不开。\n\n"
+             "周末不开。\n\n最近两周比较了两组 ECN 参数。\n\n"
              "LLR replay timeout 设为 1.5 µs，默认 1.0 µs。\n")
-    report = "# Acceptance\n\nThe median one-way latency through a spine was 3.9 us at the default settings.\n"
-    _, service = gallery(tmp_path, {"notes-zh.md": notes, "report.md": report})
+    report = ("# Acceptance\n\nThe median one-way latency through a spine was 3.9 us at the default settings.\n\n"
+              "Long links were tested while all-reduce traffic was running.\n")
+    index, service = gallery(tmp_path, {"notes-zh.md": notes, "report.md": report})
     # … and when a run of words the lexicon does not cut starts with a word a note has (周会 … 周末):
     # "周末去香山看红叶人多" is five words, not one known one
-    for question in ("推荐几本好看的科幻小说", "北京到上海坐高铁要多久？", "明天天气怎么样", "周末去香山看红叶人多不多？"):
+    for question in ("推荐几本好看的科幻小说", "北京到上海坐高铁要多久？", "明天天气怎么样", "周末去香山看红叶人多不多？",
+                     # words of asking (最近, 比较) that a note happens to use say nothing of what is asked about
+                     "哪部电视剧最近比较火"):
         assert not service.answer(question).answered, question
+    # "how long" asks for a value, and "runny" is known only as a typo of "running" (half known): of boil, runny
+    # and yolk two and a half are in no document — not two of long, boil, runny and yolk
+    assert unknown_share(index, "how long should I boil an egg for a runny yolk?", "en") == pytest.approx(2.5 / 3)
+    # a question naming nothing (no identifier, no number) with three of four words in no document is about
+    # something else; one naming a thing the documents have ("FPDP … 0xF0") may use more words they do not
+    @dataclass
+    class Best:
+        coverage: float = 1.0
+        has_value: bool = True
+        table_row: bool = False
+        source_numbers: frozenset = frozenset()
+        names_attribute: bool = True
+        names_other: bool = False
+
+    three_of_four = Evidence([], [], [], unknown_words=0.75)
+    assert not judge(shape("实验室食堂晚饭几点关门？"), Best(), three_of_four).answered
+    assert judge(shape("FPDP 消息类型注册表里 0xF0-0xFE 这段留给什么用"), Best(), three_of_four).answered
     crossing = service.answer("经过 spine 的单向时延中位数是多少？")
     assert crossing.answered and "3.9 us" in crossing.answer, crossing.answer
     for question, fact in (("请问一下青岚的 ECN Kmax 是多少", "600 KiB"), ("我想知道周会在哪个会议室开", "B302")):
