@@ -202,6 +202,9 @@ class GalleryRequestHandler(BaseHTTPRequestHandler):
             self._discard_unread_body()
             if self.server.draining:
                 self.close_connection = True
+            # out before the request counts as finished (handle_one_request would flush it after): a drain that
+            # sees no request in flight shuts every connection, and would cut this response off unsent
+            self.wfile.flush()
         finally:
             if not handed_over:
                 self._answered.release()
