@@ -145,6 +145,49 @@ def test_sqlite_store_is_in_wal_mode_and_backs_up_consistently(tmp_path: Path) -
     copy.close()
 
 
+def test_sqlite_turns_that_wait_during_a_commit_share_the_next_one(tmp_path: Path) -> None:
+    """Group commit: five turns that arrive while another commits are written by one transaction, each durable
+    (another connection reads it) when its append returns; a turn of a conversation deleted meanwhile is
+    refused without keeping the others from committing."""
+    store = SqliteStore(tmp_path / "s.db")
+    for n in range(7):
+        store.create(f"s{n}", 1.0)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def append(session_id: str) -> None:
+        try:
+            store.append(session_id, [Message("user", f"q {session_id}"), Message("assistant", f"a {session_id}")], 2.0)
+            outcomes[session_id] = None
+        except BaseException as error:  # noqa: BLE001 - looked at below
+            outcomes[session_id] = error
+
+    def waiting(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(store._pending) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert len(store._pending) == count
+
+    store.delete("s6")
+    threads = [threading.Thread(target=append, args=(f"s{n}",)) for n in range(7)]
+    with store._db_lock:  # the connection is busy: the first turn's commit waits for it
+        threads[0].start()
+        deadline = time.monotonic() + 10
+        while not store._committing and time.monotonic() < deadline:
+            time.sleep(0.005)
+        for thread in threads[1:]:
+            thread.start()
+        waiting(6)  # the other six wait for the first commit to end
+    for thread in threads:
+        thread.join(10)
+    assert store.commits == 2  # the first turn alone, then the five live ones together
+    assert isinstance(outcomes.pop("s6"), NotFound) and set(outcomes.values()) == {None}
+    reader = SqliteStore(tmp_path / "s.db")
+    stored = {record.id: [m.content for m in record.messages] for record in reader.load_active(0.0)}
+    assert stored == {f"s{n}": [f"q s{n}", f"a s{n}"] for n in range(6)}
+    reader.close()
+    store.close()
+
+
 def test_unreachable_redis_is_a_clear_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="REDIS_URL"):
         make_store("redis", sqlite_path=tmp_path / "x.db", redis_url=f"redis://127.0.0.1:{free_port()}/0")

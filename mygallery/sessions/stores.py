@@ -71,8 +71,19 @@ CREATE INDEX IF NOT EXISTS sessions_by_activity ON sessions(last_active);
 """
 
 
+class _Turn:
+    """A turn waiting to be committed (SqliteStore.append) and, once `done`, its outcome."""
+
+    __slots__ = ("session_id", "messages", "now", "done", "error")
+
+    def __init__(self, session_id: str, messages: list[Message], now: float) -> None:
+        self.session_id, self.messages, self.now = session_id, messages, now
+        self.done = False
+        self.error: BaseException | None = None
+
+
 class SqliteStore:
-    """Conversations in one SQLite file, WAL mode, every turn one durable transaction."""
+    """Conversations in one SQLite file, WAL mode, every turn durable before append returns."""
 
     name = "sqlite"
 
@@ -87,6 +98,10 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=FULL")  # committed = on disk: an acknowledged turn survives a crash
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._pending_ready = threading.Condition()  # guards _pending and _committing; a commit ended
+        self._pending: list[_Turn] = []  # turns waiting for a commit (see append)
+        self._committing = False  # a thread is committing a batch of turns
+        self.commits = 0  # transactions that committed turns
 
     @contextlib.contextmanager
     def _using(self) -> Iterator[sqlite3.Connection]:
@@ -102,20 +117,65 @@ class SqliteStore:
             db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (session_id, now, now))
 
     def append(self, session_id: str, messages: list[Message], now: float) -> None:
-        with self._using() as db:
+        """Add a turn's messages, durably: this returns once a transaction holding them has committed.
+
+        Group commit: a turn waits in `_pending` while another thread commits; when that commit ends, one
+        waiting thread commits every turn waiting then in one transaction — one fsync for them all instead of
+        one each — and the threads whose turns it committed return. A turn alone costs what it did; under load
+        the turns that arrived during one commit share the next (each append took ~140 µs of CPU and ~280 µs of wall time
+        on its own, most of it the transaction and its fsync: SQLite chat was half the memory store's rate)."""
+        turn = _Turn(session_id, messages, now)
+        with self._pending_ready:
+            self._pending.append(turn)
+            while not turn.done and self._committing:  # the next commit takes it, or it leads that one
+                self._pending_ready.wait()
+            if not turn.done:
+                self._committing = True
+                batch, self._pending = self._pending, []
+        if not turn.done:
+            try:
+                with self._db_lock:
+                    self._commit(batch)
+            finally:
+                with self._pending_ready:
+                    self._committing = False
+                    self._pending_ready.notify_all()
+        if turn.error is not None:
+            raise turn.error
+
+    def _commit(self, batch: list[_Turn]) -> None:
+        """Write the turns of `batch` in one transaction (holding _db_lock); each turn gets its outcome: a turn
+        of a conversation deleted meanwhile is NotFound and writes nothing, the others commit together — or,
+        when the transaction fails, all fail with it."""
+        db = self._db
+        try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                if db.execute("UPDATE sessions SET last_active = ? WHERE id = ?", (now, session_id)).rowcount == 0:
-                    raise NotFound("conversation not found or expired; start a new one")  # deleted meanwhile
-                (next_seq,) = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?",
-                                         (session_id,)).fetchone()
-                db.executemany("INSERT INTO messages VALUES (?, ?, ?)",
-                               [(session_id, next_seq + i, m.to_json_text())
-                                for i, m in enumerate(messages)])
+                for turn in batch:
+                    # the conversation's row first: a deleted one is found before anything of the turn is written
+                    if db.execute("UPDATE sessions SET last_active = ? WHERE id = ?",
+                                  (turn.now, turn.session_id)).rowcount == 0:
+                        turn.error = NotFound("conversation not found or expired; start a new one")
+                        continue
+                    (next_seq,) = db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?",
+                                             (turn.session_id,)).fetchone()
+                    db.executemany("INSERT INTO messages VALUES (?, ?, ?)",
+                                   [(turn.session_id, next_seq + i, m.to_json_text())
+                                    for i, m in enumerate(turn.messages)])
                 db.execute("COMMIT")
+                self.commits += 1
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
+        except BaseException as exc:  # noqa: BLE001 - every turn of the batch is told, the caller's too
+            error = StoreUnavailable(f"the session database cannot be used ({exc}); try again shortly") \
+                if isinstance(exc, sqlite3.OperationalError) else exc
+            for turn in batch:
+                turn.error = error
+        finally:
+            for turn in batch:
+                turn.done = True
 
     def set_feedback(self, session_id: str, index: int, message: Message) -> None:
         """Replace message `index` (its seq) with the same message carrying its rating; not a turn, so the
