@@ -728,6 +728,22 @@ def test_a_section_no_document_has_is_not_in_the_documents(tmp_path: Path) -> No
 
 
 
+def test_what_a_release_changed_needs_a_passage_that_says_it(tmp_path: Path) -> None:
+    """"What changed in 2.1.4?" where the documents only say the switches were upgraded to 2.1.4: not in the
+    documents, in either language, naming the release; a release whose notes say what it fixed is answered."""
+    notes = ("# Release notes\n\n## 1.8.0\n\n- Fixed the credit leak on link flaps.\n- The replay timer now defaults "
+             "to 2 us.\n\n## 1.7.2\n\n- First release for the pilot.\n")
+    ops = ("# Operations log\n\nOn 10-16 all leaf switches were upgraded to firmware 2.1.4 during the night window; "
+           "the upgrade to 2.1.4 took 40 minutes.\n")
+    _, service = gallery(tmp_path, {"release-notes.md": notes, "ops-log.md": ops})
+    for question in ("What changed in firmware 2.1.4?", "2.1.4 这个版本主要修了什么？"):
+        result = service.answer(question)
+        assert not result.answered and "2.1.4" in first_line(result.answer), (question, result.answer)
+    for question, fact in (("What changed in 1.8.0?", "credit leak"), ("1.8.0 修了什么？", "credit leak")):
+        result = service.answer(question)
+        assert result.answered and fact in result.answer, (question, result.answer)
+
+
 def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_path: Path) -> None:
     """A Chinese question whose words are all in no document ("推荐几本好看的科幻小说") is about something
     else — also when a word is a term of the lexicon whose English no document has either (天气, weather, in

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .answer_types import Source
-from .answer_units import UnitCache
+from .answer_units import PreparedUnits, UnitCache
 from .index import HybridIndex, term_tokens
 from .lexicon import (
     EN_STOP_WORDS,
@@ -56,6 +56,7 @@ class Judgement:
     reason: str = ""
     unknown: tuple[str, ...] = ()  # what no document mentions (names, the asked attribute), for the reader
     absent: tuple[str, ...] = ()  # the question's conditions no retrieved passage holds, for the reader
+    unchanged: tuple[str, ...] = ()  # the release whose changes no retrieved passage describes, for the reader
 
     def explain(self, question: str, language: str) -> str:
         """Why the documents do not answer, in the question's language, with the question's own spelling of
@@ -75,6 +76,10 @@ class Judgement:
         if self.unknown:
             words = spelt(self.unknown)
             return f"资料中没有提到 {'、'.join(words)}。" if language == "zh" else f"No document mentions {', '.join(words)}."
+        if self.unchanged:
+            words = spelt(self.unchanged)
+            return f"没有哪段资料说 {'、'.join(words)} 改了什么。" if language == "zh" \
+                else f"No passage says what {', '.join(words)} changed."
         if self.absent:
             words = spelt(self.absent)
             return f"没有哪段资料给出 {'、'.join(words)} 的情况。" if language == "zh" \
@@ -91,6 +96,7 @@ class Evidence:
     missing_conditions: list[str]  # the question's numbers, when no retrieved passage contains any of them
     unknown_words: float = 0.0  # share of the question's English content words no document has
     untyped: bool = False  # a value of a sort is asked for ("how many bits wide"), and no retrieved passage holds one
+    unchanged: tuple[str, ...] = ()  # what a release changed is asked, and no retrieved unit says it changed anything
 
 
 class Best(Protocol):
@@ -249,7 +255,37 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         any(ready.holding(asked.expects)) or asked.expects.search(source.section)
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
-    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped)
+    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
+                    _unchanged(question, sources, prepared))
+
+
+# A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
+# and how a text says that something changed ("fixes", "now", "改成", "新增" — not "upgraded to", "补丁晚到"):
+# a passage that only names the release (an upgrade to it, its date) does not answer.
+_ASKS_CHANGES = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+has)?\s+(?:changed|new|fixed|different)\b|\bwhat\s+did\s+.{1,40}?\s+"
+                           r"(?:change|fix)\b|\b(?:changes|fixes)\s+(?:in|of)\b|修了|改了|(?:什么|哪些|啥)(?:变化|改动|修复|更新)"
+                           r"|(?:变化|改动|修复|更新)了?(?:什么|哪些|啥)", re.IGNORECASE)
+_RELEASE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[a-z]+\d*)?)(?![\w.]|\.\d)", re.IGNORECASE)
+_SAYS_CHANGED = re.compile(r"\b(?:fix(?:es|ed)?|chang(?:e|es|ed)|add(?:s|ed)?|remov(?:e|es|ed)|replac(?:e|es|ed)|introduc(?:e|es|ed)"
+                           r"|no\s+longer|now|instead|deprecat\w*|improv(?:e|es|ed)|resolv(?:e|es|ed)|support(?:s|ed)?)\b"
+                           r"|修复|修了|修正|改成|改为|改了|新增|增加了|去掉|移除|删除|取代|替换|不再|引入|支持", re.IGNORECASE)
+
+
+def _unchanged(question: str, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
+    """The release of a question asking what it changed, when no retrieved unit that names it (or stands under
+    a heading naming it) says that something changed; () otherwise."""
+    if not _ASKS_CHANGES.search(question):
+        return ()
+    release = _RELEASE.search(question)  # the first: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"
+    if release is None:
+        return ()
+    named = re.compile(rf"(?<![\w.])v?{re.escape(release.group(1))}(?![\w]|\.\d)", re.IGNORECASE)
+    for source, ready in zip(sources, prepared, strict=True):
+        around = f"{source.title} {source.section}"
+        for unit in ready.units:
+            if named.search(f"{unit.shown} {unit.context} {around}") and _SAYS_CHANGED.search(unit.shown):
+                return ()
+    return (release.group(1),)
 
 
 def spelt_out(name: str, question: str, texts: list[str]) -> bool:
@@ -394,6 +430,9 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
                          absent=tuple(evidence.missing_conditions))
     if evidence.untyped:
         return Judgement(False, f"no passage holds a value of the sort asked for ({asked.sort})")
+    if evidence.unchanged:
+        return Judgement(False, f"no passage says what {', '.join(evidence.unchanged)} changed",
+                         unchanged=evidence.unchanged)
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
