@@ -16,7 +16,7 @@ from mygallery.config import Settings
 from mygallery.engine.answer_evaluation import lead
 from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.engine.answer_units import answer_units
-from mygallery.engine.answerability import Evidence, gather_evidence, judge, unknown_share
+from mygallery.engine.answerability import Evidence, gather_evidence, judge
 from mygallery.engine.answering import AnswerService
 from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import (
@@ -33,6 +33,7 @@ from mygallery.engine.lexicon import respelled, stem, tokenize, word_forms
 from mygallery.engine.pinyin_names import chinese_name, syllable_splits
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction
+from mygallery.engine.unknown_words import unknown_share
 
 REPORT = """# Fabric acceptance report
 

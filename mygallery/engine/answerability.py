@@ -1,6 +1,6 @@
 """Whether the documents answer a question: what the index and the retrieved passages say about it
 (`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
-no document has), whether a passage is about a sibling of what is asked (`names_other`: the PW-660 for the
+no document has — unknown_words.py —, a release whose changes no passage describes), whether a passage is about a sibling of what is asked (`names_other`: the PW-660 for the
 PW-680) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
 when the verdict is no.
 Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
@@ -19,33 +19,24 @@ from .index import HybridIndex, term_tokens
 from .lexicon import (
     EN_STOP_WORDS,
     WORD_FORMS,
-    cjk_bigrams,
-    english_of,
     has_cjk,
-    lexicon_words,
     tokenize,
     translations,
 )
-from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, subject_words, uncontracted
+from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
+from .unknown_words import (
+    ASKING_WORDS,
+    MAX_UNKNOWN_WORDS,
+    MAX_UNKNOWN_ZH_WORDS,
+    MAX_UNKNOWN_ZH_WORDS_UNNAMED,
+    unknown_share,
+)
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
 # across word boundaries are terms no passage has), and no higher: on the tune halves of data/eval the earlier
 # bar (0.25, 0.15 for Chinese) refused as many answerable questions as unanswerable ones (4 and 3 of 302).
 MIN_COVERAGE = 0.1
-# A question whose English content words are mostly in no document, in either language, is about something
-# else ("How long should I knead sourdough bread dough …": 5 of 7). On the tune halves no answerable question
-# reaches 0.7 (the highest: 4 of 6, an English question over Chinese notes).
-MAX_UNKNOWN_WORDS = 0.7
-# The same for a Chinese question's words — the lexicon's terms and the pieces between them, rougher than English
-# words ("段留给"), known when a document has them or, for a term, its English: on the tune halves answerable
-# questions reach 0.75 ("FPDP 消息类型注册表里 0xF0-0xFE 这段留给什么用"), questions about something else 1.0
-# ("明天天气怎么样", "推荐几本好看的科幻小说"), so the bar is higher.
-MAX_UNKNOWN_ZH_WORDS = 0.8
-# … but a Chinese question that names nothing (no identifier, no number) is about something else at three of four
-# words in no document ("实验室食堂晚饭几点关门？", where 实验室 is a word of the notes): over the tune halves and the
-# probes, answerable ones of that kind reach 0.67 ("最后定下来每个包最多重传几次？"), unanswerable ones start at 0.75.
-MAX_UNKNOWN_ZH_WORDS_UNNAMED = 0.7
 
 
 @dataclass
@@ -113,15 +104,6 @@ class Best(Protocol):
 _LETTERED_INSTANCE = re.compile(r"(?<![a-z0-9\-])([a-z]{2,})-([a-z])(?![a-z0-9\-])")
 _LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b")  # one \b test before both words
 
-# Words that say how a question asks, not what about: a document need not contain them.
-ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name explain define definition example "
-                             "difference differ compare comparison purpose role describe roughly exactly briefly "
-                             "clause subclause section chapter paragraph "
-                             "happen happens happened meant list kind kinds type types step steps "
-                             # and words any question may use whatever it is about
-                             "best better good great make makes made give gives take takes tips ways thing things "
-                             # and the adjective of "how long / how often / how much …", which asks for a value
-                             "long often much many"))
 
 
 # (a pattern of the asked identifier, a pattern of a sibling of it), for each one a question names
@@ -365,48 +347,6 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
         return any(pattern.search(f"{index.chunks[p].section}\n{index.chunks[p].text}") for p in found)
     pattern = re.compile(rf"{_PART_WORDS[word.lower()]}\s*{re.escape(number)}(?![\d.\-]*\d)", re.IGNORECASE)
     return any(pattern.search(index.chunks[p].search_text) for p in found)
-
-
-def unknown_share(index: HybridIndex | None, question: str, language: str) -> float:
-    """The share of the question's content words that no document has: its English words (four letters or
-    more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (lexicon_words:
-    the lexicon's terms and the pieces between them), in a document or, for a term, as its English. 0 when
-    fewer than two are unknown (one word is too little to judge)."""
-    if index is None:
-        return 0.0
-    if language == "zh":  # a word is known when a document has it, or — a lexicon term — has its English
-        words = [part for word in lexicon_words(_ZH_ASKING.sub(" ", question)) for part in _pieces(word)]
-        unknown = sum(not any(index.doc_frequency.get(b) for b in cjk_bigrams(word))
-                      and not any(index.has_token(token) for term in english_of(word) for token in term_tokens(term))
-                      for word in words)
-        # and its lower-case English terms ("stage-only 推完之后 activate 得在多久内做"), known or not like an English
-        # question's words (a capitalised name, "今天 Linthwaite 天气怎么样", says where, not what about)
-        latin = [t for w in subject_words(question, language) for t in term_tokens(w) if t.isalpha() and len(t) >= 3]
-        unknown += sum(not index.doc_frequency.get(t) and not index.has_translation(t) for t in latin)
-        words += latin
-        return unknown / len(words) if unknown >= 2 else 0.0
-    words = [t for t in term_tokens(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
-    corrected = index.prepare(question).corrected
-    # a word known only as a typo of a document's word ("runny" for "running") is half known
-    unknown = sum(0.0 if index.doc_frequency.get(w) or index.has_translation(w) else 0.5 if w in corrected else 1.0
-                  for w in words)
-    return unknown / len(words) if unknown >= 2 else 0.0
-
-
-def _pieces(word: str) -> list[str]:
-    """A run of four or more characters that is no lexicon term, cut in twos (the last piece three characters
-    when the run is odd): most Chinese words are two characters long, and judged whole such a run ("周末去香山看
-    红叶人多") is known by any one of its words."""
-    if len(word) < 4 or english_of(word):
-        return [word]
-    cuts = list(range(0, len(word) - 1, 2))
-    return [word[start:end] for start, end in zip(cuts, [*cuts[1:], len(word)], strict=True)]
-
-
-# Chinese words that say how a question asks (when, how many, in the end, compared, recommended, lately …), not
-# what about: a note that uses them ("最近两周比较了…") says nothing of "最近有啥好看的电视剧推荐吗"
-_ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几|多大|多长|多少|怎么样|最后|最早|一共|总共|到底|那次|之前|之后|以后|"
-                        "得是|哪一|请问|一下|知道|比较|区别|对比|推荐|最近")
 
 
 def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:

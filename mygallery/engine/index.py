@@ -96,7 +96,7 @@ class Hit:
 def term_tokens(term: str) -> tuple[str, ...]:
     """tokenize() of an expansion term (a translation or an abbreviation's other form) or of a word of a question
     (answerability.py): the same few hundred terms come back question after question. Also of a question, which
-    retrieval and then answerability.unknown_share tokenize."""
+    retrieval and then unknown_words.unknown_share tokenize."""
     return tuple(tokenize(term))
 
 
