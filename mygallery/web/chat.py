@@ -5,7 +5,7 @@ The path of a chat, in order: `handle` checks the body and the rate limit and st
 the `AnswerRunner` computes the answer where it belongs (answer_runner.py), and `record` stores the question and
 the answer durably before the user sees the answer — in the JSON body, or in the `done` event of a stream. A
 whole (non-streamed) answer that need not hold the connection's thread is a `Response.later` when the sessions
-are kept in memory only (see `record_off_thread`); a stream yields `token` events as the answer grows. The turn
+are not kept in SQLite (see `record_off_thread`); a stream yields `token` events as the answer grows. The turn
 ends (`SessionManager.end_turn`) however the answer ends. The question is also noted in the question log
 (sessions/question_log.py) with whether the documents answered it, for the admin's reports; the reply carries
 `message_index`, the answer's position in the conversation, which a rating (feedback.py) names.
@@ -45,13 +45,15 @@ class ChatEndpoint:
         self.runner = runner
         self.rate_limiter = rate_limiter
         self.questions = questions
-        # Whether a whole answer may be recorded and sent by the thread that computed it (a Response.later): only
-        # when recording is an update in memory. A store that writes to disk or Redis makes the recording wait
-        # for it; the few threads that read answers from the answer processes would queue there, one commit
-        # each, while the connection threads that wait for their answers can share commits (SqliteStore.append:
-        # group commit). SQLite, 50 connections: 616 chats/s recorded by those threads, 984 by the connection
-        # threads (the memory store: 1,327 and 1,371, the same within the noise) — bench/README.md.
-        self.record_off_thread = sessions.store.name == "memory"
+        # Whether a whole answer may be recorded and sent by the thread that computed it (a Response.later): not
+        # with SQLite. Its commits wait for the disk; the two threads that read answers from the answer
+        # processes queued there one commit each, while the connection threads that wait for their answers
+        # share commits (SqliteStore.append: group commit). SQLite, 50 connections: 616 chats/s recorded by the
+        # reader threads, 984 by the connection threads; the memory store 1,327 and 1,371, the same within the
+        # noise (bench/README.md). Redis (cluster mode) has no group commit and keeps the reader threads: with
+        # the connection threads an instance SIGKILLed early in tests/test_cluster.py sometimes had answered
+        # nothing yet (2 runs in 7, none in 7 before).
+        self.record_off_thread = sessions.store.name != "sqlite"
 
     def session(self, request: Request, session_id: object) -> Session:
         """The live conversation a request names (NotFound otherwise); notes its prefix for the access log."""
