@@ -729,10 +729,12 @@ def test_a_section_no_document_has_is_not_in_the_documents(tmp_path: Path) -> No
 
 
 
-def test_what_a_release_changed_needs_a_passage_that_says_it(tmp_path: Path) -> None:
+def test_what_a_release_changed_or_when_it_comes_needs_a_passage_that_says_it(tmp_path: Path) -> None:
     """"What changed in 2.1.4?" where the documents only say the switches were upgraded to 2.1.4: not in the
-    documents, in either language, naming the release; a release whose notes say what it fixed is answered."""
-    notes = ("# Release notes\n\n## 1.8.0\n\n- Fixed the credit leak on link flaps.\n- The replay timer now defaults "
+    documents, in either language, naming the release; a release whose notes say what it fixed is answered.
+    "When does 1.9.0 come out?" where its notes give no date: not in the documents; 1.8.0's date is given."""
+    notes = ("# Release notes\n\n## 1.9.0 (next)\n\n- Will add per-port replay timers.\n\n"
+             "## 1.8.0\n\n- Released on 2025-10-03.\n- Fixed the credit leak on link flaps.\n- The replay timer now defaults "
              "to 2 us.\n\n## 1.7.2\n\n- First release for the pilot.\n")
     ops = ("# Operations log\n\nOn 10-16 all leaf switches were upgraded to firmware 2.1.4 during the night window; "
            "the upgrade to 2.1.4 took 40 minutes.\n")
@@ -740,9 +742,13 @@ def test_what_a_release_changed_needs_a_passage_that_says_it(tmp_path: Path) -> 
     for question in ("What changed in firmware 2.1.4?", "2.1.4 这个版本主要修了什么？"):
         result = service.answer(question)
         assert not result.answered and "2.1.4" in first_line(result.answer), (question, result.answer)
-    for question, fact in (("What changed in 1.8.0?", "credit leak"), ("1.8.0 修了什么？", "credit leak")):
+    for question, fact in (("What changed in 1.8.0?", "credit leak"), ("1.8.0 修了什么？", "credit leak"),
+                           ("When was 1.8.0 released?", "2025-10-03"), ("1.8.0 是哪天发布的？", "2025-10-03")):
         result = service.answer(question)
         assert result.answered and fact in result.answer, (question, result.answer)
+    for question in ("When will 1.9.0 be released?", "1.9.0 大概什么时候发？"):
+        result = service.answer(question)
+        assert not result.answered and "1.9.0" in first_line(result.answer), (question, result.answer)
 
 
 def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_path: Path) -> None:

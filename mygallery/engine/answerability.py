@@ -88,6 +88,7 @@ class Evidence:
     unknown_words: float = 0.0  # share of the question's English content words no document has
     untyped: bool = False  # a value of a sort is asked for ("how many bits wide"), and no retrieved passage holds one
     unchanged: tuple[str, ...] = ()  # what a release changed is asked, and no retrieved unit says it changed anything
+    undated: tuple[str, ...] = ()  # when a release comes is asked, and no retrieved unit naming it holds a date
 
 
 class Best(Protocol):
@@ -238,7 +239,27 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
-                    _unchanged(question, sources, prepared))
+                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared))
+
+
+def _undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
+    """The release of a question asking when it comes or came out ("鸣沙 7.3.4 大概什么时候发", "When was 2.1.4
+    released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date; ()
+    otherwise. Releases only: a date for "the optic on L23" may sit in a unit that writes the leaf otherwise."""
+    if asked.sort != "date" or asked.expects is None:
+        return ()
+    release = _RELEASE.search(question)
+    if release is None:
+        return ()
+    names = [release.group(1)]
+    patterns = [re.compile(rf"(?<![\w.])v?{re.escape(n)}(?![\w]|\.\d)", re.IGNORECASE) for n in names]
+    for source, ready in zip(sources, prepared, strict=True):
+        around = f"{source.title} {source.section}"
+        section_dated = bool(asked.expects.search(source.section))  # "1.8.0 (released 2025-10-03)" over its notes
+        for unit, dated in zip(ready.units, ready.holding(asked.expects), strict=True):
+            if (dated or section_dated) and any(p.search(f"{unit.shown} {unit.context} {around}") for p in patterns):
+                return ()
+    return tuple(names)
 
 
 # A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
@@ -373,6 +394,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if evidence.unchanged:
         return Judgement(False, f"no passage says what {', '.join(evidence.unchanged)} changed",
                          unchanged=evidence.unchanged)
+    if evidence.undated:
+        return Judgement(False, f"no passage gives a date for {', '.join(evidence.undated)}", absent=evidence.undated)
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
