@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -244,22 +245,19 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
 
 def _undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
     """The release of a question asking when it comes or came out ("鸣沙 7.3.4 大概什么时候发", "When was 2.1.4
-    released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date; ()
-    otherwise. Releases only: a date for "the optic on L23" may sit in a unit that writes the leaf otherwise."""
+    released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date, nor
+    the section it stands in; () otherwise. Releases only: a date for "the optic on L23" may sit in a unit that
+    writes the leaf otherwise."""
     if asked.sort != "date" or asked.expects is None:
         return ()
-    release = _RELEASE.search(question)
-    if release is None:
-        return ()
-    names = [release.group(1)]
-    patterns = [re.compile(rf"(?<![\w.])v?{re.escape(n)}(?![\w]|\.\d)", re.IGNORECASE) for n in names]
-    for source, ready in zip(sources, prepared, strict=True):
-        around = f"{source.title} {source.section}"
-        section_dated = bool(asked.expects.search(source.section))  # "1.8.0 (released 2025-10-03)" over its notes
-        for unit, dated in zip(ready.units, ready.holding(asked.expects), strict=True):
-            if (dated or section_dated) and any(p.search(f"{unit.shown} {unit.context} {around}") for p in patterns):
-                return ()
-    return tuple(names)
+    dates = asked.expects
+
+    def dated(source: Source, ready: PreparedUnits) -> list[bool]:
+        if dates.search(source.section):  # "1.8.0 (released 2025-10-03)" over its notes
+            return [True] * len(ready.units)
+        return ready.holding(dates)
+
+    return _unsaid(question, sources, prepared, dated)
 
 
 # A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
@@ -279,15 +277,24 @@ def _unchanged(question: str, sources: list[Source], prepared: list[PreparedUnit
     a heading naming it) says that something changed; () otherwise."""
     if not _ASKS_CHANGES.search(question):
         return ()
-    release = _RELEASE.search(question)  # the first: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"
+    return _unsaid(question, sources, prepared,
+                   lambda _, ready: [bool(_SAYS_CHANGED.search(unit.shown)) for unit in ready.units])
+
+
+def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
+            says: Callable[[Source, PreparedUnits], list[bool]]) -> tuple[str, ...]:
+    """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
+    passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
+    named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
+    release = _RELEASE.search(question)
     if release is None:
         return ()
     named = re.compile(rf"(?<![\w.])v?{re.escape(release.group(1))}(?![\w]|\.\d)", re.IGNORECASE)
     for source, ready in zip(sources, prepared, strict=True):
         around = f"{source.title} {source.section}"
-        for unit in ready.units:
-            if named.search(f"{unit.shown} {unit.context} {around}") and _SAYS_CHANGED.search(unit.shown):
-                return ()
+        if any(said and named.search(f"{unit.shown} {unit.context} {around}")
+               for unit, said in zip(ready.units, says(source, ready), strict=True)):
+            return ()
     return (release.group(1),)
 
 
