@@ -158,11 +158,14 @@ def test_a_slow_full_collection_freezes_what_survived_it() -> None:
     slow = CollectionPauses(threshold_ms=0).install()
     survivors = [{"conversation": n} for n in range(1000)]  # noqa: F841 - alive through the collections
     try:
-        frozen = gc.get_freeze_count()
+        # an empty permanent generation first: objects frozen earlier in this process (an answer pool's fork
+        # freezes its parent) can die at any moment and shrink the count (CI: 231,118 -> 231,116 across the
+        # young collection below)
+        gc.unfreeze()
         gc.collect(1)
-        assert slow.freezes == 0 and gc.get_freeze_count() == frozen
+        assert slow.freezes == 0 and gc.get_freeze_count() == 0
         gc.collect()
-        assert slow.freezes == 1 and gc.get_freeze_count() > frozen
+        assert slow.freezes == 1 and gc.get_freeze_count() > 0
         assert quick.freezes == 0
     finally:
         slow.remove()
