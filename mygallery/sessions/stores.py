@@ -122,8 +122,9 @@ class SqliteStore:
         Group commit: a turn waits in `_pending` while another thread commits; when that commit ends, one
         waiting thread commits every turn waiting then in one transaction — one fsync for them all instead of
         one each — and the threads whose turns it committed return. A turn alone costs what it did; under load
-        the turns that arrived during one commit share the next (each append took ~140 µs of CPU and ~280 µs of wall time
-        on its own, most of it the transaction and its fsync: SQLite chat was half the memory store's rate)."""
+        the turns that arrived during one commit share the next (each append took ~140 µs of CPU and ~280 µs of
+        wall time on its own, most of it the transaction and its fsync: SQLite chat was half the memory store's
+        rate)."""
         turn = _Turn(session_id, messages, now)
         with self._pending_ready:
             self._pending.append(turn)
