@@ -1,7 +1,8 @@
 """Whether the documents answer a question: what the index and the retrieved passages say about it
 (`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
-no document has — unknown_words.py —, a release whose changes no passage describes), whether a passage is about a sibling of what is asked (`names_other`: the PW-660 for the
-PW-680) and the verdict on the best unit (`judge`). The extractive answerer says "not in the documents"
+no document has — unknown_words.py —, a release whose changes or date no passage gives), whether a passage is
+about a sibling of what is asked (`names_other`: the PW-660 for the PW-680) and the verdict on the best unit
+(`judge`). The extractive answerer says "not in the documents"
 when the verdict is no.
 Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
 """
@@ -25,13 +26,7 @@ from .lexicon import (
     translations,
 )
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
-from .unknown_words import (
-    ASKING_WORDS,
-    MAX_UNKNOWN_WORDS,
-    MAX_UNKNOWN_ZH_WORDS,
-    MAX_UNKNOWN_ZH_WORDS_UNNAMED,
-    unknown_share,
-)
+from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -140,13 +135,19 @@ def names_asked(text: str, siblings: Siblings) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
+def _naming(release: str) -> re.Pattern[str]:
+    """How a text names a release ("3.6.0", "v3.6.0"), not a longer one (3.6.0.1) nor a part of another."""
+    return re.compile(rf"(?<![\w.])v?{re.escape(release)}(?![\w]|\.\d)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
 def _version_siblings(versions: tuple[str, ...]) -> Siblings:
     """For each three-part version of a question ("firmware 3.6.0"): (a pattern of it, a pattern of another
     version of the same major number — 3.4.2, 3.5.1 — which a passage about another release names)."""
     found = []
     for version in versions:
         own, major = re.escape(version), re.escape(version.split(".")[0])
-        found.append((re.compile(rf"(?<![\w.])v?{own}(?![\w]|\.\d)", re.IGNORECASE),
+        found.append((_naming(version),
                       re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE)))
     return tuple(found)
 
@@ -289,7 +290,7 @@ def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
     release = _RELEASE.search(question)
     if release is None:
         return ()
-    named = re.compile(rf"(?<![\w.])v?{re.escape(release.group(1))}(?![\w]|\.\d)", re.IGNORECASE)
+    named = _naming(release.group(1))
     for source, ready in zip(sources, prepared, strict=True):
         around = f"{source.title} {source.section}"
         if any(said and named.search(f"{unit.shown} {unit.context} {around}")
@@ -387,8 +388,7 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
-    if evidence.unknown_words >= (MAX_UNKNOWN_WORDS if asked.language != "zh" else MAX_UNKNOWN_ZH_WORDS
-                                  if asked.anchors or asked.numbers else MAX_UNKNOWN_ZH_WORDS_UNNAMED):
+    if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers)):
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",

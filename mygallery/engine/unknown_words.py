@@ -36,6 +36,19 @@ ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name e
                              # and the adjective of "how long / how often / how much …", which asks for a value
                              "long often much many"))
 
+# Chinese words that say how a question asks (when, how many, in the end, compared, recommended, lately …), not
+# what about: a note that uses them ("最近两周比较了…") says nothing of "最近有啥好看的电视剧推荐吗"
+_ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几|多大|多长|多少|怎么样|最后|最早|一共|总共|到底|那次|之前|之后|以后|"
+                        "得是|哪一|请问|一下|知道|比较|区别|对比|推荐|最近")
+
+
+def max_unknown_share(language: str, *, names_something: bool) -> float:
+    """The share of unknown words (unknown_share) at which a question is about something else: a Chinese one
+    that names something (an identifier, a number) may use more words no document has."""
+    if language != "zh":
+        return MAX_UNKNOWN_WORDS
+    return MAX_UNKNOWN_ZH_WORDS if names_something else MAX_UNKNOWN_ZH_WORDS_UNNAMED
+
 
 def unknown_share(index: HybridIndex | None, question: str, language: str) -> float:
     """The share of the question's content words that no document has: its English words (four letters or
@@ -72,8 +85,3 @@ def _pieces(word: str) -> list[str]:
     cuts = list(range(0, len(word) - 1, 2))
     return [word[start:end] for start, end in zip(cuts, [*cuts[1:], len(word)], strict=True)]
 
-
-# Chinese words that say how a question asks (when, how many, in the end, compared, recommended, lately …), not
-# what about: a note that uses them ("最近两周比较了…") says nothing of "最近有啥好看的电视剧推荐吗"
-_ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几|多大|多长|多少|怎么样|最后|最早|一共|总共|到底|那次|之前|之后|以后|"
-                        "得是|哪一|请问|一下|知道|比较|区别|对比|推荐|最近")
