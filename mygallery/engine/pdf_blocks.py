@@ -403,8 +403,8 @@ def _table_block(lines: list[Line], number: int) -> PdfBlock:
     margin = max(2.0, 0.25 * statistics.median(line.h for line in lines))
     padded = bool(gaps) and row_gap - min(gaps) >= margin
     split = [_cells(line, bounds) for line in lines]
-    if gaps and not padded and _rows_wrap(gaps, split, margin):
-        padded, row_gap = True, min(g for g in gaps if g >= min(gaps) + margin)
+    if gaps and not padded and (wrapped_row_gap := _wrapped_row_gap(gaps, split, margin)):
+        padded, row_gap = True, wrapped_row_gap
     rows: list[list[str]] = []
     for n, cells in enumerate(split):
         # Padded rows: the gaps alone tell where rows begin (cells set in the middle of their row put a one-line
@@ -431,15 +431,17 @@ def _cells(line: Line, bounds: list[float]) -> list[str]:
     return cells
 
 
-def _rows_wrap(gaps: list[float], split: list[list[str]], margin: float) -> bool:
-    """Whether a table's rows are padded and most of them wrap (an acceptance-test table whose every row runs
-    four or five lines): then the larger gaps, a fifth of all, are too few for the share `_table_block` looks at
-    first. Its lines split in two clusters by their gap above — line spacing and row spacing — and the lines at
-    line spacing continue a row: half of them or more leave the first column empty (a key column's "TC-01 Link"
-    wraps once, the longer cells go on). A table whose rows are as close as lines, with a wider gap between groups of
-    rows, fills the first column of every line."""
+def _wrapped_row_gap(gaps: list[float], split: list[list[str]], margin: float) -> float | None:
+    """The gap between rows of a table whose rows are padded and most of them wrap (an acceptance-test table
+    whose every row runs four to six lines), where the larger gaps, a fifth of all, are too few for the share
+    `_table_block` looks at first; None for any other table. Its lines split in two clusters by their gap
+    above — line spacing and row spacing — and the lines at line spacing continue a row: half of them or more
+    leave the first column empty (a key column's "TC-01 Link" wraps once, the longer cells go on). A table whose
+    rows are as close as lines, with a wider gap between groups of rows, fills the first column of every line."""
     low = min(gaps)
-    large = sum(g >= low + margin for g in gaps)
+    large = [g for g in gaps if g >= low + margin]
     following = [cells for gap, cells in zip(gaps, split[1:], strict=True) if gap < low + margin]
-    return large >= max(2, len(gaps) // 8) and bool(following) \
-        and 2 * sum(not cells[0] for cells in following) >= len(following)
+    if len(large) >= max(2, len(gaps) // 8) and following \
+            and 2 * sum(not cells[0] for cells in following) >= len(following):
+        return min(large)
+    return None
