@@ -71,6 +71,11 @@ CREATE INDEX IF NOT EXISTS sessions_by_activity ON sessions(last_active);
 """
 
 
+def _unavailable(error: sqlite3.OperationalError) -> StoreUnavailable:
+    """A database that cannot be used (locked past the busy timeout, a disk error): the 503 for it."""
+    return StoreUnavailable(f"the session database cannot be used ({error}); try again shortly")
+
+
 class _Turn:
     """A turn waiting to be committed (SqliteStore.append) and, once `done`, its outcome."""
 
@@ -110,7 +115,7 @@ class SqliteStore:
             try:
                 yield self._db
             except sqlite3.OperationalError as exc:
-                raise StoreUnavailable(f"the session database cannot be used ({exc}); try again shortly") from exc
+                raise _unavailable(exc) from exc
 
     def create(self, session_id: str, now: float) -> None:
         with self._using() as db:
@@ -170,8 +175,7 @@ class SqliteStore:
                     db.execute("ROLLBACK")
                 raise
         except BaseException as exc:  # noqa: BLE001 - every turn of the batch is told, the caller's too
-            error = StoreUnavailable(f"the session database cannot be used ({exc}); try again shortly") \
-                if isinstance(exc, sqlite3.OperationalError) else exc
+            error = _unavailable(exc) if isinstance(exc, sqlite3.OperationalError) else exc
             for turn in batch:
                 turn.error = error
         finally:
