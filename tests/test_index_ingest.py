@@ -210,8 +210,9 @@ def test_searches_run_in_parallel_while_the_index_is_swapped(bundled_index: Hybr
 
 
 def test_shortcuts_compute_exactly_what_the_libraries_do(bundled_index: HybridIndex) -> None:
-    """The question embedding, the BM25 scores and the exact dense scan each skip a library's general path;
-    on every bundled question they must give the very same numbers (not merely close ones)."""
+    """The embeddings (of a question, of many texts), the BM25 scores and the exact dense scan each skip a
+    library's general path; on every bundled question they must give the very same numbers (not merely close
+    ones)."""
     index = bundled_index
     questions = [json.loads(line)["question"] for name in ("uec_qa.jsonl", "uec_qa_holdout.jsonl")
                  for line in (ROOT / "data" / "qa" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -227,6 +228,10 @@ def test_shortcuts_compute_exactly_what_the_libraries_do(bundled_index: HybridIn
         exact = index.dense_ranking(query, 10)  # a scan of the vectors at this size; hnswlib finds the same
         labels, _ = index.hnsw.knn_query(index.embedder.embed([query.dense_text]), k=10)
         assert [p for p, _ in exact] == [index.position_of_label[int(label)] for label in labels[0]], question
+    # and the embedding of many texts at once (ingest, a passage's sentences): every chunk of the corpus, the
+    # questions, and texts with no token at all
+    texts = [chunk.search_text for chunk in index.chunks] + questions + ["", " "]
+    assert np.array_equal(index.embedder.embed(texts), _normalise(model.embed(texts, norm=False)))
 
 
 def test_the_graph_path_gives_the_same_hybrid_results(bundled_index: HybridIndex) -> None:
