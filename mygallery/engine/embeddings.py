@@ -60,10 +60,9 @@ class LocalEmbedder:
         self.pieces = PieceTokenizer(self.model.tokenizer)  # a question's ids word by word, from a cache
         self.token_ids = self.pieces.ids
         self._ids_in_range = self.model.tokenizer.get_vocab_size() <= self.model.embedding.shape[0]
-        # the tokenizer for many texts at once: wordllama's pads every batch to its longest text, for the masks
-        # of its padded sum; this one gives each text its own ids
-        self._batch_tokenizer = type(self.model.tokenizer).from_str(self.model.tokenizer.to_str())
-        self._batch_tokenizer.no_padding()
+        # wordllama's tokenizer pads a batch to its longest text (after it: a text's ids come first, checked here)
+        padding = self.model.tokenizer.padding
+        self._padded_after = padding is None or padding.get("direction") == "right"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -74,20 +73,22 @@ class LocalEmbedder:
 
     def _embed_many(self, texts: list[str]) -> np.ndarray:
         """What model.embed(texts) computes — each text's mean token vector, bit-identical (the sum over a
-        text's rows is the same float32 reduction as wordllama's masked sum over its padded batch) — in less
-        than half the time: no padding, no mask multiplied through a (batch, longest, dim) array. Tokenized
-        MANY_BATCH texts at a time, which the tokenizer spreads over the cores."""
+        text's own rows is the same float32 reduction as wordllama's masked sum over its padded batch) — in
+        less than half the time: no mask multiplied through a (batch, longest, dim) array. Tokenized MANY_BATCH
+        texts at a time, which the tokenizer spreads over the cores."""
         embedding = self.model.embedding
         last = embedding.shape[0] - 1
         means = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), MANY_BATCH):
-            encodings = self._batch_tokenizer.encode_batch(texts[start:start + MANY_BATCH], add_special_tokens=False)
+            encodings = self.model.tokenizer.encode_batch(texts[start:start + MANY_BATCH], add_special_tokens=False)
             for row, encoding in enumerate(encodings, start):
-                ids = encoding.ids
-                if not ids:
+                own = sum(encoding.attention_mask)
+                if not own:
                     continue  # a zero vector, as wordllama's mean over no tokens
+                ids = encoding.ids[:own] if self._padded_after else \
+                    [i for i, kept in zip(encoding.ids, encoding.attention_mask, strict=True) if kept]
                 rows = embedding[ids] if self._ids_in_range else embedding[np.clip(ids, 0, last)]
-                means[row] = rows.sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+                means[row] = rows.sum(axis=0, dtype=np.float32) / np.float32(own)
         return means
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - one embedder lives as long as the process
