@@ -160,6 +160,10 @@ def test_question_shapes() -> None:
     assert shape("How many loss ranges fit in one GNAK?").subject == ("loss", "ranges")  # "loss" is no plural
     assert shape("How many of the NICs failed?").subject == ()
     assert shape("what's the base rtt across spines").subject == ("base", "rtt")
+    # whether one thing has another: the other is what is asked (not an abbreviation: that is a name)
+    assert shape("Does UET support IP multicast groups?").subject == ("multicast", "groups")
+    assert shape("Does the fabric offer in-network reduction for all-reduce?").subject == ("in-network", "reduction")
+    assert shape("Does the NIC support RUDI?").subject == ()
     # a superlative, a state or a participle ending the phrase is not what is asked; a month is no name
     assert shape("During the 10·23 incident, what was the worst step time 鹭-70B hit?").subject == \
         ("incident", "step", "time")
@@ -228,7 +232,11 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     assert first_line(service.answer("QL-B-035 交换机的心跳间隔是多少？").answer) == \
         f"{NOT_IN_DOCUMENTS['zh']}资料中没有提到 QL-B-035。"
     assert not service.answer("LLR 帧头里的 opcode 字段占几个比特？").answered
+    # whether the pilot has something no document mentions
+    assert first_line(service.answer("Does the pilot transport support multicast retransmission?").answer) == \
+        f"{NOT_IN_DOCUMENTS['en']} No document mentions multicast."
     assert service.answer("What timeout floor does the pilot use?").answered  # the same shapes, words known
+    assert service.answer("Does the transport support ACK coalescing?").answered
     assert service.answer("LLR 的 replay 超时默认是多少？").answered
     chinese = service.answer("交换机是哪家厂商生产的？")  # the documents never name a vendor
     assert not chinese.answered and chinese.answer.startswith(NOT_IN_DOCUMENTS["zh"])

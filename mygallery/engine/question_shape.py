@@ -331,7 +331,13 @@ _ASKED_PHRASE = (
                r"by|under|over|during|within|through|via|into)\b|"
                r"[?？]|$)", re.IGNORECASE),
     # "How many engineers attended …": the plural noun counted, whatever verb follows it
-    re.compile(r"^\s*how\s+many\s+(?!of\b)((?:[a-z\-]+\s+){0,2}?[a-z\-]+[a-rt-z]s)\s+(?!of\b)[a-z]+", re.IGNORECASE))
+    re.compile(r"^\s*how\s+many\s+(?!of\b)((?:[a-z\-]+\s+){0,2}?[a-z\-]+[a-rt-z]s)\s+(?!of\b)[a-z]+", re.IGNORECASE),
+    # "Does UET support IP multicast groups?": whether one thing has another is asked, and the other is what the
+    # documents must speak of (not "do": "can a multicast group do multiple senders" is answered by "exactly one
+    # source")
+    re.compile(r"^\s*(?:does|do|did|can|will)\s+(?:[\w\-./]+\s+){1,4}?(?:support|offer|provide|implement|define|"
+               r"include)\s+((?:[\w\-./]+\s+){0,3}?[\w\-./]+)\s*(?:\b(?:for|on|in|at|with|over|between|from|"
+               r"to|by|when|if|across|inside|within)\b|[?？]|$)", re.IGNORECASE))
 # Contractions a question is typed with ("whats", "what's the …"): read as the words they stand for.
 _CONTRACTION = re.compile(r"\b(what|how|who|where|when|which)(?:['’]s|s)\b", re.IGNORECASE)
 
