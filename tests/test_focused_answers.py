@@ -238,6 +238,11 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     assert service.answer("What timeout floor does the pilot use?").answered  # the same shapes, words known
     assert service.answer("Does the transport support ACK coalescing?").answered
     assert service.answer("LLR 的 replay 超时默认是多少？").answered
+    # everyday Chinese words no document has: about something else, unless the question names what the
+    # documents have with a number they give (not a year: a date is no value of theirs)
+    assert service.answer("PDC 池子为啥偏偏挑 8192 这个数").answered
+    assert not service.answer("今天 QTX 天气怎么样？").answered
+    assert not service.answer("2024 年 QTX 团建去哪玩").answered
     chinese = service.answer("交换机是哪家厂商生产的？")  # the documents never name a vendor
     assert not chinese.answered and chinese.answer.startswith(NOT_IN_DOCUMENTS["zh"])
     assert chinese.sources, "related reading is still cited"

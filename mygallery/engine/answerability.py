@@ -85,6 +85,7 @@ class Evidence:
     untyped: bool = False  # a value of a sort is asked for ("how many bits wide"), and no retrieved passage holds one
     unchanged: tuple[str, ...] = ()  # what a release changed is asked, and no retrieved unit says it changed anything
     undated: tuple[str, ...] = ()  # when a release comes is asked, and no retrieved unit naming it holds a date
+    held_numbers: bool = False  # a retrieved passage holds a number the question gives (not a year)
 
 
 class Best(Protocol):
@@ -223,6 +224,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     unseen = {n for n in asked.numbers - seen  # "10k nodes" is seen in "10,000 nodes"
               if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}
     missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
+    held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
     if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
@@ -241,7 +243,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
-                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared))
+                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared), held_numbers)
 
 
 def _undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
@@ -309,6 +311,7 @@ def spelt_out(name: str, question: str, texts: list[str]) -> bool:
 
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d")  # a number that is more often a date than a value
 _BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown
 _EITHER_SORT = re.compile(r"\bhow\s+long\b|多长", re.IGNORECASE)  # a duration or a length
 _SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
@@ -388,7 +391,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
-    if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers)):
+    if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers),
+                                                   quotes_documents=bool(asked.anchors) and evidence.held_numbers):
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",

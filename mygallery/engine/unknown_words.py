@@ -6,6 +6,7 @@ Non-goals: the other evidence about a question (answerability.py).
 
 from __future__ import annotations
 
+import math
 import re
 
 from .index import HybridIndex, term_tokens
@@ -42,11 +43,16 @@ _ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几
                         "得是|哪一|请问|一下|知道|比较|区别|对比|推荐|最近")
 
 
-def max_unknown_share(language: str, *, names_something: bool) -> float:
+def max_unknown_share(language: str, *, names_something: bool, quotes_documents: bool = False) -> float:
     """The share of unknown words (unknown_share) at which a question is about something else: a Chinese one
-    that names something (an identifier, a number) may use more words no document has."""
+    that names something (an identifier, a number) may use more words no document has, and one that names a
+    thing the documents have with a number they give ("PDC 池子为啥没再往上加到 32768", "TC-07 第 14 次为什么测出来
+    2.4 ms") is about them however many of its everyday words they lack (never, on the tune halves and probes,
+    a question about something else)."""
     if language != "zh":
         return MAX_UNKNOWN_WORDS
+    if quotes_documents:
+        return math.inf
     return MAX_UNKNOWN_ZH_WORDS if names_something else MAX_UNKNOWN_ZH_WORDS_UNNAMED
 
 
