@@ -573,6 +573,21 @@ def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
     assert same.answered and "620 ms" in first_line(same.answer), same.answer
 
 
+
+def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
+    """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
+    notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "
+             "2.71 s。\n\n## Throughput\n\nHeron-70B processed 41,000 tokens per second on the full cluster.\n")
+    _, service = gallery(tmp_path, {"fupan.md": notes})
+    assert shape("鹭-13B 指令微调任务的 step time 涨到了多少？").anchors == ("鹭-13b",)
+    other = service.answer("How many tokens per second did Heron-13B process on the full cluster?")
+    assert not other.answered and "Heron-13B" in first_line(other.answer), other.answer
+    same = service.answer("How many tokens per second did Heron-70B process on the full cluster?")
+    assert same.answered and "41,000" in first_line(same.answer), same.answer
+    assert "2.71 s" in first_line(service.answer("鹭-70B 故障期间 step time 最高到多少？").answer)
+    assert "2.71 s" not in first_line(service.answer("鹭-13B 故障期间 step time 最高到多少？").answer)
+
+
 def test_a_best_unit_with_none_of_the_question_s_words_gives_way_to_a_close_one_that_has_some() -> None:
     """A command's output holds a value of the asked sort ("$ fi_info …") and ranks first, with none of the
     question's words: the close runner-up that covers the question is the answer, not "not in the documents"."""

@@ -106,9 +106,10 @@ _LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b") 
 
 # (a pattern of the asked identifier, a pattern of a sibling of it), for each one a question names
 Siblings = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
-# An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"): its letters, and its
-# number. Not one letter ("L23"): "L4" and "L2" are also layers, not a sibling leaf.
-_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z])[\-_. ]?(\d+)$")
+# An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"), or a model named with
+# its size ("Heron-70B", "鹭-13B"): its letters, its number and the size's letter. Not one Latin letter ("L23"):
+# "L4" and "L2" are also layers, not a sibling leaf.
+_LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z]|[\u4e00-\u9fff]+)[\-_. ]?(\d+)([bmkt]?)$")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -118,9 +119,11 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     found = []
     for anchor in anchors:
         if match := _LETTERED_NUMBER.match(anchor):
-            letters, number = re.escape(match.group(1)), match.group(2)
-            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}(?!\d)", re.IGNORECASE),
-                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}(?!\d))\d+", re.IGNORECASE)))
+            letters, number, size = re.escape(match.group(1)), match.group(2), match.group(3)
+            end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
+            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}{end}", re.IGNORECASE),
+                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}{end})\d+{end if size else ''}",
+                                     re.IGNORECASE)))
     return tuple(found)
 
 

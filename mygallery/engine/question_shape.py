@@ -313,7 +313,12 @@ def anchors_in(question: str) -> tuple[str, ...]:
             term = term[:-1]
         if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in _CALENDAR_WORDS and term not in found:
             found.append(term)
+    if chinese:  # a model named in Chinese with its size ("鹭-13B"): whole, not its "13B" alone
+        found += [name.lower() for name in dict.fromkeys(_CHINESE_MODEL.findall(question)) if name.lower() not in found]
     return tuple(found)
+
+
+_CHINESE_MODEL = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{1,3}-\d+(?:\.\d+)?[BMKT](?![A-Za-z0-9])")
 
 
 # The noun phrase of what a question asks for: "What warranty period does …", "How many Slurm partitions are …",
