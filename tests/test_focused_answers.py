@@ -601,6 +601,16 @@ def test_a_best_unit_with_none_of_the_question_s_words_gives_way_to_a_close_one_
     assert answerer.answered(answer) and "默认传输模式：白鹭取值 RUD" in answer.split("\n\n")[1], answer
 
 
+def test_a_reference_to_a_table_or_section_is_no_value() -> None:
+    """"第 4 节详细讲", "see Table 2" hold a number, but not a value: a question asking for one is answered by
+    the sentence that gives it."""
+    answerer = ExtractiveAnswerer(lambda: None)
+    question = "PDC 用到多少会告警"
+    sources = [Source(1, "notes.md", "运维笔记", "", None, "", 1.0, text="PDS 以 PDC 为单位维护状态，第 4 节详细讲。"),
+               Source(2, "notes.md", "运维笔记", "", None, "", 0.95, text="白鹭每端口上限 8192，超过 80%（6554）会告警。")]
+    assert first_line(answerer.compose(question, sources)) == "白鹭每端口上限 8192，超过 80%（6554）会告警。 [2]"
+
+
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
     """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
     user's spelling; "pod-c" is answered. So is a product named so whose word no document has ("spectrum-x")."""

@@ -28,7 +28,7 @@ from .chunking import split_sentences
 from .index import HybridIndex
 from .lexicon import cjk_ratio, tokenize
 from .pdf_lines import join_text  # a space between two pieces of one text, none between two CJK characters
-from .question_shape import counts_in, numbers_in
+from .question_shape import REFERENCE, counts_in, numbers_in
 
 _CHECKBOX = r"^\s*(?:\[[ xX✓]?\]\s*)?"  # "[ ] ", "[x] " before a checklist's items
 _LIST_ITEM = re.compile(_CHECKBOX + r"(?:(?:[-*+•]|\d+[.)])\s+|\d+、\s*)")  # "- ", "2. ", "[ ] 8. ", "3、"
@@ -237,7 +237,7 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     context = f"{named_title(source.title, source.doc)} {source.section} {header}"
     lowered = f"{context}\n{source.text}".lower()
     return PreparedUnits(
-        units, tokens, [numbers_in(unit.shown) for unit in units],
+        units, tokens, [numbers_in(REFERENCE.sub(" ", unit.shown)) for unit in units],  # "Table 2" gives no value
         frozenset(numbers_in(f"{context} {source.text}")),
         [cjk_ratio(unit.shown) for unit in units], [cjk_ratio(unit.matched) >= 0.2 for unit in units], vectors,
         set(tokenize(context)), lowered, set(_IN_NAMES.findall(lowered)), [counts_in(unit.shown) for unit in units],

@@ -123,7 +123,7 @@ _SUPPOSED = re.compile(r"\b(?:(?:if|assuming|assume|suppose|supposing|given)\b|w
                        re.IGNORECASE)
 # A numbered part of a document named in a question ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2"): its
 # number says where, not under which condition.
-_REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
+REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
                         r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
@@ -430,7 +430,7 @@ def shape(question: str) -> QuestionShape:
     measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
-    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _REFERENCE.sub(" ", text))))
+    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", REFERENCE.sub(" ", text))))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     # "how do I check …" is a procedure that still asks for a command; other procedures, reasons and definitions
     # ask for no sort of value (and most questions match no answer type: one search of them all tells)
