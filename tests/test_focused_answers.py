@@ -29,7 +29,7 @@ from mygallery.engine.extractive import (
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lead_line import lead_line
-from mygallery.engine.lexicon import respelled, stem, tokenize, word_forms
+from mygallery.engine.lexicon import question_language, respelled, stem, tokenize, word_forms
 from mygallery.engine.pinyin_names import chinese_name, syllable_splits
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction
@@ -118,6 +118,17 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
 
 def first_line(text: str) -> str:
     return text.split("\n\n")[0]
+
+
+def test_a_question_s_language_is_its_grammar_s() -> None:
+    """A question written in Chinese around English terms is Chinese (its answer leads in Chinese, a yes/no
+    particle makes it a yes/no question); a Chinese name in an English question does not make it Chinese."""
+    assert question_language("UET 的 PDC 在 RUD mode 下 max outstanding packets 多少") == "zh"
+    assert question_language("kfm agent heartbeat 多少毫秒") == "zh"
+    asked = shape("fpdd.toml 里改了 listen_port，systemctl reload fpdd 能生效吗")
+    assert asked.language == "zh" and asked.kind == "yesno"
+    assert question_language("who's the backup on-call the week 段启航 is primary?") == "en"
+    assert question_language("During the 10·23 incident, what was the worst step time 鹭-70B hit?") == "en"
 
 
 def test_question_shapes() -> None:

@@ -20,7 +20,7 @@ from ..errors import AnswerBackendError, NotReady
 from .answer_types import Answerer, AnswerResult, Source, Turn, chunk_snippet, standalone_query, word_pieces
 from .extractive import ExtractiveAnswerer
 from .index import Hit, LiveIndex
-from .lexicon import detect_language
+from .lexicon import detect_language, question_language
 from .openai_answerer import OpenAIAnswerer
 from .question_shape import numbers_in, shape
 
@@ -36,7 +36,7 @@ def mostly_chinese(text: str) -> bool:
 def with_question_language(hits: list[Hit], question: str, k: int) -> list[Hit]:
     """The first k hits, but with the best passage in the question's language among them when one is close
     behind: a Chinese question then gets a Chinese source to quote, an English question an English one."""
-    chinese = detect_language(question) == "zh"
+    chinese = question_language(question) == "zh"
     top = hits[:k]
     if not top or any(mostly_chinese(h.chunk.text) == chinese for h in top):
         return top

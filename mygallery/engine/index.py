@@ -34,7 +34,7 @@ from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
 from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
-from .lexicon import detect_language, has_cjk, respelled, stem, tokenize, translations, word_forms
+from .lexicon import has_cjk, question_language, respelled, stem, tokenize, translations, word_forms
 from .spelling import stands_for
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def dense_query_text(question: str, terms: list[str] | None = None) -> str:
     Only in that direction: the embedding model is English-centred, and Chinese words added to an English
     question pull its vector towards every Chinese note instead (BM25 covers English -> Chinese, see lexicon).
     """
-    if detect_language(question) != "zh":
+    if question_language(question) != "zh":
         return question
     extra = [term for term in (translations(question) if terms is None else terms) if not has_cjk(term)]
     return f"{question} {' '.join(extra)}" if extra else question
@@ -242,7 +242,7 @@ class HybridIndex:
         dense_text = dense_query_text(question, terms)
         if related:
             dense_text = f"{dense_text} {' '.join(related)}"
-        language = detect_language(question)
+        language = question_language(question)
         if language == "zh":  # English words and abbreviations in the question + English forms of its terms
             crossing = [t for t in tokens + expansion if not has_cjk(t)]
         else:

@@ -397,3 +397,15 @@ def expand_query(text: str) -> list[str]:
 def detect_language(text: str) -> str:
     """'zh' when Chinese characters make up a real part of the letters, else 'en'."""
     return "zh" if cjk_ratio(text) >= 0.2 else "en"
+
+
+# Characters only Chinese grammar puts in a question (particles, question words, 的 / 了 / 在 …): a question written
+# in Chinese around English terms ("UET 的 PDC 在 RUD mode 下 max outstanding packets 多少") has few Chinese
+# characters, but some of these; a Chinese name in an English question ("the week 段启航 is primary") has none.
+_ZH_GRAMMAR = re.compile("[吗呢吧么的了是在里能怎哪什几谁为该要会有]|多少")
+
+
+def question_language(question: str) -> str:
+    """The language a question is written in: 'zh' when Chinese characters make up a real part of its letters
+    (detect_language) or its Chinese is grammar, not only a name; else 'en'."""
+    return "zh" if cjk_ratio(question) >= 0.2 or _ZH_GRAMMAR.search(question) else "en"

@@ -19,7 +19,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .lexicon import EN_STOP_WORDS, detect_language, has_cjk, stem
+from .lexicon import EN_STOP_WORDS, has_cjk, question_language, stem
 from .required_attributes import CLOCK, MONTH_NAMES, MONTHS, WEEKDAY, YEAR_OR_QUARTER, required_in
 
 # (These patterns, and the "asks" patterns of ANSWER_TYPES, test "\b" once before their English alternatives, not
@@ -396,11 +396,11 @@ def _without_given(text: str) -> str:
 
 @functools.lru_cache(maxsize=256)  # one call per answer: only questions asked again (popular ones) hit it
 def shape(question: str) -> QuestionShape:
-    language = detect_language(question)
+    language = question_language(question)
     text = uncontracted(question.strip())
     asking = _without_given(text)
     if _YESNO_EN.search(text) and not re.search(r"\b(?:how|what|which|who|why|when)\b", text, re.IGNORECASE) \
-            or language == "zh" and _YESNO_ZH.search(text):
+            or has_cjk(text) and _YESNO_ZH.search(text):
         kind = "yesno"
     elif _PROCEDURE.search(text) or BEFORE_AFTER.search(text) and not (
             _NUMBER_EN.search(text) or _NUMBER_ZH.search(text) or _NAME.search(text)):
