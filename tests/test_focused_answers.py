@@ -622,6 +622,21 @@ def test_a_reference_to_a_table_or_section_is_no_value() -> None:
     assert first_line(answerer.compose(question, sources)) == "白鹭每端口上限 8192，超过 80%（6554）会告警。 [2]"
 
 
+def test_a_result_is_read_with_the_setting_its_line_opens_with() -> None:
+    """A log entry states its setting, then its results ("threshold 1 MiB. Peak trim rate 3.2 %. Median … 6.4
+    us."): the result sentence of the entry whose setting the question names is the answer, not the setting."""
+    answerer = ExtractiveAnswerer(lambda: None)
+    text = ("QL-B-033 2025-10-07: 32:1 incast, trimming threshold 1 MiB (old value). Peak trim rate 3.2 %. Median time "
+            "from original send to arrival of the retransmission of a trimmed packet: 6.4 us.\n\n"
+            "QL-B-038 2025-10-16: 32:1 incast, trimming threshold 768 KiB (new value). Peak trim rate 3.9 %. Median "
+            "time from original send to arrival of the retransmission of a trimmed packet: 5.8 us.")
+    sources = [Source(1, "bench-log.txt", "Bench log", "", None, "", 1.0, text=text)]
+    for threshold, value in (("the old 1 MiB", "6.4 us"), ("the 768 KiB", "5.8 us")):
+        question = f"Median arrival time of a trimmed packet's retransmission at {threshold} threshold?"
+        line = first_line(answerer.compose(question, sources))
+        assert line.startswith("Median time") and value in line, (question, line)
+
+
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
     """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
     user's spelling; "pod-c" is answered. So is a product named so whose word no document has ("spectrum-x")."""

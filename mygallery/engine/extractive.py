@@ -286,9 +286,9 @@ class ExtractiveAnswerer:
             typed = units.holding(expects) if expects is not None and not heading_typed else None
             shown_terms = [term for term in terms if term in units.shown]  # a unit defines only one it shows
             # the unit's prepared data side by side (answer_units.PreparedUnits): zip, not indexing seven lists
-            for i, (unit, tokens, unit_numbers, counts, ratio, chinese, label) in enumerate(zip(
+            for i, (unit, tokens, unit_numbers, counts, ratio, chinese, label, setting) in enumerate(zip(
                     units.units, units.tokens, units.numbers, units.counts, units.ratios, units.chinese, units.labels,
-                    strict=True)):
+                    units.setting_numbers, strict=True)):
                 if question_terms.isdisjoint(tokens):  # most units: no question term at all
                     covered: set[str] = set()
                     own_share = related_share = other_share = 0.0
@@ -312,7 +312,8 @@ class ExtractiveAnswerer:
                     unit_similarity[i] if unit_similarity else 0.0, zh_sign * ratio, defined,
                     defined if definition_kind else 0.0,
                     1.0 if number_kind and has_value else 0.0, 1.0 if number_kind and not has_value else 0.0,
-                    len(conditions & numbers) / len(conditions) if conditions and numbers else 0.0,
+                    # the question's conditions, also as the sentences before it on its line set them
+                    len(conditions & (numbers | setting)) / len(conditions) if conditions and numbers else 0.0,
                     1.0 if attributes and (attribute_in_context or not attributes.isdisjoint(tokens)) else 0.0,
                     missing, min(1.0, len(unit.shown) / 300), table, retrieval,
                     1.0 if heading_typed or typed is not None and (has_value or valueless) and typed[i] else 0.0,
