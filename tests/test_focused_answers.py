@@ -637,6 +637,21 @@ def test_a_result_is_read_with_the_setting_its_line_opens_with() -> None:
         assert line.startswith("Median time") and value in line, (question, line)
 
 
+def test_a_path_is_the_value_a_path_question_asks_for() -> None:
+    """"Which path …": the row that gives the path answers, though it holds no number, and the sentence that
+    holds numbers but no path does not."""
+    answerer = ExtractiveAnswerer(lambda: None)
+    sources = [Source(1, "config.md", "pl-agent configuration", "", None, "", 1.0,
+                      text="pl-agent reads its settings at start; min_firmware defaults to 5.2.0 and idle_timeout_s to 30."),
+               Source(2, "config.md", "pl-agent configuration", "Environment variables", None, "", 0.9, kind="table",
+                      text="| variable | effect | default |\n|---|---|---|\n| PL_CONFIG | path of the configuration file | "
+                           "/etc/pathledger/pathledger.yaml |\n| PL_DISABLE_LEDGER | 1 disables the ledger | 0 |")]
+    for question in ("What is the default configuration file path of pl-agent?", "pl-agent 的配置文件默认在哪个路径？"):
+        answer = answerer.compose(question, sources)
+        assert any(part.endswith("default: /etc/pathledger/pathledger.yaml [2]") for part in answer.split("\n\n")[:2]), \
+            (question, answer)
+
+
 def test_an_instance_named_by_a_letter_that_no_document_has(tmp_path: Path) -> None:
     """"pod-e" where the documents name pod-a to pod-d: there is no such pod, and the answer says so with the
     user's spelling; "pod-c" is answered. So is a product named so whose word no document has ("spectrum-x")."""

@@ -40,7 +40,7 @@ from .index import EXPANSION_WEIGHT, HybridIndex
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .procedure_steps import STEP_WORDS, asks_whole_procedure, steps_text
-from .question_shape import WHY, QuestionShape, numbers_in, shape
+from .question_shape import PATH, WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
@@ -270,6 +270,7 @@ class ExtractiveAnswerer:
         expects = asked.expects
         valueless = asked.valueless
         versioned = asked.sort == "version"
+        spelt_value = asked.sort == PATH  # a path is the value, and holds no number ("/etc/pl/pathledger.yaml")
         counting = asked.counting
         labelled = asked.kind not in ("reason", "procedure", "yesno")
         for rank, (source, units) in enumerate(zip(sources, ready, strict=True)):
@@ -304,7 +305,8 @@ class ExtractiveAnswerer:
                 lexical = max(min(1.0, own_share + EXPANSION_WEIGHT * related_share), other_share)
                 coverage = min(1.0, lexical + CONTEXT_WEIGHT * context_share)
                 numbers = unit_numbers | counts if counting and counts else unit_numbers
-                has_value = heading_typed or not numbers <= conditions  # a number the question does not give
+                has_value = heading_typed or not numbers <= conditions or (  # a number the question does not give
+                    spelt_value and typed is not None and typed[i])
                 defined = 1.0 if shown_terms and any(term in unit.shown and defines(unit.shown, term)
                                                      for term in shown_terms) else 0.0
                 features = (
