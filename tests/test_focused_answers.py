@@ -132,6 +132,10 @@ def test_a_question_s_language_is_its_grammar_s() -> None:
 
 
 def test_question_shapes() -> None:
+    # "原因是什么" asks for a reason, though "是什么" alone asks what a thing is
+    assert shape("TC-11 加密吞吐不达标，厂商给的原因是什么").kind == "reason"
+    assert shape("本周因网络失败的两个作业是什么原因？").kind == "reason"
+    assert shape("TC-11 是什么").kind == "definition"
     assert shape("What is the vendor default for the retransmission timeout floor?").kind == "number"
     assert shape("How many retransmission attempts does the pilot allow?").kind == "number"
     assert shape("What does QTX stand for?").kind == "definition"

@@ -64,7 +64,7 @@ BEFORE_AFTER = re.compile(r"\b(?:right\s+)?(?:before|after)\s+\w+ing\b|之前|�
 _WHERE = re.compile(r"\b(?:(?:which|what)\s+(?:\w+\s+)?(?:clause|section|chapter|subclause|annex|appendix)s?\b"
                     r"|where\s+(?:in|does|do|is|are)\b[^?]*\b(?:spec|specification|standard|draft|document)\b)"
                     r"|哪一?(?:节|章)|哪一条|第几(?:条|节|章)|哪个(?:条款|章节)|\bclause\b", re.IGNORECASE)
-WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会", re.IGNORECASE)
+WHY = re.compile(r"\bwhy\b|为什么|为何|为啥|咋会|怎么会|原因是(?:什么|啥)|(?:什么|啥)原因", re.IGNORECASE)
 # (why-questions are caught by WHY before the value patterns; these are the other ways of asking for a reason)
 _REASON = re.compile(r"\b(?:how\s+does\b|how\s+do\b|how\s+is\b|how\s+(?:can|could|would|should)\b|what\s+happens\b)"
                      r"|原因|如何|怎么|机制|原理", re.IGNORECASE)
