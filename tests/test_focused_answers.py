@@ -132,6 +132,9 @@ def test_a_question_s_language_is_its_grammar_s() -> None:
 
 
 def test_question_shapes() -> None:
+    # a price, an owner a passage must name when the question asks for it, not when it asks how or why
+    assert shape("What is the price of the BR-840?").required == ("price",)
+    assert shape("how's the benchmark price for price scoring defined").required == ()
     # "原因是什么" asks for a reason, though "是什么" alone asks what a thing is
     assert shape("TC-11 加密吞吐不达标，厂商给的原因是什么").kind == "reason"
     assert shape("本周因网络失败的两个作业是什么原因？").kind == "reason"

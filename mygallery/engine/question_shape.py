@@ -426,7 +426,9 @@ def shape(question: str) -> QuestionShape:
         attributes |= frozenset(term for term in _CHINESE_ATTRIBUTES if term in text)
     if kind == "other" and (attributes or _MEASURE.search(text)):
         kind = "number"  # "P99 latency for 4 KiB through a spine?", "tokens per second on 512 accelerators?"
-    required = required_in(text)
+    # an attribute a passage must name, when the question asks for its value: "how is the benchmark price
+    # defined" asks how, and the answer need not name a price
+    required = required_in(text) if kind not in ("reason", "procedure") else ()
     measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                    + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
