@@ -22,6 +22,7 @@ from mygallery.engine.chunking import Chunk
 from mygallery.engine.extractive import NOT_IN_DOCUMENTS, RELATED, ExtractiveAnswerer
 from mygallery.engine.index import Hit, HybridIndex, LiveIndex
 from mygallery.engine.lead_line import FROM_OTHER_LANGUAGE
+from mygallery.engine.lexicon import translations
 from mygallery.engine.openai_answerer import build_messages, trim_history
 from mygallery.engine.token_count import count_tokens
 from tests.fake_openai import FakeOpenAI
@@ -55,6 +56,15 @@ def test_chinese_question_answered_from_english_sources_says_so(bundled_index: H
     assert "packet-trimming.md" in {s.doc for s in result.sources}
     assert result.answered and result.answer.startswith(FROM_OTHER_LANGUAGE["zh"])
     assert "trim" in result.answer.lower() and CITATION.search(result.answer)
+
+
+def test_chinese_networking_words_reach_the_english_terms(bundled_index: HybridIndex) -> None:
+    """远端 (remote), 误码率 (BER), 探测 (probe), 内核 (kernel): a Chinese question's everyday networking words
+    find the English rows and sentences that use the terms."""
+    result = extractive(bundled_index).answer("libfabric 里哪个调用对应远端内存写入？")
+    assert result.answered and "fi_write" in result.answer.split("\n\n", 2)[1], result.answer
+    assert {"ber", "bit", "error", "rate"} <= set(translations("误码率"))
+    assert "probe" in translations("探测") and "kernel" in translations("内核")
 
 
 def test_extractive_says_when_nothing_matches(bundled_index: HybridIndex) -> None:

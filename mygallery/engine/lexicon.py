@@ -49,6 +49,11 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     # operations vocabulary: what install guides, runbooks and release notes say in either language
     # specification vocabulary: what a Chinese question calls the parts of a protocol an English spec defines
     "opcode": ("操作码",), "flag": ("标志位", "标志"), "checksum": ("校验和",), "state machine": ("状态机",),
+    # … and the networking words every such spec uses (whole words: 源 alone is also the 源 of 资源, resource)
+    "remote": ("远程", "远端"), "broadcast": ("广播",), "probe": ("探测",), "probing": ("探测",), "mtu": ("最大传输单元",),
+    "fec": ("前向纠错",), "forward error correction": ("前向纠错",), "ber": ("误码率",), "bit error rate": ("误码率",),
+    "destination": ("目的地址", "目的端", "目标地址"), "request": ("请求",), "response": ("响应",),
+    "statistics": ("统计",), "kernel": ("内核",), "switching": ("交换",),
     "bitmap": ("位图",), "mask": ("掩码",), "encoding": ("编码",), "socket": ("套接字",),
     "common header": ("公共头", "通用头"), "initiator": ("发起方", "发起端"), "requester": ("请求方", "请求端"),
     "responder": ("响应方", "响应端"), "segment": ("分段",), "fragment": ("分片",), "negotiate": ("协商",),
