@@ -135,6 +135,10 @@ def test_question_shapes() -> None:
     # a price, an owner a passage must name when the question asks for it, not when it asks how or why
     assert shape("What is the price of the BR-840?").required == ("price",)
     assert shape("how's the benchmark price for price scoring defined").required == ()
+    # a duration spelt out is one: "three weeks late", "晚到三周", "两个小时" — not "第三周" (a week's number), not "三月"
+    late = shape("SM4 那批光模块晚到了多久").expects
+    assert [bool(late.search(t)) for t in ("three weeks late", "晚到三周", "两个小时", "第三周", "三月", "统一周期")] == \
+        [True, True, True, False, False, False]
     # "原因是什么" asks for a reason, though "是什么" alone asks what a thing is
     assert shape("TC-11 加密吞吐不达标，厂商给的原因是什么").kind == "reason"
     assert shape("本周因网络失败的两个作业是什么原因？").kind == "reason"
@@ -590,6 +594,26 @@ def test_a_fact_given_for_a_sibling_is_not_the_answer(tmp_path: Path) -> None:
     same = service.answer("How long does a PW-680 take to ACK a push that changes the credit pool?")
     assert same.answered and "620 ms" in first_line(same.answer), same.answer
 
+
+
+def test_a_value_given_for_another_product_is_not_the_asked_one_s(tmp_path: Path) -> None:
+    """The documents name the KX-5160 (its ports, its power) but give a buffer size only for the DZ-9600: asked
+    the KX-5160's buffer, they do not say — the DZ-9600's 64 MB is no answer; asked its ports, they do."""
+    notes = ("# Switch bake-off\n\n| Attribute | KX-5160 | DZ-9600 |\n|---|---|---|\n| Ports | 64 × 800G | 128 × 400G |\n"
+             "| Typical power | 1,650 W | 1,980 W |\n\n## Buffers\n\nThe DZ-9600 has a 64 MB shared packet buffer; it "
+             "absorbed the 32:1 incast without drops.\n\nThe KX-5160 was racked in pod-b for the incast test.\n")
+    _, service = gallery(tmp_path, {"bakeoff.md": notes})
+    other = service.answer("How large is the shared buffer of the KX-5160?")
+    assert not other.answered and first_line(other.answer) == f"{NOT_IN_DOCUMENTS['en']} No passage gives it for KX-5160."
+    assert first_line(service.answer("KX-5160 交换机的共享缓冲有多大？").answer) == \
+        f"{NOT_IN_DOCUMENTS['zh']}没有哪段资料给出 KX-5160 的情况。"
+    assert "64 MB" in first_line(service.answer("How large is the shared buffer of the DZ-9600?").answer)
+    assert "64 × 800G" in first_line(service.answer("How many ports does the KX-5160 have?").answer)
+    # a pool's size is a number of things, not of bytes
+    (tmp_path / "pool").mkdir()
+    _, service = gallery(tmp_path / "pool", {"nic.md": "# NIC notes\n\nNX-400 每网卡 PDC 池 2,048 个（默认值，没改）。\n\n"
+                                                     "The NX-500 has a 4 MiB reorder buffer.\n"})
+    assert "2,048" in first_line(service.answer("what's the PDC pool size on the NX-400?").answer)
 
 
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:

@@ -86,6 +86,7 @@ class Evidence:
     unchanged: tuple[str, ...] = ()  # what a release changed is asked, and no retrieved unit says it changed anything
     undated: tuple[str, ...] = ()  # when a release comes is asked, and no retrieved unit naming it holds a date
     held_numbers: bool = False  # a retrieved passage holds a number the question gives (not a year)
+    unanchored: tuple[str, ...] = ()  # the asked identifiers, when no retrieved unit naming one holds a value of the sort
 
 
 class Best(Protocol):
@@ -246,7 +247,38 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
-                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared), held_numbers)
+                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared), held_numbers,
+                    () if untyped else _unanchored(asked, sources, prepared))
+
+
+# Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
+_MEASURE_NAME = re.compile(r"p\d{2,4}")
+
+
+def _unanchored(asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
+    """The question's identifiers, when it asks for a value of a sort of them ("青岚 DZ-9600 交换机的共享缓冲有多大",
+    "RV-9400 每台有多少个端口") and no retrieved unit that names one — in its text, its row's label or header, its
+    passage's title or section — holds a value of that sort: the documents name the thing, never with that value.
+    () otherwise. Not for a version, a date or a clock time, which a passage may give away from the name."""
+    named = tuple(a for a in asked.numbered if not _MEASURE_NAME.fullmatch(a))
+    if not named or asked.expects is None or asked.sort in ("version", "date", "clock") or not needs_value(asked):
+        return ()
+    for source, ready in zip(sources, prepared, strict=True):
+        around = f"{source.title} {source.section}"
+        holding = ready.holding(asked.expects)
+        if asked.sort == "size":  # a pool's or a table's size is a number of things: "PDC 池 2,048 个"
+            holding = [a or b for a, b in zip(holding, ready.holding(_ENTRIES), strict=True)]
+        for unit, holds in zip(ready.units, holding, strict=True):
+            if holds and held_any(named, f"{unit.shown} {unit.context} {unit.label} {around}".lower()):
+                return ()
+    return named
+
+
+_ENTRIES = re.compile(r"\d[\d,]*\s*(?:个|条|项|entries|contexts|slots|packets|descriptors|elements|items)", re.IGNORECASE)
+
+
+def held_any(names: tuple[str, ...], text: str) -> bool:
+    return any(held(name, [text]) for name in names)
 
 
 def _undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
@@ -405,6 +437,9 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
                          absent=tuple(evidence.missing_conditions))
     if evidence.untyped:
         return Judgement(False, f"no passage holds a value of the sort asked for ({asked.sort})")
+    if evidence.unanchored:
+        return Judgement(False, f"no passage naming {', '.join(evidence.unanchored)} holds a value of the sort asked for "
+                                f"({asked.sort})", absent=evidence.unanchored)
     if evidence.unchanged:
         return Judgement(False, f"no passage says what {', '.join(evidence.unchanged)} changed",
                          unchanged=evidence.unchanged)

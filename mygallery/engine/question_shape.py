@@ -165,7 +165,12 @@ _TYPED = (
                  r"|(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
      r"多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
      r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
-     r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"),
+     r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"
+     # or spelt out: "three weeks late", "a day", "晚到三周", "两个小时"
+     r"|\b(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+few|several)\s+"
+     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?)\b"
+     # (not an ordinal, "第三周"; not a period, "一周期"; a month only as a span, "三个月", not "三月", March)
+     r"|(?<!第)[一两二三四五六七八九十半]+\s*(?:个\s*)?(?:小时|分钟|天|周(?!期)|星期)|(?<!第)[一两二三四五六七八九十半]+\s*个\s*月"),
     ("size", r"how\s+(?:large|big)\b|how\s+many\s+(?:\w+\s+)?bytes\b|(?:size|buffers?|memory|capacity|sram|mtu)\b",
              r"多大|容量|大小|缓冲|内存|多少字节",
      r"\d\s*-?\s*(?:b|bytes?|octets?|kb|kib|mb|mib|gb|gib|tb|tib|字节)(?![a-z/])"),
