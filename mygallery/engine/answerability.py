@@ -1,9 +1,9 @@
 """Whether the documents answer a question: what the index and the retrieved passages say about it
 (`gather_evidence`: names, asked attributes and conditions no document or passage holds, the share of its words
-no document has — unknown_words.py —, a release whose changes or date no passage gives), whether a passage is
-about a sibling of what is asked (`names_other`: the PW-660 for the PW-680) and the verdict on the best unit
-(`judge`). The extractive answerer says "not in the documents"
-when the verdict is no.
+no document has — unknown_words.py —, a release whose changes or date no passage gives, a named thing no passage
+gives a value of the asked sort for), whether a passage is about a sibling of what is asked (`names_other`: the
+PW-660 for the PW-680) and the verdict on the best unit (`judge`). The extractive answerer says "not in the
+documents" when the verdict is no.
 Non-goals: scoring units (extractive.py), the shape of a question (question_shape.py).
 """
 
