@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +25,7 @@ from .lexicon import (
     translations,
 )
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
+from .release_checks import naming, unchanged, undated
 from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
@@ -140,19 +140,13 @@ def names_asked(text: str, siblings: Siblings) -> bool:
 
 
 @functools.lru_cache(maxsize=1024)
-def _naming(release: str) -> re.Pattern[str]:
-    """How a text names a release ("3.6.0", "v3.6.0"), not a longer one (3.6.0.1) nor a part of another."""
-    return re.compile(rf"(?<![\w.])v?{re.escape(release)}(?![\w]|\.\d)", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=1024)
 def _version_siblings(versions: tuple[str, ...]) -> Siblings:
     """For each three-part version of a question ("firmware 3.6.0"): (a pattern of it, a pattern of another
     version of the same major number — 3.4.2, 3.5.1 — which a passage about another release names)."""
     found = []
     for version in versions:
         own, major = re.escape(version), re.escape(version.split(".")[0])
-        found.append((_naming(version),
+        found.append((naming(version),
                       re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE)))
     return tuple(found)
 
@@ -247,7 +241,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
-                    _unchanged(question, sources, prepared), _undated(question, asked, sources, prepared), held_numbers,
+                    unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
                     () if untyped else _unanchored(asked, sources, prepared))
 
 
@@ -279,61 +273,6 @@ _ENTRIES = re.compile(r"\d[\d,]*\s*(?:个|条|项|entries|contexts|slots|packets
 
 def held_any(names: tuple[str, ...], text: str) -> bool:
     return any(held(name, [text]) for name in names)
-
-
-def _undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
-    """The release of a question asking when it comes or came out ("鸣沙 7.3.4 大概什么时候发", "When was 2.1.4
-    released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date, nor
-    the section it stands in; () otherwise. Releases only: a date for "the optic on L23" may sit in a unit that
-    writes the leaf otherwise."""
-    if asked.sort != "date" or asked.expects is None:
-        return ()
-    dates = asked.expects
-
-    def dated(source: Source, ready: PreparedUnits) -> list[bool]:
-        if dates.search(source.section):  # "1.8.0 (released 2025-10-03)" over its notes
-            return [True] * len(ready.units)
-        return ready.holding(dates)
-
-    return _unsaid(question, sources, prepared, dated)
-
-
-# A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
-# and how a text says that something changed ("fixes", "now", "改成", "新增" — not "upgraded to", "补丁晚到"):
-# a passage that only names the release (an upgrade to it, its date) does not answer.
-_ASKS_CHANGES = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+has)?\s+(?:changed|new|fixed|different)\b|\bwhat\s+did\s+.{1,40}?\s+"
-                           r"(?:change|fix)\b|\b(?:changes|fixes)\s+(?:in|of)\b|修了|改了|(?:什么|哪些|啥)(?:变化|改动|修复|更新)"
-                           r"|(?:变化|改动|修复|更新)了?(?:什么|哪些|啥)", re.IGNORECASE)
-_RELEASE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[a-z]+\d*)?)(?![\w.]|\.\d)", re.IGNORECASE)
-_SAYS_CHANGED = re.compile(r"\b(?:fix(?:es|ed)?|chang(?:e|es|ed)|add(?:s|ed)?|remov(?:e|es|ed)|replac(?:e|es|ed)|introduc(?:e|es|ed)"
-                           r"|no\s+longer|now|instead|deprecat\w*|improv(?:e|es|ed)|resolv(?:e|es|ed)|support(?:s|ed)?)\b"
-                           r"|修复|修了|修正|改成|改为|改了|新增|增加了|去掉|移除|删除|取代|替换|不再|引入|支持", re.IGNORECASE)
-
-
-def _unchanged(question: str, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
-    """The release of a question asking what it changed, when no retrieved unit that names it (or stands under
-    a heading naming it) says that something changed; () otherwise."""
-    if not _ASKS_CHANGES.search(question):
-        return ()
-    return _unsaid(question, sources, prepared,
-                   lambda _, ready: [bool(_SAYS_CHANGED.search(unit.shown)) for unit in ready.units])
-
-
-def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
-            says: Callable[[Source, PreparedUnits], list[bool]]) -> tuple[str, ...]:
-    """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
-    passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
-    named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
-    release = _RELEASE.search(question)
-    if release is None:
-        return ()
-    named = _naming(release.group(1))
-    for source, ready in zip(sources, prepared, strict=True):
-        around = f"{source.title} {source.section}"
-        if any(said and named.search(f"{unit.shown} {unit.context} {around}")
-               for unit, said in zip(ready.units, says(source, ready), strict=True)):
-            return ()
-    return (release.group(1),)
 
 
 def spelt_out(name: str, question: str, texts: list[str]) -> bool:

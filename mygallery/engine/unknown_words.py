@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import re
 
+from .asked_phrase import subject_words, uncontracted
 from .index import HybridIndex, term_tokens
 from .lexicon import cjk_bigrams, english_of, lexicon_words, tokenize
-from .question_shape import subject_words, uncontracted
 
 # A question whose English content words are mostly in no document, in either language, is about something
 # else ("How long should I knead sourdough bread dough …": 5 of 7). On the tune halves no answerable question

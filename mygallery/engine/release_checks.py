@@ -1,0 +1,76 @@
+"""What a question asks of a release that no retrieved passage says: what it changed ("What changed in BXOS
+7.2.2?", "DZ-OS 5.3.2 主要修了什么") or when it comes out ("鸣沙 7.3.4 大概什么时候发") — answerability.py's
+`unchanged` and `undated` evidence — and how a text names a release (`naming`, also used for its siblings).
+Non-goals: the verdict (answerability.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from .answer_types import Source
+from .answer_units import PreparedUnits
+from .question_shape import QuestionShape
+
+
+@functools.lru_cache(maxsize=1024)
+def naming(release: str) -> re.Pattern[str]:
+    """How a text names a release ("3.6.0", "v3.6.0"), not a longer one (3.6.0.1) nor a part of another."""
+    return re.compile(rf"(?<![\w.])v?{re.escape(release)}(?![\w]|\.\d)", re.IGNORECASE)
+
+
+def undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
+    """The release of a question asking when it comes or came out ("鸣沙 7.3.4 大概什么时候发", "When was 2.1.4
+    released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date, nor
+    the section it stands in; () otherwise. Releases only: a date for "the optic on L23" may sit in a unit that
+    writes the leaf otherwise."""
+    if asked.sort != "date" or asked.expects is None:
+        return ()
+    dates = asked.expects
+
+    def dated(source: Source, ready: PreparedUnits) -> list[bool]:
+        if dates.search(source.section):  # "1.8.0 (released 2025-10-03)" over its notes
+            return [True] * len(ready.units)
+        return ready.holding(dates)
+
+    return _unsaid(question, sources, prepared, dated)
+
+
+# A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
+# and how a text says that something changed ("fixes", "now", "改成", "新增" — not "upgraded to", "补丁晚到"):
+# a passage that only names the release (an upgrade to it, its date) does not answer.
+_ASKS_CHANGES = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+has)?\s+(?:changed|new|fixed|different)\b|\bwhat\s+did\s+.{1,40}?\s+"
+                           r"(?:change|fix)\b|\b(?:changes|fixes)\s+(?:in|of)\b|修了|改了|(?:什么|哪些|啥)(?:变化|改动|修复|更新)"
+                           r"|(?:变化|改动|修复|更新)了?(?:什么|哪些|啥)", re.IGNORECASE)
+_RELEASE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[a-z]+\d*)?)(?![\w.]|\.\d)", re.IGNORECASE)
+_SAYS_CHANGED = re.compile(r"\b(?:fix(?:es|ed)?|chang(?:e|es|ed)|add(?:s|ed)?|remov(?:e|es|ed)|replac(?:e|es|ed)|introduc(?:e|es|ed)"
+                           r"|no\s+longer|now|instead|deprecat\w*|improv(?:e|es|ed)|resolv(?:e|es|ed)|support(?:s|ed)?)\b"
+                           r"|修复|修了|修正|改成|改为|改了|新增|增加了|去掉|移除|删除|取代|替换|不再|引入|支持", re.IGNORECASE)
+
+
+def unchanged(question: str, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
+    """The release of a question asking what it changed, when no retrieved unit that names it (or stands under
+    a heading naming it) says that something changed; () otherwise."""
+    if not _ASKS_CHANGES.search(question):
+        return ()
+    return _unsaid(question, sources, prepared,
+                   lambda _, ready: [bool(_SAYS_CHANGED.search(unit.shown)) for unit in ready.units])
+
+
+def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
+            says: Callable[[Source, PreparedUnits], list[bool]]) -> tuple[str, ...]:
+    """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
+    passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
+    named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
+    release = _RELEASE.search(question)
+    if release is None:
+        return ()
+    named = naming(release.group(1))
+    for source, ready in zip(sources, prepared, strict=True):
+        around = f"{source.title} {source.section}"
+        if any(said and named.search(f"{unit.shown} {unit.context} {around}")
+               for unit, said in zip(ready.units, says(source, ready), strict=True)):
+            return ()
+    return (release.group(1),)
