@@ -653,6 +653,19 @@ def test_a_reference_to_a_table_or_section_is_no_value() -> None:
     assert first_line(answerer.compose(question, sources)) == "白鹭每端口上限 8192，超过 80%（6554）会告警。 [2]"
 
 
+def test_the_time_a_chat_line_was_written_is_no_value_it_states() -> None:
+    """"[2026-05-12 09:29] <dferreira> … swapping the optic now" holds numbers only in its timestamp: asked how
+    many replays there were, the line that gives the count is the answer."""
+    answerer = ExtractiveAnswerer(lambda: None)
+    log = ("[2026-05-12 09:29] <dferreira> the replay counter on eth1/41 keeps climbing, swapping the optic now\n"
+           "[2026-05-12 09:41] <tcoyle> after the swap it reads zero; before it there were two hundred and eleven "
+           "replays (211)\n")
+    sources = [Source(1, "irc.txt", "fabric channel", "", None, "", 1.0, text=log)]
+    for question in ("How many replays did the counter on eth1/41 show before the swap?", "eth1/41 换光模块之前 replay 计数是多少？"):
+        quoted = [part for part in answerer.compose(question, sources).split("\n\n") if part.endswith("[1]")][0]
+        assert quoted.startswith("[2026-05-12 09:41] <tcoyle>"), (question, quoted)
+
+
 def test_a_result_is_read_with_the_setting_its_line_opens_with() -> None:
     """A log entry states its setting, then its results ("threshold 1 MiB. Peak trim rate 3.2 %. Median … 6.4
     us."): the result sentence of the entry whose setting the question names is the answer, not the setting."""

@@ -177,6 +177,7 @@ def _setting_units(lines: list[str]) -> list[Unit]:
     return units
 
 
+_STAMP = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?\]?\s+")
 _IN_NAMES = re.compile(r"(?<![\d.,])\d+(?![\d]|[.,]\d)")  # the 12 of R12 and of osp-lf12 (and every integer)
 
 
@@ -241,7 +242,8 @@ def prepare(source: Source, index: HybridIndex | None) -> PreparedUnits:
     header = units[0].context if units and source.kind == "table" else ""
     context = f"{named_title(source.title, source.doc)} {source.section} {header}"
     lowered = f"{context}\n{source.text}".lower()
-    numbers = [numbers_in(REFERENCE.sub(" ", unit.shown)) for unit in units]  # "Table 2" gives no value
+    # "Table 2" gives no value, nor does the time a chat or log line was written ("[2026-05-12 09:29] <ana> …")
+    numbers = [numbers_in(REFERENCE.sub(" ", _STAMP.sub("", unit.shown, count=1))) for unit in units]
     setting: list[set[str]] = []
     for i, unit in enumerate(units):
         before = i - 1
