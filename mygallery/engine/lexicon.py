@@ -58,7 +58,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "matching": ("匹配",), "point-to-point": ("点对点",), "sample": ("采样",), "sampling": ("采样",), "copper": ("铜缆",),
     "explicit": ("显式",), "implicit": ("隐式",), "ciphertext": ("密文",), "plaintext": ("明文",), "signature": ("签名",),
     "compatible": ("兼容",), "compatibility": ("兼容",), "interoperability": ("互通", "互操作"), "revision": ("修订",),
-    "shall": ("应当",), "deprecated": ("弃用",),
+    "shall": ("应当",), "deprecated": ("弃用",), "recommended": ("推荐",), "recommend": ("推荐",),
     "bitmap": ("位图",), "mask": ("掩码",), "encoding": ("编码",), "socket": ("套接字",),
     "common header": ("公共头", "通用头"), "initiator": ("发起方", "发起端"), "requester": ("请求方", "请求端"),
     "responder": ("响应方", "响应端"), "segment": ("分段",), "fragment": ("分片",), "negotiate": ("协商",),
