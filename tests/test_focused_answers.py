@@ -136,6 +136,10 @@ def test_question_shapes() -> None:
     assert shape("What is the price of the BR-840?").required == ("price",)
     assert shape("how's the benchmark price for price scoring defined").required == ()
     # a duration spelt out is one: "three weeks late", "晚到三周", "两个小时" — not "第三周" (a week's number), not "三月"
+    # 周期 is a period ("心跳周期"), not the cycles a firmware budget counts ("固件周期预算", "时钟周期")
+    assert shape("心跳周期是多少？").sort == "duration"
+    assert shape("VX-8200 的 EV 选择阶段每个包的固件周期预算是多少？").sort != "duration"
+    assert shape("每个包要多少个时钟周期？").sort != "duration"
     late = shape("SM4 那批光模块晚到了多久").expects
     assert [bool(late.search(t)) for t in ("three weeks late", "晚到三周", "两个小时", "第三周", "三月", "统一周期")] == \
         [True, True, True, False, False, False]

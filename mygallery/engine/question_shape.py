@@ -164,7 +164,7 @@ _TYPED = (
                  r"|ticks?|hold-?down|timers?)\b"
                  # a time something takes: "step time", "recovery time" (not "what time", a clock)
                  r"|(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
-     r"多久|多长时间|时延|延迟|超时|间隔|周期|时长|定时",
+     r"多久|多长时间|时延|延迟|超时|间隔|(?<!时钟)(?<!固件)周期(?!预算|数)|时长|定时",  # not cycles: "固件周期预算"
      r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
      r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"
      # or spelt out: "three weeks late", "a day", "晚到三周", "两个小时"
