@@ -177,6 +177,7 @@ def _setting_units(lines: list[str]) -> list[Unit]:
     return units
 
 
+# the time a chat or log line was written, before what it says: "[2026-05-12 09:29] ", "14:52  "
 _STAMP = re.compile(r"^\s*\[?(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?\]?\s+")
 _IN_NAMES = re.compile(r"(?<![\d.,])\d+(?![\d]|[.,]\d)")  # the 12 of R12 and of osp-lf12 (and every integer)
 
