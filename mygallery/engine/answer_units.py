@@ -55,6 +55,13 @@ class Unit:
     line: int = -1  # for a sentence of prose, which line (or joined list item) of its source it stands in
 
 
+def in_place(unit: Unit, source: Source) -> str:
+    """A unit's text with what says what it is about around it — its table header, its passage's title and
+    section: where a passage names the thing, or the attribute, a unit gives a value of ("64 × 800G" in the row
+    "Ports" under a header naming the KX-5160, "fixes …" under a heading naming release 7.2.2)."""
+    return f"{unit.shown} {unit.context} {source.title} {source.section}"
+
+
 @dataclass
 class PreparedUnits:
     """The answer units of one source and what scoring needs of each that does not depend on the question."""

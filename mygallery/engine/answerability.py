@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .answer_types import Source
-from .answer_units import PreparedUnits, UnitCache
+from .answer_units import PreparedUnits, UnitCache, in_place
 from .index import HybridIndex, term_tokens
 from .lexicon import (
     EN_STOP_WORDS,
@@ -258,21 +258,17 @@ def _unanchored(asked: QuestionShape, sources: list[Source], prepared: list[Prep
     if not named or asked.expects is None or asked.sort in ("version", "date", "clock") or not needs_value(asked):
         return ()
     for source, ready in zip(sources, prepared, strict=True):
-        around = f"{source.title} {source.section}"
         holding = ready.holding(asked.expects)
         if asked.sort == "size":  # a pool's or a table's size is a number of things: "PDC 池 2,048 个"
             holding = [a or b for a, b in zip(holding, ready.holding(_ENTRIES), strict=True)]
         for unit, holds in zip(ready.units, holding, strict=True):
-            if holds and held_any(named, f"{unit.shown} {unit.context} {unit.label} {around}".lower()):
+            texts = [in_place(unit, source).lower()] if holds else []
+            if texts and any(held(name, texts) for name in named):
                 return ()
     return named
 
 
 _ENTRIES = re.compile(r"\d[\d,]*\s*(?:个|条|项|entries|contexts|slots|packets|descriptors|elements|items)", re.IGNORECASE)
-
-
-def held_any(names: tuple[str, ...], text: str) -> bool:
-    return any(held(name, [text]) for name in names)
 
 
 def spelt_out(name: str, question: str, texts: list[str]) -> bool:

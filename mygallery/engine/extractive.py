@@ -24,7 +24,7 @@ from operator import mul
 
 from .abbreviations import acronyms, defines
 from .answer_types import Source, Turn, word_pieces
-from .answer_units import PreparedUnits, Unit, UnitCache, refers_back, word_set
+from .answer_units import PreparedUnits, Unit, UnitCache, in_place, refers_back, word_set
 from .answerability import (
     MIN_COVERAGE,
     VALUE_ATTRIBUTES,
@@ -327,8 +327,7 @@ class ExtractiveAnswerer:
         for score, rank, i, coverage, has_value, features in scored[:limit]:
             source, units = sources[rank], ready[rank]
             unit = units.units[i]
-            named = not asked.required or names_required(
-                asked, f"{unit.shown} {source.title} {source.section} {unit.context}")
+            named = not asked.required or names_required(asked, in_place(unit, source))
             candidates.append(Candidate(score, coverage, source.n, rank, i, unit.shown, int(features[13]), has_value,
                                         features, named, source.kind == "table", frozenset(units.source_numbers)))
         return candidates
@@ -379,7 +378,7 @@ class ExtractiveAnswerer:
             return None
         for i in sorted(range(len(units)), key=lambda i: abs(i - best.position)):
             unit = units[i]
-            if i != best.position and unit.label and names_required(asked, f"{unit.shown} {source.title} {source.section} {unit.context}"):
+            if i != best.position and unit.label and names_required(asked, in_place(unit, source)):
                 return replace(best, position=i, text=unit.shown, names_attribute=True,
                                has_value=bool(numbers_in(unit.shown) - asked.numbers))
         return None

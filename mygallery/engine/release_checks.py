@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from .answer_types import Source
-from .answer_units import PreparedUnits
+from .answer_units import PreparedUnits, in_place
 from .question_shape import QuestionShape
 
 
@@ -69,8 +69,7 @@ def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
         return ()
     named = naming(release.group(1))
     for source, ready in zip(sources, prepared, strict=True):
-        around = f"{source.title} {source.section}"
-        if any(said and named.search(f"{unit.shown} {unit.context} {around}")
+        if any(said and named.search(in_place(unit, source))
                for unit, said in zip(ready.units, says(source, ready), strict=True)):
             return ()
     return (release.group(1),)
