@@ -163,6 +163,8 @@ def test_question_shapes() -> None:
     assert shape("刷 3.2.0 固件之前，主机驱动最低得是哪个版本？").kind == "number"
     assert shape("With a 400 gigabit link and an 8 us round trip, how much data is in flight?").supposed
     assert not shape("What is the P99 latency for a 16 KiB message?").supposed
+    # a "with" after the asked thing is a condition of the measurement, not an input to compute from
+    assert not shape("What all-reduce bus bandwidth does Osprey get with 2 GiB messages?").supposed
     assert shape("Which firmware version fixed the leak?").expects.search("fixed in 3.4.1 (build 77)")
     assert not shape("Which firmware version fixed the leak?").expects.search("on 192 NICs in 2 racks")
     assert shape("白鹭的网卡固件升级排在哪天？").expects.search("定在 11 月 13 日凌晨")
@@ -241,6 +243,8 @@ def test_not_in_the_documents_in_the_question_language(service: AnswerService) -
     # numbers the question supplies as inputs are not conditions a passage must hold
     supposed = service.answer("If 600 ms pass without a heartbeat, how many heartbeats has the agent missed?")
     assert supposed.answered and "heartbeat_ms = 200" in supposed.answer
+    measured_with = service.answer("What P99 latency do the measurements show with 16 KiB messages?")
+    assert not measured_with.answered and "16 KiB" in first_line(measured_with.answer)
     unknown_name = service.answer("What is the heartbeat interval on the QL-B-035 switch?")
     assert not unknown_name.answered
     # a setting's name with an underscore is an identifier: its parts (startup, timeout) are in the documents

@@ -118,9 +118,11 @@ _CALENDAR_WORDS = frozenset("january february march april may june july august s
                             "friday saturday sunday".split())
 _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p\d{2}\b)|值|速率|带宽|时延",
                       re.IGNORECASE)
-# A question that supplies its numbers ("with a 400 gigabit link …", "if the RTT is 8 µs", "假设 …") asks for
-# something derived from them: no passage need hold them.
-_SUPPOSED = re.compile(r"\b(?:(?:if|assuming|assume|suppose|supposing|given)\b|with\s+(?:an?\s+)?\d)|假设|如果|假如|若",
+# A question that supplies its numbers ("With a 400 gigabit link and an 8 µs RTT, how much …", "if the RTT is
+# 8 µs", "假设 …") asks for something derived from them: no passage need hold them. A "with" after the asked
+# thing is a condition of a measurement instead ("what busbw does Osprey get with 2 GiB messages"): only a
+# leading clause of givens supposes.
+_SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|^\s*with\b[^,?，]*\d[^,?，]*[,，]|假设|如果|假如|若",
                        re.IGNORECASE)
 # A numbered part of a document named in a question ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2"): its
 # number says where, not under which condition.
