@@ -624,6 +624,24 @@ def test_a_value_given_for_another_product_is_not_the_asked_one_s(tmp_path: Path
     assert "2,048" in first_line(service.answer("what's the PDC pool size on the NX-400?").answer)
 
 
+def test_a_log_entry_names_what_its_later_sentences_measure(tmp_path: Path) -> None:
+    """A lab log's entry opens with its identifier; the figures in its later sentences are that run's — asked
+    for them, the documents say (not "no passage naming QL-B-038 holds a duration"). Asked under a condition the
+    entry never measured (1 MiB messages, given only in another entry), they do not."""
+    log = ("Qinglan lab bench log (extract)\n\n"
+           "QL-B-036  2025-10-10  LJ\n  TSS on (test partition, 64 accelerators), AES-256-GCM.\n"
+           "  Throughput cost 2.6 %, small-message latency +0.4 us.\n\n"
+           "QL-B-038  2025-10-16  ZM\n  Re-run of QL-B-033 with the new 768 KiB threshold.\n"
+           "  Peak trim rate 3.9 %, median retransmit arrival 5.8 us.\n"
+           "  P99 one-way latency of the incast victims 31 us (was 40 us at 1 MiB).\n")
+    _, service = gallery(tmp_path, {"bench-log.txt": log})
+    rerun = service.answer("QL-B-038 重跑以后，incast 受害流的 P99 单向时延降到多少了")
+    assert rerun.answered and "31 us" in rerun.answer, rerun.answer
+    unmeasured = service.answer("QL-B-036 开 TSS 以后，1 MiB 大消息的时延涨了多少？")
+    assert not unmeasured.answered, unmeasured.answer
+    assert service.answer("QL-B-036 开 TSS 以后小消息时延涨了多少？").answered
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

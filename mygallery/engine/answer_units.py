@@ -55,11 +55,14 @@ class Unit:
     line: int = -1  # for a sentence of prose, which line (or joined list item) of its source it stands in
 
 
-def in_place(unit: Unit, source: Source) -> str:
+def in_place(unit: Unit, source: Source, units: list[Unit] | tuple[()] = ()) -> str:
     """A unit's text with what says what it is about around it — its table header, its passage's title and
-    section: where a passage names the thing, or the attribute, a unit gives a value of ("64 × 800G" in the row
-    "Ports" under a header naming the KX-5160, "fixes …" under a heading naming release 7.2.2)."""
-    return f"{unit.shown} {unit.context} {source.title} {source.section}"
+    section, and (given the passage's `units`) the sentence its line opens with: where a passage names the
+    thing, or the attribute, a unit gives a value of ("64 × 800G" in the row "Ports" under a header naming the
+    KX-5160, "fixes …" under a heading naming release 7.2.2, "P99 one-way latency … 31 us" in the log entry
+    that opens "QL-B-038  2025-10-16  ZM Re-run of QL-B-033 …")."""
+    opening = units[unit.line].shown if 0 <= unit.line < len(units) and units[unit.line] is not unit else ""
+    return f"{unit.shown} {unit.context} {source.title} {source.section} {opening}"
 
 
 @dataclass

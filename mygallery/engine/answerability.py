@@ -257,13 +257,15 @@ def _unanchored(asked: QuestionShape, sources: list[Source], prepared: list[Prep
     named = tuple(a for a in asked.numbered if not _MEASURE_NAME.fullmatch(a))
     if not named or asked.expects is None or asked.sort in ("version", "date", "clock") or not needs_value(asked):
         return ()
+    measures = asked.measure_patterns()  # the conditions it is asked under ("1 MiB" messages), held with it
     for source, ready in zip(sources, prepared, strict=True):
         holding = ready.holding(asked.expects)
         if asked.sort == "size":  # a pool's or a table's size is a number of things: "PDC 池 2,048 个"
             holding = [a or b for a, b in zip(holding, ready.holding(_ENTRIES), strict=True)]
         for unit, holds in zip(ready.units, holding, strict=True):
-            texts = [in_place(unit, source).lower()] if holds else []
-            if texts and any(held(name, texts) for name in named):
+            texts = [in_place(unit, source, ready.units).lower()] if holds else []
+            if texts and any(held(name, texts) for name in named) \
+                    and all(pattern.search(texts[0]) for pattern in measures):
                 return ()
     return named
 

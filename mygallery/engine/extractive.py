@@ -327,7 +327,7 @@ class ExtractiveAnswerer:
         for score, rank, i, coverage, has_value, features in scored[:limit]:
             source, units = sources[rank], ready[rank]
             unit = units.units[i]
-            named = not asked.required or names_required(asked, in_place(unit, source))
+            named = not asked.required or names_required(asked, in_place(unit, source, units.units))
             candidates.append(Candidate(score, coverage, source.n, rank, i, unit.shown, int(features[13]), has_value,
                                         features, named, source.kind == "table", frozenset(units.source_numbers)))
         return candidates
@@ -378,7 +378,7 @@ class ExtractiveAnswerer:
             return None
         for i in sorted(range(len(units)), key=lambda i: abs(i - best.position)):
             unit = units[i]
-            if i != best.position and unit.label and names_required(asked, in_place(unit, source)):
+            if i != best.position and unit.label and names_required(asked, in_place(unit, source, units)):
                 return replace(best, position=i, text=unit.shown, names_attribute=True,
                                has_value=bool(numbers_in(unit.shown) - asked.numbers))
         return None

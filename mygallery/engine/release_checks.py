@@ -69,7 +69,7 @@ def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
         return ()
     named = naming(release.group(1))
     for source, ready in zip(sources, prepared, strict=True):
-        if any(said and named.search(in_place(unit, source))
+        if any(said and named.search(in_place(unit, source, ready.units))
                for unit, said in zip(ready.units, says(source, ready), strict=True)):
             return ()
     return (release.group(1),)
