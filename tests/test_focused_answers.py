@@ -642,6 +642,21 @@ def test_a_log_entry_names_what_its_later_sentences_measure(tmp_path: Path) -> N
     assert service.answer("QL-B-036 开 TSS 以后小消息时延涨了多少？").answered
 
 
+def test_everyday_words_of_a_question_are_not_unknown_things(tmp_path: Path) -> None:
+    """"extra" asks how much more, whatever the documents call it; a Chinese question over an English test report
+    says "有条件通过" for "passed conditionally" — neither is a thing the documents never mention."""
+    report = ("# Osprey commissioning report\n\n"
+              "Twenty-six of the tests are gating tests; twenty-five passed outright and one (OSP-T14, all-to-all "
+              "with 64 KiB per peer) passed conditionally. OSP-T14 misses its target by 6.5 %.\n\n"
+              "PDC pool occupancy during all-to-all start-up at 512 ranks: peak 1,730 of 2,048 contexts. Estimate "
+              "for 4,096 contexts: +1.5 MiB of NIC SRAM per NIC (about 768 bytes per context).\n")
+    _, service = gallery(tmp_path, {"report.md": report})
+    extra = service.answer("How much extra NIC SRAM would it take to grow the PDC pool to 4,096 contexts?")
+    assert extra.answered and "+1.5 MiB" in first_line(extra.answer), extra.answer
+    verdict = service.answer("OSP-T14 为什么只算有条件通过？")
+    assert verdict.answered and "OSP-T14" in verdict.answer, verdict.answer
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

@@ -112,6 +112,9 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "term": ("术语",), "open": ("开放",),
     "in-network": ("在网",), "computing": ("计算",), "compute": ("计算",), "reduce": ("归约",),
     "reduction": ("归约",), "allreduce": ("全归约",), "test": ("测试",), "acceptance": ("验收",),
+    # the verdicts of a test or acceptance report
+    "pass": ("通过",), "passed": ("通过",), "conditionally": ("有条件",), "conditional": ("有条件",),
+    "fail": ("失败", "不通过"), "failed": ("失败", "不通过"), "verdict": ("结论", "判定"),
     "feature": ("功能", "特性"), "function": ("功能", "函数"), "benefit": ("好处", "收益"), "tail": ("尾",),
     "traffic": ("流量",), "carry": ("承载",), "page": ("页",), "mechanism": ("机制",), "byte": ("字节",),
     "bit": ("比特",), "width": ("宽度",), "sequence": ("序号", "序列"), "number": ("编号",),

@@ -34,6 +34,7 @@ ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name e
                              "happen happens happened meant list kind kinds type types step steps "
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things "
+                             "extra additional "
                              # and the adjective of "how long / how often / how much …", which asks for a value
                              "long often much many"))
 
