@@ -657,6 +657,24 @@ def test_everyday_words_of_a_question_are_not_unknown_things(tmp_path: Path) -> 
     assert verdict.answered and "OSP-T14" in verdict.answer, verdict.answer
 
 
+def test_what_a_document_leaves_out_is_not_in_the_documents(tmp_path: Path) -> None:
+    """A report that says what it leaves out ("Out of scope are … the scale-up interconnect …", "不在本课范围内")
+    does not answer a question about that — the reader is told so, with the statement — while what it covers is
+    still answered, and a yes/no question about its scope is answered by the statement."""
+    report = ("# Osprey commissioning report\n\n## Scope\n\nIn scope is the back-end (scale-out) fabric: the 1,024 "
+              "NIC ports, the 16 leaf switches and the 8 spine switches. Out of scope are the front-end network, "
+              "the scale-up interconnect between the eight accelerators inside a node, and the job scheduler.\n\n"
+              "## Fabric\n\nEach leaf switch has 64 × 400G ports; the scale-out NICs attach at 400 Gb/s.\n")
+    handout = "# 白鹭培训讲义\n\n## 网络\n\n前端管理网络与存储网络是独立的两张网，不在本课范围内。后端网络用 UET。\n"
+    _, service = gallery(tmp_path, {"report.md": report, "handout.md": handout})
+    left_out = service.answer("How is the scale-up interconnect between the accelerators inside an Osprey node wired?")
+    assert not left_out.answered and "outside what they cover" in first_line(left_out.answer), left_out.answer
+    assert "Out of scope are" in left_out.answer.split("\n\n")[2]  # the statement, first of the related passages
+    assert not service.answer("白鹭的前端存储网络是怎么组网的？").answered
+    assert service.answer("How many leaf switches does the Osprey fabric have?").answered
+    assert service.answer("Is the job scheduler in scope of the commissioning report?").answered
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

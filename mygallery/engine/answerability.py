@@ -44,6 +44,7 @@ class Judgement:
     unknown: tuple[str, ...] = ()  # what no document mentions (names, the asked attribute), for the reader
     absent: tuple[str, ...] = ()  # the question's conditions no retrieved passage holds, for the reader
     unchanged: tuple[str, ...] = ()  # the release whose changes no retrieved passage describes, for the reader
+    scoped: bool = False  # a passage says the documents leave it out (scope_statements.py)
 
     def explain(self, question: str, language: str) -> str:
         """Why the documents do not answer, in the question's language, with the question's own spelling of
@@ -67,6 +68,8 @@ class Judgement:
             words = spelt(self.unchanged)
             return f"没有哪段资料说 {'、'.join(words)} 改了什么。" if language == "zh" \
                 else f"No passage says what {', '.join(words)} changed."
+        if self.scoped:
+            return "有资料说明这不在其范围内。" if language == "zh" else "A passage says it is outside what they cover."
         if self.absent:
             words = spelt(self.absent)
             return f"没有哪段资料给出 {'、'.join(words)} 的情况。" if language == "zh" \

@@ -28,6 +28,7 @@ from .answer_units import PreparedUnits, Unit, UnitCache, in_place, refers_back,
 from .answerability import (
     MIN_COVERAGE,
     VALUE_ATTRIBUTES,
+    Judgement,
     gather_evidence,
     judge,
     names_asked,
@@ -42,6 +43,7 @@ from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .procedure_steps import STEP_WORDS, asks_whole_procedure, steps_text
 from .question_shape import PATH, WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
+from .scope_statements import disclaimer
 
 # How an answer that the documents do not give begins, in each language: `answered` recognises it by this.
 NOT_IN_DOCUMENTS = {"en": "The documents do not contain an answer to this question.",
@@ -184,6 +186,9 @@ class ExtractiveAnswerer:
             best = close(lambda c: c.has_value and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
         verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
+        if verdict.answered and (scope := disclaimer(candidates, best, asked.kind, CLOSE + 2, SUPPORT_SHARE)):
+            verdict = Judgement(False, "a passage says the documents leave it out", scoped=True)
+            candidates = [scope] + [c for c in candidates if c is not scope]
         if not verdict.answered:
             related = _distinct(candidates, 2, MAX_CHARS // 2)
             why = verdict.explain(question, asked.language)
