@@ -675,6 +675,18 @@ def test_what_a_document_leaves_out_is_not_in_the_documents(tmp_path: Path) -> N
     assert service.answer("Is the job scheduler in scope of the commissioning report?").answered
 
 
+def test_colloquial_when_asks_for_a_date(tmp_path: Path) -> None:
+    """"啥时候" is "什么时候" as people type it: a date is asked — a release no passage dates is not in the
+    documents — and an FAQ's entry asking the same question is its answer, not a dated line of the page."""
+    faq = ("# Halyard 集群网络 FAQ\n\n维护：网络组　最后更新：2026-05-20\n\n问：网络维护窗口是什么时候？\n"
+           "答：每周四 01:00–03:00。spine 重启、固件升级都只在窗口内做。\n\n"
+           "10:30 龚一帆 鸣沙回复说 7.3.x 的配置保留问题会在 7.3.4 修，我这边继续盯。\n")
+    _, service = gallery(tmp_path, {"faq.md": faq})
+    assert shape("7.3.4 啥时候发布").sort == "date"
+    assert "每周四" in first_line(service.answer("网络维护窗口是啥时候").answer)
+    assert not service.answer("鸣沙 7.3.4 啥时候发布").answered
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

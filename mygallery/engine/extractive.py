@@ -77,6 +77,9 @@ EXPLAIN_SUPPORT, EXPLAIN_SHARE, EXPLAIN_CHARS = 5, 0.4, 1300
 # an owner … looks for one that names it, and a question asking for a clause for one with a numbered section.
 CLOSE, CLOSE_SHARE = 3, 0.7
 FAQ_COVERAGE = 0.8  # an FAQ's question covering this much of the user's question is the entry for it
+# … looked for among this many of the best units: an entry asking "是什么时候" scores low against a "啥时候" question
+# that expects a date (its question holds none), yet it is the entry for it
+FAQ_WITHIN = 8
 # A runner-up that names the asked identifier itself takes the place of a best unit about its sibling from further
 # behind: "PW-680: a cold reboot is required" (1.22) behind "PW-660: a warm reboot is enough" (1.80).
 SIBLING_SHARE = 0.5
@@ -129,7 +132,7 @@ class ExtractiveAnswerer:
         best = candidates[0]
         # an FAQ's entry for this very question ("问：Halyard 现在跑的是哪个 PathLedger 版本？" for "Halyard 现在跑的
         # PathLedger 是哪个版本"), with its reply, over sentences that only share some of its words
-        faq = next((c for c in candidates[:CLOSE] if c.coverage >= FAQ_COVERAGE and ASKS.search(c.text)), None)
+        faq = next((c for c in candidates[:FAQ_WITHIN] if c.coverage >= FAQ_COVERAGE and ASKS.search(c.text)), None)
         if faq is not None and faq.coverage >= best.coverage and (reply := self._following(faq, sources)) is not None \
                 and not ASKS.search(reply.text):
             best = replace(reply, text=f"{faq.text} {reply.text}", coverage=faq.coverage,

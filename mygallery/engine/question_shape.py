@@ -37,7 +37,7 @@ _NUMBER_EN = re.compile(
     r"|at\s+what\b|when\s+(?:did|was|were|will|does|is)\b|in\s+which\s+(?:year|month|release|version)\b"
     r"|set\s+to\b|defaults?\s+to\b)", re.IGNORECASE)
 _NUMBER_ZH = re.compile(r"多少|几[个次种台条项位级层秒天年月分钟小时毫秒微秒跳路根块组]?|多大|多长|多久|多高|多快|多远|"
-                        r"哪一年|哪年|何时|什么时候|默认值?|数值|端口号?|阈值|上限|下限|比例|百分之|版本号?")
+                        r"哪一年|哪年|何时|什么时候|啥时候?|默认值?|数值|端口号?|阈值|上限|下限|比例|百分之|版本号?")
 _HOW_MUCH_ZH = re.compile(r"多少|几|多大|多长|多久")  # how much, how many, how long: a number even when "谁" is asked
 _DEFINITION = re.compile(
     r"\b(?:stands?\s+for\b|short\s+for\b|full\s+(?:name|form)\b|abbreviat\w*|acronym\b|expan\w+\b"
@@ -158,7 +158,7 @@ _TYPED = (
     ("version", r"(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b", r"哪个版本|什么版本|版本号|哪一版",
      r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
     ("date", r"when\s+(?:did|was|were|will|is|does)\b|(?:what|which)\s+(?:date|day)\b|on\s+which\s+day\b",
-             r"^\s*when\b|什么时候|何时|哪天|哪一天|几号|日期|几月",
+             r"^\s*when\b|什么时候|啥时候?|何时|哪天|哪一天|几号|日期|几月",  # 啥时候: 什么时候 as typed
      rf"\b\d{{1,2}}\s+(?:{MONTHS})[a-z]*\b|\b(?:{MONTHS})[a-z]*\.?\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
      r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
      rf"|{WEEKDAY}|{YEAR_OR_QUARTER}"),

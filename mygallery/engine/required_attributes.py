@@ -54,7 +54,7 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
                  # "when is the upgrade scheduled": a date, not an event
                  r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|available)\b"
-                 r"|什么时候(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
+                 r"|(?:什么|啥)时候?(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
                  rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
                  rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{YEAR_OR_QUARTER}|{CLOCK}"
@@ -88,7 +88,7 @@ _ASKS_HINTS = {
     "power": ("power", "watt", "功耗", "瓦"), "algorithm": ("algorithm", "cipher", "hash", "derivation", "算法", "密码"),
     "temperature": ("temperature", "温度"), "owner": ("own", "responsible", "负责"),
     "approver": ("approve", "sign", "审批", "批准", "签字", "批的"),
-    "time": ("when", "day", "date", "什么时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
+    "time": ("when", "day", "date", "什么时候", "啥时候", "何时", "哪天", "哪一天", "几号", "哪一年", "哪年"), "mtu": ("mtu",),
     "version": ("version", "版本"), "email": ("mail", "邮箱"),
     "day": ("day", "date", "哪天", "哪一天", "几号"),
     "serial": ("serial", "序列号"),
