@@ -687,6 +687,20 @@ def test_colloquial_when_asks_for_a_date(tmp_path: Path) -> None:
     assert not service.answer("鸣沙 7.3.4 啥时候发布").answered
 
 
+def test_a_section_number_or_a_table_number_is_no_date(tmp_path: Path) -> None:
+    """"6 日常运维" (section 6, daily operations) and "Table 5-1" hold no day of a month: asked on which day a thing
+    happened, a passage under that heading or citing that table does not say."""
+    guide = ("# fpdd 运维指南\n\n## 6 日常运维\n\n检查控制器证书剩余有效期（openssl x509 -enddate -noout -in "
+             "/etc/fpdd/tls/fpdd.pem）。控制器证书有效期 365 天。\n")
+    report = ("# Plugfest report\n\n## Issues found\n\nISS-01 (C, HCS). The SP-31 computed the header check over "
+              "octets 0 to 15 instead of over octets 0 to 13 as the footnote to Table 5-1 requires; firmware "
+              "2.0.0-rc5 fixes it.\n")
+    _, service = gallery(tmp_path, {"guide.md": guide, "report.md": report})
+    assert not service.answer("fpdd 控制器证书上一次是哪天续签的？").answered
+    assert not service.answer("SP-31 修 HCS 问题的 2.0.0-rc5 固件哪天发布？").answered
+    assert "365 天" in first_line(service.answer("fpdd 控制器证书有效期多少天？").answer)
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

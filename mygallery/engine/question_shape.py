@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .asked_phrase import subject_words, uncontracted
 from .lexicon import EN_STOP_WORDS, has_cjk, question_language, stem
-from .required_attributes import CLOCK, MONTH_NAMES, MONTHS, WEEKDAY, YEAR_OR_QUARTER, required_in
+from .required_attributes import CLOCK, MONTH_NAMES, MONTHS, REFERENCE, WEEKDAY, YEAR_OR_QUARTER, required_in
 
 # (These patterns, and the "asks" patterns of ANSWER_TYPES, test "\b" once before their English alternatives, not
 # once per alternative: a position inside a word then costs one test, and most positions are inside words —
@@ -124,10 +124,6 @@ _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p
 # leading clause of givens supposes.
 _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|^\s*with\b[^,?，]*\d[^,?，]*[,，]|假设|如果|假如|若",
                        re.IGNORECASE)
-# A numbered part of a document named in a question ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2"): its
-# number says where, not under which condition.
-REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
-                        r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 

@@ -15,6 +15,10 @@ MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 # how a date's weekday, its year or quarter and a clock time are written: in the date sort of ANSWER_TYPES and in
 # the date a "when" question requires (REQUIRED_ATTRIBUTES)
+# A numbered part of a document ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2", "Table 5-1"): its number says
+# where — in a question not under which condition, in a passage neither a value nor a date ("5-1").
+REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
+                       r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
 YEAR_OR_QUARTER = r"\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
 CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
@@ -57,13 +61,13 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  r"|(?:什么|啥)时候?(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
                  rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
-                 rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?!志)|{YEAR_OR_QUARTER}|{CLOCK}"
+                 rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?![志常期程])|{YEAR_OR_QUARTER}|{CLOCK}"
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
         ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
                 rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
-                rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?!志)|{WEEKDAY}|today|tomorrow|yesterday"
+                rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?![志常期程])|{WEEKDAY}|today|tomorrow|yesterday"
                 r"|今天|明天|昨天|前天"),
         # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A", an inventory's
         # "serial = BRX51-2407-02214"), not one that says an optic was replaced
@@ -118,4 +122,6 @@ def names_required(asked: Asking, text: str) -> bool:
 
 @functools.lru_cache(maxsize=8192)  # the same units come back question after question; a date is a long pattern
 def _names(required: tuple[str, ...], text: str) -> bool:
+    if "time" in required or "day" in required:
+        text = REFERENCE.sub(" ", text)
     return all(REQUIRED_ATTRIBUTES[name][1].search(text) for name in required)
