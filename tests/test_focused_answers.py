@@ -699,6 +699,12 @@ def test_a_section_number_or_a_table_number_is_no_date(tmp_path: Path) -> None:
     assert not service.answer("fpdd 控制器证书上一次是哪天续签的？").answered
     assert not service.answer("SP-31 修 HCS 问题的 2.0.0-rc5 固件哪天发布？").answered
     assert "365 天" in first_line(service.answer("fpdd 控制器证书有效期多少天？").answer)
+    # nor is the year inside an identifier ("YACC-RFP-2026-031"), in the title over a note that gives no date
+    (tmp_path / "rfp").mkdir()
+    matrix = ("# YACC-RFP-2026-031 - Response Compliance Matrix\n\n## Notes\n\nA PCIe Gen6 variant (BR-840G) is on "
+              "the roadmap and is not part of this offer.\n\nFirmware 2.16 adds LLR on NIC-to-leaf links.\n")
+    _, service = gallery(tmp_path / "rfp", {"matrix.md": matrix})
+    assert not service.answer("When is the PCIe Gen6 variant BR-840G expected to ship?").answered
 
 
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:

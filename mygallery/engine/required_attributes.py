@@ -20,7 +20,7 @@ MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
 REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
                        r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-YEAR_OR_QUARTER = r"\b(?:19|20)\d\d\b|\bq[1-4]\b|季度"
+YEAR_OR_QUARTER = r"(?<![\w-])(?:19|20)\d\d\b(?!-\d{3})|\bq[1-4]\b|季度"  # not the year in "RFP-2026-031"
 CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
 # a day of a month in English ("2 April", "Apr. 2"): in the date a "when" question requires and in the day a
 # "哪天" question does
@@ -57,16 +57,16 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                      r"approv|sign(?:ed|s)?[\s\-]off|审批|批准|签字|签批|批的"),
         ("time", r"\bwhen\s+(?:will|was|were|did)\b|\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b"
                  # "when is the upgrade scheduled": a date, not an event
-                 r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|available)\b"
+                 r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|published|available)\b"
                  r"|(?:什么|啥)时候?(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
-                 rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
+                 rf"{_MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?(?!\w)"  # not "RFP-2026-031"
                  rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?![志常期程])|{YEAR_OR_QUARTER}|{CLOCK}"
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
         ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
-                rf"{_MONTH_DAY}|\d{{4}}-\d{{1,2}}-\d{{1,2}}"
+                rf"{_MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\w)"
                 rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?![志常期程])|{WEEKDAY}|today|tomorrow|yesterday"
                 r"|今天|明天|昨天|前天"),
         # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A", an inventory's
