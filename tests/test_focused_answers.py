@@ -18,6 +18,7 @@ from mygallery.engine.answer_types import AnswerResult, Source
 from mygallery.engine.answer_units import answer_units
 from mygallery.engine.answerability import Evidence, gather_evidence, judge
 from mygallery.engine.answering import AnswerService
+from mygallery.engine.document_references import referenced_kind
 from mygallery.engine.embeddings import make_embedder
 from mygallery.engine.extractive import (
     FEATURES,
@@ -705,6 +706,25 @@ def test_a_section_number_or_a_table_number_is_no_date(tmp_path: Path) -> None:
               "the roadmap and is not part of this offer.\n\nFirmware 2.16 adds LLR on NIC-to-leaf links.\n")
     _, service = gallery(tmp_path / "rfp", {"matrix.md": matrix})
     assert not service.answer("When is the PCIe Gen6 variant BR-840G expected to ship?").answered
+
+
+def test_a_question_that_names_the_kind_of_document_reads_that_document(tmp_path: Path) -> None:
+    """"论文里 …" asks the paper: the word is the FAQ's ("见论文 Table 2"), never the paper's own, so it is not
+    searched for — the paper's passages come first, and its table row answers."""
+    paper = ("# PathLedger: Trim-Guided Entropy Selection\n\n## 5.1 Testbed\n\n| Item | Value |\n|---|---|\n"
+             "| Leaf switches | 64 × Ostrander OX-5120 |\n| Spine switches | 32 × Ostrander OX-5120 |\n"
+             "| Uplinks per leaf | 64 (2 to each spine) |\n")
+    faq = ("# Halyard 集群网络 FAQ\n\n问：每个 leaf 有几条 uplink？\n答：64，和每个 leaf 的 uplink 数一致，论文里有图。\n\n"
+           "问：PathLedger 的包头多大？\n答：88 字节，见论文 Table 2。\n\n问：栖云集群有几台交换机？\n"
+           "答：8 台 leaf、4 台 spine 交换机。\n")
+    _, service = gallery(tmp_path, {"pathledger-paper.md": paper, "halyard-faq-zh.txt": faq})
+    assert referenced_kind("论文里 Halyard 有几台 spine 交换机？") == ("paper", "论文")
+    assert referenced_kind("vx-8200 max power per the current datasheet rev?") == ("datasheet", "datasheet")
+    assert referenced_kind("datasheet 里每个 peer 的默认 slot 数") == ("datasheet", "datasheet")
+    assert referenced_kind("the paper says the half-life is 2 ms - what is it now?") is None  # quoted, not asked
+    assert referenced_kind("How long from first send to the error report?") is None
+    answer = service.answer("论文里 Halyard 有几台 spine 交换机？").answer
+    assert "32 ×" in answer.split("\n\n")[1], answer
 
 
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:

@@ -13,13 +13,15 @@ import contextlib
 import functools
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 
 from ..config import Settings
 from ..errors import AnswerBackendError, NotReady
 from .answer_types import Answerer, AnswerResult, Source, Turn, chunk_snippet, standalone_query, word_pieces
+from .document_references import documents_of_kind, referenced_kind, without_reference
 from .extractive import ExtractiveAnswerer
-from .index import Hit, LiveIndex
+from .index import Hit, HybridIndex, LiveIndex
 from .lexicon import detect_language, question_language
 from .openai_answerer import OpenAIAnswerer
 from .question_shape import numbers_in, shape
@@ -80,6 +82,17 @@ def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hi
 def _row_labelled(labels: tuple[str, ...]) -> re.Pattern[str]:
     """A table row whose first cell is one of `labels` ("| L23 | …")."""
     return re.compile("|".join(rf"^\|\s*{re.escape(label)}\s*\|" for label in labels), re.IGNORECASE | re.MULTILINE)
+
+
+_DOCUMENTS: weakref.WeakKeyDictionary[HybridIndex, tuple[tuple[str, str], ...]] = weakref.WeakKeyDictionary()
+
+
+def _documents(index: HybridIndex) -> tuple[tuple[str, str], ...]:
+    """(path, title) of each document of the index, made once per index (threads that race store equal ones)."""
+    found = _DOCUMENTS.get(index)
+    if found is None:
+        found = _DOCUMENTS[index] = tuple(dict.fromkeys((chunk.doc, chunk.title) for chunk in index.chunks))
+    return found
 
 
 def with_best_lexical(hits: list[Hit], top: list[Hit]) -> list[Hit]:
@@ -154,7 +167,11 @@ class AnswerService:
         if self.rewriter is not None and history:
             with contextlib.suppress(AnswerBackendError):  # the heuristic query is good enough for retrieval
                 query = self.rewriter(question, history) or query
-        found = index.search(query, self.top_k + LANGUAGE_RESERVE + ROW_RESERVE)
+        reference = referenced_kind(question)  # "论文里 …", "per the datasheet": searched without those words
+        found = index.search(without_reference(query, reference[1]) if reference else query,
+                             self.top_k + LANGUAGE_RESERVE + ROW_RESERVE)
+        if reference and (named := documents_of_kind(reference[0], _documents(index))):
+            found = sorted(found, key=lambda hit: hit.chunk.doc not in named)  # theirs first, in order
         nearer = found[:self.top_k + LANGUAGE_RESERVE]
         hits = with_asked_value(nearer, with_question_language(nearer, question, self.top_k), question)
         hits = with_labelled_row(found, hits, question)
