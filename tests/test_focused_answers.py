@@ -727,6 +727,20 @@ def test_a_question_that_names_the_kind_of_document_reads_that_document(tmp_path
     assert "32 ×" in answer.split("\n\n")[1], answer
 
 
+def test_conditions_a_passage_writes_otherwise(tmp_path: Path) -> None:
+    """"3-tier" is a condition "three switching tiers" holds; "the oct 23 outage" names an event — a day of a
+    month is no number a passage must hold (the notes date it 10 月 23 日, or not at all)."""
+    notes = ("# Reading notes\n\n## Constants\n\nOn fabrics with three switching tiers we will try a reorder grace of "
+             "12 µs instead of the default 5 µs.\n\n## Incident\n\n白鹭那次吞吐骤降期间，跨 leaf PDC 的平均 NSCC 窗口从 "
+             "180 KB 掉到 40 KB。\n")
+    _, service = gallery(tmp_path, {"notes.md": notes})
+    tiers = service.answer("what reorder grace will they try on a 3-tier fabric?")
+    assert tiers.answered and "12 µs" in tiers.answer, tiers.answer
+    outage = service.answer("during the oct 23 outage how far did the avg nscc window on cross-leaf PDCs drop?")
+    assert outage.answered and "40 KB" in outage.answer, outage.answer
+    assert not service.answer("what reorder grace will they try with 7 tiers and 9 spines?").answered
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

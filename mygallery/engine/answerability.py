@@ -26,6 +26,7 @@ from .lexicon import (
 )
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
 from .release_checks import naming, unchanged, undated
+from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
@@ -220,11 +221,15 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                      if (tokens := term_tokens(w)) and ASKING_WORDS.isdisjoint(tokens) and GENERIC_ATTRIBUTES.isdisjoint(tokens))]
     attributes = list(dict.fromkeys(a for a in asked_words if unknown_in_either_language(a)))
     seen: set[str] = set()
-    for ready in prepared:
+    for ready in prepared:  # also spelt out: "3-tier" is held by "three switching tiers", "三层"
         seen |= ready.source_numbers | ready.name_numbers
+        seen.update(*ready.counts)
     unseen = {n for n in asked.numbers - seen  # "10k nodes" is seen in "10,000 nodes"
               if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}
-    missing = sorted(unseen) if unseen == asked.numbers and not asked.supposed else []
+    # the day of a date ("the oct 23 outage") names an event, which Chinese notes date 10 月 23 日 or not at all
+    days = {day for date in _MONTH_DAY.findall(question) for day in re.findall(r"\d+", date)}
+    unseen -= days
+    missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
@@ -287,6 +292,7 @@ def spelt_out(name: str, question: str, texts: list[str]) -> bool:
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
 _YEAR = re.compile(r"(?:19|20)\d\d")  # a number that is more often a date than a value
+_MONTH_DAY = re.compile(MONTH_DAY, re.IGNORECASE)
 _BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown
 _EITHER_SORT = re.compile(r"\bhow\s+long\b|多长", re.IGNORECASE)  # a duration or a length
 _SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"

@@ -24,7 +24,7 @@ YEAR_OR_QUARTER = r"(?<![\w-])(?:19|20)\d\d\b(?!-\d{3})|\bq[1-4]\b|季度"  # no
 CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?!\d)"
 # a day of a month in English ("2 April", "Apr. 2"): in the date a "when" question requires and in the day a
 # "哪天" question does
-_MONTH_DAY = rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b"
+MONTH_DAY = rf"\b\d{{1,2}}\s+(?:{MONTH_NAMES})\b|\b(?:{MONTH_NAMES})\.?\s+\d{{1,2}}\b"
 # a maker's name before a product code ("Tervana TN-4410", "Sable Peak SP-31"), not a sentence's first word
 _MAKER = r"(?-i:\b(?!The\b|This\b|That\b|Each\b|Every\b)[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]+)?\s+"
 
@@ -60,13 +60,13 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  r"|\bwhen\s+(?:is|are)\b[^?？]{0,60}\b(?:scheduled|planned|expected|due|released|published|available)\b"
                  r"|(?:什么|啥)时候?(?:发布|支持|上线|开始|结束|到期|召开|举行|换|升级)|何时|哪天|哪一天|几号|哪一年|哪年",
                  # a date or a time: not any number ("Planned for firmware 3.3", "a single 400 GbE port" say no date)
-                 rf"{_MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?(?!\w)"  # not "RFP-2026-031"
+                 rf"{MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?(?!\w)"  # not "RFP-2026-031"
                  rf"|(?<![\w./-])\d{{1,2}}[-/]\d{{1,2}}(?![\w./-])|\d+\s*月|\d+\s*[日号](?![志常期程])|{YEAR_OR_QUARTER}|{CLOCK}"
                  rf"|\bweek\s+\d+|第\s*\d+\s*周|{WEEKDAY}|today|tomorrow|yesterday|next\s+(?:week|month)|"
                  r"今天|明天|下周|下个月|本周|月初|月底|上旬|中旬|下旬"),
         # "哪天", "on what date": a day, not a year alone ("2024 年共发生 5 次 PFC 风暴" says no day)
         ("day", r"\bon\s+which\s+(?:day|date)\b|\bwhat\s+(?:day|date)\b|哪天|哪一天|几号",
-                rf"{_MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\w)"
+                rf"{MONTH_DAY}|(?<![\w-])\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\w)"
                 rf"|(?<![\w./-])\d{{1,2}}[-/·]\d{{1,2}}(?![\w./-])|\d+\s*[日号](?![志常期程])|{WEEKDAY}|today|tomorrow|yesterday"
                 r"|今天|明天|昨天|前天"),
         # a serial number asked for: a passage that gives one ("serial TZ24K0917", "S/N: 7731-A", an inventory's
