@@ -741,6 +741,16 @@ def test_conditions_a_passage_writes_otherwise(tmp_path: Path) -> None:
     assert not service.answer("what reorder grace will they try with 7 tiers and 9 spines?").answered
 
 
+def test_ecn_thresholds_by_their_configuration_names(tmp_path: Path) -> None:
+    """Kmin and Kmax are the ECN marking thresholds a profile spec may call "marking start" and "full": the
+    documents mention them, and the row that gives them answers."""
+    spec = ("# Sedgemoor UET profile\n\n## Switch settings\n\n| Setting | Value |\n|---|---|\n"
+            "| ECN marking start / full | 170 KiB / 680 KiB |\n| Trim threshold | 288 KiB |\n")
+    _, service = gallery(tmp_path, {"profile.md": spec})
+    kmin = service.answer("what's the ECN Kmin on sedgemoor")
+    assert kmin.answered and "170 KiB" in first_line(kmin.answer), kmin.answer
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

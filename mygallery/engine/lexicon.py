@@ -368,6 +368,9 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     # percentiles as dashboards name them and as papers write them
     "p50": ("median", "50th percentile"), "p90": ("90th percentile",), "p95": ("95th percentile",),
     "p99": ("99th percentile",), "p999": ("99.9th percentile",),
+    # the two ECN (RED) marking thresholds as configurations name them and as prose describes them
+    "kmin": ("min threshold", "minimum threshold", "marking start"),
+    "kmax": ("max threshold", "maximum threshold", "marking full"),
 }
 
 
