@@ -227,7 +227,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     unseen = {n for n in asked.numbers - seen  # "10k nodes" is seen in "10,000 nodes"
               if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}
     # the day of a date ("the oct 23 outage") names an event, which Chinese notes date 10 月 23 日 or not at all
-    days = {day for date in _MONTH_DAY.findall(question) for day in re.findall(r"\d+", date)}
+    days = {day for date in _MONTH_DAY.findall(question) for day in re.findall(r"\d+", date)} if unseen else set()
     unseen -= days
     missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
