@@ -751,6 +751,19 @@ def test_ecn_thresholds_by_their_configuration_names(tmp_path: Path) -> None:
     assert kmin.answered and "170 KiB" in first_line(kmin.answer), kmin.answer
 
 
+def test_mtbf_is_a_duration(tmp_path: Path) -> None:
+    """MTBF is a time (hours): the row that declares one answers "bx-5120 mtbf?", and a product no passage gives
+    one for is not in the documents."""
+    matrix = ("# Compliance matrix\n\n| Req. ID | Requirement | Bidder remarks |\n|---|---|---|\n"
+              "| R-ENV-060 | Switch typical power ≤ 2,400 W | BX-5120 typical 2,180 W |\n"
+              "| R-ENV-064 | Declared MTBF of the BX-5120 switch | 386,000 hours (Telcordia SR-332) |\n"
+              "| R-NIC-010 | NIC host interface | BR-840: PCIe Gen5 x16 |\n")
+    _, service = gallery(tmp_path, {"matrix.md": matrix})
+    assert shape("bx-5120 mtbf?").sort == "duration"
+    assert "386,000 hours" in first_line(service.answer("bx-5120 mtbf?").answer)
+    assert not service.answer("MTBF of the BR-840 nic?").answered
+
+
 def test_a_model_named_with_its_size_has_siblings(tmp_path: Path) -> None:
     """Heron-70B and Heron-13B, 鹭-70B and 鹭-13B are two models: the step time of the one is not the other's."""
     notes = ("# 故障复盘\n\n受影响任务：鹭-70B 预训练、鹭-13B 指令微调。\n\n鹭-70B 的 step time：正常 1.92 s，故障期间最高 "

@@ -78,7 +78,8 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
     "default defaults value size port number count limit threshold timeout rate percentage ratio interval period "
     "duration latency bandwidth length width speed year date price cost capacity depth weight multiplier window "
     "budget maximum minimum floor ceiling temperature occupancy utilisation utilization efficiency throughput tick "
-    "delay mtu frequency power distance level retries attempts version release firmware deadline serial").split()) | {
+    "delay mtu frequency power distance level retries attempts version release firmware deadline serial mtbf "
+    "mttr").split()) | {
     "默认", "端口", "阈值", "上限", "下限", "大小", "数量", "次数", "时间", "时延", "延迟", "带宽", "速率", "比例", "版本",
     "超时", "间隔", "周期", "容量", "深度", "权重", "窗口", "功耗", "温度", "价格", "重试", "序列号"}
 
@@ -159,10 +160,11 @@ _TYPED = (
      r"|(?<![\w./-])(?:[0-2]?\d|3[01])[-/](?:[0-2]?\d|3[01])(?![\w./-])|\d+\s*月\s*\d+\s*[日号]"
      rf"|{WEEKDAY}|{YEAR_OR_QUARTER}"),
     ("duration", r"how\s+(?:long|quickly|soon)\b|(?:timeouts?|intervals?|latency|latencies|delays?|durations?|periods?|rto|rtt"
-                 r"|ticks?|hold-?down|timers?)\b"
+                 r"|ticks?|hold-?down|timers?|mtbf|mttr)\b|mean\s+time\s+(?:between|to)\b"  # MTBF: hours
                  # a time something takes: "step time", "recovery time" (not "what time", a clock)
                  r"|(?:step|completion|recovery|boot|reboot|convergence|failover|response|setup|repair|run|wall)[- ]times?\b",
-     r"多久|多长时间|时延|延迟|超时|间隔|(?<!时钟)(?<!固件)周期(?!预算|数)|时长|定时",  # not cycles: "固件周期预算"
+     r"多久|多长时间|时延|延迟|超时|间隔|(?<!时钟)(?<!固件)周期(?!预算|数)|时长|定时|平均无故障|(?<![a-z])mtbf",  # not
+     # cycles: "固件周期预算"
      r"\d\s*(?:ns|us|µs|μs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?)(?![a-z])"
      r"|\d\s*(?:纳秒|微秒|毫秒|秒|分钟|小时|天|周)"
      # or spelt out: "three weeks late", "a day", "晚到三周", "两个小时"
