@@ -684,6 +684,9 @@ def test_colloquial_when_asks_for_a_date(tmp_path: Path) -> None:
            "10:30 龚一帆 鸣沙回复说 7.3.x 的配置保留问题会在 7.3.4 修，我这边继续盯。\n")
     _, service = gallery(tmp_path, {"faq.md": faq})
     assert shape("7.3.4 啥时候发布").sort == "date"
+    # a version asked with the thing between ("什么固件版本", "啥内核版本"), as people type it
+    assert shape("存储网关上的网卡跑的是啥固件版本？").sort == shape("用的什么内核版本").sort == "version"
+    assert shape("存储网关上的网卡跑的是什么固件版本？").required == ("version",)
     assert "每周四" in first_line(service.answer("网络维护窗口是啥时候").answer)
     assert not service.answer("鸣沙 7.3.4 啥时候发布").answered
 

@@ -152,7 +152,7 @@ _TYPED = (
      rf"(?<![\w.\-/:#])\d{{1,3}}(?:,\d{{3}})*(?![\d.,:/\-]|\s*(?:%|{_UNIT_NAMES}(?![a-z])|{MONTH_NAMES}\b|月|日|号|微秒|毫秒|纳秒|秒|分钟|小时|字节))"
      r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+[a-z]"
      r"|[两二三四五六七八九十]+[种个类层项位台次条级路根块组张家]"),
-    ("version", r"(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b", r"哪个版本|什么版本|版本号|哪一版",
+    ("version", r"(?:which|what)\s+(?:\w+\s+){0,2}(?:version|release|firmware|build)\b", r"(?:哪个|什么|啥)[^\s，,。？?]{0,4}版本|版本号|哪一版",
      r"(?<![\w.])v?\d+\.\d+(?:\.\d+)+(?![\d.])|(?<![\w.])v\d+(?:\.\d+)?\b"),
     ("date", r"when\s+(?:did|was|were|will|is|does)\b|(?:what|which)\s+(?:date|day)\b|on\s+which\s+day\b",
              r"^\s*when\b|什么时候|啥时候?|何时|哪天|哪一天|几号|日期|几月",  # 啥时候: 什么时候 as typed

@@ -75,7 +75,7 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                    r"(?:\bserial(?:\s+(?:number|no\.?))?|\bs/n|\bsn\b|序列号)\s*(?:is\s+|was\s+|是|为)?[:#：=]?\s*(?=[\w-]*\d)[\w-]{4,}"),
         ("mtu", r"\bmtu\b", r"\bmtu\b|最大传输单元"),
         # "which kernel version", "哪个版本": a version ("6.8", "v2", "Gen5"), not a passage that names the product
-        ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|哪个版本|哪一版|什么版本",
+        ("version", r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?version\b|版本号|(?:哪个|什么|啥)[^\s，,。？?]{0,4}版本|哪一版",
                     r"(?<![\w.])\d+\.\d+|\bv\d+\b|\bgen\s*\d|\brev(?:ision)?\.?\s*[a-z]?\d|版本\s*\d"),
         # an e-mail address asked for: a passage that holds one, not one that mentions mail
         ("email", r"\be-?mail\s+address|\bwhat(?:'s|\s+is)\s+(?:[\w'’-]+\s+){0,3}?e-?mail\b|邮箱地址|邮箱是|的邮箱",
