@@ -709,6 +709,14 @@ def test_a_section_number_or_a_table_number_is_no_date(tmp_path: Path) -> None:
               "the roadmap and is not part of this offer.\n\nFirmware 2.16 adds LLR on NIC-to-leaf links.\n")
     _, service = gallery(tmp_path / "rfp", {"matrix.md": matrix})
     assert not service.answer("When is the PCIe Gen6 variant BR-840G expected to ship?").answered
+    # nor is a date on the page a product named by a number is on, when no passage gives it one
+    (tmp_path / "advisory").mkdir()
+    advisory = ("# Brisala PSIRT advisory\n\n| Revision | Date | Description |\n|---|---|---|\n"
+                "| 1.0 | 2026-05-18 | Initial public release; first fixed BR-840 release 2.15.2 |\n\n"
+                "A PCIe Gen6 variant (BR-840G) is on the roadmap.\n")
+    _, service = gallery(tmp_path / "advisory", {"advisory.md": advisory})
+    assert not service.answer("BR-840G 啥时候发布？").answered
+    assert "2026-05-18" in first_line(service.answer("When was the advisory first released?").answer)
 
 
 def test_a_question_that_names_the_kind_of_document_reads_that_document(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """What a question asks of a release that no retrieved passage says: what it changed ("What changed in BXOS
-7.2.2?", "DZ-OS 5.3.2 主要修了什么") or when it comes out ("鸣沙 7.3.4 大概什么时候发") — answerability.py's
+7.2.2?", "DZ-OS 5.3.2 主要修了什么") or when it (or a product) comes out ("鸣沙 7.3.4 大概什么时候发") — answerability.py's
 `unchanged` and `undated` evidence — and how a text names a release (`naming`, also used for its siblings).
 Non-goals: the verdict (answerability.py).
 """
@@ -24,8 +24,9 @@ def naming(release: str) -> re.Pattern[str]:
 def undated(question: str, asked: QuestionShape, sources: list[Source], prepared: list[PreparedUnits]) -> tuple[str, ...]:
     """The release of a question asking when it comes or came out ("鸣沙 7.3.4 大概什么时候发", "When was 2.1.4
     released?"), when no retrieved unit that names it (or stands under a heading naming it) holds a date, nor
-    the section it stands in; () otherwise. Releases only: a date for "the optic on L23" may sit in a unit that
-    writes the leaf otherwise."""
+    the section it stands in; () otherwise. Without a release, the same for a product named by two or more
+    letters and a number ("BR-840G 啥时候发布"); not for a leaf or a port ("the optic on L23"), whose date may sit
+    in a unit that writes it otherwise ("L23/57")."""
     if asked.sort != "date" or asked.expects is None:
         return ()
     dates = asked.expects
@@ -35,7 +36,21 @@ def undated(question: str, asked: QuestionShape, sources: list[Source], prepared
             return [True] * len(ready.units)
         return ready.holding(dates)
 
-    return _unsaid(question, sources, prepared, dated)
+    found = _unsaid(question, sources, prepared, dated)
+    if found or _RELEASE.search(question):
+        return found
+    # a product named by letters and a number ("BR-840G 啥时候发布"): no unit naming it holds a date
+    products = [a for a in asked.numbered if _PRODUCT.fullmatch(a)]
+    for name in products:
+        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+        for source, ready in zip(sources, prepared, strict=True):
+            if any(said and pattern.search(in_place(unit, source, ready.units))
+                   for unit, said in zip(ready.units, dated(source, ready), strict=True)):
+                return ()
+    return tuple(products[:1])
+
+
+_PRODUCT = re.compile(r"[a-z]{2,}-?\d{2,}[a-z]?", re.IGNORECASE)
 
 
 # A question asking what a release changed or fixed ("What changed in BXOS 7.2.2?", "DZ-OS 5.3.2 主要修了什么"),
