@@ -55,9 +55,9 @@ class Unit:
     line: int = -1  # for a sentence of prose, which line (or joined list item) of its source it stands in
 
 
-def in_place(unit: Unit, source: Source, units: list[Unit] | tuple[()] = ()) -> str:
+def in_place(unit: Unit, source: Source, units: list[Unit]) -> str:
     """A unit's text with what says what it is about around it — its table header, its passage's title and
-    section, and (given the passage's `units`) the sentence its line opens with: where a passage names the
+    section, and the sentence its line opens with (among the passage's `units`): where a passage names the
     thing, or the attribute, a unit gives a value of ("64 × 800G" in the row "Ports" under a header naming the
     KX-5160, "fixes …" under a heading naming release 7.2.2, "P99 one-way latency … 31 us" in the log entry
     that opens "QL-B-038  2025-10-16  ZM Re-run of QL-B-033 …")."""

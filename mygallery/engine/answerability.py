@@ -88,7 +88,7 @@ class Evidence:
     unknown_words: float = 0.0  # share of the question's English content words no document has
     untyped: bool = False  # a value of a sort is asked for ("how many bits wide"), and no retrieved passage holds one
     unchanged: tuple[str, ...] = ()  # what a release changed is asked, and no retrieved unit says it changed anything
-    undated: tuple[str, ...] = ()  # when a release comes is asked, and no retrieved unit naming it holds a date
+    undated: tuple[str, ...] = ()  # when a release (a product) comes is asked, and no retrieved unit naming it holds a date
     held_numbers: bool = False  # a retrieved passage holds a number the question gives (not a year)
     unanchored: tuple[str, ...] = ()  # the asked identifiers, when no retrieved unit naming one holds a value of the sort
 

@@ -36,17 +36,13 @@ def undated(question: str, asked: QuestionShape, sources: list[Source], prepared
             return [True] * len(ready.units)
         return ready.holding(dates)
 
-    found = _unsaid(question, sources, prepared, dated)
-    if found or _RELEASE.search(question):
-        return found
+    if _RELEASE.search(question):
+        return _unsaid(question, sources, prepared, dated)
     # a product named by letters and a number ("BR-840G 啥时候发布"): no unit naming it holds a date
     products = [a for a in asked.numbered if _PRODUCT.fullmatch(a)]
-    for name in products:
-        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
-        for source, ready in zip(sources, prepared, strict=True):
-            if any(said and pattern.search(in_place(unit, source, ready.units))
-                   for unit, said in zip(ready.units, dated(source, ready), strict=True)):
-                return ()
+    if any(_said(re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE), sources, prepared, dated)
+           for name in products):
+        return ()
     return tuple(products[:1])
 
 
@@ -80,11 +76,15 @@ def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
     passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
     named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
     release = _RELEASE.search(question)
-    if release is None:
+    if release is None or _said(naming(release.group(1)), sources, prepared, says):
         return ()
-    named = naming(release.group(1))
-    for source, ready in zip(sources, prepared, strict=True):
-        if any(said and named.search(in_place(unit, source, ready.units))
-               for unit, said in zip(ready.units, says(source, ready), strict=True)):
-            return ()
     return (release.group(1),)
+
+
+def _said(named: re.Pattern[str], sources: list[Source], prepared: list[PreparedUnits],
+          says: Callable[[Source, PreparedUnits], list[bool]]) -> bool:
+    """Whether a retrieved unit both names the thing (`named`, searched in its text, table header, passage's
+    title and section, and the sentence its line opens with) and `says` it."""
+    return any(said and named.search(in_place(unit, source, ready.units))
+               for source, ready in zip(sources, prepared, strict=True)
+               for unit, said in zip(ready.units, says(source, ready), strict=True))
