@@ -35,6 +35,7 @@ from mygallery.engine.pinyin_names import chinese_name, syllable_splits
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction
 from mygallery.engine.unknown_words import unknown_share
+from tests.answer_helpers import first_line, gallery
 
 REPORT = """# Fabric acceptance report
 
@@ -87,18 +88,6 @@ LLR 在链路两端各保留一份最近发出的帧；接收端发现 CRC 错�
 """
 
 
-def gallery(root: Path, files: dict[str, str], **overrides: int) -> tuple[HybridIndex, AnswerService]:
-    """`files` written into root/docs, ingested into root/index (with `overrides` of Settings, such as
-    chunk_tokens): the index and an answer service over it."""
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in files.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=root / "index", **overrides)
-    _, index = ingest(settings, make_embedder(settings))
-    return index, AnswerService(LiveIndex(index), top_k=5)
-
-
 def answer_over(root: Path, files: dict[str, str], question: str) -> AnswerResult:
     """The answer to `question` over `files` (see gallery)."""
     return gallery(root, files)[1].answer(question)
@@ -115,10 +104,6 @@ def assert_first_line_holds(root: Path, files: dict[str, str], question: str, fa
 def service(tmp_path_factory: pytest.TempPathFactory) -> AnswerService:
     return gallery(tmp_path_factory.mktemp("focused"),
                    {"report.md": REPORT, "agent.conf.txt": AGENT_CONF, "zh-link.md": ZH_NOTES})[1]
-
-
-def first_line(text: str) -> str:
-    return text.split("\n\n")[0]
 
 
 def test_a_question_s_language_is_its_grammar_s() -> None:

@@ -91,6 +91,7 @@ class Evidence:
     undated: tuple[str, ...] = ()  # when a release (a product) comes is asked, and no retrieved unit naming it holds a date
     held_numbers: bool = False  # a retrieved passage holds a number the question gives (not a year)
     unanchored: tuple[str, ...] = ()  # the asked identifiers, when no retrieved unit naming one holds a value of the sort
+    held_identifiers: bool = False  # a retrieved passage holds an identifier with a digit the question names (TC-04)
 
 
 class Best(Protocol):
@@ -231,12 +232,18 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     unseen -= days
     missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
+    # an identifier with a digit ("TC-04", a release "2.15.3") that the passages hold: the question quotes them
+    held_identifiers = any(any(c.isdigit() for c in name) and not _MEASURE_NAME.fullmatch(name) and name not in names
+                           for name in asked.anchors) or any(version not in names for version in _VERSION.findall(question))
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
     if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []
+    if missing and asked.kind == "yesno" and asked.measures and any(  # "会生效吗" of a value under a stated limit:
+            pattern.search(text) for pattern in asked.bound_patterns() for text in lowered):  # "below 64 KiB is raised"
+        missing = []
     # a value of a sort asked for ("how many bits wide", "多久轮换一次", "which kernel version") that no retrieved
     # passage holds — not a width in bits, not a duration, not a version: they speak of the thing, not of its value
     # (the units as shown: a table row reads "Width (bits): 24"; cached per passage and sort). A table whose
@@ -250,7 +257,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
-                    () if untyped else _unanchored(asked, sources, prepared))
+                    () if untyped else _unanchored(asked, sources, prepared), held_identifiers)
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
@@ -373,7 +380,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
     if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers),
-                                                   quotes_documents=bool(asked.anchors) and evidence.held_numbers):
+                                                   quotes_documents=bool(asked.anchors) and evidence.held_numbers
+                                                   or evidence.held_identifiers and best.coverage >= 0.5):
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",

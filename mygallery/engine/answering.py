@@ -66,8 +66,9 @@ def with_asked_value(hits: list[Hit], top: list[Hit], question: str) -> list[Hit
 def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hit]:
     """`top`, but — for a question naming an identifier ("L23", "PW-680") that labels a row of a table further
     behind in `hits` while no passage of `top` has such a row — with that table: a per-leaf statistics table of
-    thirty rows ranks below every sentence that mentions leaf L23 once, yet its row holds the asked figure."""
-    labels = shape(question).numbered
+    thirty rows ranks below every sentence that mentions leaf L23 once, yet its row holds the asked figure. So
+    for a code the question gives ("NAK 原因码 6", "exit code 7"): a table of codes is labelled by them."""
+    labels = shape(question).numbered + tuple(dict.fromkeys(_CODE_NUMBER.findall(question)))
     if not labels or not top:
         return top
     row = _row_labelled(labels)
@@ -76,6 +77,10 @@ def with_labelled_row(hits: list[Hit], top: list[Hit], question: str) -> list[Hi
         return hit.chunk.kind == "table" and bool(row.search(hit.chunk.text))
 
     return _taken_in(hits, top, labelled)
+
+
+# a numbered code: "reason code 6", "NAK reason 3", "exit code 7", "原因码 6", "错误码 0x13" (not "code 6 times")
+_CODE_NUMBER = re.compile(r"(?:\b(?:code|reason)|码)\s*(\d+|0x[0-9a-f]+)\b(?!\s*(?:times|次))", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -185,6 +185,9 @@ class ExtractiveAnswerer:
         if asked.numbers and best.table_row and not best.source_numbers & asked.numbers:  # "with half_life_us:
             # 500, what was the CST": not the glossary row of CST, a close runner-up for 500
             best = close(lambda c: bool(numbers_in(c.text) & asked.numbers) and not (siblings and other(c)))
+            if not best.source_numbers & asked.numbers:  # "NAK 原因码 6 是什么意思": the row of a table of codes whose
+                # first cell is the number ("Code: 6; Name: ACTIVATION_FAILED; …"), further behind a row of code 7
+                best = close(lambda c: c.table_row and _first_cell(c.text) in asked.numbers, CANDIDATES, SIBLING_SHARE)
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
             best = close(lambda c: c.has_value and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
@@ -403,6 +406,14 @@ class ExtractiveAnswerer:
 # A section heading that starts with a clause number ("4.3.2.1 Epoch advance", "A.1 …", "Annex B …"); not a
 # note's own list numbering ("7. 状态机").
 _NUMBERED_SECTION = re.compile(r"(?:^|> )(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)+|(?:Annex|Appendix|附录)\s*[A-Z])(?=\s)")
+
+
+_FIRST_CELL = re.compile(r"[^:;\n]{1,40}:\s*([^;\n]+?)\s*(?:;|$)")  # a row as shown: "Code: 6; Name: …"
+
+
+def _first_cell(text: str) -> str:
+    """The value of a table row's first cell, as the row is shown ("6" of "Code: 6; Name: …")."""
+    return match.group(1) if (match := _FIRST_CELL.match(text)) else ""
 
 
 def _heading(source: Source) -> str:

@@ -65,6 +65,8 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "negotiation": ("协商",), "capability": ("能力",),
     "configuration file": ("配置文件",), "config file": ("配置文件",), "operating system": ("操作系统",),
     "os": ("操作系统",), "exit code": ("退出码",), "exit status": ("退出码", "退出状态"),
+    "reason code": ("原因码", "原因代码"), "error code": ("错误码", "错误代码"), "status code": ("状态码",),
+    "return code": ("返回码",),
     "in-band": ("带内",), "out-of-band": ("带外",), "part number": ("料号",), "serial": ("序列号",), "serial number": ("序列号",), "single-port": ("单口",),
     "dual-port": ("双口",), "transmit": ("发送",), "transmission": ("发送", "传输"), "install": ("安装",), "installation": ("安装",),
     "metric": ("指标",), "log": ("日志",), "logs": ("日志",), "backup": ("备份",), "failover": ("切换", "故障切换"),
