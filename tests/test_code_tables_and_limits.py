@@ -1,7 +1,8 @@
 """Questions that quote the documents: a code asked by its number ("NAK 原因码 6") answered by the row of the
 table of codes, a value asked about against a limit a passage states ("设成 32 KiB 会生效吗" and "below 64 KiB
 is raised"), and a Chinese question over English documents that names their identifiers ("TC-04", "2.15.3"),
-whose everyday Chinese words no English document has. Real files, a real index."""
+whose everyday Chinese words no English document has, and bid minutes that name a vendor by a letter ("C 厂").
+Real files, a real index."""
 
 from __future__ import annotations
 
@@ -75,3 +76,20 @@ def test_a_chinese_question_naming_english_identifiers_is_about_them(tmp_path: P
     assert verdict.answered and "stalled" in verdict.answer, verdict.answer
     upgrade = service.answer("已经升到 2.15.2 了，为什么还得再升 2.15.3？")
     assert upgrade.answered and "malformed-header" in upgrade.answer, upgrade.answer
+
+
+MINUTES = """# 评标会议纪要
+
+## 二、评分规则
+
+评标基准价：按招标文件，取有效投标报价中的最低价作为评标基准价，即 C 厂的 1.238 亿元。
+
+价格分 = 评标基准价 ÷ 投标报价 × 25，保留两位小数。
+"""
+
+
+def test_minutes_that_name_bidders_by_a_letter_name_a_vendor(tmp_path: Path) -> None:
+    """Bid minutes name the bidders "A 厂", "B 厂", "C 厂": "哪家的报价" is answered by "C 厂的 1.238 亿元"."""
+    _, service = gallery(tmp_path, {"minutes.md": MINUTES})
+    result = service.answer("评标基准价取的是哪家的报价？多少钱")
+    assert result.answered and "C 厂的 1.238 亿元" in first_line(result.answer), result.answer

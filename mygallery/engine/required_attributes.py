@@ -36,7 +36,8 @@ REQUIRED_ATTRIBUTES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     name: (re.compile(asks, re.IGNORECASE), re.compile(says, re.IGNORECASE)) for name, asks, says in (
         ("vendor", r"\b(?:which|what)\s+(?:vendor|manufacturer|supplier|company)|\bwho\s+(?:makes|made|supplies|sells)\b"
                    r"|\bvendor\s+(?:is|was)\b|哪家|哪个(?:厂商|厂家|供应商)|什么(?:厂商|厂家|品牌)|厂商是",
-                   r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌"
+                   # (a bid's minutes name bidders by a letter: "C 厂的 1.238 亿元")
+                   r"vendor(?!\s+defaults?)|manufactur|supplier|made\s+by|厂商(?!默认)|厂家|供应商|品牌|(?<![A-Za-z])[A-Z]\s?厂"
                    # or a maker's name before its product code
                    rf"|{_MAKER}[A-Z]{{1,5}}-?\d{{2,5}}[A-Z]{{0,3}}\b)"),
         ("model", r"\bmodel\s+(?:number|of|is|does|did)|\bwhat\s+model\b|\bwhich\s+model\b|型号",
