@@ -1022,7 +1022,8 @@ def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_pat
     """A Chinese question whose words are all in no document ("推荐几本好看的科幻小说") is about something
     else — also when a word is a term of the lexicon whose English no document has either (天气, weather, in
     "明天天气怎么样"), or when the words a document has are words of asking (最近, 比较), or only three of four are
-    in none and the question names nothing; a chatty Chinese question about what the notes hold is answered, and
+    in none and the question names nothing, or its one word is in none ("年假怎么申请"); a chatty Chinese question
+    about what the notes hold is answered, and
     so is one over an English document whose words the lexicon translates."""
     notes = ("# 青岚网络参数\n\nECN 标记：Kmin 100 KiB，Kmax 600 KiB，Pmax 15%。\n\n周会每周四 14:00 在 B302 会议室开，"
              "周末不开。\n\n最近两周比较了两组 ECN 参数。\n\n"
@@ -1034,8 +1035,13 @@ def test_a_chinese_question_about_something_else_is_not_in_the_documents(tmp_pat
     # "周末去香山看红叶人多" is five words, not one known one
     for question in ("推荐几本好看的科幻小说", "北京到上海坐高铁要多久？", "明天天气怎么样", "周末去香山看红叶人多不多？",
                      # words of asking (最近, 比较) that a note happens to use say nothing of what is asked about
-                     "哪部电视剧最近比较火"):
+                     "哪部电视剧最近比较火",
+                     # one word, in no document, is all a question of Chinese alone says
+                     "年假怎么申请？"):
         assert not service.answer(question).answered, question
+    # … but one unknown word beside a name or a number is too little to judge by
+    assert unknown_share(index, "年假怎么申请？", "zh") == 1.0
+    assert unknown_share(index, "B302 年假怎么申请？", "zh") == 0.0
     # "how long" asks for a value, and "runny" is known only as a typo of "running" (half known): of boil, runny
     # and yolk two and a half are in no document — not two of long, boil, runny and yolk
     assert unknown_share(index, "how long should I boil an egg for a runny yolk?", "en") == pytest.approx(2.5 / 3)

@@ -44,6 +44,9 @@ _ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几
                         "得是|哪一|请问|一下|知道|比较|区别|对比|推荐|最近")
 
 
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+
 def max_unknown_share(language: str, *, names_something: bool, quotes_documents: bool = False) -> float:
     """The share of unknown words (unknown_share) at which a question is about something else: a Chinese one
     that names something (an identifier, a number) may use more words no document has, and one that names a
@@ -74,7 +77,10 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
         latin = [t for w in subject_words(question, language) for t in term_tokens(w) if t.isalpha() and len(t) >= 3]
         unknown += sum(not index.doc_frequency.get(t) and not index.has_translation(t) for t in latin)
         words += latin
-        return unknown / len(words) if unknown >= 2 else 0.0
+        # one word is too little to judge by — unless it is all a question of Chinese alone says ("年假怎么申请？":
+        # no name, no number, no English term, and its one word in no document)
+        alone = unknown == len(words) == 1 and not _LATIN_OR_DIGIT.search(question)
+        return unknown / len(words) if unknown >= 2 or alone else 0.0
     words = [t for t in term_tokens(uncontracted(question)) if t.isascii() and t.isalpha() and len(t) >= 4 and t not in ASKING_WORDS]
     corrected = index.prepare(question).corrected
     # a word known only as a typo of a document's word ("runny" for "running") is half known
