@@ -1596,3 +1596,21 @@ def test_a_size_written_1k_is_a_condition(tmp_path: Path) -> None:
     assert held.answered and "728 Gb/s" in first_line(held.answer), held.answer
     nodes = service.answer("how long did a 10k node job take to start?")
     assert nodes.answered and "42 s" in first_line(nodes.answer), nodes.answer
+
+
+def test_a_service_s_port_is_answered_by_the_setting_it_listens_on(tmp_path: Path) -> None:
+    """"what port does hx-agent serve its metrics on" asks for a TCP port: the configuration line it listens on
+    ("listen: 0.0.0.0:9471"), not the paper's sentence about what the agent logs; a switch's port ("which port
+    of the spine") asks for no such number; a Chinese question's lead line carries the port over."""
+    config = ("# hx-agent configuration reference\n\nThis page documents every key that `hx-agent` reads.\n\n"
+              "```yaml\ntelemetry:\n  listen: \"0.0.0.0:9471\"      # default: 0.0.0.0:9471. Prometheus-format metrics "
+              "at /metrics.\n  poll_interval_ms: 1000      # default: 1000. How often counters are read.\n```\n")
+    paper = ("# Production experience\n\nIn the first six weeks, hx-agent logged 1,146 ledger collapses, 93% of them "
+             "within one minute of a link going down. The agent exports its metrics for monitoring.\n")
+    wire = "# Encapsulation\n\nThe fabric carries UET in UDP with destination port 4793.\n"
+    _, service = gallery(tmp_path, {"hx-agent-config.md": config, "paper.md": paper, "wire.md": wire})
+    assert shape("which port of the spine is the leaf cabled to?").sort is None
+    served = service.answer("what port does hx-agent serve its metrics on")
+    assert served.answered and "9471" in first_line(served.answer), served.answer
+    udp = service.answer("UET 用哪个 UDP 端口")
+    assert udp.answered and "4793" in first_line(udp.answer), udp.answer

@@ -33,8 +33,10 @@ def lead_line(question: str, asked: QuestionShape, best: Quoted) -> str:
     over, so the fact is there before the reader reaches the foreign text."""
     values = list(dict.fromkeys(m.group(0) for m in _VALUE.finditer(best.text)  # "6" once, though said twice
                                 if m.group(1).replace(",", "") not in asked.numbers
-                                # and of the asked sort: "how many accelerators" is no "400 Gb/s"
-                                and (asked.expects is None or asked.expects.search(m.group(0)))))
+                                # and of the asked sort: "how many accelerators" is no "400 Gb/s" (a port's
+                                # sort is written before it: "port 4793", "UDP 4793", ":9471")
+                                and (asked.expects is None or asked.expects.search(
+                                    best.text[max(0, m.start() - 6):m.end()] if asked.sort == "port" else m.group(0)))))
     names = ", ".join(match.group(0) for name in asked.anchors[:3]
                       if (match := re.search(re.escape(name), question, re.IGNORECASE)))
     if asked.language == "zh":

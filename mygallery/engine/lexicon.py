@@ -360,6 +360,7 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "footprint": ("size", "memory"), "lifetime": ("interval", "period", "rotation"), "penalty": ("cost", "overhead"),
     "deadline": ("timeout",), "checksum": ("check", "crc"), "floor": ("minimum",), "ceiling": ("maximum",),
     "temp": ("temperature",), "temps": ("temperatures",),
+    "port": ("listen",),  # a service's port is where it listens: "listen: 0.0.0.0:9471" in its configuration
     "sender": ("source",), "senders": ("sources",), "multiple": ("several", "more than one"),
     "gpu": ("accelerator",), "gpus": ("accelerators",), "xpu": ("accelerator",), "xpus": ("accelerators",),
     "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),

@@ -186,6 +186,13 @@ _TYPED = (
            r"|(?:path|directory|folder)\s+(?:of|to|for)\s+(?:the\s+|its\s+)?(?:\w+\s+)?(?:files?|sockets?|logs?)\b",
            r"(?:文件|配置|日志|套接字|socket|安装)\S{0,6}(?:路径|目录)|(?:哪个|什么)(?:路径|目录)",
      r"(?<![\w/])~?/[\w.\-]+/[\w.\-/]*|\b[a-z]:\\"),
+    # a TCP or UDP port a service listens on ("what port does pl-agent serve its metrics on", "which udp port does
+    # UET use"): "listen: 0.0.0.0:9471", "UDP 4793", "port 4791" — not a switch's port ("eth1/41")
+    ("port", r"(?:tcp|udp)\s+ports?\b|(?:what|which)\s+(?:\w+\s+)?ports?\s+(?:does|do|did|is|number)\b"
+             r"|(?:what|which)\s+(?:\w+\s+)?ports?\s+(?:\w+\s+){0,4}?(?:listens?|serves?|exposes?|binds?|opens?)\b",
+             r"(?:tcp|udp)\s*端口|监听\S{0,8}端口|端口号",
+     r"(?<![\w.])port\s*[:=#]?\s*\d{2,5}(?![\d.])|[\w.\]]:\d{2,5}(?![\d.:])|(?:tcp|udp)\s*(?:port\s*)?\d{2,5}(?![\d.])"
+     r"|\b\d{2,5}/(?:tcp|udp)\b|端口\s*[:：]?\s*\d{2,5}"),
     ("rate", r"(?:bandwidth|throughput|line\s+rate|goodput)\b", r"带宽|吞吐|速率",
      r"\d\s*(?:[gtm]b/s|[gtm]bps|gbit/s|[gt]\b|mpps|pps)|\d\s*%"),
     ("percent", r"(?:percent|percentage|utili[sz]ation|efficiency|occupancy|ratio|fraction)\b", r"百分|比例|占比|利用率|比率",
