@@ -100,12 +100,12 @@ _UNIT_SPELLINGS = {unit: "|".join(map(re.escape, spellings)) for spellings in (
     ("b", "bytes", "byte", "字节"), ("gb/s", "gbps", "gbit/s", "g"), ("tb/s", "tbps"), ("mb/s", "mbps"))
     for unit in spellings}
 # "1K messages", "416K threshold": a size in KiB (or KB) as chat writes it — or a thousand ("10k nodes")
+_UNIT_SPELLINGS["k"] = "kib|kb|k|千字节"
 # words that bound a quantity, before its number or (Chinese, "or less") after its unit
 _BOUND_BEFORE = (r"below|under|less\s+than|fewer\s+than|above|over|more\s+than|at\s+least|at\s+most|up\s+to|"
                  r"no\s+more\s+than|no\s+less\s+than|exceeds?|exceeding|minimum|maximum|min\.?|max\.?|"
                  r"低于|小于|高于|大于|超过|不低于|不超过|不小于|不大于|至少|最多|最少|最大|最小")
 _BOUND_AFTER = r"以下|以上|以内|or\s+(?:less|more|below|above|lower|higher)"
-_UNIT_SPELLINGS["k"] = "kib|kb|k|千字节"
 # An incast or oversubscription ratio ("64:1", "64 打 1", "64-to-1"): a condition like a measure, which a
 # passage writing 32:1 does not hold.
 _RATIO = re.compile(r"(?<![\w.:])(\d+)\s*(?::|-to-|\s+to\s+|打|对)\s*1(?![\d:])", re.IGNORECASE)

@@ -64,7 +64,8 @@ def unknown_share(index: HybridIndex | None, question: str, language: str) -> fl
     """The share of the question's content words that no document has: its English words (four letters or
     more), in English or (lexicon.py) in Chinese — or, for a Chinese question, its Chinese words (lexicon_words:
     the lexicon's terms and the pieces between them), in a document or, for a term, as its English. 0 when
-    fewer than two are unknown (one word is too little to judge)."""
+    fewer than two are unknown (one word is too little to judge), but for a question of Chinese alone whose only
+    word is unknown."""
     if index is None:
         return 0.0
     if language == "zh":  # a word is known when a document has it, or — a lexicon term — has its English
