@@ -16,6 +16,7 @@ from typing import Protocol
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, UnitCache, in_place
+from .asked_mechanism import mechanism_words, says_how
 from .index import HybridIndex, term_tokens
 from .lexicon import (
     EN_STOP_WORDS,
@@ -96,6 +97,7 @@ class Evidence:
     held_numbers: bool = False  # a retrieved passage holds a number the question gives (not a year)
     unanchored: tuple[str, ...] = ()  # the asked identifiers, when no retrieved unit naming one holds a value of the sort
     held_identifiers: bool = False  # a retrieved passage holds an identifier with a digit the question names (TC-04)
+    mechanism: tuple[str, ...] = ()  # the words saying which mechanism "how does X …" asks about (asked_mechanism.py)
 
 
 class Best(Protocol):
@@ -261,7 +263,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         for ready, source in zip(prepared, sources, strict=True))
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
-                    () if untyped else _unanchored(asked, sources, prepared), held_identifiers)
+                    () if untyped else _unanchored(asked, sources, prepared), held_identifiers,
+                    mechanism_words(question, asked))
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
@@ -373,13 +376,14 @@ def _in_documents(index: HybridIndex, name: str) -> bool:
     return any(pattern.search(index.chunks[p].search_text) for p in found)
 
 
-def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
+def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "") -> Judgement:
     """Whether the best unit answers the question. Not when the question names something the documents never
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
     table has 8 B, 4 KiB and 64 KiB), or when the best unit — and every close runner-up — is about a sibling of
     the asked identifier (the PW-680 for a question about the PW-660), or covers next to nothing of an English
     question, or holds no value when a number is asked for (the documents say what the anti-replay window is
-    for, never how large it is)."""
+    for, never how large it is), or — `passage`, the best unit's — says nothing of the mechanism "how does X …"
+    asks about."""
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
@@ -405,6 +409,9 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence) -> Judgement:
         return Judgement(False, f"no passage gives a date for {', '.join(evidence.undated)}", absent=evidence.undated)
     if asked.language == "en" and best.coverage < MIN_COVERAGE:
         return Judgement(False, f"the best passage covers {best.coverage:.2f} of the question")
+    if evidence.mechanism and not says_how(evidence.mechanism, passage):  # "How does UET handle multicast
+        # traffic?" over notes that mention UET in passing: the best unit's passage says nothing of multicast
+        return Judgement(False, f"the best passage says nothing of {', '.join(evidence.mechanism)}")
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
         return Judgement(False, f"the best passage names a sibling of {', '.join(asked.numbered)}, not it",
                          absent=asked.numbered)

@@ -191,7 +191,8 @@ class ExtractiveAnswerer:
         if needs_value(asked) and not best.has_value:  # "how wide is …": a close runner-up that holds a value
             best = close(lambda c: c.has_value and not (siblings and other(c))
                          and (c.coverage >= MIN_COVERAGE or asked.language != "en"))
-        verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources))
+        verdict = judge(asked, best, gather_evidence(self._index_provider(), self.units, question, asked, sources),
+                        sources[best.rank].text)
         if verdict.answered and (scope := disclaimer(candidates, best, asked.kind, CLOSE + 2, SUPPORT_SHARE)):
             verdict = Judgement(False, "a passage says the documents leave it out", scoped=True)
             candidates = [scope] + [c for c in candidates if c is not scope]
