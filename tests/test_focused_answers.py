@@ -1614,3 +1614,19 @@ def test_a_service_s_port_is_answered_by_the_setting_it_listens_on(tmp_path: Pat
     assert served.answered and "9471" in first_line(served.answer), served.answer
     udp = service.answer("UET 用哪个 UDP 端口")
     assert udp.answered and "4793" in first_line(udp.answer), udp.answer
+
+
+def test_an_english_question_naming_chinese_things_is_read_as_english(tmp_path: Path) -> None:
+    """"In the 攻坚群, 老段 wanted … What value did the team finally agree on" is an English question that names
+    a chat group and a person in Chinese: its everyday English words ("fleet-wide", "agree") are not terms the
+    documents must mention, as they would be in a Chinese question. Over the zh-wiki evaluation folder (its
+    group chat settles the timer)."""
+    assert shape("In the 攻坚群, 老段 wanted the timer fleet-wide. What value did the team agree on?").subject == ()
+    assert shape("SES 头里的 opcode 字段占几个比特").subject == ("opcode",)  # a Chinese question's English terms
+    settings = Settings(docs_dir=Path(__file__).resolve().parent.parent / "data/eval/zh-wiki/docs",
+                        index_dir=tmp_path / "index")
+    _, index = ingest(settings, make_embedder(settings))
+    result = AnswerService(LiveIndex(index), top_k=5).answer(
+        "In the 攻坚群, 老段 wanted to push the LLR replay timer at 1.2 µs fleet-wide. What value did the team "
+        "finally agree on, and is it different for DAC and AOC links?")
+    assert result.answered and "2.4" in result.answer, result.answer

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import EN_STOP_WORDS, has_cjk
+from .lexicon import EN_STOP_WORDS
 
 # The noun phrase of what a question asks for: "What warranty period does …", "How many Slurm partitions are …",
 # "How much is the annual membership fee for …", "What is the default of …".
@@ -64,7 +64,7 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
     Halvane give?") — or the lower-case English words of a Chinese question ("opcode" in "SES 头里的 opcode
     字段占几个比特"), which are terms. Not verbs or adverbs elsewhere in the question: a question may say
     "broke" or "settle on" where the documents say "regressed" or "chose"."""
-    if language == "zh" or has_cjk(question):
+    if language == "zh":
         return tuple(dict.fromkeys(w for w in _LATIN_IN_CHINESE.findall(question)
                                    if w not in EN_STOP_WORDS and not _MODIFIER.fullmatch(w)))
     match = next((m for pattern in _ASKED_PHRASE if (m := pattern.match(question))), None)
