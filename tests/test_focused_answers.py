@@ -1630,3 +1630,15 @@ def test_an_english_question_naming_chinese_things_is_read_as_english(tmp_path: 
         "In the 攻坚群, 老段 wanted to push the LLR replay timer at 1.2 µs fleet-wide. What value did the team "
         "finally agree on, and is it different for DAC and AOC links?")
     assert result.answered and "2.4" in result.answer, result.answer
+
+
+def test_settings_or_parameters_asked_for_are_no_unknown_attribute(tmp_path: Path) -> None:
+    """"What are the RTO settings on Sedgemoor" asks for values: that no document writes "settings" (the stemmer
+    leaves the plural at "setting", the singular at "sett") does not make the question one about something else;
+    "What warranty period does Sedgemoor have?" still is."""
+    spec = ("# Sedgemoor transport profile\n\nThe initial retransmission timeout (RTO) on Sedgemoor shall be 120 µs; "
+            "the RTO shall never go below a floor of 40 µs.\n")
+    _, service = gallery(tmp_path, {"spec.md": spec})
+    rto = service.answer("What are the RTO settings on Sedgemoor — the initial timeout and its floor?")
+    assert rto.answered and "120 µs" in rto.answer, rto.answer
+    assert not service.answer("What warranty period does Sedgemoor have?").answered

@@ -87,9 +87,10 @@ ATTRIBUTE_WORDS = frozenset(stem(w) for w in (
 # for the sort of value asked ("What time did …" is answered by "06:10", "which release" by "1.8.0"): that no
 # document names one of these says nothing about whether the documents answer (a date is written "on 11
 # September", seldom "the date was …").
-GENERIC_ATTRIBUTES = frozenset(stem(w) for w in "value number count size limit length width rate ratio percentage "
-                               "maximum minimum level setting share fraction date year deadline time day month week "
-                               "hour minute amount release version model".split()) | {
+GENERIC_ATTRIBUTES = frozenset(stem(form) for w in "value number count size limit length width rate ratio percentage "
+                               "maximum minimum level setting parameter share fraction date year deadline time day "
+                               "month week hour minute amount release version model".split()
+                               for form in (w, f"{w}s")) | {  # the stemmer leaves "settings" at "setting"
     "数量", "次数", "大小", "比例", "时间", "版本", "上限", "下限", "速率", "型号"}  # and their Chinese forms
 # A number with a unit of size, time or rate in a question: "64 MiB", "16 KiB", "2 µs", "400 Gb/s".
 _UNITS = ("gb/s", "tb/s", "mb/s", "gbps", "tbps", "mbps", "bytes", "byte", "kib", "mib", "gib", "tib", "kb", "mb", "gb",
