@@ -25,6 +25,7 @@ from .lexicon import (
     tokenize,
     translations,
 )
+from .name_forms import in_a_range, stands_otherwise
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
@@ -116,8 +117,9 @@ _LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b") 
 
 
 
-# (a pattern of the asked identifier, a pattern of a sibling of it), for each one a question names
-Siblings = tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+# (a pattern of the asked identifier, a pattern of a sibling of it, the identifier when a range of its siblings
+# may hold it — "osp-n049..osp-n056" is about osp-n050 — else ""), for each one a question names
+Siblings = tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]
 # An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"), or a model named with
 # its size ("Heron-70B", "鹭-13B"): its letters, its number and the size's letter. Not one Latin letter ("L23"):
 # "L4" and "L2" are also layers, not a sibling leaf.
@@ -135,19 +137,20 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
             end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
             found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}{end}", re.IGNORECASE),
                           re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}{end})\d+{end if size else ''}",
-                                     re.IGNORECASE)))
+                                     re.IGNORECASE), "" if size else anchor))
     return tuple(found)
 
 
 def names_other(text: str, siblings: Siblings) -> bool:
     """Whether `text` names a sibling of an asked identifier (the PW-660 for a question about the PW-680) and
     not the identifier itself: it is about something else."""
-    return any(other.search(text) and not own.search(text) for own, other in siblings)
+    return any(other.search(text) and not own.search(text) and not (name and in_a_range(name, [text.lower()]))
+               for own, other, name in siblings)
 
 
 def names_asked(text: str, siblings: Siblings) -> bool:
     """Whether `text` names an asked identifier itself (the PW-680 of a question about the PW-680)."""
-    return any(own.search(text) for own, _ in siblings)
+    return any(own.search(text) or name and in_a_range(name, [text.lower()]) for own, _, name in siblings)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -158,7 +161,7 @@ def _version_siblings(versions: tuple[str, ...]) -> Siblings:
     for version in versions:
         own, major = re.escape(version), re.escape(version.split(".")[0])
         found.append((naming(version),
-                      re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE)))
+                      re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE), ""))
     return tuple(found)
 
 
@@ -203,7 +206,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     names = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
              if (not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
                  if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))
-             and not spelt_out(name, question, lowered)]
+             and not stands_otherwise(name, question, lowered)]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)
@@ -293,15 +296,6 @@ def _unanchored(asked: QuestionShape, sources: list[Source], prepared: list[Prep
 
 
 _ENTRIES = re.compile(r"\d[\d,]*\s*(?:个|条|项|entries|contexts|slots|packets|descriptors|elements|items)", re.IGNORECASE)
-
-
-def spelt_out(name: str, question: str, texts: list[str]) -> bool:
-    """Whether `name` is an abbreviation the question writes in capitals ("FAE") whose words a retrieved passage
-    spells out ("field application engineer"): a user's shorthand for what the documents write in full."""
-    if not 3 <= len(name) <= 5 or not name.isalpha() or name.upper() not in question:
-        return False
-    spelt = re.compile(r"\b" + r"[\s-]+".join(f"({letter}[a-z]{{2,}})" for letter in name.lower()) + r"\b")
-    return any(EN_STOP_WORDS.isdisjoint(match.groups()) for text in texts for match in spelt.finditer(text))
 
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
