@@ -46,6 +46,7 @@ def uncontracted(question: str) -> str:
 
 
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
+_CLAUSE_STARTS = re.compile(r"^|(?<=[,;:!?，。；：！？—–])\s*|(?<=\.)\s+")  # where a question may start
 # Modifiers in such a phrase say which one or how, not what: "the expected …", "the current …", "the step right
 # after …". A question may use them where the documents do not.
 _MODIFIER = re.compile(r"[a-z\-]+(?:ed|ly)|current|new|old|first|last|next|previous|total|overall|average|main|typical|"
@@ -54,7 +55,9 @@ _MODIFIER = re.compile(r"[a-z\-]+(?:ed|ly)|current|new|old|first|last|next|previ
                        # superlatives ("the worst step time"), a state the thing is in ("valid for", "kept")
                        r"worst|best|highest|lowest|largest|smallest|biggest|longest|shortest|fastest|slowest|"
                        r"earliest|latest|valid|active|alive|kept|held|sent|set|run|made|built|left|lost|given|"
-                       r"taken|written|shown|known|seen|done|spent|paid|put|cut|read")
+                       r"taken|written|shown|known|seen|done|spent|paid|put|cut|read|"
+                       # and the verb of a clause that ends the phrase ("the worst step time 鹭-70B hit")
+                       r"hit|saw|got|get|see|reach")
 _LATIN_IN_CHINESE = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{3,}(?![A-Za-z])")
 
 
@@ -67,7 +70,9 @@ def subject_words(question: str, language: str) -> tuple[str, ...]:
     if language == "zh":
         return tuple(dict.fromkeys(w for w in _LATIN_IN_CHINESE.findall(question)
                                    if w not in EN_STOP_WORDS and not _MODIFIER.fullmatch(w)))
-    match = next((m for pattern in _ASKED_PHRASE if (m := pattern.match(question))), None)
+    # … also after a clause of context: "During the 10·23 incident, what was …", "… fleet-wide. What value …"
+    match = next((m for start in _CLAUSE_STARTS.finditer(question) for pattern in _ASKED_PHRASE
+                  if (m := pattern.match(question[start.end():]))), None)
     if match is None:
         return ()
     return tuple(dict.fromkeys(w for w in match.group(1).split()
