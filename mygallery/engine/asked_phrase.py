@@ -46,7 +46,8 @@ def uncontracted(question: str) -> str:
 
 
 _PLAIN_WORD = re.compile(r"[a-z][a-z\-]{2,}")
-_CLAUSE_STARTS = re.compile(r"^|(?<=[,;:!?，。；：！？—–])\s*|(?<=\.)\s+")  # where a question may start
+# where the question proper may start: the beginning, or a clause after context that opens with a question word
+_CLAUSE_STARTS = re.compile(r"^|(?:(?<=[,;:!?，。；：！？—–])\s*|(?<=\.)\s+)(?=(?:what|which|how)\b)", re.IGNORECASE)
 # Modifiers in such a phrase say which one or how, not what: "the expected …", "the current …", "the step right
 # after …". A question may use them where the documents do not.
 _MODIFIER = re.compile(r"[a-z\-]+(?:ed|ly)|current|new|old|first|last|next|previous|total|overall|average|main|typical|"

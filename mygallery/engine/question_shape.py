@@ -189,8 +189,8 @@ _TYPED = (
      r"(?<![\w/])~?/[\w.\-]+/[\w.\-/]*|\b[a-z]:\\"),
     # a TCP or UDP port a service listens on ("what port does pl-agent serve its metrics on", "which udp port does
     # UET use"): "listen: 0.0.0.0:9471", "UDP 4793", "port 4791" — not a switch's port ("eth1/41")
-    ("port", r"(?:tcp|udp)\s+ports?\b|(?:what|which)\s+(?:\w+\s+)?ports?\s+(?:does|do|did|is|number)\b"
-             r"|(?:what|which)\s+(?:\w+\s+)?ports?\s+(?:\w+\s+){0,4}?(?:listens?|serves?|exposes?|binds?|opens?)\b",
+    ("port", r"(?:tcp|udp)\s+ports?\b|(?<!per )(?<!each )(?<!every )(?<!a )ports?\s+(?:does|do|did|is|number\b"
+             r"|(?:\w+\s+){0,4}?(?:listens?|serves?|exposes?|binds?|opens?))\b",
              r"(?:tcp|udp)\s*端口|监听\S{0,8}端口|端口号",
      r"(?<![\w.])port\s*[:=#]?\s*\d{2,5}(?![\d.])|[\w.\]]:\d{2,5}(?![\d.:])|(?:tcp|udp)\s*(?:port\s*)?\d{2,5}(?![\d.])"
      r"|\b\d{2,5}/(?:tcp|udp)\b|端口\s*[:：]?\s*\d{2,5}"),
