@@ -3,9 +3,9 @@
 is asked of (its names: UET, PDC) nor words any such question uses ("work", "handle") — and `says_how`, whether
 a passage speaks of them. A folder that mentions UET in passing has no passage on how UET establishes a PDC: the
 passage of its best unit then shares the names of the question and none of these words, and answerability.py
-says "not in the documents". An English question over Chinese notes is judged by the Chinese forms of its words the lexicon
-knows. Non-goals: "why" and "what happens if" questions (their answers give causes and outcomes in words of
-their own), procedures ("how do I …": their steps name commands), Chinese questions.
+says "not in the documents". An English question over Chinese notes is judged by the Chinese forms of its words
+the lexicon knows. Non-goals: "why" and "what happens if" questions (their answers give causes and outcomes in
+words of their own), procedures ("how do I …": their steps name commands), Chinese questions.
 """
 
 from __future__ import annotations

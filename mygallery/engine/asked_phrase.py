@@ -65,7 +65,7 @@ _LATIN_IN_CHINESE = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{3,}(?![A-Za-z])")
 def subject_words(question: str, language: str) -> tuple[str, ...]:
     """The plain lower-case words that name what an English question asks for — those of the noun phrase
     after "what / which / how many" or after "what is the" ("warranty", "period" in "What warranty period does
-    Halvane give?") — or the lower-case English words of a Chinese question ("opcode" in "SES 头里的 opcode
+    Halvane give?"), at the question's start or after a clause of context — or the lower-case English words of a Chinese question ("opcode" in "SES 头里的 opcode
     字段占几个比特"), which are terms. Not verbs or adverbs elsewhere in the question: a question may say
     "broke" or "settle on" where the documents say "regressed" or "chose"."""
     if language == "zh":
