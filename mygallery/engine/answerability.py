@@ -220,7 +220,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                    or unknown_in_either_language(word))]
     # a release no document names ("firmware 3.6.0" where the notes stop at 3.5.1): a version of three parts is
     # one search token, looked up whole
-    names += [version for version in dict.fromkeys(_VERSION.findall(question)) if not index.has_token(version)]
+    versions = tuple(dict.fromkeys(_VERSION.findall(question)))
+    names += [version for version in versions if not index.has_token(version)]
     # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
     # looked up in the chunks that hold its number
     names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
@@ -242,8 +243,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
     # an identifier with a digit ("TC-04", a release "2.15.3") that the passages hold: the question quotes them
-    held_identifiers = any(any(c.isdigit() for c in name) and not _MEASURE_NAME.fullmatch(name) and name not in names
-                           for name in asked.anchors) or any(version not in names for version in _VERSION.findall(question))
+    held_identifiers = any(name not in names and not _MEASURE_NAME.fullmatch(name) for name in asked.numbered) \
+        or any(version not in names for version in versions)
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
     if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
