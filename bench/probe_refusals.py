@@ -35,13 +35,14 @@ PROBES = ROOT / "data" / "eval" / "probes"
 ANSWERABLE = ("answerable.jsonl", "answerable2.jsonl", "answerable3.jsonl", "answerable4.jsonl", "answerable5.jsonl",
               "answerable5_holdout.jsonl", "answerable6.jsonl", "answerable6_holdout.jsonl", "answerable7.jsonl",
               "answerable7_holdout.jsonl", "answerable8.jsonl", "answerable8_holdout.jsonl",
-              "answerable9.jsonl", "answerable9_holdout.jsonl", "answerable10.jsonl", "answerable10_holdout.jsonl")
+              "answerable9.jsonl", "answerable9_holdout.jsonl", "answerable10.jsonl", "answerable10_holdout.jsonl",
+              "answerable11.jsonl", "answerable11_holdout.jsonl")
 UNANSWERABLE = ("unanswerable.jsonl", "unanswerable_holdout.jsonl", "unanswerable_sets.jsonl",
                 "unanswerable_sets_holdout.jsonl", "unanswerable4.jsonl", "unanswerable4_holdout.jsonl",
                 "unanswerable5.jsonl", "unanswerable5_holdout.jsonl", "unanswerable6.jsonl", "unanswerable6_holdout.jsonl",
                 "unanswerable7.jsonl", "unanswerable7_holdout.jsonl", "unanswerable8.jsonl", "unanswerable8_holdout.jsonl",
                 "unanswerable9.jsonl", "unanswerable9_holdout.jsonl", "unanswerable10.jsonl",
-                "unanswerable10_holdout.jsonl")
+                "unanswerable10_holdout.jsonl", "unanswerable11.jsonl", "unanswerable11_holdout.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
