@@ -993,8 +993,8 @@ def test_a_section_no_document_has_is_not_in_the_documents(tmp_path: Path) -> No
     for question in ("What does section 4.2 say about staging slots?", "第 4 节讲 staging slots 的什么？",
                      "What does clause 3 require for pushes?"):
         assert service.answer(question).answered, question
-    from mygallery.engine.answerability import _numbered_parts
-    assert _numbered_parts("第 2 节点的功耗是多少") == [] and _numbered_parts("§7 says what?") == ["§7"]
+    from mygallery.engine.index_lookups import numbered_parts
+    assert numbered_parts("第 2 节点的功耗是多少") == [] and numbered_parts("§7 says what?") == ["§7"]
 
 
 

@@ -16,13 +16,14 @@ from typing import Protocol
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, UnitCache, in_place
+from .asked_condition import unheld_condition
 from .asked_mechanism import mechanism_words, says_how
 from .index import HybridIndex, term_tokens
+from .index_lookups import held, in_documents, named_anywhere, numbered_parts
 from .lexicon import (
     EN_STOP_WORDS,
     WORD_FORMS,
     has_cjk,
-    tokenize,
     translations,
 )
 from .name_forms import in_a_range, stands_otherwise
@@ -129,15 +130,17 @@ _LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z]|[\u4e00-\u9fff]+)[\-_. ]
 @functools.lru_cache(maxsize=1024)
 def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     """For each lettered-number identifier of a question: (a pattern of the identifier as documents write it,
-    with or without a separator; a pattern of a sibling — the same letters with another number)."""
+    with or without a separator; a pattern of a sibling — the same letters with a number the question does not give)."""
     found = []
-    for anchor in anchors:
-        if match := _LETTERED_NUMBER.match(anchor):
-            letters, number, size = re.escape(match.group(1)), match.group(2), match.group(3)
-            end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
-            found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}{end}", re.IGNORECASE),
-                          re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!{number}{end})\d+{end if size else ''}",
-                                     re.IGNORECASE), "" if size else anchor))
+    parts = [(*match.groups(), anchor) for anchor in anchors if (match := _LETTERED_NUMBER.match(anchor))]
+    for letters, number, size, anchor in parts:
+        end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
+        # the question's other identifiers of the same letters are asked too ("osp-sp1 和 osp-sp7"): no siblings
+        asked = "|".join(n for other, n, s, _ in parts if other == letters and s == size)
+        letters = re.escape(letters)
+        found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}{end}", re.IGNORECASE),
+                      re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!(?:{asked}){end})\d+{end if size else ''}",
+                                 re.IGNORECASE), "" if size else anchor))
     return tuple(found)
 
 
@@ -189,6 +192,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         return all(not index.has_token(token) and token not in corrected and not index.doc_frequency.get(f"{token}s")
                    and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
+                   and not (token.endswith("al") and (index.doc_frequency.get(token[:-2])  # operational: operation
+                                                       or index.doc_frequency.get(token[:-3])))  # contractual: contract
                    and not compound(token)
                    for form in (term, *WORD_FORMS.get(term, ())) for token in term_tokens(form))  # ID: identifier
 
@@ -205,6 +210,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
     names = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
              if (not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
+                 and not named_anywhere(index, name)  # a long question's other words may outrank its passages
                  if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))
              and not stands_otherwise(name, question, lowered)]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
@@ -224,7 +230,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     names += [version for version in versions if not index.has_token(version)]
     # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
     # looked up in the chunks that hold its number
-    names += [name for name in _numbered_parts(question) if not _in_documents(index, name)]
+    names += [name for name in numbered_parts(question) if not in_documents(index, name)]
     # The attribute asked for, or a word of the phrase naming what is asked ("warranty" in "What warranty
     # period …"), that no document has in either language: the documents cannot say.
     asked_words = [*(asked.attributes - GENERIC_ATTRIBUTES),
@@ -251,6 +257,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []
+    if not missing:  # "… at targets of 10 us and 6 us. What was it at 8 us?": the documents give other conditions
+        missing = unheld_condition(question, asked, seen, lowered, _MONTH_DAY)
     if missing and asked.kind == "yesno" and asked.measures and any(  # "会生效吗" of a value under a stated limit:
             pattern.search(text) for pattern in asked.bound_patterns() for text in lowered):  # "below 64 KiB is raised"
         missing = []
@@ -304,73 +312,6 @@ _YEAR = re.compile(r"(?:19|20)\d\d")  # a number that is more often a date than 
 _MONTH_DAY = re.compile(MONTH_DAY, re.IGNORECASE)
 _BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown
 _EITHER_SORT = re.compile(r"\bhow\s+long\b|多长", re.IGNORECASE)  # a duration or a length
-_SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
-
-
-def held(name: str, texts: list[str]) -> bool:
-    """Whether one of the (lower-cased) texts holds the name — also as the documents write it with a hyphen
-    or a space where the question has none, or the reverse ("hx400" / "HX-400", "rb 07" / "RB-07"), or with
-    a multiplication sign for an x ("2x400G" / "2 × 400GbE")."""
-    if any(name in text for text in texts):
-        return True
-    squeezed = _SEPARATORS.sub("", name)
-    return bool(squeezed) and any(squeezed in _SEPARATORS.sub("", text).replace("×", "x") for text in texts)
-
-
-_NUMBERED_PART = re.compile(r"\b(Table|Figure|Fig\.)\s*((?:[A-Z]\.?)?\d+(?:[.\-]\d+)*)(?![\d.\-]*\d)|([表图])\s*((?:[A-Z]\.?)?\d+"
-                            r"(?:[.\-]\d+)*)", re.IGNORECASE)
-_TABLE, _FIGURE = r"(?:table|tab\.|表)", r"(?:figure|fig\.|图)"  # in either language
-_PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE, "#": "#"}
-_HASH_NUMBER = re.compile(r"#\s?(\d{2,})\b")  # an issue, a pull request, a ticket: "issue #219", "PR #231"
-_MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
-
-
-# a numbered section: "section 9", "clause 4.3", "§ 7", "第 9 节" (not "第 2 节点", a node)
-_SECTION_NUMBER = re.compile(r"(?:\b(?:section|clause|chapter)\s+|§\s*)(\d+(?:\.\d+)*)(?![\d.]*\d)"
-                             r"|第\s*(\d+(?:\.\d+)*)\s*[节章](?!点)", re.IGNORECASE)
-
-
-# What an ASCII question needs for any of the three patterns above to match (in ASCII text, ignoring case is
-# comparing lower-cased letters): most questions name no table, figure, issue or section, and these substring
-# tests cost a fraction of the three scans.
-_PART_CUES = ("table", "fig", "#", "section", "clause", "chapter")
-
-
-def _numbered_parts(question: str) -> list[str]:
-    if question.isascii() and not any(cue in question.lower() for cue in _PART_CUES):
-        return []
-    return [f"{m.group(1) or m.group(3)} {m.group(2) or m.group(4)}" for m in _NUMBERED_PART.finditer(question)] \
-        + [f"#{number}" for number in _HASH_NUMBER.findall(question)] \
-        + [m.group(0).strip() for m in _SECTION_NUMBER.finditer(question)]  # as the question writes it
-
-
-def _in_documents(index: HybridIndex, name: str) -> bool:
-    """Whether a chunk (its text or its caption) names the numbered table, figure or issue `name` ("Table 6",
-    "#219"), or — a section ("section 9", "第 9 节") — has a heading of that number (or under it: 4.1 for
-    section 4), a line that starts with it, or a reference to it."""
-    if section := _SECTION_NUMBER.fullmatch(name):
-        word, number = "§", section.group(1) or section.group(2)
-    else:
-        word, number = ("#", name[1:]) if name.startswith("#") else name.split(" ", 1)
-    tokens = tokenize(number)
-    found = None
-    for token in tokens:
-        postings = index.postings(token)
-        if postings is None:
-            return False
-        positions = set(postings[0].tolist())
-        found = positions if found is None else found & positions
-    if found is None or len(found) > _MAX_LOOKUPS:
-        return True
-    if word == "§":
-        n = re.escape(number)
-        pattern = re.compile(rf"(?m)^\s*(?:[^\n]*> )?{n}(?:\.|\s|、|$)|(?:section|clause|chapter|§|第)\s*{n}(?![\d.]*\d)",
-                             re.IGNORECASE)
-        return any(pattern.search(f"{index.chunks[p].section}\n{index.chunks[p].text}") for p in found)
-    pattern = re.compile(rf"{_PART_WORDS[word.lower()]}\s*{re.escape(number)}(?![\d.\-]*\d)", re.IGNORECASE)
-    return any(pattern.search(index.chunks[p].search_text) for p in found)
-
-
 def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "") -> Judgement:
     """Whether the best unit answers the question. Not when the question names something the documents never
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the

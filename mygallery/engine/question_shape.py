@@ -123,6 +123,9 @@ _UNIT_WORDS = frozenset("kib mib gib tib kb mb gb tb kbps mbps gbps tbps ms us n
 _CALENDAR_WORDS = frozenset("january february march april may june july august september october november december "
                             "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
                             "friday saturday sunday".split())
+# Nor are the words naming a part of a document ("Table A", "Section 6.4", "Annex D"): they say where, and a
+# Chinese note writes them 表, 节, 附录 (REFERENCE and answerability's lettered parts look for the part itself)
+_PART_WORDS = frozenset("table figure fig section clause chapter annex appendix page slide".split())
 _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p\d{2}\b)|值|速率|带宽|时延",
                       re.IGNORECASE)
 # A question that supplies its numbers ("With a 400 gigabit link and an 8 µs RTT, how much …", "if the RTT is
@@ -131,6 +134,8 @@ _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p
 # leading clause of givens supposes.
 _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|^\s*with\b[^,?，]*\d[^,?，]*[,，]|假设|如果|假如|若",
                        re.IGNORECASE)
+# a release of three or more parts ("5.1.4", "v2.15.3") names a thing, and is no condition: its "5.1" is no number
+_RELEASE = re.compile(r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)*(?![\w]|\.\d)", re.IGNORECASE)
 _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
 _ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
 
@@ -277,6 +282,12 @@ def _thousands(number: str) -> str:
     return rf"|(?<![\d.,]){number},?000(?![\d.,]\d)"
 
 
+def measures_in(text: str) -> tuple[str, ...]:
+    """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1")."""
+    return tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
+                               + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
+
+
 def numbers_in(text: str) -> set[str]:
     """The numbers written in `text`, in one form: thousands separators and trailing decimal zeros removed
     ("1,024" → "1024", "2.0" → "2", "1.50" → "1.5")."""
@@ -337,7 +348,8 @@ def anchors_in(question: str) -> tuple[str, ...]:
         term = word.lower()
         if word.endswith("s") and word[:-1].isupper():  # plural of an abbreviation: PDCs → pdc
             term = term[:-1]
-        if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in _CALENDAR_WORDS and term not in found:
+        if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in _CALENDAR_WORDS \
+                and term not in _PART_WORDS and term not in found:
             found.append(term)
     if chinese:  # a model named in Chinese with its size ("鹭-13B"): whole, not its "13B" alone
         found += [name.lower() for name in dict.fromkeys(_CHINESE_MODEL.findall(question)) if name.lower() not in found]
@@ -393,10 +405,9 @@ def shape(question: str) -> QuestionShape:
     # an attribute a passage must name, when the question asks for its value: "how is the benchmark price
     # defined" asks how, and the answer need not name a price
     required = required_in(text) if kind not in ("reason", "procedure") else ()
-    measures = tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
-                                   + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
+    measures = measures_in(text)
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
-    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", REFERENCE.sub(" ", text))))
+    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _RELEASE.sub(" ", REFERENCE.sub(" ", text)))))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     # "how do I check …" is a procedure that still asks for a command; other procedures, reasons and definitions
     # ask for no sort of value (and most questions match no answer type: one search of them all tells)

@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, in_place
+from .asked_condition import asking_sentence
 from .question_shape import QuestionShape
+from .required_attributes import REFERENCE
 
 
 @functools.lru_cache(maxsize=1024)
@@ -36,7 +38,7 @@ def undated(question: str, asked: QuestionShape, sources: list[Source], prepared
             return [True] * len(ready.units)
         return ready.holding(dates)
 
-    if _RELEASE.search(question):
+    if _RELEASE.search(REFERENCE.sub(" ", question)):
         return _unsaid(question, sources, prepared, dated)
     # a product named by letters and a number ("BR-840G 啥时候发布"): no unit naming it holds a date
     products = [a for a in asked.numbered if _PRODUCT.fullmatch(a)]
@@ -75,7 +77,9 @@ def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
     """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
     passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
     named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
-    release = _RELEASE.search(question)
+    # the asking sentence's: "Clause 4.4.1.1 of Issue 1.3 fixes it at 9.5 µs. Since what date is it 6.75 µs?"
+    # asks no release's date (and "Clause 4.4.1.1" is a part of a document, no release)
+    release = _RELEASE.search(REFERENCE.sub(" ", asking_sentence(question)))
     if release is None or _said(naming(release.group(1)), sources, prepared, says):
         return ()
     return (release.group(1),)

@@ -35,6 +35,10 @@ ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name e
                              # and words any question may use whatever it is about
                              "best better good great make makes made give gives take takes tips ways thing things "
                              "extra additional "
+                             # and what a reason or a result is called: "what evidence does the report give", "on
+                             # what grounds", "the contractual consequence of" — the documents give it, not its name
+                             "evidence grounds basis rationale justification consequence consequences implication "
+                             "implications impact outcome "
                              # and the adjective of "how long / how often / how much …", which asks for a value
                              "long often much many"))
 

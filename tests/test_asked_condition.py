@@ -1,0 +1,98 @@
+"""Questions that say what they know before they ask: the condition the asking sentence names, which no passage
+holds while the context's numbers are held, is not in the documents; the release a "since when" asks about is
+the asking sentence's, not a clause number or a document issue of the context. And whether a thing has a mode
+or a feature the documents never name. Real files, a real index, real answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mygallery.engine.asked_condition import asking_sentence
+from tests.answer_helpers import first_line, gallery
+
+THREAD = """From: Priya Raman
+Subject: Re: NSCC target queuing delay on Kestrel
+
+In burn-in the P99 of 8-byte messages through a spine was 4.6 us with the NSCC target queuing delay at the
+default of 10 us. With the target at 6 us the P99 dropped to 3.6 us.
+
+A target of 4 us was also tried and cost about 2 % of all-reduce bandwidth at 1 GiB messages.
+"""
+
+REVIEW = """# Bailu fabric review
+
+Bailu had 5 PFC storms in 2024; the longest one lasted 38 minutes.
+
+The storms are the reason PFC is now disabled on every port.
+"""
+
+SHEET = """# Sedgemoor parameter sheet
+
+| Term | Sedgemoor value | Notes |
+|---|---|---|
+| NSCC | target delay 6.75 µs | SGM-1203, in force since 2026-04-28 (was 9.5 µs) |
+| EV | 96 per PDC | since 2026-05-15, was 128 |
+
+Where this sheet differs from the specification, Issue 1.3, the sheet wins until Issue 1.4 is published.
+
+Clause 4.4.1.1 of the specification sets the NSCC target delay of the compute NICs.
+"""
+
+MODES = """# Delivery modes
+
+The transport offers four delivery modes: RUD (reliable unordered), ROD (reliable ordered), RUDI (reliable
+unordered for idempotent operations) and UUD (unreliable unordered). Each packet delivery context uses one mode.
+
+ROD keeps one entropy value for the whole context, so its packets follow a single path.
+"""
+
+
+def test_the_asking_sentence() -> None:
+    assert asking_sentence("Priya measured it at 10 us. What was it at 8 us?") == "What was it at 8 us?"
+    assert asking_sentence("论文写的是 5.1.4。现在是哪个版本？何时完成？") == "何时完成？"
+    assert asking_sentence("What was it at 8 us?") == "What was it at 8 us?"
+    assert asking_sentence("Firmware 3.2.0 was flashed. Then what") == "Firmware 3.2.0 was flashed. Then what"
+
+
+def test_a_condition_asked_after_the_ones_the_documents_give(tmp_path: Path) -> None:
+    """The context repeats what the thread measured (10 us, 6 us, 4 us); the question asks at 8 us, which no
+    passage holds — though "8-byte" holds an 8 — so the documents do not say. Asked at 6 us, they do."""
+    _, service = gallery(tmp_path, {"kestrel-params-email-thread.txt": THREAD})
+    unmeasured = service.answer("Priya measured the 8-byte P99 via spine at NSCC target queuing delays of 10 us and "
+                                "6 us, and the all-reduce cost at 4 us. What was the 8-byte P99 via spine at a "
+                                "target of 8 us?")
+    assert not unmeasured.answered and "8 us" in first_line(unmeasured.answer), unmeasured.answer
+    measured = service.answer("Priya measured the P99 at the default target of 10 us. What was the 8-byte P99 via "
+                              "spine at a target of 6 us?")
+    assert measured.answered and "3.6 us" in measured.answer, measured.answer
+
+
+def test_a_year_asked_after_the_one_the_documents_give(tmp_path: Path) -> None:
+    _, service = gallery(tmp_path, {"bailu-review.md": REVIEW})
+    other_year = service.answer("The review counts Bailu's PFC storms for 2024. How many PFC storms did Bailu have "
+                                "in 2023?")
+    assert not other_year.answered and "2023" in first_line(other_year.answer), other_year.answer
+    same_year = service.answer("The review mentions PFC storms. How many PFC storms did Bailu have in 2024?")
+    assert same_year.answered and "5 PFC storms" in same_year.answer, same_year.answer
+
+
+def test_since_when_asks_the_asking_sentence_not_the_clause(tmp_path: Path) -> None:
+    """"Clause 4.4.1.1 of Issue 1.3 …. What value is in force, and since what date?" asks no date of a
+    release "4.4.1.1" or "1.3": the row that gives the value in force and its date answers."""
+    _, service = gallery(tmp_path, {"parameter-sheet.md": SHEET})
+    result = service.answer("Clause 4.4.1.1 of Issue 1.3 fixes the NSCC target delay at 9.5 µs. What value is "
+                            "actually in force, and since what date?")
+    assert result.answered and "6.75 µs" in result.answer and "2026-04-28" in result.answer, result.answer
+
+
+def test_a_mode_the_documents_never_name(tmp_path: Path) -> None:
+    """"Does the transport have a multicast delivery mode …": the documents list four modes and never say
+    multicast — the question asks about what they do not cover. A mode they list is answered."""
+    _, service = gallery(tmp_path, {"delivery-modes.md": MODES})
+    absent = service.answer("Does the transport have a multicast delivery mode, and how do switches replicate the "
+                            "packets?")
+    assert not absent.answered and "multicast" in first_line(absent.answer), absent.answer
+    listed = service.answer("Does the transport have a reliable ordered delivery mode?")
+    assert listed.answered and "ROD" in listed.answer, listed.answer
+    there = service.answer("Is there a multicast mode in the transport?")
+    assert not there.answered, there.answer

@@ -1,0 +1,104 @@
+"""Questions a reviewer asks, which name where a fact stands and more than one thing: a table by its letter, a
+section in Chinese ("7.1 节"), the release the question quotes (5.1.4), several of one family (osp-sp1 and
+osp-sp7 beside osp-sp4), an identifier the best passages do not repeat, the evidence or the consequence of a
+thing. None of these is a name or a condition the documents lack. Real files, a real index, real answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mygallery.engine.index_lookups import named_anywhere
+from mygallery.engine.question_shape import shape
+from tests.answer_helpers import gallery
+
+HANDOUT = """# 白鹭网络培训讲义
+
+## 7.1 NSCC 参数
+
+| 参数 | 默认值 | 白鹭取值 |
+|---|---|---|
+| nscc.init_window | 32 KiB | 64 KiB |
+| nscc.target_delay | 10 us | 8 us |
+
+## 表 A 厂商对比
+
+| 项目 | TL-N400 | BF-7400 |
+|---|---|---|
+| 8 B RMA write 时延 (P50, 同 leaf) | 2.1 µs | 2.6 µs |
+"""
+
+RECOVERY = """# Osprey acceptance, section 6.6
+
+OSP-T23 measured the recovery time after a spine failure: 1.9 ms with spine osp-sp4 powered off.
+To rule out the position of the spine, the test was repeated on two other spines: osp-sp1 gave 2.0 ms and
+osp-sp7 gave 1.8 ms.
+"""
+
+PAYMENT = """# Acceptance outcome
+
+TC-11 (encryption throughput) was recorded as FAIL: 728 Gb/s at 4 KiB against 760 Gb/s required.
+
+Under the contract the second payment (30 %) is withheld until TC-11 is retested and passes.
+"""
+
+RELEASES = {
+    "kst-issues.md": """# Kestrel issue list
+
+| ID | Component | Description | Status / fix |
+|---|---|---|---|
+| KST-107 | NIC firmware | NSCC and RCCC both cut the window on classes where both are active (double cut) | fixed in 3.5.2: NSCC defers to RCCC |
+| KST-108 | NIC firmware | NSCC window not restored after RCCC grants stop | open |
+""",
+    # the HX-400 in documents about other things: its name is common, its passages say nothing of the fix
+    **{f"corvane-{topic}.md": f"# Corvane {topic}\n\nThe HX-400 {fact}.\n" for topic, fact in (
+        ("contexts", "holds up to 16,384 packet delivery contexts"), ("optics", "takes 800G optics in OSFP cages"),
+        ("power", "draws 38 W at full load"), ("cabling", "sits in slot 3 of every compute tray"))},
+    # and run notes enough to fill the first places: NSCC, RCCC, classes, active, double cut — never HX-400
+    **{f"run-{n}.md": f"# Run {n}\n\nNSCC and RCCC were both active on the reliable classes in run {n}; the double cut "
+                      f"of the window showed again, and firmware release notes were checked." for n in range(1, 9)},
+}
+
+
+def test_parts_of_documents_and_releases_are_no_names_or_conditions() -> None:
+    assert shape("讲义 7.1 节：白鹭把 nscc.init_window 设为多少？").numbers == frozenset()
+    assert shape("论文 Table 2 写的网卡固件是 5.1.4。当前实际运行的版本是多少？").numbers == frozenset()
+    assert "table" not in shape("In the vendor comparison (Table A), what latency was measured for the TL-N400?").anchors
+    assert "8" in shape("What did it reach with 8 send queues?").numbers  # a number is still one
+
+
+def test_a_section_and_a_table_named_as_a_reviewer_does(tmp_path: Path) -> None:
+    """Over Chinese notes, which write 表 and 节: the section number is no condition, "Table" no name."""
+    _, service = gallery(tmp_path, {"handout.md": HANDOUT})
+    section = service.answer("讲义 7.1 节：白鹭把 nscc.init_window（初始窗口）设为多少？")
+    assert section.answered and "64 KiB" in section.answer, section.answer
+    table = service.answer("In the vendor comparison (Table A), what 8 B RMA write latency (P50, same leaf) was "
+                           "measured for the TL-N400?")
+    assert table.answered and "2.1 µs" in table.answer, table.answer
+
+
+def test_several_of_one_family_are_all_asked(tmp_path: Path) -> None:
+    """osp-sp1 and osp-sp7 are asked beside osp-sp4: a passage naming them is about them, no sibling's."""
+    _, service = gallery(tmp_path, {"acceptance.md": RECOVERY})
+    result = service.answer("OSP-T23 在 osp-sp4 上测得 recovery time 1.9 ms；为排除位置影响重复测试时，osp-sp1 和 osp-sp7 的 "
+                            "recovery time 分别是多少？")
+    assert result.answered and "2.0 ms" in result.answer and "1.8 ms" in result.answer, result.answer
+
+
+def test_a_consequence_is_what_the_documents_give(tmp_path: Path) -> None:
+    """"contractual" is a form of "contract", "consequence" how the question asks: neither is a word the
+    documents must have."""
+    _, service = gallery(tmp_path, {"outcome.md": PAYMENT})
+    result = service.answer("What is the contractual consequence of the FAIL recorded for TC-11?")
+    assert result.answered and "withheld" in result.answer, result.answer
+    evidence = service.answer("TC-11 failed. What evidence does the report give that the payment is held back?")
+    assert evidence.answered and "withheld" in evidence.answer, evidence.answer
+
+
+def test_an_identifier_the_best_passages_do_not_repeat(tmp_path: Path) -> None:
+    """The question names the HX-400, which one document mentions; its other words rank the issue list and the
+    notes first, and none of those says HX-400. The documents do mention it: the issue row answers."""
+    index, service = gallery(tmp_path, RELEASES)
+    assert named_anywhere(index, "hx-400") and not named_anywhere(index, "hx-500")
+    result = service.answer("Which HX-400 firmware release made NSCC defer to RCCC on classes where both are "
+                            "active, closing the double-cut issue KST-107?")
+    assert result.answered and "3.5.2" in result.answer, result.answer
