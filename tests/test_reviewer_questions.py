@@ -64,6 +64,7 @@ def test_parts_of_documents_and_releases_are_no_names_or_conditions() -> None:
     assert shape("论文 Table 2 写的网卡固件是 5.1.4。当前实际运行的版本是多少？").numbers == frozenset()
     assert "table" not in shape("In the vendor comparison (Table A), what latency was measured for the TL-N400?").anchors
     assert "8" in shape("What did it reach with 8 send queues?").numbers  # a number is still one
+    assert shape("What does the value 0xFFF mean in the RH field?").anchors == ("0xfff", "rh")  # not "xfff"
 
 
 def test_a_section_and_a_table_named_as_a_reviewer_does(tmp_path: Path) -> None:

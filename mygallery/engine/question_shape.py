@@ -137,7 +137,9 @@ _SUPPOSED = re.compile(r"\b(?:if|assuming|assume|suppose|supposing|given)\b|^\s*
 # a release of three or more parts ("5.1.4", "v2.15.3") names a thing, and is no condition: its "5.1" is no number
 _RELEASE = re.compile(r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)*(?![\w]|\.\d)", re.IGNORECASE)
 _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
-_ANCHOR = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*")  # "R05/R06" is two names
+# A name's word ("R05/R06" is two names); a hex value ("0xFFF") whole, not the letters after its 0, nor "x400G"
+# of "2x400G" or "e-5" of "1e-5"
+_ANCHOR = re.compile(r"0x[0-9a-f]+(?![\w.])|(?<![0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*", re.IGNORECASE)
 
 
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
