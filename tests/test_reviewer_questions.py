@@ -103,3 +103,28 @@ def test_an_identifier_the_best_passages_do_not_repeat(tmp_path: Path) -> None:
     result = service.answer("Which HX-400 firmware release made NSCC defer to RCCC on classes where both are "
                             "active, closing the double-cut issue KST-107?")
     assert result.answered and "3.5.2" in result.answer, result.answer
+
+
+NOTES_ZH = """# 青岚链路层笔记
+
+## LLR
+
+LLR（链路层重传）：FEC 纠不了的帧，由链路两端在本链路上重传，端到端的 PDS 看不到这次丢包。
+重传定时器 1.5 µs，重传缓冲每端口 192 KiB。
+
+## PDS
+
+PDS 负责端到端的可靠传输：按 PSN 检测丢包，超时重传。
+"""
+
+
+def test_an_english_question_naming_what_chinese_notes_have(tmp_path: Path) -> None:
+    """Over Chinese notes few of an English question's everyday words are known; naming LLR, FEC and PDS,
+    which the notes have, it is about them. One naming none of theirs is still about something else."""
+    _, service = gallery(tmp_path, {"link-notes.md": NOTES_ZH})
+    named = service.answer("How does LLR repair a frame that FEC couldn't correct, so that the end-to-end PDS "
+                           "never sees the loss?")
+    assert named.answered and "本链路上重传" in named.answer, named.answer
+    other = service.answer("What's the practical difference between git rebase and git merge when updating a "
+                           "long-lived feature branch?")
+    assert not other.answered, other.answer

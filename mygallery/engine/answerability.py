@@ -325,7 +325,8 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "
                          unknown=tuple(evidence.unknown_names))
     if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers),
                                                    quotes_documents=bool(asked.anchors) and evidence.held_numbers
-                                                   or evidence.held_identifiers and best.coverage >= QUOTING_COVERAGE):
+                                                   or evidence.held_identifiers and best.coverage >= QUOTING_COVERAGE,
+                                                   known_names=len(asked.anchors)):  # none unknown, as tested above
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",

@@ -51,14 +51,18 @@ _ZH_ASKING = re.compile("几点|多久|哪天|几次|几个|几本|哪家|哪几
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 
-def max_unknown_share(language: str, *, names_something: bool, quotes_documents: bool = False) -> float:
+def max_unknown_share(language: str, *, names_something: bool, quotes_documents: bool = False,
+                      known_names: int = 0) -> float:
     """The share of unknown words (unknown_share) at which a question is about something else: a Chinese one
     that names something (an identifier, a number) may use more words no document has, and one that names a
     thing the documents have with a number they give ("PDC 池子为啥没再往上加到 32768", "TC-07 第 14 次为什么测出来
     2.4 ms") is about them however many of its everyday words they lack (never, on the tune halves and probes,
-    a question about something else)."""
+    a question about something else). So is an English one naming two or more things the documents have
+    (`known_names`: "How does LLR repair a frame that FEC couldn't correct, so that the PDS never sees the
+    loss?" over Chinese notes, whose English words are few): on the tune halves and probes, no question about
+    something else names two."""
     if language != "zh":
-        return MAX_UNKNOWN_WORDS
+        return math.inf if known_names >= 2 else MAX_UNKNOWN_WORDS
     if quotes_documents:
         return math.inf
     return MAX_UNKNOWN_ZH_WORDS if names_something else MAX_UNKNOWN_ZH_WORDS_UNNAMED
