@@ -128,3 +128,23 @@ def test_an_english_question_naming_what_chinese_notes_have(tmp_path: Path) -> N
     other = service.answer("What's the practical difference between git rebase and git merge when updating a "
                            "long-lived feature branch?")
     assert not other.answered, other.answer
+
+
+TESTS = """# Osprey acceptance tests
+
+| Test | What | Scale / size | Metric | Target | Result | Verdict |
+|---|---|---|---|---|---|---|
+| OSP-T01 | All-reduce bus bandwidth | 1,024 ranks, 1 GiB | busbw | ≥ 44 GB/s | 46.2 GB/s | Pass |
+| OSP-T02 | FCS error injection | 32 host links | busbw drop | ≤ 1 % | 0.4 % | Pass |
+| OSP-T03 | Ping-pong latency, same leaf | 2 nodes, 64 B | half RTT | ≤ 2.5 µs | 2.3 µs | Pass |
+| OSP-T04 | Ping-pong latency, across spine | 2 nodes, 64 B | half RTT | ≤ 3.5 µs | 3.1 µs | Pass |
+| OSP-T05 | All-to-all | 1,024 ranks, 1 MiB | per rank | ≥ 28 GB/s | 30.4 GB/s | Pass |
+"""
+
+
+def test_a_comparison_quotes_each_thing_it_names(tmp_path: Path) -> None:
+    """"Compare OSP-T03 and OSP-T04": both rows, whichever of them scores best."""
+    _, service = gallery(tmp_path, {"acceptance-tests.md": TESTS})
+    result = service.answer("Compare OSP-T03 and OSP-T04: what half-RTT ping-pong latency (64 B) was measured "
+                            "within one leaf, and what across a spine?")
+    assert result.answered and "2.3 µs" in result.answer and "3.1 µs" in result.answer, result.answer

@@ -40,6 +40,7 @@ from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES, bound_stated
 from .index import EXPANSION_WEIGHT, HybridIndex
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
+from .named_quotes import each_named
 from .procedure_steps import STEP_WORDS, asks_whole_procedure, steps_text
 from .question_shape import PATH, WHY, QuestionShape, numbers_in, shape
 from .required_attributes import names_required
@@ -202,8 +203,7 @@ class ExtractiveAnswerer:
             first = NOT_IN_DOCUMENTS[asked.language] + (("" if asked.language == "zh" else " ") + why if why else "")
             return "\n\n".join([first, RELATED[asked.language]]
                                + [f"{c.text} [{c.n}]" for c in related])
-        if ASKS.search(best.text) or INTRODUCES.search(best.text):  # an FAQ's question, "… then activate it:" —
-            # quoted with the reply or the commands after it
+        if ASKS.search(best.text) or INTRODUCES.search(best.text):  # an FAQ's question, "… then activate it:": with what follows
             after = self._following(best, sources)
             if after is not None and not ASKS.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
                 best = replace(best, text=f"{best.text} {after.text}")
@@ -221,8 +221,7 @@ class ExtractiveAnswerer:
         if asked.sort == "version" and not asked.expects.search(best.text) \
                 and asked.expects.search(heading := _heading(sources[best.rank])):
             best = replace(best, text=f"{heading}: {best.text}")  # "1.8.0 -- 2025-10-03: Secure domains: …"
-        if asked.where:  # "which clause defines …": the section the fact stands in — a numbered one if a close
-            # candidate has one — named before it
+        if asked.where:  # "which clause defines …": the section it stands in (a close one's numbered one) first
             best = next((c for c in candidates[:CLOSE] if _NUMBERED_SECTION.search(sources[c.rank].section)),
                         best)
             if heading := _heading(sources[best.rank]):
@@ -231,6 +230,7 @@ class ExtractiveAnswerer:
         support, share, room = (EXPLAIN_SUPPORT, EXPLAIN_SHARE, EXPLAIN_CHARS) if asked.kind in EXPLAINED \
             else (MAX_SUPPORT, SUPPORT_SHARE, MAX_CHARS)
         chosen = [best] + [c for c in _distinct(others, support, room - len(best.text), best) if c.score >= share * best.score]
+        chosen = each_named(chosen, candidates, asked.numbered)  # "compare OSP-T03 and OSP-T04": both rows
         after = self._following(best, sources)
         if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
             chosen.insert(1, after)  # a short statement ("UET does not use go-back-N.") and what completes it
