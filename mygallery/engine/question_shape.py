@@ -21,7 +21,16 @@ from dataclasses import dataclass
 
 from .asked_phrase import subject_words, uncontracted
 from .lexicon import EN_STOP_WORDS, has_cjk, question_language, stem
-from .required_attributes import CLOCK, MONTH_NAMES, MONTHS, REFERENCE, WEEKDAY, YEAR_OR_QUARTER, required_in
+from .required_attributes import (
+    CLOCK,
+    MONTH_NAMES,
+    MONTHS,
+    REFERENCE,
+    WEEKDAY,
+    YEAR_OR_QUARTER,
+    ZH_SECTION,
+    required_in,
+)
 
 # (These patterns, and the "asks" patterns of ANSWER_TYPES, test "\b" once before their English alternatives, not
 # once per alternative: a position inside a word then costs one test, and most positions are inside words —
@@ -409,7 +418,8 @@ def shape(question: str) -> QuestionShape:
     required = required_in(text) if kind not in ("reason", "procedure") else ()
     measures = measures_in(text)
     # "Table 3" names a table, not a condition; nor does "the 10·23 incident" (an event by its date) name a row
-    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _RELEASE.sub(" ", REFERENCE.sub(" ", text)))))
+    referring = REFERENCE.sub(" ", ZH_SECTION.sub(" ", text) if "节" in text or "章" in text else text)
+    numbers = frozenset(numbers_in(_EVENT_DATE.sub(" ", _RELEASE.sub(" ", referring))))
     supposed = bool(numbers) and bool(_SUPPOSED.search(text))
     # "how do I check …" is a procedure that still asks for a command; other procedures, reasons and definitions
     # ask for no sort of value (and most questions match no answer type: one search of them all tells)

@@ -13,11 +13,12 @@ from typing import Protocol
 MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
                r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-# A numbered part of a document ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2", "7.1 节", "Table 5-1"): its number says
+# A numbered part of a document ("Table 3", "§ 4.2", "clause 5.1", "第 3 页", "表 2", "Table 5-1"): its number says
 # where — in a question not under which condition, in a passage neither a value nor a date ("5-1").
 REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
-                       r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*"
-                       r"|(?<![\w.])\d+(?:\.\d+)*\s*[节章](?!点)", re.IGNORECASE)  # "7.1 节", not "2 节点" (nodes)
+                       r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
+# … and a section a Chinese question names by its number alone: "讲义 7.1 节" (not "2 节点", nodes)
+ZH_SECTION = re.compile(r"(?<![\w.])\d+(?:\.\d+)*\s*[节章](?!点)")
 # how a date's weekday, its year or quarter and a clock time are written: in the date sort of ANSWER_TYPES and in
 # the date a "when" question requires (REQUIRED_ATTRIBUTES)
 WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
