@@ -1,7 +1,8 @@
 """Questions that say what they know before they ask: the condition the asking sentence names, which no passage
 holds while the context's numbers are held, is not in the documents; the release a "since when" asks about is
 the asking sentence's, not a clause number or a document issue of the context. And whether a thing has a mode
-or a feature the documents never name. Real files, a real index, real answers."""
+or a feature the documents never name, or whether a planned thing went through when they only plan it. Real
+files, a real index, real answers."""
 
 from __future__ import annotations
 
@@ -96,3 +97,30 @@ def test_a_mode_the_documents_never_name(tmp_path: Path) -> None:
     assert listed.answered and "ROD" in listed.answer, listed.answer
     there = service.answer("Is there a multicast mode in the transport?")
     assert not there.answered, there.answer
+
+
+INTERVIEW = """# Interview with the GRD editors
+
+VASQUEZ-HOLM: The errata from the Ravensmoor plugfest go into Draft 1.0, which we want to take to the task force
+ballot in February 2026.
+
+BREKKE: Plugfest #3 will test against 1.0 if the ballot passes.
+"""
+
+MINUTES = """# Task force minutes, 3 March 2026
+
+The February 2026 task force ballot on GRD Draft 1.0 passed with 14 votes in favour and 2 against.
+"""
+
+
+def test_a_plan_is_no_outcome(tmp_path: Path) -> None:
+    """"Did the ballot pass?" over an interview that only plans it: the documents give the plan, not how it
+    went. Over minutes that record the vote, they answer."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, planned = gallery(tmp_path / "a", {"interview.md": INTERVIEW})
+    result = planned.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
+    assert not result.answered and "plan" in first_line(result.answer), result.answer
+    _, recorded = gallery(tmp_path / "b", {"interview.md": INTERVIEW, "minutes.md": MINUTES})
+    result = recorded.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
+    assert result.answered and "14 votes" in result.answer, result.answer

@@ -18,6 +18,7 @@ from .answer_types import Source
 from .answer_units import PreparedUnits, UnitCache, in_place
 from .asked_condition import unheld_condition
 from .asked_mechanism import mechanism_words, says_how
+from .cues import OUTCOME_ASKED, plans_only
 from .index import HybridIndex, term_tokens
 from .index_lookups import held, in_documents, named_anywhere, numbered_parts
 from .lexicon import (
@@ -53,6 +54,7 @@ class Judgement:
     absent: tuple[str, ...] = ()  # the question's conditions no retrieved passage holds, for the reader
     unchanged: tuple[str, ...] = ()  # the release whose changes no retrieved passage describes, for the reader
     scoped: bool = False  # a passage says the documents leave it out (scope_statements.py)
+    planned: bool = False  # whether a thing went through is asked, and the best passage only plans it
 
     def explain(self, question: str, language: str) -> str:
         """Why the documents do not answer, in the question's language, with the question's own spelling of
@@ -78,6 +80,8 @@ class Judgement:
                 else f"No passage says what {', '.join(words)} changed."
         if self.scoped:
             return "有资料说明这不在其范围内。" if language == "zh" else "A passage says it is outside what they cover."
+        if self.planned:
+            return "资料中只有计划，没有说结果。" if language == "zh" else "They give the plan, not how it went."
         if self.absent:
             words = spelt(self.absent)
             return f"没有哪段资料给出 {'、'.join(words)} 的情况。" if language == "zh" \
@@ -100,11 +104,13 @@ class Evidence:
     unanchored: tuple[str, ...] = ()  # the asked identifiers, when no retrieved unit naming one holds a value of the sort
     held_identifiers: bool = False  # a retrieved passage holds an identifier with a digit the question names (TC-04)
     mechanism: tuple[str, ...] = ()  # the words saying which mechanism "how does X …" asks about (asked_mechanism.py)
+    outcome_asked: bool = False  # whether a planned thing went through is asked ("Did the ballot pass?", cues.py)
 
 
 class Best(Protocol):
     """What `judge` reads of the best unit (extractive.Candidate)."""
 
+    text: str
     coverage: float
     has_value: bool
     table_row: bool
@@ -276,7 +282,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
                     () if untyped else _unanchored(asked, sources, prepared), held_identifiers,
-                    mechanism_words(question, asked))
+                    mechanism_words(question, asked), bool(OUTCOME_ASKED.search(question)))
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
@@ -349,6 +355,10 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "
     if evidence.mechanism and not says_how(evidence.mechanism, passage):  # "How does UET handle multicast
         # traffic?" over notes that mention UET in passing: the best unit's passage says nothing of multicast
         return Judgement(False, f"the best passage says nothing of {', '.join(evidence.mechanism)}")
+    if evidence.outcome_asked and plans_only(best.text):  # "Did the February ballot pass?" — "… which we want to
+        # take to the task force ballot in February 2026": the plan, not how it went
+        return Judgement(False, "the best passage plans what is asked about, and says nothing of how it went",
+                         planned=True)
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
         return Judgement(False, f"the best passage names a sibling of {', '.join(asked.numbered)}, not it",
                          absent=asked.numbered)

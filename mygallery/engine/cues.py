@@ -23,6 +23,24 @@ DECIDES = re.compile(r"\b(?:decided|decision|settled|agreed|conclusion|final|goi
                      r"就定|定了|定在|决定|结论|最终|确定|采用|改为|改成|改到|拍板", re.IGNORECASE)
 
 
+# A question whether a planned thing went through ("Did the February 2026 ballot pass?", "这个申请最后批下来了吗",
+# "burn-in 跑完结果怎么样"), and how a sentence plans or asks for a thing ("which we want to take to the ballot",
+# "run the 96-hour burn-in — due 19 May", "Ask: fund two spare super-spines") or says how it went: a plan that
+# says nothing of the outcome does not answer (`plans_only`).
+OUTCOME_ASKED = re.compile(r"\b(?:did|has|have|was|were)\b[^?？]{0,80}?\b(?:pass(?:ed)?|approved?|confirm(?:ed)?|accepted?|"
+                           r"granted?|succeed(?:ed)?|completed?|finish(?:ed)?|signed\s+off)\b"
+                           r"|批(?:下来|准)了?吗|通过了?吗|结果(?:怎么样|如何)|有结论了?吗", re.IGNORECASE)
+PLANNED = re.compile(r"\b(?:will|want\s+to|wants\s+to|plan(?:s|ned)?\s+(?:to|for)|is\s+planned|are\s+planned|going\s+to|"
+                     r"due)\b|^\s*ask\s*:|计划|打算|准备|拟", re.IGNORECASE)
+OUTCOME_STATED = re.compile(r"\b(?:passed|approved|confirmed|failed|rejected|done|completed|finished|accepted|granted|"
+                            r"declined|result)\b|通过|批准|批了|完成|确认了|否决|驳回|结果|已", re.IGNORECASE)
+
+
+def plans_only(text: str) -> bool:
+    """Whether the text plans or asks for a thing and says nothing of how it went."""
+    return bool(PLANNED.search(text)) and not OUTCOME_STATED.search(text)
+
+
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
 # user's words but its answer stands in the unit after it
 ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
