@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mygallery.engine.index_lookups import named_anywhere
 from mygallery.engine.question_shape import shape
-from tests.answer_helpers import gallery
+from tests.answer_helpers import first_line, gallery
 
 HANDOUT = """# 白鹭网络培训讲义
 
@@ -148,3 +148,22 @@ def test_a_comparison_quotes_each_thing_it_names(tmp_path: Path) -> None:
     result = service.answer("Compare OSP-T03 and OSP-T04: what half-RTT ping-pong latency (64 B) was measured "
                             "within one leaf, and what across a spine?")
     assert result.answered and "2.3 µs" in result.answer and "3.1 µs" in result.answer, result.answer
+
+
+IDLE = {
+    # the BF-7400 in documents about other things; PDC idle reclaim in notes that never name it
+    **{f"brightfjord-{n}.md": f"# Brightfjord note {n}\n\nThe BF-7400 was seen in rack {n} of the lab.\n"
+       for n in range(1, 13)},
+    **{f"pdc-note-{n}.md": f"# PDC note {n}\n\n空闲的 PDC 在空闲一段时间后回收：TL-N400 默认空闲 {n}000 ms 回收，第 {n} 批节点已核对。"
+       for n in range(1, 9)},
+}
+
+
+def test_a_name_only_documents_elsewhere_hold(tmp_path: Path) -> None:
+    """"BF-7400 网卡的 PDC 空闲回收时间默认是多少？": the documents mention the BF-7400 (not "never"), but the
+    passages about PDC idle reclaim, which the question's other words find, never name it and nothing else the
+    question names ties them to it — no passage gives it for the BF-7400."""
+    _, service = gallery(tmp_path, IDLE)
+    result = service.answer("BF-7400 网卡的 PDC 空闲回收时间默认是多少？")
+    assert not result.answered and "BF-7400" in first_line(result.answer), result.answer
+    assert "没有提到" not in first_line(result.answer), result.answer

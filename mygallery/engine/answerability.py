@@ -214,10 +214,15 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # passage holds: BM25 finds the passages that share its parts, so had any document named it, one of
     # them would hold it.
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
-    names = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
-             if (not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
-                 and not named_anywhere(index, name)  # a long question's other words may outrank its passages
-                 if any(c.isdigit() or c == "_" for c in name) else unknown_in_either_language(name))
+    # … one a document has elsewhere is no unknown name — a long question's other words may outrank its passages
+    # ("Which HX-400 firmware release closed KST-107?") — but see `elsewhere` below.
+    unheld = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
+              if any(c.isdigit() or c == "_" for c in name)
+              and not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
+              and not stands_otherwise(name, question, lowered)]
+    elsewhere = [name for name in unheld if named_anywhere(index, name)]
+    names = [name for name in asked.anchors if name in unheld and name not in elsewhere
+             or not any(c.isdigit() or c == "_" for c in name) and unknown_in_either_language(name)
              and not stands_otherwise(name, question, lowered)]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
@@ -255,7 +260,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
     # an identifier with a digit ("TC-04", a release "2.15.3") that the passages hold: the question quotes them
-    held_identifiers = any(name not in names and not _MEASURE_NAME.fullmatch(name) for name in asked.numbered) \
+    held_identifiers = any(name not in unheld and not _MEASURE_NAME.fullmatch(name) for name in asked.numbered) \
         or any(version not in names for version in versions)
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
@@ -265,6 +270,12 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         missing = missing if len(missing) == len(asked.measures) else []
     if not missing:  # "… at targets of 10 us and 6 us. What was it at 8 us?": the documents give other conditions
         missing = unheld_condition(question, asked, seen, lowered, _MONTH_DAY)
+    # A name the documents have elsewhere: the retrieved passages are about it only when the question's other
+    # names tie them to it — an identifier with a digit, or two names, they hold — not "BF-7400 网卡的 PDC 空闲回收
+    # 时间默认是多少" over passages about PDCs, none naming the BF-7400
+    tied = [name for name in asked.anchors if name not in unheld and name not in names]
+    if elsewhere and not missing and len(tied) < 2 and not any(c.isdigit() for name in tied for c in name):
+        missing = elsewhere
     if missing and asked.kind == "yesno" and asked.measures and any(  # "会生效吗" of a value under a stated limit:
             pattern.search(text) for pattern in asked.bound_patterns() for text in lowered):  # "below 64 KiB is raised"
         missing = []
