@@ -32,6 +32,9 @@ _TABLE, _FIGURE = r"(?:table|tab\.|表)", r"(?:figure|fig\.|图)"  # in either l
 _PART_WORDS = {"table": _TABLE, "表": _TABLE, "figure": _FIGURE, "fig.": _FIGURE, "图": _FIGURE, "#": "#"}
 _HASH_NUMBER = re.compile(r"#\s?(\d{2,})\b")  # an issue, a pull request, a ticket: "issue #219", "PR #231"
 _MAX_LOOKUPS = 20_000  # chunks holding the number: past this many, the number is too common to look through
+# … and an identifier's parts ("tc" and "1" of "TC-1"): each chunk is lowered and searched whole, so fewer, and
+# past this many it counts as named (no "never mentioned" on a guess)
+_MAX_NAME_LOOKUPS = 2_000
 
 
 # a numbered section: "section 9", "clause 4.3", "§ 7", "第 9 节" (not "第 2 节点", a node)
@@ -55,11 +58,11 @@ def numbered_parts(question: str) -> list[str]:
 
 def named_anywhere(index: HybridIndex, name: str) -> bool:
     """Whether a chunk of the index holds the identifier `name` ("hx-400", "xq-net-tr-007") as held() finds it:
-    looked up in the chunks holding all its tokens (True past _MAX_LOOKUPS of them)."""
+    looked up in the chunks holding all its tokens (True past _MAX_NAME_LOOKUPS of them)."""
     found = _chunks_holding(index, term_tokens(name))
     if not found:
         return False
-    return len(found) > _MAX_LOOKUPS or any(held(name, [index.chunks[p].search_text.lower()]) for p in found)
+    return len(found) > _MAX_NAME_LOOKUPS or any(held(name, [index.chunks[p].search_text.lower()]) for p in found)
 
 
 def in_documents(index: HybridIndex, name: str) -> bool:
