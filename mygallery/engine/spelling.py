@@ -27,6 +27,9 @@ from .pinyin_names import chinese_name
 log = logging.getLogger(__name__)
 
 MIN_LETTERS = 5
+# … and at most this long: no word a document has, nor a pinyin name, is longer, and the edits of a word are
+# ~28 strings per letter of its length each (a 3,000-letter "word" cost 0.35 s and 250 MB to correct)
+MAX_LETTERS = 40
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD_START = "\u2581"  # SentencePiece's mark of a piece that starts a word
 
@@ -101,7 +104,7 @@ def stands_for(word: str, frequency: Callable[[str], int], translated: Callable[
     them): the Chinese name it spells in pinyin ("qiyun": 栖云) or the term it is a typo of ("drian": drain);
     () for neither, and for a word a document has, or has in the other language (`translated`), or an
     English word."""
-    if frequency(stem(word)) or translated(word) or is_english(word):
+    if len(word) > MAX_LETTERS or frequency(stem(word)) or translated(word) or is_english(word):
         return ()
     if (name := chinese_name(word, frequency)) is not None:
         return tuple(tokenize(name))
