@@ -28,7 +28,7 @@ from .lexicon import (
     translations,
 )
 from .name_forms import in_a_range, stands_otherwise
-from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
+from .question_shape import GENERIC_ATTRIBUTES, MAX_NAMES, PATH, QuestionShape
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
@@ -176,7 +176,7 @@ def _version_siblings(versions: tuple[str, ...]) -> Siblings:
 
 def sibling_patterns(asked: QuestionShape, question: str = "") -> Siblings:
     """(the asked one, a sibling) patterns for the question's lettered identifiers and three-part versions."""
-    return _lettered_siblings(asked.anchors) + _version_siblings(tuple(dict.fromkeys(_VERSION.findall(question))))
+    return _lettered_siblings(asked.anchors) + _version_siblings(_versions(question))
 
 
 def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,
@@ -237,7 +237,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
                    or unknown_in_either_language(word))]
     # a release no document names ("firmware 3.6.0" where the notes stop at 3.5.1): a version of three parts is
     # one search token, looked up whole
-    versions = tuple(dict.fromkeys(_VERSION.findall(question)))
+    versions = _versions(question)
     names += [version for version in versions if not index.has_token(version)]
     # a numbered table, figure or issue ("Table 6", "Fig. 3", "表 6", "issue #219") that no document has:
     # looked up in the chunks that hold its number
@@ -325,6 +325,11 @@ _ENTRIES = re.compile(r"\d[\d,]*\s*(?:个|条|项|entries|contexts|slots|packets
 
 
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
+
+
+def _versions(question: str) -> tuple[str, ...]:
+    """The question's three-part versions ("firmware 3.6.0"), in order, without repeats: the first MAX_NAMES."""
+    return tuple(dict.fromkeys(_VERSION.findall(question)))[:MAX_NAMES]
 _YEAR = re.compile(r"(?:19|20)\d\d")  # a number that is more often a date than a value
 _MONTH_DAY = re.compile(MONTH_DAY, re.IGNORECASE)
 _BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown

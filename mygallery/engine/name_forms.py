@@ -53,8 +53,13 @@ def in_a_range(name: str, texts: list[str]) -> bool:
     return any(int(low) <= int(number) <= int(high) for text in texts for low, high in span.findall(text))
 
 
+_COMPARING = r"(?:\b(?:like|unlike|as\s+(?:in|with)|compared\s+(?:to|with)|versus|vs\.?)|像|不像|类似于?|比起|相比)"
+_COMPARES = re.compile(_COMPARING, re.IGNORECASE)
+
+
 def compared_with(name: str, question: str) -> bool:
     """Whether the question names `name` only to compare with it ("a handshake like RoCE's", "像 RoCE 那样",
-    "unlike InfiniBand"): what it asks about is something else."""
-    return bool(re.search(rf"(?:\b(?:like|unlike|as\s+(?:in|with)|compared\s+(?:to|with)|versus|vs\.?)|像|不像|类似于?|"
-                          rf"比起|相比)\s*{re.escape(name)}(?![a-z0-9])", question.lower()))
+    "unlike InfiniBand"): what it asks about is something else. (Most questions compare with nothing: one
+    search says so before a pattern is made for the name.)"""
+    return bool(_COMPARES.search(question)) and bool(
+        re.search(rf"{_COMPARING}\s*{re.escape(name)}(?![a-z0-9])", question.lower()))

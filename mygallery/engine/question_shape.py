@@ -294,9 +294,10 @@ def _thousands(number: str) -> str:
 
 
 def measures_in(text: str) -> tuple[str, ...]:
-    """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1")."""
+    """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1"): the first
+    MAX_NAMES (each is a pattern to make)."""
     return tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
-                               + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))
+                               + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))[:MAX_NAMES]
 
 
 def numbers_in(text: str) -> set[str]:
@@ -337,7 +338,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
     """The question's specific names: identifiers with a digit or an underscore (L23, HX-400, RB-07, Heron-70B,
     pds.max_retx), abbreviations of two or more capitals (LLR, NSCC, PDCs), and capitalised words that are not
     the question's first word (Osprey, Grafana, Corvane) — unless most of its words are capitalised ("How Long Did
-    The Outage Last?"). Lower-cased, in order, without repeats."""
+    The Outage Last?"). Lower-cased, in order, without repeats; the first MAX_NAMES of them."""
     found: list[str] = []
     chinese = has_cjk(question)
     words = [w for w in re.findall(r"[A-Za-z]{3,}", question)[1:] if w.lower() not in EN_STOP_WORDS and not w.isupper()]
@@ -364,7 +365,13 @@ def anchors_in(question: str) -> tuple[str, ...]:
             found.append(term)
     if chinese:  # a model named in Chinese with its size ("鹭-13B"): whole, not its "13B" alone
         found += [name.lower() for name in dict.fromkeys(_CHINESE_MODEL.findall(question)) if name.lower() not in found]
-    return tuple(found)
+    return tuple(found[:MAX_NAMES])
+
+
+# The names (and the measures) of a question that count: the first this many (a question names a handful; each
+# costs patterns to make and passages to search — 600 names, a 4,000-character message of identifiers, cost
+# half a second)
+MAX_NAMES = 16
 
 
 _CHINESE_MODEL = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{1,3}-\d+(?:\.\d+)?[BMKT](?![A-Za-z0-9])")
