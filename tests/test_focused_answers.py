@@ -282,6 +282,10 @@ def test_the_lead_line_carries_whole_values() -> None:
     assert lead_line(duration, shape(duration), best) == "资料中关于 PDC 的英文原文给出的数值是 750 ms [2]："
     best = Candidate(1.0, 1.0, 1, 0, 0, "quarantine_threshold: 6  # default: 6", 0, True)  # one value, said twice
     assert lead_line(question, shape(question), best) == "资料中英文原文给出的数值是 6 [1]："
+    # a value in scientific notation is one value: "1 × 10⁻⁵", not "1" and "10"
+    threshold = "pre-FEC BER 超过多少就应该直接换掉？"
+    best = Candidate(1.0, 1.0, 2, 0, 0, "During burn-in, replace any optic whose pre-FEC BER exceeds 1 × 10⁻⁵.", 0, True)
+    assert lead_line(threshold, shape(threshold), best) == "资料中关于 pre-FEC, BER 的英文原文给出的数值是 1 × 10⁻⁵ [2]："
 
 
 def test_a_chinese_question_over_english_rows_gets_a_lead_line(service: AnswerService) -> None:
