@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mygallery.engine.asked_condition import asking_sentence
+from mygallery.engine.cues import plans_only
 from tests.answer_helpers import first_line, gallery
 
 THREAD = """From: Priya Raman
@@ -121,6 +122,7 @@ def test_a_plan_is_no_outcome(tmp_path: Path) -> None:
     _, planned = gallery(tmp_path / "a", {"interview.md": INTERVIEW})
     result = planned.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
     assert not result.answered and "plan" in first_line(result.answer), result.answer
+    assert not plans_only("TC-11 was recorded as FAIL; it will be retested on 2.16.1.")  # an outcome, and a plan
     _, recorded = gallery(tmp_path / "b", {"interview.md": INTERVIEW, "minutes.md": MINUTES})
     result = recorded.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
     assert result.answered and "14 votes" in result.answer, result.answer

@@ -32,8 +32,9 @@ OUTCOME_ASKED = re.compile(r"\b(?:did|has|have|was|were)\b[^?？]{0,80}?\b(?:pas
                            r"|批(?:下来|准)了?吗|通过了?吗|结果(?:怎么样|如何)|有结论了?吗", re.IGNORECASE)
 PLANNED = re.compile(r"\b(?:will|want\s+to|wants\s+to|plan(?:s|ned)?\s+(?:to|for)|is\s+planned|are\s+planned|going\s+to|"
                      r"due)\b|^\s*ask\s*:|计划|打算|准备|拟", re.IGNORECASE)
-OUTCOME_STATED = re.compile(r"\b(?:passed|approved|confirmed|failed|rejected|done|completed|finished|accepted|granted|"
-                            r"declined|result)\b|通过|批准|批了|完成|确认了|否决|驳回|结果|已", re.IGNORECASE)
+OUTCOME_STATED = re.compile(r"\b(?:pass(?:ed|es)?|fail(?:ed|s)?|succeeded|approved|confirmed|rejected|done|completed|"
+                            r"finished|accepted|granted|declined|results?|outcome)\b|通过|批准|批了|完成|确认了|否决|驳回|结果|已|失败",
+                            re.IGNORECASE)
 
 
 def plans_only(text: str) -> bool:
