@@ -59,8 +59,8 @@ def max_unknown_share(language: str, *, names_something: bool, quotes_documents:
     2.4 ms") is about them however many of its everyday words they lack (never, on the tune halves and probes,
     a question about something else). So is an English one naming two or more things the documents have
     (`known_names`: "How does LLR repair a frame that FEC couldn't correct, so that the PDS never sees the
-    loss?" over Chinese notes, whose English words are few): on the tune halves and probes, no question about
-    something else names two."""
+    loss?" over Chinese notes, whose English words are few): on the tune halves and probes, no unanswerable
+    question was answered for it."""
     if language != "zh":
         return math.inf if known_names >= 2 else MAX_UNKNOWN_WORDS
     if quotes_documents:
