@@ -126,3 +126,35 @@ def test_a_plan_is_no_outcome(tmp_path: Path) -> None:
     _, recorded = gallery(tmp_path / "b", {"interview.md": INTERVIEW, "minutes.md": MINUTES})
     result = recorded.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
     assert result.answered and "14 votes" in result.answer, result.answer
+
+
+SWITCHES = """# 交换机选型对比
+
+| 属性 | 鸣沙 MS-9800 | Halvane HV-5120 |
+|---|---|---|
+| 实测 32 打 1 incast 裁剪率（开启 NSCC） | 0.8% | 1.9% |
+| 每端口缓冲 | 96 MB | 64 MB |
+"""
+
+INCAST = """# Incast tests
+
+For the 64:1 incast test with trimming on there were 12 retransmission timeouts in 10 minutes.
+
+The same test with trimming switched off produced 1,732 retransmission timeouts.
+"""
+
+
+def test_a_feature_asked_off_where_the_documents_give_it_on(tmp_path: Path) -> None:
+    """The trim rate "with NSCC turned off" over a row measured "开启 NSCC": the documents give it with NSCC on
+    only. Asked with NSCC on, they answer; a question comparing on with off is answered by both."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, service = gallery(tmp_path / "a", {"switch-comparison.md": SWITCHES})
+    off = service.answer("What was the HV-5120's 32:1 incast trim rate with NSCC turned off?")
+    assert not off.answered and "NSCC turned off" in first_line(off.answer), off.answer
+    on = service.answer("What was the HV-5120's 32:1 incast trim rate with NSCC on?")
+    assert on.answered and "1.9%" in on.answer, on.answer
+    _, both = gallery(tmp_path / "b", {"incast.md": INCAST})
+    compared = both.answer("For the 64:1 incast test, compare trimming on versus trimming off: how many "
+                           "retransmission timeouts occurred?")
+    assert compared.answered and "1,732" in compared.answer, compared.answer

@@ -16,9 +16,9 @@ from typing import Protocol
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, UnitCache, in_place
-from .asked_condition import unheld_condition
+from .asked_condition import asking_sentence, unheld_condition
 from .asked_mechanism import mechanism_words, says_how
-from .cues import OUTCOME_ASKED, plans_only
+from .cues import OUTCOME_ASKED, only_on, plans_only, switched_off
 from .index import HybridIndex, term_tokens
 from .index_lookups import held, in_documents, named_anywhere, numbered_parts
 from .lexicon import (
@@ -105,6 +105,7 @@ class Evidence:
     held_identifiers: bool = False  # a retrieved passage holds an identifier with a digit the question names (TC-04)
     mechanism: tuple[str, ...] = ()  # the words saying which mechanism "how does X …" asks about (asked_mechanism.py)
     outcome_asked: bool = False  # whether a planned thing went through is asked ("Did the ballot pass?", cues.py)
+    switched_off: tuple[tuple[str, str], ...] = ()  # features asked about switched off: (feature, the words), cues.py
 
 
 class Best(Protocol):
@@ -293,7 +294,8 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
                     () if untyped else _unanchored(asked, sources, prepared), held_identifiers,
-                    mechanism_words(question, asked), bool(OUTCOME_ASKED.search(question)))
+                    mechanism_words(question, asked), bool(OUTCOME_ASKED.search(question)),
+                    switched_off(asking_sentence(question)))
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
@@ -375,6 +377,10 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "
         # take to the task force ballot in February 2026": the plan, not how it went
         return Judgement(False, "the best passage plans what is asked about, and says nothing of how it went",
                          planned=True)
+    if off := [(feature, words) for feature, words in evidence.switched_off if only_on(feature, best.text)]:
+        # "… trim rate with NSCC turned off?" — the row "裁剪率（开启 NSCC）": the value with it on
+        return Judgement(False, f"the best passage gives it with {', '.join(f for f, _ in off)} on",
+                         absent=tuple(words for _, words in off))
     if best.names_other:  # and no close runner-up names the asked one: the documents give it for a sibling
         return Judgement(False, f"the best passage names a sibling of {', '.join(asked.numbered)}, not it",
                          absent=asked.numbered)

@@ -42,6 +42,35 @@ def plans_only(text: str) -> bool:
     return bool(PLANNED.search(text)) and not OUTCOME_STATED.search(text)
 
 
+# A feature a question asks about switched off ("with NSCC turned off", "where AGF was switched off", "关闭 NSCC
+# 时"), and how a text says a feature is on ("开启 NSCC", "NSCC on", "with NSCC enabled") or off: a value measured
+# with the feature on does not answer for it off (`only_on`).
+SWITCHED_OFF = re.compile(r"\b(?P<en>[A-Za-z][\w\-]*[A-Za-z0-9])\s+(?:(?:was|is|were|turned|switched|set)\s+)*"
+                          r"(?:off|disabled)\b|(?:关闭|关掉|禁用|关了)\s*(?P<zh>[A-Za-z][\w\-]*[A-Za-z0-9])")
+_ON, _OFF = r"(?:开启|启用|打开|开了|\bwith|\benabled?|\bon)", r"(?:关闭|关掉|禁用|不开|关了|\bwithout|\bdisabled?|\boff)"
+
+
+def switched_off(asking: str) -> tuple[tuple[str, str], ...]:
+    """(the feature, the words saying it is off) for each feature a question's asking sentence asks about
+    switched off — not one it also asks about on ("compare trimming on versus trimming off")."""
+    found = ((match.group("en") or match.group("zh"), match.group(0)) for match in SWITCHED_OFF.finditer(asking))
+    return tuple((feature, words) for feature, words in found if not said_on(feature, asking))
+
+
+def said_on(feature: str, text: str) -> bool:
+    """Whether the text says the feature is on ("开启 NSCC", "NSCC enabled", "trimming on")."""
+    name = re.escape(feature)
+    return bool(re.search(rf"{_ON}\s*{name}\b(?!\s+(?:(?:was|is|were|turned|switched|set)\s+)*(?:off|disabled))"
+                          rf"|\b{name}\s*(?:on|enabled?|开启|启用)\b", text, re.IGNORECASE))
+
+
+def only_on(feature: str, text: str) -> bool:
+    """Whether the text says the feature is on and nowhere that it is off."""
+    name = re.escape(feature)
+    return said_on(feature, text) \
+        and not re.search(rf"{_OFF}\s*{name}\b|\b{name}\s*(?:off|disabled?|关闭|禁用)", text, re.IGNORECASE)
+
+
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the
 # user's words but its answer stands in the unit after it
 ASKS = re.compile(r"^(?:问|Q)\s*[:：.]|[?？]\s*$")
