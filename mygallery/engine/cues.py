@@ -53,6 +53,8 @@ _ON, _OFF = r"(?:开启|启用|打开|开了|\bwith|\benabled?|\bon)", r"(?:关�
 def switched_off(asking: str) -> tuple[tuple[str, str], ...]:
     """(the feature, the words saying it is off) for each feature a question's asking sentence asks about
     switched off — not one it also asks about on ("compare trimming on versus trimming off")."""
+    if not any(cue in asking for cue in ("off", "disabled", "关", "禁")):  # most questions: no pattern search
+        return ()
     found = ((match.group("en") or match.group("zh"), match.group(0)) for match in SWITCHED_OFF.finditer(asking))
     return tuple((feature, words) for feature, words in found if not said_on(feature, asking))
 
