@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mygallery.engine.answerability import compared
+from mygallery.engine.extractive import Candidate
 from mygallery.engine.index_lookups import named_anywhere
+from mygallery.engine.named_quotes import each_named
 from mygallery.engine.question_shape import shape
 from tests.answer_helpers import first_line, gallery
 
@@ -167,3 +170,31 @@ def test_a_name_only_documents_elsewhere_hold(tmp_path: Path) -> None:
     result = service.answer("BF-7400 网卡的 PDC 空闲回收时间默认是多少？")
     assert not result.answered and "BF-7400" in first_line(result.answer), result.answer
     assert "没有提到" not in first_line(result.answer), result.answer
+
+
+def test_what_these_rules_leave_alone(tmp_path: Path) -> None:
+    """"Is there a way / an alternative …" asks whether one can, not about a "way" the documents must name; a
+    question listing many names before it asks keeps the one it asks about; "that release" refers back to the
+    release of the context; "TC-1" is not named by "TC-10"."""
+    files = {
+        "hx-400.md": "# HX-400\n\nTo reset the HX-400 without a reboot, run `hxctl reset --soft`.\n\nPFC can be "
+                     "replaced by credit-based flow control (CBFC) on the HX-400 fabric.\n",
+        "racks.md": "# Racks\n\n" + "\n\n".join(f"Rack R{i:02d} was checked." for i in range(1, 19))
+                    + "\n\nPriya Raman maintains the HX-400 switches in row A.\n",
+        "upgrade.md": "# BXOS\n\nThe spines were upgraded to BXOS 7.2.2 on 3 May 2026 during the maintenance window.\n",
+    }
+    index, service = gallery(tmp_path, files)
+    for question in ("Is there a way to reset the HX-400 without a reboot?",
+                     "Is there an alternative to PFC on the HX-400 fabric?"):
+        assert service.answer(question).answered, question
+    listed = service.answer("Racks checked today: " + ", ".join(f"R{i:02d}" for i in range(1, 19))
+                            + ". Who maintains the QZ-7700 switches in row A?")
+    assert not listed.answered and "QZ-7700" in first_line(listed.answer), listed.answer
+    referred = service.answer("The spines run BXOS 7.2.2 since May. What changed in that release?")
+    assert not referred.answered and "7.2.2" in first_line(referred.answer), referred.answer
+    assert named_anywhere(index, "hx400") and not named_anywhere(index, "hx-40")
+    rows = [Candidate(1.0, 1.0, 1, 0, i, text, 0, True) for i, text in enumerate(
+        ("TC-10: P99 4.1 us", "TC-1: P99 2.0 us", "OSP-T030: spare row"))]
+    assert [c.text for c in each_named(rows[:1], rows, compared(("tc-1", "tc-10")), 900)] == \
+        ["TC-10: P99 4.1 us", "TC-1: P99 2.0 us"]
+    assert len(each_named(rows[:1], rows, compared(("tc-1", "tc-10")), 20)) == 1  # within the room left

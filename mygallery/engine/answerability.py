@@ -16,7 +16,7 @@ from typing import Protocol
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, UnitCache, in_place
-from .asked_condition import asking_sentence, unheld_condition
+from .asked_condition import unheld_condition
 from .asked_mechanism import mechanism_words, says_how
 from .cues import OUTCOME_ASKED, only_on, plans_only, switched_off
 from .index import HybridIndex, term_tokens
@@ -27,8 +27,8 @@ from .lexicon import (
     has_cjk,
     translations,
 )
-from .name_forms import in_a_range, stands_otherwise
-from .question_shape import GENERIC_ATTRIBUTES, MAX_NAMES, PATH, QuestionShape
+from .name_forms import compared_with, in_a_range, stands_otherwise
+from .question_shape import GENERIC_ATTRIBUTES, MAX_NAMES, PATH, QuestionShape, asking_part
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
@@ -106,6 +106,7 @@ class Evidence:
     mechanism: tuple[str, ...] = ()  # the words saying which mechanism "how does X …" asks about (asked_mechanism.py)
     outcome_asked: bool = False  # whether a planned thing went through is asked ("Did the ballot pass?", cues.py)
     switched_off: tuple[tuple[str, str], ...] = ()  # features asked about switched off: (feature, the words), cues.py
+    known_names: int = 0  # the question's names the documents have (not one it only compares with: "unlike RoCE")
 
 
 class Best(Protocol):
@@ -144,11 +145,19 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
         end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
         # the question's other identifiers of the same letters are asked too ("osp-sp1 和 osp-sp7"): no siblings
         asked = "|".join(n for other, n, s, _ in parts if other == letters and s == size)
-        letters = re.escape(letters)
-        found.append((re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?{number}{end}", re.IGNORECASE),
-                      re.compile(rf"(?<![a-z0-9]){letters}[\-_. ]?(?!(?:{asked}){end})\d+{end if size else ''}",
+        escaped = re.escape(letters)
+        found.append((re.compile(rf"(?<![a-z0-9]){escaped}[\-_. ]?{number}{end}", re.IGNORECASE),
+                      re.compile(rf"(?<![a-z0-9]){escaped}[\-_. ]?(?!(?:{asked}){end})\d+{end if size else ''}",
                                  re.IGNORECASE), "" if size else anchor))
     return tuple(found)
+
+
+def compared(anchors: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """The patterns (as `sibling_patterns` makes them) of the question's identifiers that share their letters
+    with another of them — "OSP-T03 and OSP-T04", which a comparison asks about together."""
+    parts = [match.groups() for anchor in anchors if (match := _LETTERED_NUMBER.match(anchor))]
+    return tuple(own for (letters, _, size), (own, _, _) in zip(parts, _lettered_siblings(anchors), strict=True)
+                 if sum(other == letters and s == size for other, _, s in parts) >= 2)
 
 
 def names_other(text: str, siblings: Siblings) -> bool:
@@ -199,8 +208,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         return all(not index.has_token(token) and token not in corrected and not index.doc_frequency.get(f"{token}s")
                    and not (token.endswith("er") and (index.doc_frequency.get(token[:-1])  # receiver: receive
                                                        or index.doc_frequency.get(token[:-2])))  # sender: send
-                   and not (token.endswith("al") and (index.doc_frequency.get(token[:-2])  # operational: operation
-                                                       or index.doc_frequency.get(token[:-3])))  # contractual: contract
+                   and not (token.endswith("al") and len(token) >= 8  # operational: operation, contractual:
+                            and (index.doc_frequency.get(token[:-2]) or index.doc_frequency.get(token[:-3])))  # contract
+                   # (not "portal" for "port", "signal" for "sign")
                    and not compound(token)
                    for form in (term, *WORD_FORMS.get(term, ())) for token in term_tokens(form))  # ID: identifier
 
@@ -272,9 +282,10 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     if not missing:  # "… at targets of 10 us and 6 us. What was it at 8 us?": the documents give other conditions
         missing = unheld_condition(question, asked, seen, lowered, _MONTH_DAY)
     # A name the documents have elsewhere: the retrieved passages are about it only when the question's other
-    # names tie them to it — an identifier with a digit, or two names, they hold — not "BF-7400 网卡的 PDC 空闲回收
-    # 时间默认是多少" over passages about PDCs, none naming the BF-7400
-    tied = [name for name in asked.anchors if name not in unheld and name not in names]
+    # names tie them to it — an identifier with a digit (not a measure's: "P99"), or two names, they hold — not
+    # "BF-7400 网卡的 PDC 空闲回收时间默认是多少" over passages about PDCs, none naming the BF-7400
+    tied = [name for name in asked.anchors if name not in unheld and name not in names
+            and not _MEASURE_NAME.fullmatch(name) and held(name, lowered)]
     if elsewhere and not missing and len(tied) < 2 and not any(c.isdigit() for name in tied for c in name):
         missing = elsewhere
     if missing and asked.kind == "yesno" and asked.measures and any(  # "会生效吗" of a value under a stated limit:
@@ -294,8 +305,9 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
                     () if untyped else _unanchored(asked, sources, prepared), held_identifiers,
-                    mechanism_words(question, asked), bool(OUTCOME_ASKED.search(question)),
-                    switched_off(asking_sentence(question)))
+                    mechanism_words(question, asked), bool(OUTCOME_ASKED.search(asking := asking_part(question))),
+                    switched_off(asking), sum(name not in names and not compared_with(name, question)
+                                              for name in asked.anchors))
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value
@@ -332,10 +344,14 @@ _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]|\.\d)")
 def _versions(question: str) -> tuple[str, ...]:
     """The question's three-part versions ("firmware 3.6.0"), in order, without repeats: the first MAX_NAMES."""
     return tuple(dict.fromkeys(_VERSION.findall(question)))[:MAX_NAMES]
+
+
 _YEAR = re.compile(r"(?:19|20)\d\d")  # a number that is more often a date than a value
 _MONTH_DAY = re.compile(MONTH_DAY, re.IGNORECASE)
 _BARE_CELL = re.compile(r":\s*-?\d[\d,.]*\s*(?:;|$)")  # a table cell that is a number alone, as a row is shown
 _EITHER_SORT = re.compile(r"\bhow\s+long\b|多长", re.IGNORECASE)  # a duration or a length
+
+
 def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "") -> Judgement:
     """Whether the best unit answers the question. Not when the question names something the documents never
     mention (a name, or the attribute it asks for), or a condition no retrieved passage holds (16 KiB when the
@@ -343,14 +359,15 @@ def judge(asked: QuestionShape, best: Best, evidence: Evidence, passage: str = "
     the asked identifier (the PW-680 for a question about the PW-660), or covers next to nothing of an English
     question, or holds no value when a number is asked for (the documents say what the anti-replay window is
     for, never how large it is), or — `passage`, the best unit's — says nothing of the mechanism "how does X …"
-    asks about."""
+    asks about, or only plans what the question asks the outcome of ("Did the ballot pass?"), or gives the
+    value with a feature on that the question asks about off ("with NSCC turned off")."""
     if evidence.unknown_names:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_names)}",
                          unknown=tuple(evidence.unknown_names))
     if evidence.unknown_words >= max_unknown_share(asked.language, names_something=bool(asked.anchors or asked.numbers),
                                                    quotes_documents=bool(asked.anchors) and evidence.held_numbers
                                                    or evidence.held_identifiers and best.coverage >= QUOTING_COVERAGE,
-                                                   known_names=len(asked.anchors)):  # none unknown, as tested above
+                                                   known_names=evidence.known_names):
         return Judgement(False, f"{evidence.unknown_words:.0%} of the question's words are in no document")
     if evidence.unknown_attributes:
         return Judgement(False, f"the documents never mention {', '.join(evidence.unknown_attributes)}",

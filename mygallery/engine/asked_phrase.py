@@ -31,10 +31,11 @@ _ASKED_PHRASE = (
     # source")
     re.compile(r"^\s*(?:does|do|did|can|will)\s+(?:[\w\-./]+\s+){1,4}?(?:support|offer|provide|implement|define|"
                r"include|have\s+(?:an?|any))\s+((?:[\w\-./]+\s+){0,3}?[\w\-./]+)\s*(?:\b(?:for|on|in|at|with|over|"
-               r"between|from|to|by|when|if|across|inside|within)\b|[?？,;—–]|$)", re.IGNORECASE),
+               r"between|from|to|by|when|if|across|inside|within|about|that|which)\b|[?？,;—–]|$)", re.IGNORECASE),
     # "Is there a multicast mode in UET?": the same, asked of the thing's being there
     re.compile(r"^\s*(?:is|are)\s+there\s+(?:an?\s+|any\s+)?((?:[\w\-./]+\s+){0,3}?[\w\-./]+)\s*(?:\b(?:for|on|"
-               r"in|at|with|over|between|from|to|by|when|if|across|inside|within)\b|[?？,;—–]|$)", re.IGNORECASE))
+               r"in|at|with|over|between|from|to|by|when|if|across|inside|within|about|that|which)\b|[?？,;—–]|$)",
+               re.IGNORECASE))
 # Contractions a question is typed with ("whats", "what's the …"): read as the words they stand for.
 _CONTRACTION = re.compile(r"\b(what|how|who|where|when|which)(?:['’]s|s)\b", re.IGNORECASE)
 

@@ -5,6 +5,7 @@ question asks. Non-goals: the question's shape (question_shape.py), scoring (ext
 
 from __future__ import annotations
 
+import functools
 import re
 
 # How a sentence gives a cause or a purpose: what a "why" question asks for ("since" only before a clause, not
@@ -26,15 +27,17 @@ DECIDES = re.compile(r"\b(?:decided|decision|settled|agreed|conclusion|final|goi
 # A question whether a planned thing went through ("Did the February 2026 ballot pass?", "这个申请最后批下来了吗",
 # "burn-in 跑完结果怎么样"), and how a sentence plans or asks for a thing ("which we want to take to the ballot",
 # "run the 96-hour burn-in — due 19 May", "Ask: fund two spare super-spines") or says how it went: a plan that
-# says nothing of the outcome does not answer (`plans_only`).
-OUTCOME_ASKED = re.compile(r"\b(?:did|has|have|was|were)\b[^?？]{0,80}?\b(?:pass(?:ed)?|approved?|confirm(?:ed)?|accepted?|"
-                           r"granted?|succeed(?:ed)?|completed?|finish(?:ed)?|signed\s+off)\b"
+# says nothing of the outcome does not answer (`plans_only`). The question is asked so in its asking part
+# ("Did …?", not "What did the vendor confirm?").
+OUTCOME_ASKED = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:did|has|have|was|were)\b[^?？]{0,80}?\b(?:pass(?:ed)?|approved?|"
+                           r"confirm(?:ed)?|accepted?|granted?|succeed(?:ed)?|completed?|finish(?:ed)?|signed\s+off)\b"
                            r"|批(?:下来|准)了?吗|通过了?吗|结果(?:怎么样|如何)|有结论了?吗", re.IGNORECASE)
 PLANNED = re.compile(r"\b(?:will|want\s+to|wants\s+to|plan(?:s|ned)?\s+(?:to|for)|is\s+planned|are\s+planned|going\s+to|"
-                     r"due)\b|^\s*ask\s*:|计划|打算|准备|拟", re.IGNORECASE)
+                     r"due(?!\s+to\b))\b|^\s*ask\s*:|计划|打算|准备|拟(?:于|在|将|定)", re.IGNORECASE)
 OUTCOME_STATED = re.compile(r"\b(?:pass(?:ed|es)?|fail(?:ed|s)?|succeeded|approved|confirmed|rejected|done|completed|"
-                            r"finished|accepted|granted|declined|results?|outcome)\b|通过|批准|批了|完成|确认了|否决|驳回|结果|已|失败",
-                            re.IGNORECASE)
+                            r"finished|accepted|granted|declined|results?|outcome|ran|rolled\s+back|shipped|released|"
+                            r"merged|postponed|slipped|delayed|cancell?ed|went\s+live)\b"
+                            r"|通过|批准|批了|完成|确认了|否决|驳回|结果|已|失败|过关|跑通|上线", re.IGNORECASE)
 
 
 def plans_only(text: str) -> bool:
@@ -43,34 +46,50 @@ def plans_only(text: str) -> bool:
 
 
 # A feature a question asks about switched off ("with NSCC turned off", "where AGF was switched off", "关闭 NSCC
-# 时"), and how a text says a feature is on ("开启 NSCC", "NSCC on", "with NSCC enabled") or off: a value measured
-# with the feature on does not answer for it off (`only_on`).
-SWITCHED_OFF = re.compile(r"\b(?P<en>[A-Za-z][\w\-]*[A-Za-z0-9])\s+(?:(?:was|is|were|turned|switched|set)\s+)*"
-                          r"(?:off|disabled)\b|(?:关闭|关掉|禁用|关了)\s*(?P<zh>[A-Za-z][\w\-]*[A-Za-z0-9])")
-_ON, _OFF = r"(?:开启|启用|打开|开了|\bwith|\benabled?|\bon)", r"(?:关闭|关掉|禁用|不开|关了|\bwithout|\bdisabled?|\boff)"
+# 时", "NSCC 关闭时"), and how a text says a feature is on ("开启 NSCC", "with AGF on", "NSCC enabled") or off: a
+# value measured with the feature on does not answer for it off (`only_on`). Not a pronoun ("when it is turned
+# off"), not "on" as a preposition ("the P99 on PFC classes"), not a question that asks both ("off and on",
+# "trimming on versus off").
+_STATE = r"(?:(?:was|is|were|are|turned|switched|set|left)\s+)*"
+_OFF_AFTER = rf"\s+{_STATE}(?:off|disabled)\b|\s*(?:关闭|关掉|禁用|关了)"
+_OFF_BEFORE = r"(?:\b(?:without|disabl(?:e|ed|ing)|turn(?:s|ed|ing)?\s+off|switch(?:es|ed|ing)?\s+off)\s+|(?:关闭|关掉|禁用|不开|关了)\s*)"
+_ON_AFTER = (rf"\s+{_STATE}(?:on|enabled)\b(?=\s*(?:[,.;:)）(（，。；：!?？]|$|and\b|or\b|but\b|versus\b|vs\b|measured\b))"
+             r"|\s*(?:开启|启用|打开)")
+_ON_BEFORE = r"(?:\b(?:enabl(?:e|ed|ing)|turn(?:s|ed|ing)?\s+on|switch(?:es|ed|ing)?\s+on)\s+|(?:开启|启用|打开|开了)\s*)"
+_FEATURE = r"[A-Za-z][\w\-]*[A-Za-z0-9]"
+SWITCHED_OFF = re.compile(rf"(?<![\w\-])(?P<after>{_FEATURE})(?:{_OFF_AFTER})|{_OFF_BEFORE}(?P<before>{_FEATURE})\b",
+                          re.IGNORECASE)
+_PRONOUNS = frozenset("it its they them this that these those which one both all".split())
+_BOTH = re.compile(r"\b(?:off\s+(?:and|or|vs\.?|versus)\s+on|on\s+(?:and|or|vs\.?|versus)\s+off)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _states(feature: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """How a text says the feature is on, and how it says it is off."""
+    name = re.escape(feature)
+    on = re.compile(rf"{_ON_BEFORE}{name}\b|\bwith\s+{name}\s+(?:on|enabled)\b|(?<![\w\-]){name}(?:{_ON_AFTER})",
+                    re.IGNORECASE)
+    off = re.compile(rf"{_OFF_BEFORE}{name}\b|\bwith\s+{name}\s+(?:off|disabled)\b|(?<![\w\-]){name}(?:{_OFF_AFTER})",
+                     re.IGNORECASE)
+    return on, off
 
 
 def switched_off(asking: str) -> tuple[tuple[str, str], ...]:
-    """(the feature, the words saying it is off) for each feature a question's asking sentence asks about
-    switched off — not one it also asks about on ("compare trimming on versus trimming off")."""
-    if not any(cue in asking for cue in ("off", "disabled", "关", "禁")):  # most questions: no pattern search
-        return ()
-    found = ((match.group("en") or match.group("zh"), match.group(0)) for match in SWITCHED_OFF.finditer(asking))
-    return tuple((feature, words) for feature, words in found if not said_on(feature, asking))
-
-
-def said_on(feature: str, text: str) -> bool:
-    """Whether the text says the feature is on ("开启 NSCC", "NSCC enabled", "trimming on")."""
-    name = re.escape(feature)
-    return bool(re.search(rf"{_ON}\s*{name}\b(?!\s+(?:(?:was|is|were|turned|switched|set)\s+)*(?:off|disabled))"
-                          rf"|\b{name}\s*(?:on|enabled?|开启|启用)\b", text, re.IGNORECASE))
+    """(the feature, the words saying it is off) for each feature a question's asking part asks about switched
+    off — not one it also asks about on ("compare trimming on versus trimming off")."""
+    lowered = asking.lower()
+    if not any(cue in lowered for cue in ("off", "disabl", "关", "禁")) or _BOTH.search(asking):
+        return ()  # most questions: no pattern search
+    found = ((match.group("after") or match.group("before"), match.group(0).strip())
+             for match in SWITCHED_OFF.finditer(asking))
+    return tuple((feature, words) for feature, words in found
+                 if feature.lower() not in _PRONOUNS and not _states(feature)[0].search(asking))
 
 
 def only_on(feature: str, text: str) -> bool:
     """Whether the text says the feature is on and nowhere that it is off."""
-    name = re.escape(feature)
-    return said_on(feature, text) \
-        and not re.search(rf"{_OFF}\s*{name}\b|\b{name}\s*(?:off|disabled?|关闭|禁用)", text, re.IGNORECASE)
+    on, off = _states(feature)
+    return bool(on.search(text)) and not off.search(text)
 
 
 # A unit that is itself a question ("问：PathLedger 出问题找谁？", "Q: is 2 ms still the default?"): it matches the

@@ -29,6 +29,7 @@ from .answerability import (
     MIN_COVERAGE,
     VALUE_ATTRIBUTES,
     Judgement,
+    compared,
     gather_evidence,
     judge,
     names_asked,
@@ -213,8 +214,7 @@ class ExtractiveAnswerer:
                 best = close(lambda c: self._is_step(c, sources) and not (siblings and other(c)), STEP_CLOSE, STEP_SHARE)
             best = self._steps(best, sources, whole=asks_whole_procedure(question))
         elif asked.expects is not None and not asked.valueless and not asked.expects.search(best.text):
-            # the sentence that introduces the thing asked about, and the next one gives its value ("… pulled one
-            # fibre under load. Throughput back … in 2.4 ms."): one quote of both
+            # the sentence introducing the thing and the next, its value ("… under load. Throughput back … in 2.4 ms.")
             after = self._following(best, sources)
             if after is not None and asked.expects.search(after.text) and len(best.text) + len(after.text) < MAX_CHARS // 2:
                 best = replace(best, text=f"{best.text} {after.text}")
@@ -230,7 +230,7 @@ class ExtractiveAnswerer:
         support, share, room = (EXPLAIN_SUPPORT, EXPLAIN_SHARE, EXPLAIN_CHARS) if asked.kind in EXPLAINED \
             else (MAX_SUPPORT, SUPPORT_SHARE, MAX_CHARS)
         chosen = [best] + [c for c in _distinct(others, support, room - len(best.text), best) if c.score >= share * best.score]
-        chosen = each_named(chosen, candidates, asked.numbered)  # "compare OSP-T03 and OSP-T04": both rows
+        chosen = each_named(chosen, candidates, compared(asked.anchors), room)  # "compare OSP-T03 and OSP-T04"
         after = self._following(best, sources)
         if len(best.text) < 60 and after is not None and all(c.text != after.text for c in chosen):
             chosen.insert(1, after)  # a short statement ("UET does not use go-back-N.") and what completes it

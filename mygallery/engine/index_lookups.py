@@ -7,6 +7,7 @@ mentions. Non-goals: the verdict (answerability.py), ranking (index.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -57,12 +58,27 @@ def numbered_parts(question: str) -> list[str]:
 
 
 def named_anywhere(index: HybridIndex, name: str) -> bool:
-    """Whether a chunk of the index holds the identifier `name` ("hx-400", "xq-net-tr-007") as held() finds it:
-    looked up in the chunks holding all its tokens (True past _MAX_NAME_LOOKUPS of them)."""
-    found = _chunks_holding(index, term_tokens(name))
+    """Whether a chunk of the index names the identifier `name` ("hx-400", "xq-net-tr-007") — with or without
+    its separators, as held() reads a name, but whole: "tc-1" is not named by "TC-10" — looked up in the chunks
+    holding all its tokens, or all its letters' and digits' runs ("hx400" where documents write "HX-400");
+    True past _MAX_NAME_LOOKUPS of them."""
+    found = _chunks_holding(index, term_tokens(name)) or _chunks_holding(index, _RUNS.findall(name))
     if not found:
         return False
-    return len(found) > _MAX_NAME_LOOKUPS or any(held(name, [index.chunks[p].search_text.lower()]) for p in found)
+    pattern = _whole_name(name)
+    return len(found) > _MAX_NAME_LOOKUPS or any(pattern.search(index.chunks[p].search_text) for p in found)
+
+
+_RUNS = re.compile(r"[a-z]+|\d+")  # "hx400": "hx", "400"
+
+
+@functools.lru_cache(maxsize=1024)
+def _whole_name(name: str) -> re.Pattern[str]:
+    """The name whole, its characters with or without separators between them ("hx400" / "HX-400", "2x400g" /
+    "2 × 400G")."""
+    squeezed = _SEPARATORS.sub("", name)
+    chars = [("[x×]" if c == "x" else re.escape(c)) for c in squeezed]
+    return re.compile(r"(?<![a-z0-9])" + r"[\s\-_./\u2010-\u2015]*".join(chars) + r"(?![a-z0-9])", re.IGNORECASE)
 
 
 def in_documents(index: HybridIndex, name: str) -> bool:

@@ -33,7 +33,8 @@ def lead_line(question: str, asked: QuestionShape, best: Quoted) -> str:
     """The line before a quote in the other language, in the question's language: what the quote is, with the
     question's names and — for a value question whose quote gives one or two values — those values carried
     over, so the fact is there before the reader reaches the foreign text."""
-    # a value in scientific notation is one value ("1 × 10⁻⁵", not "1" and "10"): found first, then blanked
+    # a value in scientific notation is one value ("1 × 10⁻⁵", not "1" and "10"), when no sort of value is asked
+    # (the sorts' patterns read plain numbers with units): found first, then blanked
     scientific = [(m.start(), m.group(0)) for m in _SCIENTIFIC.finditer(best.text)] if asked.expects is None else []
     text = _SCIENTIFIC.sub(lambda m: " " * len(m.group(0)), best.text) if scientific else best.text
     plain = [(m.start(), m.group(0)) for m in _VALUE.finditer(text)

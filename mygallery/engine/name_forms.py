@@ -3,7 +3,7 @@ it (`stands_otherwise`): an abbreviation spelt out ("FAE" / "field application e
 by its last key ("weights.trim_nack" / a `weights:` block's "trim_nack: 4"), an identifier inside a range the
 documents give ("osp-n050" / "nodes = osp-n049..osp-n056") — and a name the question only compares with
 ("like RoCE", "像 RoCE 那样"), which the documents need not mention at all. answerability.py does not count
-such names among those no document mentions. Non-goals: names held as written (answerability.held).
+such names among those no document mentions. Non-goals: names held as written (index_lookups.held).
 """
 
 from __future__ import annotations

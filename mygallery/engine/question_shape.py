@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .asked_phrase import subject_words, uncontracted
+from .chunking import split_sentences
 from .lexicon import EN_STOP_WORDS, has_cjk, question_language, stem
 from .required_attributes import (
     CLOCK,
@@ -134,7 +135,7 @@ _CALENDAR_WORDS = frozenset("january february march april may june july august s
                             "friday saturday sunday".split())
 # Nor are the words naming a part of a document ("Table A", "Section 6.4", "Annex D"): they say where, and a
 # Chinese note writes them 表, 节, 附录 (REFERENCE and answerability's lettered parts look for the part itself)
-_PART_WORDS = frozenset("table figure fig section clause chapter annex appendix page slide".split())
+_DOCUMENT_PART_WORDS = frozenset("table figure fig section clause chapter annex appendix page slide".split())
 _MEASURE = re.compile(r"\b(?:per\s+(?:second|minute|hour|day|port|node|link)\b|p\d{2}\b)|值|速率|带宽|时延",
                       re.IGNORECASE)
 # A question that supplies its numbers ("With a 400 gigabit link and an 8 µs RTT, how much …", "if the RTT is
@@ -148,7 +149,7 @@ _RELEASE = re.compile(r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)*(?![\w]|\.\d)", re.IG
 _EVENT_DATE = re.compile(r"(?<![\d.])\d{1,2}·\d{1,2}(?![\d.])")  # "10·23": an event named by its month and day
 # A name's word ("R05/R06" is two names); a hex value ("0xFFF") whole, not the letters after its 0, nor "x400G"
 # of "2x400G" or "e-5" of "1e-5"
-_ANCHOR = re.compile(r"0x[0-9a-f]+(?![\w.])|(?<![0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*", re.IGNORECASE)
+_ANCHOR = re.compile(r"0x[0-9a-f]+(?![\w]|\.\w)|(?<![0-9])[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*", re.IGNORECASE)
 
 
 # What sort of value a question asks for, and how a sentence or row writes one (classic answer typing): a
@@ -294,10 +295,10 @@ def _thousands(number: str) -> str:
 
 
 def measures_in(text: str) -> tuple[str, ...]:
-    """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1"): the first
-    MAX_NAMES (each is a pattern to make)."""
-    return tuple(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
-                               + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)]))[:MAX_NAMES]
+    """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1"): MAX_NAMES of
+    them at most, those of its asking part first (each is a pattern to make)."""
+    return _bounded(list(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
+                                       + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)])), text)
 
 
 def numbers_in(text: str) -> set[str]:
@@ -361,11 +362,31 @@ def anchors_in(question: str) -> tuple[str, ...]:
         if word.endswith("s") and word[:-1].isupper():  # plural of an abbreviation: PDCs → pdc
             term = term[:-1]
         if term not in EN_STOP_WORDS and term not in _UNIT_WORDS and term not in _CALENDAR_WORDS \
-                and term not in _PART_WORDS and term not in found:
+                and term not in _DOCUMENT_PART_WORDS and term not in found:
             found.append(term)
     if chinese:  # a model named in Chinese with its size ("鹭-13B"): whole, not its "13B" alone
         found += [name.lower() for name in dict.fromkeys(_CHINESE_MODEL.findall(question)) if name.lower() not in found]
-    return tuple(found[:MAX_NAMES])
+    return _bounded(found, question)
+
+
+def asking_part(question: str) -> str:
+    """What a question asks — from its first sentence ending with a question mark to its end — when sentences
+    of context come before it ("Priya measured it at 10 us and 6 us. What was it at 8 us?"); the question itself
+    when it is one sentence or no sentence ends with a question mark."""
+    sentences = split_sentences(question)
+    first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith(("?", "？"))), None)
+    return " ".join(sentences[first:]) if first and len(sentences) >= 2 else question
+
+
+def _bounded(found: list[str], question: str) -> tuple[str, ...]:
+    """The first MAX_NAMES of `found` (lower-cased names or measures of the question), in order — those of its
+    asking part first, so that a question listing names before it asks keeps the one it asks about."""
+    if len(found) <= MAX_NAMES:
+        return tuple(found)
+    asking = asking_part(question).lower()
+    kept = set(([f for f in found if f.split(" ", 1)[0] in asking] + [f for f in found if f.split(" ", 1)[0] not in asking])
+               [:MAX_NAMES])
+    return tuple(f for f in found if f in kept)
 
 
 # The names (and the measures) of a question that count: the first this many (a question names a handful; each

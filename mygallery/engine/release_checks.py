@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, in_place
-from .asked_condition import asking_sentence
-from .question_shape import QuestionShape
+from .question_shape import QuestionShape, asking_part
 from .required_attributes import REFERENCE
 
 
@@ -38,8 +37,8 @@ def undated(question: str, asked: QuestionShape, sources: list[Source], prepared
             return [True] * len(ready.units)
         return ready.holding(dates)
 
-    if _RELEASE.search(REFERENCE.sub(" ", question)):
-        return _unsaid(question, sources, prepared, dated)
+    if _asked_release(question, referred=False):
+        return _unsaid(question, sources, prepared, dated, referred=False)
     # a product named by letters and a number ("BR-840G 啥时候发布"): no unit naming it holds a date
     products = [a for a in asked.numbered if _PRODUCT.fullmatch(a)]
     if any(_said(re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE), sources, prepared, dated)
@@ -57,7 +56,8 @@ _PRODUCT = re.compile(r"[a-z]{2,}-?\d{2,}[a-z]?", re.IGNORECASE)
 _ASKS_CHANGES = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+has)?\s+(?:changed|new|fixed|different)\b|\bwhat\s+did\s+.{1,40}?\s+"
                            r"(?:change|fix)\b|\b(?:changes|fixes)\s+(?:in|of)\b|修了|改了|(?:什么|哪些|啥)(?:变化|改动|修复|更新)"
                            r"|(?:变化|改动|修复|更新)了?(?:什么|哪些|啥)", re.IGNORECASE)
-_RELEASE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[a-z]+\d*)?)(?![\w.]|\.\d)", re.IGNORECASE)
+_RELEASE = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[a-z]+\d*)?)(?![\w.]|\.\d)"
+                      r"(?!\s*(?:µs|μs|us|ms|ns|s|%|[kmgt]i?b|[kmgt]b/s|gbps|w|v|°c|m)\b)", re.IGNORECASE)  # not "9.5 µs"
 _SAYS_CHANGED = re.compile(r"\b(?:fix(?:es|ed)?|chang(?:e|es|ed)|add(?:s|ed)?|remov(?:e|es|ed)|replac(?:e|es|ed)|introduc(?:e|es|ed)"
                            r"|no\s+longer|now|instead|deprecat\w*|improv(?:e|es|ed)|resolv(?:e|es|ed)|support(?:s|ed)?)\b"
                            r"|修复|修了|修正|改成|改为|改了|新增|增加了|去掉|移除|删除|取代|替换|不再|引入|支持", re.IGNORECASE)
@@ -73,16 +73,29 @@ def unchanged(question: str, sources: list[Source], prepared: list[PreparedUnits
 
 
 def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
-            says: Callable[[Source, PreparedUnits], list[bool]]) -> tuple[str, ...]:
+            says: Callable[[Source, PreparedUnits], list[bool]], *, referred: bool = True) -> tuple[str, ...]:
     """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
     passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
     named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
-    # the asking sentence's: "Clause 4.4.1.1 of Issue 1.3 fixes it at 9.5 µs. Since what date is it 6.75 µs?"
-    # asks no release's date (and "Clause 4.4.1.1" is a part of a document, no release)
-    release = _RELEASE.search(REFERENCE.sub(" ", asking_sentence(question)))
-    if release is None or _said(naming(release.group(1)), sources, prepared, says):
+    release = _asked_release(question, referred=referred)
+    if release is None or _said(naming(release), sources, prepared, says):
         return ()
-    return (release.group(1),)
+    return (release,)
+
+
+# A document's own issue ("Issue 1.3", "Draft 1.0", "Rev 2.1"): the document, not a release of the thing asked of
+_DOCUMENT_ISSUE = re.compile(r"\b(?:issue|draft|rev\.?|revision|edition)\s*\d+(?:\.\d+)*", re.IGNORECASE)
+
+
+def _asked_release(question: str, *, referred: bool) -> str | None:
+    """The release a question asks about: the first of its asking part ("… since May. What changed in 7.2.2?"),
+    else — when the asking part may refer back to it (`referred`: "The spines run BXOS 7.2.2. What changed in
+    that release?") — the first of the whole question; not a numbered part of a document ("Clause 4.4.1.1"), a
+    document's issue ("Issue 1.3") or a measure ("9.5 µs"). When a release comes out is asked of the asking
+    part alone: "论文写的是 5.1.4。当前是哪个版本？何时全量完成？" asks no date of 5.1.4."""
+    text = _DOCUMENT_ISSUE.sub(" ", REFERENCE.sub(" ", question))
+    release = _RELEASE.search(asking_part(text)) or (_RELEASE.search(text) if referred else None)
+    return release.group(1) if release else None
 
 
 def _said(named: re.Pattern[str], sources: list[Source], prepared: list[PreparedUnits],

@@ -18,7 +18,7 @@ MONTH_NAMES = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
 REFERENCE = re.compile(r"(?:\b(?:table|tab\.|figure|fig\.|section|sect\.|clause|chapter|annex|appendix|page|slide)"
                        r"\s*|§\s*|[表图]\s*|第\s*)(?:[A-Z]\.?)?\d+(?:[.\-]\d+)*", re.IGNORECASE)
 # … and a section a Chinese question names by its number alone: "讲义 7.1 节" (not "2 节点", nodes)
-ZH_SECTION = re.compile(r"(?<![\w.])\d+(?:\.\d+)*\s*[节章](?!点)")
+ZH_SECTION = re.compile(r"(?<![\w.])\d+(?:\.\d+)+\s*[节章]|(?<![\w.])\d+\s*[节章](?=\s|[：:，,。；;）)]|$)")  # not "4 节电池"
 # how a date's weekday, its year or quarter and a clock time are written: in the date sort of ANSWER_TYPES and in
 # the date a "when" question requires (REQUIRED_ATTRIBUTES)
 WEEKDAY = r"周[一二三四五六日]|星期|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"

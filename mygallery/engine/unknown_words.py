@@ -39,6 +39,10 @@ ASKING_WORDS = frozenset(tokenize("expand acronym abbreviation short full name e
                              # what grounds", "the contractual consequence of" — the documents give it, not its name
                              "evidence grounds basis rationale justification consequence consequences implication "
                              "implications impact outcome "
+                             # and what "is there a … / does X have a …" asks for when it asks whether one can:
+                             # "Is there a way to reset it?", "an alternative to PFC", "anything special"
+                             "way ways alternative alternatives workaround workarounds option options anything "
+                             "something special plan plans "
                              # and the adjective of "how long / how often / how much …", which asks for a value
                              "long often much many"))
 
