@@ -31,7 +31,7 @@ from .name_forms import compared_with, in_a_range, stands_otherwise
 from .question_shape import GENERIC_ATTRIBUTES, MAX_NAMES, PATH, QuestionShape, asking_part
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
-from .unknown_words import ASKING_WORDS, max_unknown_share, unknown_share
+from .unknown_words import ASKING_WORDS, MAX_UNKNOWN_WORDS, max_unknown_share, unknown_share
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -284,10 +284,11 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # A name the documents have elsewhere: the retrieved passages are about it only when the question's other
     # names tie them to it — an identifier with a digit (not a measure's: "P99"), or two names, they hold — not
     # "BF-7400 网卡的 PDC 空闲回收时间默认是多少" over passages about PDCs, none naming the BF-7400
-    tied = [name for name in asked.anchors if name not in unheld and name not in names
-            and not _MEASURE_NAME.fullmatch(name) and held(name, lowered)]
-    if elsewhere and not missing and len(tied) < 2 and not any(c.isdigit() for name in tied for c in name):
-        missing = elsewhere
+    if elsewhere and not missing:
+        tied = [name for name in asked.anchors if name not in unheld and name not in names
+                and not _MEASURE_NAME.fullmatch(name) and held(name, lowered)]
+        if len(tied) < 2 and not any(c.isdigit() for name in tied for c in name):
+            missing = elsewhere
     if missing and asked.kind == "yesno" and asked.measures and any(  # "会生效吗" of a value under a stated limit:
             pattern.search(text) for pattern in asked.bound_patterns() for text in lowered):  # "below 64 KiB is raised"
         missing = []
@@ -302,12 +303,15 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         any(ready.holding(asked.expects)) or asked.expects.search(source.section)
         or source.kind == "table" and any(ready.holding(_BARE_CELL))
         for ready, source in zip(prepared, sources, strict=True))
-    return Evidence(names, attributes, missing, unknown_share(index, question, asked.language), untyped,
+    unknown_words = unknown_share(index, question, asked.language)
+    # the names the documents have count only where the unknown words would refuse an English question
+    known_names = sum(name not in names and not compared_with(name, question) for name in asked.anchors) \
+        if unknown_words >= MAX_UNKNOWN_WORDS and asked.language != "zh" else 0
+    return Evidence(names, attributes, missing, unknown_words, untyped,
                     unchanged(question, sources, prepared), undated(question, asked, sources, prepared), held_numbers,
                     () if untyped else _unanchored(asked, sources, prepared), held_identifiers,
                     mechanism_words(question, asked), bool(OUTCOME_ASKED.search(asking := asking_part(question))),
-                    switched_off(asking), sum(name not in names and not compared_with(name, question)
-                                              for name in asked.anchors))
+                    switched_off(asking), known_names)
 
 
 # Identifiers that name a measure, not a thing ("P99 latency"): no passage need name them beside the value

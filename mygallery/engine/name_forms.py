@@ -8,6 +8,7 @@ such names among those no document mentions. Non-goals: names held as written (i
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .lexicon import EN_STOP_WORDS
@@ -61,5 +62,9 @@ def compared_with(name: str, question: str) -> bool:
     """Whether the question names `name` only to compare with it ("a handshake like RoCE's", "像 RoCE 那样",
     "unlike InfiniBand"): what it asks about is something else. (Most questions compare with nothing: one
     search says so before a pattern is made for the name.)"""
-    return bool(_COMPARES.search(question)) and bool(
-        re.search(rf"{_COMPARING}\s*{re.escape(name)}(?![a-z0-9])", question.lower()))
+    return _compares(question) and bool(re.search(rf"{_COMPARING}\s*{re.escape(name)}(?![a-z0-9])", question.lower()))
+
+
+@functools.lru_cache(maxsize=256)  # asked once for each name of a question
+def _compares(question: str) -> bool:
+    return bool(_COMPARES.search(question))

@@ -369,13 +369,21 @@ def anchors_in(question: str) -> tuple[str, ...]:
     return _bounded(found, question)
 
 
+@functools.lru_cache(maxsize=256)  # read by several checks of one answer
 def asking_part(question: str) -> str:
     """What a question asks — from its first sentence ending with a question mark to its end — when sentences
     of context come before it ("Priya measured it at 10 us and 6 us. What was it at 8 us?"); the question itself
     when it is one sentence or no sentence ends with a question mark."""
+    marks = [at for at in (question.find("?"), question.find("？")) if at >= 0]
+    if not marks or not _SENTENCE_BREAK.search(question, 0, min(marks)):  # most questions: one sentence asks
+        return question
     sentences = split_sentences(question)
     first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith(("?", "？"))), None)
     return " ".join(sentences[first:]) if first and len(sentences) >= 2 else question
+
+
+# where a sentence may end before a question's first question mark (as chunking.split_sentences cuts them)
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z0-9\"'(\[]|[。！？；]")
 
 
 def _bounded(found: list[str], question: str) -> tuple[str, ...]:
