@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mygallery.engine.cues import plans_only
-from mygallery.engine.question_shape import asking_part
+from mygallery.engine.question_parts import asking_part
 from tests.answer_helpers import first_line, gallery
 
 THREAD = """From: Priya Raman

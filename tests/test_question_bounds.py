@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from mygallery.engine.question_shape import MAX_NAMES, shape
+from mygallery.engine.question_parts import MAX_NAMES
+from mygallery.engine.question_shape import shape
 from tests.answer_helpers import gallery
 
 NOTES = """# Kestrel fabric notes

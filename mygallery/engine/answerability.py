@@ -28,7 +28,8 @@ from .lexicon import (
     translations,
 )
 from .name_forms import compared_with, in_a_range, stands_otherwise
-from .question_shape import GENERIC_ATTRIBUTES, MAX_NAMES, PATH, QuestionShape, asking_part
+from .question_parts import MAX_NAMES, asking_part
+from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, MAX_UNKNOWN_WORDS, max_unknown_share, unknown_share

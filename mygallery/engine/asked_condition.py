@@ -1,7 +1,7 @@
 """The condition a question asks at after saying what it knows (`unheld_condition`): "Priya measured the P99 at
 targets of 10 us and 6 us. What was it at a target of 8 us?", "The slides count Bailu's PFC storms for 2024. How
 many did it have in 2023?" — the sentences before the question give numbers the retrieved passages hold, its
-asking part (question_shape.asking_part) numbers that none holds: the documents give the value at other
+asking part (question_parts.asking_part) numbers that none holds: the documents give the value at other
 conditions, not at the one asked. answerability.py counts them among the conditions no passage holds.
 Non-goals: a question whose numbers no passage holds at all (answerability.gather_evidence), one that gives its
 numbers as inputs (QuestionShape.supposed), a yes/no question against a bound ("Was it under 5 us?").
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from .question_shape import QuestionShape, asking_part, measures_in, numbers_in
+from .question_parts import asking_part
+from .question_shape import QuestionShape, measures_in, numbers_in
 
 # A number a question compares with, not one it asks at: "under 5 us", "more than 3", "低于 5 us", "5 us 以内"
 _BOUND = re.compile(r"\b(?:under|below|above|over|within|beyond|exceed(?:s|ed|ing)?|less\s+than|more\s+than|fewer\s+than|"

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 
 from .asked_phrase import subject_words, uncontracted
-from .chunking import split_sentences
 from .lexicon import EN_STOP_WORDS, has_cjk, question_language, stem
+from .question_parts import bounded
 from .required_attributes import (
     CLOCK,
     MONTH_NAMES,
@@ -297,7 +297,7 @@ def _thousands(number: str) -> str:
 def measures_in(text: str) -> tuple[str, ...]:
     """The numbers written in `text` with a unit, each as "number unit" ("64 mib", "8 us", "32 :1"): MAX_NAMES of
     them at most, those of its asking part first (each is a pattern to make)."""
-    return _bounded(list(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
+    return bounded(list(dict.fromkeys([f"{m.group(1).replace(',', '')} {m.group(2).lower()}" for m in _MEASURED.finditer(text)]
                                        + [f"{m.group(1)} :1" for m in _RATIO.finditer(text)])), text)
 
 
@@ -366,41 +366,7 @@ def anchors_in(question: str) -> tuple[str, ...]:
             found.append(term)
     if chinese:  # a model named in Chinese with its size ("鹭-13B"): whole, not its "13B" alone
         found += [name.lower() for name in dict.fromkeys(_CHINESE_MODEL.findall(question)) if name.lower() not in found]
-    return _bounded(found, question)
-
-
-@functools.lru_cache(maxsize=256)  # read by several checks of one answer
-def asking_part(question: str) -> str:
-    """What a question asks — from its first sentence ending with a question mark to its end — when sentences
-    of context come before it ("Priya measured it at 10 us and 6 us. What was it at 8 us?"); the question itself
-    when it is one sentence or no sentence ends with a question mark."""
-    marks = [at for at in (question.find("?"), question.find("？")) if at >= 0]
-    if not marks or not _SENTENCE_BREAK.search(question, 0, min(marks)):  # most questions: one sentence asks
-        return question
-    sentences = split_sentences(question)
-    first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith(("?", "？"))), None)
-    return " ".join(sentences[first:]) if first and len(sentences) >= 2 else question
-
-
-# where a sentence may end before a question's first question mark (as chunking.split_sentences cuts them)
-_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z0-9\"'(\[]|[。！？；]")
-
-
-def _bounded(found: list[str], question: str) -> tuple[str, ...]:
-    """The first MAX_NAMES of `found` (lower-cased names or measures of the question), in order — those of its
-    asking part first, so that a question listing names before it asks keeps the one it asks about."""
-    if len(found) <= MAX_NAMES:
-        return tuple(found)
-    asking = asking_part(question).lower()
-    kept = set(([f for f in found if f.split(" ", 1)[0] in asking] + [f for f in found if f.split(" ", 1)[0] not in asking])
-               [:MAX_NAMES])
-    return tuple(f for f in found if f in kept)
-
-
-# The names (and the measures) of a question that count: the first this many (a question names a handful; each
-# costs patterns to make and passages to search — 600 names, a 4,000-character message of identifiers, cost
-# half a second)
-MAX_NAMES = 16
+    return bounded(found, question)
 
 
 _CHINESE_MODEL = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{1,3}-\d+(?:\.\d+)?[BMKT](?![A-Za-z0-9])")

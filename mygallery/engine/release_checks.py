@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, in_place
-from .question_shape import QuestionShape, asking_part
+from .question_parts import asking_part
+from .question_shape import QuestionShape
 from .required_attributes import REFERENCE
 
 
