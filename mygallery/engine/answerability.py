@@ -153,6 +153,7 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     return tuple(found)
 
 
+@functools.lru_cache(maxsize=1024)
 def compared(anchors: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     """The patterns (as `sibling_patterns` makes them) of the question's identifiers that share their letters
     with another of them — "OSP-T03 and OSP-T04", which a comparison asks about together."""
