@@ -1,6 +1,8 @@
 """Cues in wording: how a sentence asks, introduces what follows, gives a cause or states a decision, and how a
 question asks how something ended. Used by the extractive answerer to pick the sentence that does what the
-question asks. Non-goals: the question's shape (question_shape.py), scoring (extractive.py).
+question asks — and by answerability.py to tell a plan from an outcome ("Did the ballot pass?" against "which we
+want to take to the ballot") and a feature switched on from off ("with NSCC turned off" against "开启 NSCC").
+Non-goals: the question's shape (question_shape.py), scoring (extractive.py).
 """
 
 from __future__ import annotations
