@@ -51,7 +51,7 @@ ROD keeps one entropy value for the whole context, so its packets follow a singl
 
 def test_the_asking_part() -> None:
     assert asking_part("Priya measured it at 10 us. What was it at 8 us?") == "What was it at 8 us?"
-    assert asking_part("论文写的是 5.1.4。现在是哪个版本？何时完成？") == "现在是哪个版本？ 何时完成？"
+    assert asking_part("论文写的是 5.1.4。现在是哪个版本？何时完成？") == "现在是哪个版本？何时完成？"
     assert asking_part("The thread gives it at 10 us. What at 6 us? And at 8 us?") == "What at 6 us? And at 8 us?"
     assert asking_part("What was it at 8 us?") == "What was it at 8 us?"
     assert asking_part("Firmware 3.2.0 was flashed. Then what") == "Firmware 3.2.0 was flashed. Then what"

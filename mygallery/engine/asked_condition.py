@@ -32,7 +32,7 @@ def unheld_condition(question: str, asked: QuestionShape, seen: Collection[str],
     asking = asking_part(question)
     if asking == question or asked.supposed or asked.kind == "yesno":
         return []
-    context = question.replace(asking, " ")
+    context = question[:-len(asking)]
     if not numbers_in(context) & set(seen):  # the context says nothing the passages hold: not about them
         return []
     asking = _BOUND.sub(" ", asking)

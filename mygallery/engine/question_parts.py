@@ -14,15 +14,22 @@ from .chunking import split_sentences
 
 @functools.lru_cache(maxsize=256)  # read by several checks of one answer
 def asking_part(question: str) -> str:
-    """What a question asks — from its first sentence ending with a question mark to its end — when sentences
-    of context come before it ("Priya measured it at 10 us and 6 us. What was it at 8 us?"); the question itself
-    when it is one sentence or no sentence ends with a question mark."""
+    """What a question asks — the end of it, from its first sentence ending with a question mark — when
+    sentences of context come before it ("Priya measured it at 10 us and 6 us. What was it at 8 us?"); the
+    question itself when it is one sentence or no sentence ends with a question mark. What comes before it is
+    the context: `question[:-len(asking)]` when they differ."""
     marks = [at for at in (question.find("?"), question.find("？")) if at >= 0]
     if not marks or not _SENTENCE_BREAK.search(question, 0, min(marks)):  # most questions: one sentence asks
         return question
-    sentences = split_sentences(question)
-    first = next((i for i, s in enumerate(sentences) if s.rstrip().endswith(("?", "？"))), None)
-    return " ".join(sentences[first:]) if first and len(sentences) >= 2 else question
+    at = 0
+    for number, sentence in enumerate(split_sentences(question)):
+        at = question.find(sentence, at)  # each sentence as the question writes it, in order
+        if at < 0:
+            return question
+        if sentence.endswith(("?", "？")):
+            return question[at:] if number else question
+        at += len(sentence)
+    return question
 
 
 # where a sentence may end before a question's first question mark (as chunking.split_sentences cuts them)
