@@ -229,14 +229,13 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     # A capitalised word ("the AI Full Switchover") is a name only when no document has it in either language.
     # … one a document has elsewhere is no unknown name — a long question's other words may outrank its passages
     # ("Which HX-400 firmware release closed KST-107?") — but see `elsewhere` below.
-    unheld = [name for name in asked.anchors  # "p99" is held by "99th percentile" (WORD_FORMS)
-              if any(c.isdigit() or c == "_" for c in name)
-              and not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
+    coded = [name for name in asked.anchors if any(c.isdigit() or c == "_" for c in name)]
+    unheld = [name for name in coded  # "p99" is held by "99th percentile" (WORD_FORMS)
+              if not any(held(form, lowered) for form in (name, *WORD_FORMS.get(name, ())))
               and not stands_otherwise(name, question, lowered)]
     elsewhere = [name for name in unheld if named_anywhere(index, name)]
     names = [name for name in asked.anchors if name in unheld and name not in elsewhere
-             or not any(c.isdigit() or c == "_" for c in name) and unknown_in_either_language(name)
-             and not stands_otherwise(name, question, lowered)]
+             or name not in coded and unknown_in_either_language(name) and not stands_otherwise(name, question, lowered)]
     # a lettered part of a document ("Annex D", "附录 E") that no retrieved passage names: a passage of the
     # annex, or the contents listing the annexes, would be found by the word
     names += [f"{part} {letter}" for part, letter in _LETTERED_PART.findall(question)

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from .index import HybridIndex, term_tokens
 from .lexicon import tokenize
 
-_SEPARATORS = re.compile(r"[\s\-_./\u2010-\u2015]+")  # also the dashes typeset text uses: "SM1–SM3"
+_SEPARATOR = r"[\s\-_./\u2010-\u2015]"  # also the dashes typeset text uses: "SM1–SM3"
+_SEPARATORS = re.compile(f"{_SEPARATOR}+")
 
 
 def held(name: str, texts: list[str]) -> bool:
@@ -78,7 +79,7 @@ def _whole_name(name: str) -> re.Pattern[str]:
     "2 × 400G")."""
     squeezed = _SEPARATORS.sub("", name)
     chars = [("[x×]" if c == "x" else re.escape(c)) for c in squeezed]
-    return re.compile(r"(?<![a-z0-9])" + r"[\s\-_./\u2010-\u2015]*".join(chars) + r"(?![a-z0-9])", re.IGNORECASE)
+    return re.compile(r"(?<![a-z0-9])" + f"{_SEPARATOR}*".join(chars) + r"(?![a-z0-9])", re.IGNORECASE)
 
 
 def in_documents(index: HybridIndex, name: str) -> bool:

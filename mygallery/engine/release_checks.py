@@ -38,8 +38,8 @@ def undated(question: str, asked: QuestionShape, sources: list[Source], prepared
             return [True] * len(ready.units)
         return ready.holding(dates)
 
-    if _asked_release(question, referred=False):
-        return _unsaid(question, sources, prepared, dated, referred=False)
+    if release := _asked_release(question, referred=False):
+        return _unsaid(release, sources, prepared, dated)
     # a product named by letters and a number ("BR-840G 啥时候发布"): no unit naming it holds a date
     products = [a for a in asked.numbered if _PRODUCT.fullmatch(a)]
     if any(_said(re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE), sources, prepared, dated)
@@ -69,16 +69,15 @@ def unchanged(question: str, sources: list[Source], prepared: list[PreparedUnits
     a heading naming it) says that something changed; () otherwise."""
     if not _ASKS_CHANGES.search(question):
         return ()
-    return _unsaid(question, sources, prepared,
+    return _unsaid(_asked_release(question, referred=True), sources, prepared,
                    lambda _, ready: [bool(_SAYS_CHANGED.search(unit.shown)) for unit in ready.units])
 
 
-def _unsaid(question: str, sources: list[Source], prepared: list[PreparedUnits],
-            says: Callable[[Source, PreparedUnits], list[bool]], *, referred: bool = True) -> tuple[str, ...]:
+def _unsaid(release: str | None, sources: list[Source], prepared: list[PreparedUnits],
+            says: Callable[[Source, PreparedUnits], list[bool]]) -> tuple[str, ...]:
     """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
     passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
-    named. The first release is the asked one: "7.2.2" of "What changed in 7.2.2 compared with 7.2.1?"."""
-    release = _asked_release(question, referred=referred)
+    named (`_asked_release`)."""
     if release is None or _said(naming(release), sources, prepared, says):
         return ()
     return (release,)
