@@ -13,10 +13,10 @@ from mygallery.engine.ingest import ingest
 
 
 def gallery(root: Path, files: dict[str, str], **overrides: int) -> tuple[HybridIndex, AnswerService]:
-    """`files` written into root/docs, ingested into root/index (with `overrides` of Settings, such as
-    chunk_tokens): the index and an answer service over it."""
+    """`files` written into root/docs (root made when it is not there), ingested into root/index (with
+    `overrides` of Settings, such as chunk_tokens): the index and an answer service over it."""
     docs = root / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     for name, text in files.items():
         (docs / name).write_text(text, encoding="utf-8")
     settings = Settings(docs_dir=docs, index_dir=root / "index", **overrides)

@@ -118,8 +118,6 @@ The February 2026 task force ballot on GRD Draft 1.0 passed with 14 votes in fav
 def test_a_plan_is_no_outcome(tmp_path: Path) -> None:
     """"Did the ballot pass?" over an interview that only plans it: the documents give the plan, not how it
     went. Over minutes that record the vote, they answer."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
     _, planned = gallery(tmp_path / "a", {"interview.md": INTERVIEW})
     result = planned.answer("Did the February 2026 task-force ballot on GRD Draft 1.0 pass?")
     assert not result.answered and "plan" in first_line(result.answer), result.answer
@@ -148,8 +146,6 @@ The same test with trimming switched off produced 1,732 retransmission timeouts.
 def test_a_feature_asked_off_where_the_documents_give_it_on(tmp_path: Path) -> None:
     """The trim rate "with NSCC turned off" over a row measured "开启 NSCC": the documents give it with NSCC on
     only. Asked with NSCC on, they answer; a question comparing on with off is answered by both."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
     _, service = gallery(tmp_path / "a", {"switch-comparison.md": SWITCHES})
     off = service.answer("What was the HV-5120's 32:1 incast trim rate with NSCC turned off?")
     assert not off.answered and "NSCC turned off" in first_line(off.answer), off.answer
