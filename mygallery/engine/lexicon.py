@@ -91,7 +91,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "payload": ("负载", "载荷"), "queue": ("队列",), "buffer": ("缓冲", "缓存"), "timeout": ("超时",),
     "timer": ("定时器", "计时器"), "acknowledg": ("确认",), "ack": ("确认",), "window": ("窗口",),
     "throughput": ("吞吐",), "counter": ("计数器",), "troubleshoot": ("排查", "故障"), "debug": ("调试", "排查"),
-    "fault": ("故障",), "failure": ("故障", "失败"), "error": ("错误",), "scale": ("规模", "扩展"),
+    "fault": ("故障",), "failure": ("故障", "失败"), "error": ("错误", "报错"), "scale": ("规模", "扩展"),
     "endpoint": ("端点",), "cluster": ("集群",), "training": ("训练",), "inference": ("推理",),
     "specification": ("规范",), "spec": ("规范",), "chapter": ("章节",), "read": ("阅读", "读取"),
     "write": ("写入",), "copy": ("拷贝", "复制", "副本"), "copies": ("副本", "份"), "zero": ("零",), "handshake": ("握手",), "signal": ("信号",),
@@ -133,12 +133,12 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "size": ("大小", "尺寸"), "large": ("大",), "small": ("小",), "first": ("第一", "首次", "最早"), "start": ("启动", "开始"),
     "slow": ("慢",), "fast": ("快速",), "limit": ("限制",), "share": ("共享",), "shared": ("共享",), "ecosystem": ("生态",), "routing": ("路由",), "route": ("路由",), "hop": ("跳", "逐跳"),
     # Quantities, settings and measurements: what value questions ask for.
-    "default": ("默认",), "value": ("数值", "取值"), "count": ("次数", "数量"), "times": ("次数",),
-    "maximum": ("最大", "上限", "最高"), "minimum": ("最小", "下限", "最低"), "average": ("平均",), "mean": ("平均",),
-    "median": ("中位数",), "total": ("总共", "总计"), "percent": ("百分比",), "percentage": ("百分比",),
+    "default": ("默认",), "value": ("数值", "取值"), "count": ("次数", "数量"), "times": ("次数", "几次"),
+    "maximum": ("最大", "上限", "最高", "最多"), "minimum": ("最小", "下限", "最低"), "average": ("平均",), "mean": ("平均",),
+    "median": ("中位数",), "total": ("总共", "总计", "一共"), "percent": ("百分比",), "percentage": ("百分比",),
     "ratio": ("比例",), "second": ("秒",), "minute": ("分钟",), "hour": ("小时",), "day": ("天",),
     "week": ("周",), "month": ("月",), "year": ("年",), "millisecond": ("毫秒",), "microsecond": ("微秒",),
-    "nanosecond": ("纳秒",), "interval": ("间隔",), "period": ("周期",), "duration": ("时长",),
+    "nanosecond": ("纳秒",), "interval": ("间隔", "区间"), "period": ("周期",), "duration": ("时长",),
     "delay": ("时延", "延迟"), "wait": ("等待",), "jitter": ("抖动",), "target": ("目标",),
     "queuing": ("排队",), "queueing": ("排队",), "weight": ("权重",), "budget": ("预算",),
     "capacity": ("容量",), "depth": ("深度",), "power": ("功耗", "功率"), "temperature": ("温度",),
@@ -202,7 +202,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "root cause": ("根因",), "conclusion": ("结论",), "evaluation": ("评估",), "evaluate": ("评估",),
     "responsible": ("负责",), "warranty": ("保修", "质保"), "weather": ("天气",), "date": ("日期",),
     "found": ("发现",), "discover": ("发现",), "notice": ("发现", "注意"), "select": ("选择", "选定"),
-    "choose": ("选择",), "decide": ("决定",), "plan": ("计划",), "expect": ("预计",), "finish": ("完成",),
+    "choose": ("选择",), "decide": ("决定", "拍板"), "plan": ("计划",), "expect": ("预计",), "finish": ("完成",),
     "complete": ("完成",), "duty": ("值班",), "escalate": ("升级",), "escalation": ("升级",),
     # Words of buying the equipment: tenders, bids and their evaluation, contracts, acceptance and payment.
     "procurement": ("采购",), "purchase": ("采购", "购买"), "tender": ("招标",), "bid": ("投标", "报价"),
@@ -212,6 +212,17 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "compliance": ("符合性", "合规"), "compliant": ("符合", "合规"),
     "witness": ("见证",), "deviation": ("偏差",), "penalty": ("惩罚", "违约金", "罚款"), "liquidated": ("违约金",),
     "late": ("逾期", "延期", "晚"), "overdue": ("逾期",),
+    # Words of everyday operational questions: turning things on and off, when, who follows up, how it drifted.
+    "turn on": ("开启", "打开", "启用"), "turned on": ("开启", "打开", "启用"), "switched on": ("开启", "打开", "启用"),
+    "turn off": ("关闭", "关掉", "禁用"), "turned off": ("关闭", "关掉", "禁用"), "switch off": ("关闭", "关掉", "禁用"),
+    "switched off": ("关闭", "关掉", "禁用"), "temporarily": ("临时",), "current": ("当前", "目前", "现在"),
+    "currently": ("当前", "目前"), "imbalance": ("不均衡", "不平衡"), "drift": ("漂移",), "fire": ("触发",),
+    "timestamp": ("时间戳",), "unit": ("单位",), "stress": ("压测", "压力"), "stress test": ("压测", "压力测试"),
+    "morning": ("早上", "上午"), "early morning": ("凌晨",), "night": ("夜间", "晚上"), "evening": ("晚上",),
+    "action item": ("行动项", "待办", "跟进"), "email": ("邮件",), "mail": ("邮件",), "ground": ("理由", "依据"),
+    "fleet": ("全网",), "split": ("划分", "拆分"), "divide": ("划分",), "postpone": ("推迟", "延后"),
+    "reschedule": ("改期", "推迟"), "problem": ("问题",), "channel": ("频道",), "contact": ("联系",),
+    "bid evaluation": ("评标",), "meeting minutes": ("会议纪要", "纪要"),
 }
 
 
