@@ -14,7 +14,8 @@ the refusals with the answerer's reason.
     .venv/bin/python bench/probe_refusals.py                     # about 30 s
     .venv/bin/python bench/probe_refusals.py --checkout /tmp/old # another checkout's answerer, same questions
 
-Writes bench/results/refusals-<time>.json. Non-goals: key-fact rates (`python -m mygallery eval --answers`).
+Writes bench/results/refusals-<time>.json. Also counts, for the answerable questions that name the file their answer stands in (`source`), how often
+that file is among the answer's first five sources. Non-goals: key-fact rates (`python -m mygallery eval --answers`).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                 probe["file"] = name
                 by_folder[probe["docs"]].append(probe)
     refused, missed, unflagged = [], [], []
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # file -> questions, refused, keyed, keyless
+    # file -> questions, refused, keyed, keyless, with an expected file, that file among the first five sources
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for folder, probes in by_folder.items():
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(docs_dir=ROOT / folder, index_dir=Path(tmp))
@@ -87,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 keys = keys_of(probe)
                 counts[name][2] += bool(keys)
+                if expected := expected_files(probe):
+                    counts[name][4] += 1
+                    counts[name][5] += any(Path(source.doc).name in expected for source in result.sources[:5])
                 if not result.answered:
                     if aside:
                         continue
@@ -101,20 +106,28 @@ def main(argv: list[str] | None = None) -> int:
                     counts[name][3] += 1
                     if not aside:
                         missed.append({"docs": folder, "question": question, "answer": result.answer[:200]})
-    for name, (questions, no, keyed, keyless) in counts.items():
+    for name, (questions, no, keyed, keyless, placed, found) in counts.items():
         say(f"{name}: {questions} questions, {no} met with \"not in the documents\""
             + (" (should be all)" if name in UNANSWERABLE else f"; {keyless} of the {keyed} with a key answered "
-                                                                   "without it"))
+                                                                   f"without it; source@5 {found} of {placed}"))
     for aside in (False, True):
         names = [n for n in ANSWERABLE if ("holdout" in n) == aside and n in counts]
         say(f"answerable{' (kept aside)' if aside else ''}: {sum(counts[n][0] for n in names)} questions, "
             f"{sum(counts[n][1] for n in names)} refused; {sum(counts[n][3] for n in names)} of the "
-            f"{sum(counts[n][2] for n in names)} with a key answered without it")
+            f"{sum(counts[n][2] for n in names)} with a key answered without it; the expected file among the first "
+            f"five sources for {sum(counts[n][5] for n in names)} of {sum(counts[n][4] for n in names)}")
     write_results("refusals", {"machine": machine(), "checkout": str(args.checkout or ROOT),
-                               "files": {name: {"questions": q, "refused": r, "keyed": k, "keyed_without_key": m}
-                                         for name, (q, r, k, m) in counts.items()},
+                               "files": {name: {"questions": q, "refused": r, "keyed": k, "keyed_without_key": m,
+                                                "with_expected_file": e, "expected_file_in_top5": f}
+                                         for name, (q, r, k, m, e, f) in counts.items()},
                                "refused": refused, "answered_without_key": missed, "unanswerable_answered": unflagged})
     return 0
+
+def expected_files(probe: dict) -> set[str]:
+    """The file names of the probe's `source` (one) or `sources`: where its answer stands."""
+    named = probe.get("source") or probe.get("sources") or ()
+    return {Path(name).name for name in ([named] if isinstance(named, str) else named)}
+
 
 def keys_of(probe: dict) -> list[str]:
     """The regular expressions an answer to the probe should match: its `key`, or all of its `keys`."""

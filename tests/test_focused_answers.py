@@ -30,11 +30,12 @@ from mygallery.engine.extractive import (
 from mygallery.engine.index import HybridIndex, LiveIndex
 from mygallery.engine.ingest import ingest
 from mygallery.engine.lead_line import lead_line
-from mygallery.engine.lexicon import question_language, respelled, stem, tokenize, word_forms
+from mygallery.engine.lexicon import question_language, stem, tokenize
 from mygallery.engine.pinyin_names import chinese_name, syllable_splits
 from mygallery.engine.question_shape import ANSWER_TYPES, counts_in, numbers_in, shape
 from mygallery.engine.spelling import correction, stands_for
 from mygallery.engine.unknown_words import unknown_share
+from mygallery.engine.word_forms import respelled, word_forms
 from tests.answer_helpers import first_line, gallery
 
 REPORT = """# Fabric acceptance report

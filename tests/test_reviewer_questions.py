@@ -198,3 +198,15 @@ def test_what_these_rules_leave_alone(tmp_path: Path) -> None:
     assert [c.text for c in each_named(rows[:1], rows, compared(("tc-1", "tc-10")), 900)] == \
         ["TC-10: P99 4.1 us", "TC-1: P99 2.0 us"]
     assert len(each_named(rows[:1], rows, compared(("tc-1", "tc-10")), 20)) == 1  # within the room left
+
+
+def test_a_value_the_question_reports_a_document_to_give_is_a_claim_not_a_condition(tmp_path: Path) -> None:
+    """"The paper says the half-life is 2 ms — is that still the default?" checks a claim: the configuration
+    reference that gives today's default answers it, though no passage holds 2 ms. A measure the question asks
+    at is still one the passages must hold."""
+    reference = ("# pl-agent configuration\n\n```\nhalf_life_us: 1000   # default: 1000 (1 ms). Allowed: 100-16000. "
+                 "Penalty half-life.\nprobe_interval_us: 50   # default: 50.\n```\n")
+    _, service = gallery(tmp_path, {"config-reference.md": reference})
+    claim = service.answer("the paper says the penalty half-life is 2 ms - is that still the default? what is it now?")
+    assert claim.answered and "1000" in first_line(claim.answer), claim.answer
+    assert not service.answer("What is the penalty half-life with a 4 ms probe interval?").answered

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .lexicon import grouped_alternation
+from .word_forms import grouped_alternation
 
 _SHORT = r"[A-Z][A-Za-z0-9]{1,9}"
 # The look-behind only skips starts inside a word, which never begin the left-most match (starting one letter

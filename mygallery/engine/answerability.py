@@ -21,18 +21,14 @@ from .asked_mechanism import mechanism_words, says_how
 from .cues import OUTCOME_ASKED, only_on, plans_only, switched_off
 from .index import HybridIndex, term_tokens
 from .index_lookups import held, in_documents, named_anywhere, numbered_parts
-from .lexicon import (
-    EN_STOP_WORDS,
-    WORD_FORMS,
-    has_cjk,
-    translations,
-)
+from .lexicon import EN_STOP_WORDS, has_cjk, translations
 from .name_forms import compared_with, in_a_range, stands_otherwise
-from .question_parts import MAX_NAMES, asking_part
-from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape
+from .question_parts import MAX_NAMES, asking_part, reported
+from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, numbers_in
 from .release_checks import naming, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, MAX_UNKNOWN_WORDS, max_unknown_share, unknown_share
+from .word_forms import WORD_FORMS
 
 # An English question of which the best unit covers less than this share of the terms (IDF-weighted) is about
 # something else ("Which recipe makes the best sourdough bread?"). Not a test of a Chinese question (its bigrams
@@ -264,19 +260,25 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
     for ready in prepared:  # also spelt out: "3-tier" is held by "three switching tiers", "三层"
         seen |= ready.source_numbers | ready.name_numbers
         seen.update(*ready.counts)
-    unseen = {n for n in asked.numbers - seen  # "10k nodes" is seen in "10,000 nodes"
+    # a value the question reports a document to give ("the paper says … 2 ms — is that still the default?") is a
+    # claim it checks, not a condition it asks at: no passage need hold it
+    claims = numbers_in(reported(question)) if asked.numbers else frozenset()
+    conditions = asked.numbers - claims
+    unseen = {n for n in conditions - seen  # "10k nodes" is seen in "10,000 nodes"
               if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}
     # the day of a date ("the oct 23 outage") names an event, which Chinese notes date 10 月 23 日 or not at all
     days = {day for date in _MONTH_DAY.findall(question) for day in re.findall(r"\d+", date)} if unseen else set()
     unseen -= days
-    missing = sorted(unseen) if unseen and unseen == asked.numbers - days and not asked.supposed else []
+    missing = sorted(unseen) if unseen and unseen == conditions - days and not asked.supposed else []
     held_numbers = any(not _YEAR.fullmatch(n) for n in asked.numbers - unseen)
     # an identifier with a digit ("TC-04", a release "2.15.3") that the passages hold: the question quotes them
     held_identifiers = any(name not in unheld and not _MEASURE_NAME.fullmatch(name) for name in asked.numbered) \
         or any(version not in names for version in versions)
     # a number the question gives with a unit is named with it ("1K", not "1")
     missing = [next((m for m in asked.measures if m.split(" ", 1)[0] == number), number) for number in missing]
-    if not missing and asked.measures and not asked.supposed:  # "64 MiB" is not in a passage that only says "64-to-1"
+    # "64 MiB" is not in a passage that only says "64-to-1" (nor is a claim a condition)
+    if not missing and asked.measures and not asked.supposed and any(m.split(" ", 1)[0] not in claims
+                                                                      for m in asked.measures):
         missing = [measure for measure, pattern in zip(asked.measures, asked.measure_patterns(), strict=True)
                    if not any(pattern.search(text) for text in lowered)]
         missing = missing if len(missing) == len(asked.measures) else []

@@ -39,6 +39,7 @@ from .answerability import (
 )
 from .cues import ASKS, CAUSE, DECIDES, FINAL, INTRODUCES, bound_stated
 from .index import EXPANSION_WEIGHT, HybridIndex
+from .index_lookups import question_weights
 from .lead_line import lead_line
 from .lexicon import cjk_ratio, expand_query, has_cjk, tokenize
 from .named_quotes import each_named
@@ -253,6 +254,8 @@ class ExtractiveAnswerer:
         if asked.kind == "procedure":  # "which step comes before …": any sentence about steps has the word
             own -= STEP_WORDS
         related = set(prepared_query.expansion) if prepared_query else set(expand_query(question)) - own
+        if index is not None and not index.chinese.any():  # no passage in Chinese: the Chinese forms of the question's
+            related = {term for term in related if not has_cjk(term)}  # terms would only thin out the English ones' share
         weight = question_weights(index, own | related)
         # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English
         # question's terms and its abbreviations; in an English passage, the Latin words of a Chinese question
@@ -420,17 +423,6 @@ def _first_cell(text: str) -> str:
 def _heading(source: Source) -> str:
     """The innermost heading of the source's section path."""
     return source.section.rpartition(" > ")[2]
-
-
-def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:
-    """IDF of each question term. A term no document has would get the highest IDF of all and decide every
-    coverage alone — a Chinese question's bigrams across word boundaries are often such terms — so it weighs
-    as little as the question's least specific known term instead."""
-    if index is None:
-        return dict.fromkeys(terms, 1.0)
-    known = {t: index.idf(t) for t in terms if index.doc_frequency.get(t)}
-    floor = min(known.values(), default=1.0)
-    return {t: known.get(t, floor) for t in terms}
 
 
 def _distinct(candidates: list[Candidate], limit: int, chars: int, first: Candidate | None = None) -> list[Candidate]:

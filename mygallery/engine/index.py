@@ -33,9 +33,10 @@ from ..errors import EmbedderUnavailable, IndexUnavailable
 from .abbreviations import Abbreviations, find_abbreviations
 from .chunking import Chunk
 from .embeddings import Embedder
-from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, fuse, lexical_margin, top_positions
-from .lexicon import has_cjk, question_language, respelled, stem, tokenize, translations, word_forms
+from .fusion import LEXICAL_MARGIN_WEIGHT, NO_RANKING, Ranking, hybrid, top_positions, written_in_chinese
+from .lexicon import has_cjk, question_language, stem, tokenize, translations
 from .spelling import stands_for
+from .word_forms import respelled, word_forms
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ METHODS = ("dense", "bm25", "hybrid")
 # Expansion terms (other-language forms, abbreviation long/short forms) count for less than the user's own
 # words: they widen recall but must not outvote the question (one English word becomes three Chinese bigrams).
 EXPANSION_WEIGHT = 0.35
-# The embedding model is English-centred: on a Chinese question its ranking is mostly noise, so it gets a
-# smaller say in the fusion there (measured with `eval`; see README "Retrieval").
-DENSE_WEIGHT = {"en": 1.0, "zh": 0.35}
-CROSSING_WEIGHT = {"en": 0.5, "zh": 1.0}
 # How the hnswlib graph is built. wordllama vectors crowd into a narrow cone (at 100k synthetic chunks a
 # question's 1st, 10th and 100th neighbours have cosine 0.50, 0.45 and 0.41), so the top 10 are near-ties and a
 # sparse graph's greedy walk misses many of them: M 16 / ef_construction 200 reached recall@10 0.81 against exact
@@ -170,6 +167,7 @@ class HybridIndex:
         for tokens in corpus_tokens:
             for token in set(tokens):
                 self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
+        self.chinese = written_in_chinese(c.text for c in chunks)  # which the embedding model cannot read
         self.abbreviations = Abbreviations([pair for c in chunks for pair in find_abbreviations(c.text)])
         # An answer prepares its question twice (retrieval, then the extractive composer); Query is never
         # changed after it is made, so threads may share one.
@@ -341,9 +339,8 @@ class HybridIndex:
         # A third, cross-language ranking gives documents in the other language a fair chance: a Chinese
         # question otherwise matches the Chinese notes on every common word and buries the English files.
         crossing = self._bm25_top_arrays(self.bm25_scores(query.crossing), n) if query.crossing else NO_RANKING
-        best, fused = fuse([dense[0], lexical[0], crossing[0]],
-                           [DENSE_WEIGHT.get(query.language, 1.0), 1.0, CROSSING_WEIGHT.get(query.language, 0.5)], k,
-                           len(self.chunks), bonus=lexical_margin(lexical, self.lexical_margin_weight))
+        best, fused = hybrid(dense, lexical, crossing, query.language, k, len(self.chunks),
+                             margin_weight=self.lexical_margin_weight, chinese=self.chinese)
         dense_scores = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         bm25_scores = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
         return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p), p) for p, s in zip(best, fused, strict=True)]

@@ -2,7 +2,8 @@
 question names: a numbered table, figure, issue or section (`numbered_parts`, `in_documents`), an identifier
 (`named_anywhere`: "HX-400", which a long question's other words may keep out of the retrieved passages); and
 how a text holds a name (`held`: "hx400" / "HX-400"). answerability.py reads them to tell a name no document
-mentions. Non-goals: the verdict (answerability.py), ranking (index.py).
+mentions. And how specific each of a question's terms is across the documents (`question_weights`), by which
+extractive.py weighs the terms a passage covers. Non-goals: the verdict (answerability.py), ranking (index.py).
 """
 
 from __future__ import annotations
@@ -116,3 +117,14 @@ def _chunks_holding(index: HybridIndex, tokens: Iterable[str]) -> set[int] | Non
         positions = set(postings[0].tolist())
         found = positions if found is None else found & positions
     return found
+
+
+def question_weights(index: HybridIndex | None, terms: set[str]) -> dict[str, float]:
+    """IDF of each question term. A term no document has would get the highest IDF of all and decide every
+    coverage alone — a Chinese question's bigrams across word boundaries are often such terms — so it weighs
+    as little as the question's least specific known term instead."""
+    if index is None:
+        return dict.fromkeys(terms, 1.0)
+    known = {t: index.idf(t) for t in terms if index.doc_frequency.get(t)}
+    floor = min(known.values(), default=1.0)
+    return {t: known.get(t, floor) for t in terms}

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+
+from .word_forms import switched
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -164,8 +165,8 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "pilot": ("试点",), "report": ("报告", "周报"), "weekly": ("每周", "周报"), "incident": ("事件", "故障"),
     "alarm": ("告警",), "alert": ("告警",), "warn": ("告警", "警告"), "warning": ("警告", "告警"),
     "flap": ("抖动",), "hold-down": ("hold-down", "抑制"), "recover": ("恢复",), "rank": ("rank", "进程"),
-    "support": ("支持",), "supported": ("支持",), "enable": ("开启", "启用"), "enabled": ("开启", "启用"),
-    "disable": ("关闭", "禁用"), "disabled": ("关闭", "禁用"), "algorithm": ("算法",),
+    "support": ("支持",), "supported": ("支持",), "enable": ("开启", "启用", "打开"), "enabled": ("开启", "启用", "打开"),
+    "disable": ("关闭", "禁用", "关掉"), "disabled": ("关闭", "禁用", "关掉"), "algorithm": ("算法",),
     "cipher": ("密码算法", "加密算法"), "derivation": ("派生",), "certificate": ("证书",),
     "window size": ("窗口大小",), "message size": ("消息大小",), "bus bandwidth": ("总线带宽",),
     "all-reduce": ("all-reduce", "全归约"), "victim": ("受害",),
@@ -213,9 +214,7 @@ BILINGUAL_TERMS: dict[str, tuple[str, ...]] = {
     "witness": ("见证",), "deviation": ("偏差",), "penalty": ("惩罚", "违约金", "罚款"), "liquidated": ("违约金",),
     "late": ("逾期", "延期", "晚"), "overdue": ("逾期",),
     # Words of everyday operational questions: turning things on and off, when, who follows up, how it drifted.
-    "turn on": ("开启", "打开", "启用"), "turned on": ("开启", "打开", "启用"), "switched on": ("开启", "打开", "启用"),
-    "turn off": ("关闭", "关掉", "禁用"), "turned off": ("关闭", "关掉", "禁用"), "switch off": ("关闭", "关掉", "禁用"),
-    "switched off": ("关闭", "关掉", "禁用"), "temporarily": ("临时",), "current": ("当前", "目前", "现在"),
+    "temporarily": ("临时",), "current": ("当前", "目前", "现在"),
     "currently": ("当前", "目前"), "imbalance": ("不均衡", "不平衡"), "drift": ("漂移",), "fire": ("触发",),
     "timestamp": ("时间戳",), "unit": ("单位",), "stress": ("压测", "压力"), "stress test": ("压测", "压力测试"),
     "morning": ("早上", "上午"), "early morning": ("凌晨",), "night": ("夜间", "晚上"), "evening": ("晚上",),
@@ -345,7 +344,7 @@ def translations(text: str) -> list[str]:
     """Words of the other language for the general terms found in `text` (English words, Chinese phrases),
     in the order of BILINGUAL_TERMS."""
     found: list[str] = []
-    lowered = text.lower()
+    lowered = switched(text)
     positions = {p for word in _WORD.findall(lowered) for p in _TERMS_BY_STEM.get(stem(word), ())}
     positions.update(position for position, phrase in _PHRASES if phrase in lowered)
     for position in sorted(positions):
@@ -357,62 +356,6 @@ def translations(text: str) -> list[str]:
         if zh in text:
             found.extend(w for w in en_words if w not in found)
     return found
-
-
-# English word forms a question uses where technical text writes another: "how wide is the group ID" is answered
-# by "Width (bits): 24" in the row of the "Group Identifier". Each word's forms, looked up by the word itself.
-WORD_FORMS: dict[str, tuple[str, ...]] = {
-    "wide": ("width",), "long": ("length",), "deep": ("depth",), "high": ("height",), "tall": ("height",),
-    "big": ("size",), "large": ("size",), "fast": ("speed",), "often": ("frequency", "interval"),
-    "id": ("identifier",), "ids": ("identifiers",), "identifier": ("id",), "max": ("maximum",), "min": ("minimum",),
-    # a question's everyday word for an attribute that technical text names otherwise
-    "cap": ("limit", "maximum", "ceiling"), "budget": ("limit", "maximum"), "scheme": ("algorithm", "method", "mode"),
-    "fan-out": ("fanout", "count", "number"), "fanout": ("count", "number"),
-    "footprint": ("size", "memory"), "lifetime": ("interval", "period", "rotation"), "penalty": ("cost", "overhead"),
-    "deadline": ("timeout",), "checksum": ("check", "crc"), "floor": ("minimum",), "ceiling": ("maximum",),
-    "temp": ("temperature",), "temps": ("temperatures",),
-    "port": ("listen",),  # a service's port is where it listens: "listen: 0.0.0.0:9471" in its configuration
-    "sender": ("source",), "senders": ("sources",), "multiple": ("several", "more than one"),
-    "gpu": ("accelerator",), "gpus": ("accelerators",), "xpu": ("accelerator",), "xpus": ("accelerators",),
-    "seq": ("sequence",), "num": ("number",), "addr": ("address",), "config": ("configuration",),
-    "msg": ("message",), "pkt": ("packet",), "len": ("length",), "init": ("initial",), "ack": ("acknowledgement",),
-    "nack": ("negative acknowledgement",), "info": ("information",), "spec": ("specification",),
-    # a phrasal verb a question uses for what settings and commands call by one word
-    "turn off": ("disable",), "switch off": ("disable",), "turn on": ("enable",), "switch on": ("enable",),
-    # percentiles as dashboards name them and as papers write them
-    "p50": ("median", "50th percentile"), "p90": ("90th percentile",), "p95": ("95th percentile",),
-    "p99": ("99th percentile",), "p999": ("99.9th percentile",),
-    # the two ECN (RED) marking thresholds as configurations name them and as prose describes them
-    "kmin": ("min threshold", "minimum threshold", "marking start"),
-    "kmax": ("max threshold", "maximum threshold", "marking full"),
-}
-
-
-def grouped_alternation(words: Iterable[str]) -> str:
-    """A regular expression's alternation of `words` (escaped), grouped by first character in the order given
-    ("i(?:dentifier|ds|d)|m(?:ax|in|sg)|…"): at a word start only the group of its character is tried, not every
-    word (a third of the time; words of different first characters never match at the same place). Give them
-    longest first: of one group's words, the first that matches is taken."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[0], []).append(re.escape(word[1:]))
-    return "|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
-
-
-_FORM_WORD = re.compile(rf"\b(?:{grouped_alternation(sorted(WORD_FORMS, key=len, reverse=True))})\b", re.IGNORECASE)
-
-
-def respelled(text: str) -> str:
-    """`text` with each word of WORD_FORMS replaced by its first other form ("group ID" → "group identifier"),
-    or "" when it has none."""
-    if not _FORM_WORD.search(text):
-        return ""
-    return _FORM_WORD.sub(lambda m: WORD_FORMS[m.group(0).lower()][0], text)
-
-
-def word_forms(text: str) -> list[str]:
-    """The other forms (WORD_FORMS) of the words of `text`, in order."""
-    return list(dict.fromkeys(form for m in _FORM_WORD.finditer(text) for form in WORD_FORMS[m.group(0).lower()]))
 
 
 def expand_query(text: str) -> list[str]:

@@ -1,6 +1,8 @@
 """The parts of a question that its checks read: the asking part after sentences of context (`asking_part`:
-"Priya measured it at 10 us and 6 us. What was it at 8 us?" asks at 8 us), and how many of its names and
-measures count (`bounded`: a message of 600 identifiers is read for 16, those of its asking part first).
+"Priya measured it at 10 us and 6 us. What was it at 8 us?" asks at 8 us), what it reports a document or a
+person to say (`reported`: "the paper says the half-life is 2 ms — is that still the default?" asks for no value
+at 2 ms), and how many of its names and measures count (`bounded`: a message of 600 identifiers is read for 16,
+those of its asking part first).
 Non-goals: what the question asks (question_shape.py).
 """
 
@@ -34,6 +36,19 @@ def asking_part(question: str) -> str:
 
 # where a sentence may end before a question's first question mark (as chunking.split_sentences cuts them)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z0-9\"'(\[]|[。！？；]")
+
+
+def reported(question: str) -> str:
+    """The clauses of `question` that report what a document or a person says ("the paper says the penalty
+    half-life is 2 ms", "规范里写的是 416 KiB"), joined; "" when it has none. A value there is a claim the
+    question checks, not a condition it asks at."""
+    return " ".join(m.group(0) for m in _REPORTED.finditer(question))
+
+
+# a reporting verb and the rest of its clause
+_REPORTED = re.compile(r"\b(?:says?|said|states?|stated|claims?|claimed|lists?|listed|quotes?|quoted|mentions?|"
+                       r"mentioned|writes?|wrote|written|documents?|documented)\b[^.?!;。？！；]*|"
+                       r"(?:说|写的是|写着|写了|提到|记得)[^。？！；?]*", re.IGNORECASE)
 
 
 def bounded(found: list[str], question: str) -> tuple[str, ...]:
