@@ -10,6 +10,7 @@ from pathlib import Path
 from mygallery.engine.answerability import compared
 from mygallery.engine.extractive import Candidate
 from mygallery.engine.index_lookups import named_anywhere
+from mygallery.engine.name_forms import Members
 from mygallery.engine.named_quotes import each_named
 from mygallery.engine.question_shape import shape
 from tests.answer_helpers import first_line, gallery
@@ -210,3 +211,18 @@ def test_a_value_the_question_reports_a_document_to_give_is_a_claim_not_a_condit
     claim = service.answer("the paper says the penalty half-life is 2 ms - is that still the default? what is it now?")
     assert claim.answered and "1000" in first_line(claim.answer), claim.answer
     assert not service.answer("What is the penalty half-life with a 4 ms probe interval?").answered
+
+
+def test_a_family_of_identifiers_is_told_apart_by_number() -> None:
+    """The asked member of a family ("osp-lf07") and its siblings, found by one pattern of the family's letters
+    and the number compared — not a pattern compiled for each number a question gives."""
+    own, sibling = Members("osp-lf", "", ("07",), True), Members("osp-lf", "", ("07", "12"), False)
+    found = {text: (bool(own.search(text)), bool(sibling.search(text)))
+             for text in ("osp-lf07 dropped", "OSP-LF 12 and osp-lf07", "osp-lf070", "xosp-lf07", "osp-lf-13 too",
+                          "osp-lf7")}
+    assert found == {"osp-lf07 dropped": (True, False), "OSP-LF 12 and osp-lf07": (True, False),
+                     "osp-lf070": (False, True), "xosp-lf07": (False, False), "osp-lf-13 too": (False, True),
+                     "osp-lf7": (False, True)}
+    sized = Members("heron", "b", ("70",), True)
+    assert sized.search("Heron-70B") and not sized.search("heron-70bx") and not sized.search("heron-13b")
+    assert Members("heron", "b", ("70",), False).search("heron-13b")

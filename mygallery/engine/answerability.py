@@ -22,7 +22,7 @@ from .cues import OUTCOME_ASKED, only_on, plans_only, switched_off
 from .index import HybridIndex, term_tokens
 from .index_lookups import held, in_documents, named_anywhere, numbered_parts
 from .lexicon import EN_STOP_WORDS, has_cjk, translations
-from .name_forms import compared_with, in_a_range, stands_otherwise
+from .name_forms import Finder, Members, compared_with, in_a_range, stands_otherwise
 from .question_parts import MAX_NAMES, asking_part, reported
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, numbers_in
 from .release_checks import naming, unchanged, undated
@@ -125,7 +125,7 @@ _LETTERED_PART = re.compile(r"(\b(?:[Aa]nnex|[Aa]ppendix)|附录)\s*([A-Z])\b") 
 
 # (a pattern of the asked identifier, a pattern of a sibling of it, the identifier when a range of its siblings
 # may hold it — "osp-n049..osp-n056" is about osp-n050 — else ""), for each one a question names
-Siblings = tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...]
+Siblings = tuple[tuple[Finder, Finder, str], ...]
 # An identifier of two or more letters and a number ("PW-680", "HX400", "osp-sp9", "TC1"), or a model named with
 # its size ("Heron-70B", "鹭-13B"): its letters, its number and the size's letter. Not one Latin letter ("L23"):
 # "L4" and "L2" are also layers, not a sibling leaf.
@@ -136,21 +136,18 @@ _LETTERED_NUMBER = re.compile(r"^([a-z][a-z\-_.]*?[a-z]|[\u4e00-\u9fff]+)[\-_. ]
 def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     """For each lettered-number identifier of a question: (a pattern of the identifier as documents write it,
     with or without a separator; a pattern of a sibling — the same letters with a number the question does not give)."""
-    found = []
+    found: list[tuple[Finder, Finder, str]] = []
     parts = [(*match.groups(), anchor) for anchor in anchors if (match := _LETTERED_NUMBER.match(anchor))]
     for letters, number, size, anchor in parts:
-        end = rf"{size}(?![a-z0-9])" if size else r"(?!\d)"  # "heron-70b", not "heron-70bx"
         # the question's other identifiers of the same letters are asked too ("osp-sp1 和 osp-sp7"): no siblings
-        asked = "|".join(n for other, n, s, _ in parts if other == letters and s == size)
-        escaped = re.escape(letters)
-        found.append((re.compile(rf"(?<![a-z0-9]){escaped}[\-_. ]?{number}{end}", re.IGNORECASE),
-                      re.compile(rf"(?<![a-z0-9]){escaped}[\-_. ]?(?!(?:{asked}){end})\d+{end if size else ''}",
-                                 re.IGNORECASE), "" if size else anchor))
+        asked = tuple(n for other, n, s, _ in parts if other == letters and s == size)
+        found.append((Members(letters, size, (number,), True), Members(letters, size, asked, False),
+                      "" if size else anchor))
     return tuple(found)
 
 
 @functools.lru_cache(maxsize=1024)
-def compared(anchors: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+def compared(anchors: tuple[str, ...]) -> tuple[Finder, ...]:
     """The patterns (as `sibling_patterns` makes them) of the question's identifiers that share their letters
     with another of them — "OSP-T03 and OSP-T04", which a comparison asks about together."""
     parts = [match.groups() for anchor in anchors if (match := _LETTERED_NUMBER.match(anchor))]

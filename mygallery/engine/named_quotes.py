@@ -7,9 +7,10 @@ question does not name (answerability.names_other).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
+
+from .name_forms import Finder
 
 
 class Quoted(Protocol):
@@ -19,7 +20,7 @@ class Quoted(Protocol):
 Q = TypeVar("Q", bound=Quoted)
 
 
-def each_named(chosen: list[Q], candidates: Sequence[Q], compared: Sequence[re.Pattern[str]], room: int) -> list[Q]:
+def each_named(chosen: list[Q], candidates: Sequence[Q], compared: Sequence[Finder], room: int) -> list[Q]:
     """`chosen`, and after it — for each compared identifier (its pattern, which does not find "TC-1" in
     "TC-10") that no quote of `chosen` names — the first of `candidates` that names it, while the quotes stay
     within `room` characters in all."""
