@@ -54,6 +54,14 @@ def test_a_phrasal_verb_of_switching_is_its_one_word_not_a_switch() -> None:
         assert "交换机" in translations(noun) and not {"enable", "disable"} & set(word_forms(noun)), noun
     assert "交换机" not in translations("How can I switch PathLedger off?")
     assert word_forms("switch PathLedger off") == ["disable"] and "关闭" in translations("switch PathLedger off")
+    # a second reading's cases: a switch that turns something off stays a switch; "on" as a preposition, a
+    # turning point, turns of a spool, a U-turn are no switching; "switch on ECN" and "switch ECN on?" are
+    assert switched("does the switch turn off ECN marking?") == "does the switch disable ecn marking?"
+    assert switched("when is the switch turned off for maintenance?") == "when is the switch disable for maintenance?"
+    for thing in ("what is the turning point on the latency curve?", "how many turns on the fibre spool?",
+                  "U-turn on the path", "turn the ECN threshold on leaf 3 up", "switch on leaf 3 dropped packets"):
+        assert switched(thing) == thing.lower() and not word_forms(thing), thing
+    assert switched("how do I switch on ECN") == "how do i enable ecn" and switched("can I switch ECN on?") == "can i enable ecn?"
 
 
 def test_questions_find_the_note_in_the_other_language_that_answers_them(tmp_path: Path) -> None:
@@ -85,6 +93,9 @@ def test_the_bm25_rank_stands_in_for_the_dense_rank_of_a_chinese_passage() -> No
     assert hybrid((dense, dense * 0.0), lexical, nothing, "en", 2, 5, chinese=chinese)[0] == [0, 3]
     assert hybrid((dense, dense * 0.0), lexical, nothing, "zh", 2, 5, chinese=chinese)[0] == \
         hybrid((dense, dense * 0.0), lexical, nothing, "zh", 2, 5)[0]  # a Chinese question: no stand-in
+    # no dense ranking at all (the embedder is down): nothing to stand in for, no passage gets a dense term
+    lexical = (np.array([3, 0]), np.array([5.0, 4.9]))
+    assert hybrid(nothing, lexical, nothing, "en", 2, 5, chinese=chinese)[0] == [3, 0]
 
 
 GUIDE = "\n\n".join(f"## {title}\n\nPathLedger on a host {says}" for title, says in (

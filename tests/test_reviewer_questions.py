@@ -211,6 +211,14 @@ def test_a_value_the_question_reports_a_document_to_give_is_a_claim_not_a_condit
     claim = service.answer("the paper says the penalty half-life is 2 ms - is that still the default? what is it now?")
     assert claim.answered and "1000" in first_line(claim.answer), claim.answer
     assert not service.answer("What is the penalty half-life with a 4 ms probe interval?").answered
+    # not every "write", "state", "document" or 说 reports: a second reading's questions, each at a condition no
+    # passage holds
+    bench = ("# Storage bench\n\nWith 64 KiB blocks the write latency was 120 us and the write bandwidth reached "
+             "11.2 GB/s. The link state stays up for a 10 ms hold-down.\n\nMTU 4096 时吞吐为 370 Gb/s。\n")
+    _, service = gallery(tmp_path / "bench", {"bench.md": bench})
+    for question in ("What is the write latency at 4 KiB?", "What is the link state at 3 ms?",
+                     "Which documents give the write latency at 4 KiB?", "配置说明中 MTU 9000 时的吞吐是多少？"):
+        assert not service.answer(question).answered, question
 
 
 def test_a_family_of_identifiers_is_told_apart_by_number() -> None:

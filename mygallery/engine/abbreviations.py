@@ -90,7 +90,7 @@ class Abbreviations:
         for short, long_form in pairs:
             self.long_forms.setdefault(short.lower(), set()).add(long_form.lower())
         self._short_of = {long_form: short for short, longs in self.long_forms.items() for long_form in longs}
-        # longest first, grouped by first character (lexicon.grouped_alternation)
+        # longest first, grouped by first character (word_forms.grouped_alternation)
         self._long_pattern = re.compile(rf"\b({grouped_alternation(sorted(self._short_of, key=lambda form: len(re.escape(form)), reverse=True))})\b") \
             if self._short_of else None
 

@@ -184,6 +184,12 @@ def sibling_patterns(asked: QuestionShape, question: str = "") -> Siblings:
     return _lettered_siblings(asked.anchors) + _version_siblings(_versions(question))
 
 
+def claimed(question: str) -> frozenset[str]:
+    """The numbers of the question's reported clauses (question_parts.reported) that it gives nowhere else."""
+    said, rest = reported(question)
+    return frozenset(numbers_in(said) - numbers_in(rest)) if said else frozenset()
+
+
 def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, asked: QuestionShape,
                     sources: list[Source]) -> Evidence:
     """What the index and the retrieved passages say about the question as a whole (see Evidence)."""
@@ -259,7 +265,7 @@ def gather_evidence(index: HybridIndex | None, units: UnitCache, question: str, 
         seen.update(*ready.counts)
     # a value the question reports a document to give ("the paper says … 2 ms — is that still the default?") is a
     # claim it checks, not a condition it asks at: no passage need hold it
-    claims = numbers_in(reported(question)) if asked.numbers else frozenset()
+    claims = claimed(question) if asked.numbers else frozenset()
     conditions = asked.numbers - claims
     unseen = {n for n in conditions - seen  # "10k nodes" is seen in "10,000 nodes"
               if not (f"{n} k" in asked.measures and n.isdigit() and str(int(n) * 1000) in seen)}

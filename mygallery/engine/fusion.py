@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .lexicon import cjk_ratio, has_cjk
+from .lexicon import cjk_ratio
 
 # The embedding model is English-centred: on a Chinese question its ranking is mostly noise, so it gets a
 # smaller say in the fusion there (measured with `eval`; see README "Retrieval"). The cross-language ranking
@@ -120,7 +120,7 @@ def hybrid(dense: Ranking, lexical: Ranking, crossing: Ranking, language: str, k
     "Answers, seventeenth round"); on a Chinese question the stand-in for English passages lost as much as it won."""
     dense_weight = DENSE_WEIGHT.get(language, 1.0)
     positions, bonus = dense[0], lexical_margin(lexical, margin_weight)
-    if language == "en" and chinese is not None and len(chinese) and chinese.any():
+    if language == "en" and len(positions) and chinese is not None and chinese.any():  # (no dense ranking: none)
         positions, bonus = dense_stand_in(positions, lexical, chinese, dense_weight, bonus)
     return fuse([positions, lexical[0], crossing[0]], [dense_weight, 1.0, CROSSING_WEIGHT.get(language, 0.5)], k, size,
                 bonus=bonus)
@@ -147,5 +147,5 @@ def dense_stand_in(dense: np.ndarray, lexical: Ranking, unreadable: np.ndarray, 
 
 def written_in_chinese(texts: Iterable[str]) -> np.ndarray:
     """Whether each text is written in Chinese, as lexicon.detect_language tells (not through its cache: these are
-    whole passages, read once); a text without a Chinese character is not, which is most of them and cheap to tell."""
-    return np.array([has_cjk(text) and cjk_ratio(text) >= 0.2 for text in texts], dtype=bool)
+    whole passages, read once); a text of ASCII only is not, which is most of them and cheapest to tell."""
+    return np.array([not text.isascii() and cjk_ratio(text) >= 0.2 for text in texts], dtype=bool)

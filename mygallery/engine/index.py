@@ -232,7 +232,8 @@ class HybridIndex:
                                 and not self.doc_frequency.get(token) for part in _LETTERS_OR_DIGITS.findall(token)
                                 if part not in tokens)  # "HX400 and HX500": "hx" once
         related = self.abbreviations.related_text(question)
-        forms = word_forms(question)  # none (most questions): no word to respell either, the same pattern says
+        forms = word_forms(question)  # none (most questions): no word to respell either (a switching verb's form
+        # alone, "switch it off": disable, respells nothing)
         other_spelling = respelled(question) if forms else ""  # "group ID" is the "Group Identifier" an
         if other_spelling:  # abbreviation table expands
             related = list(dict.fromkeys(related + self.abbreviations.related_text(other_spelling)))

@@ -66,21 +66,33 @@ def word_forms(text: str) -> list[str]:
     return list(dict.fromkeys(forms + ["disable" if m.group("off") else "enable" for m in _SWITCHED.finditer(text.lower())]))
 
 
-
-
 def switched(text: str) -> str:
     """`text` (lower-cased) with each phrasal verb of switching said by its one word: "switch PathLedger off for a
-    while", "turned on" → "disable pathledger for a while", "enable" — a setting's word, and not the network
-    switch (交换机) that "switch" translates to. "switch … on" stays: "the switch on leaf 3" is a switch."""
+    while", "turned on", "can I switch on ECN" → "disable pathledger for a while", "enable", "can i enable ecn" — a
+    setting's word, and not the network switch (交换机) that "switch" translates to. A switch or a turn that is
+    a thing stays: "the switch on leaf 3", "the switch config on leaf 3", "how many turns on the spool", "the
+    turning point on the curve", "U-turn", "does the switch turn off ECN marking" (the switch stays, the turning
+    off is "disable")."""
     return _SWITCHED.sub(_one_word, text.lower())
 
 
 def _one_word(match: re.Match[str]) -> str:
-    thing = match.group("off_thing") or match.group("on_thing")
-    return ("disable" if match.group("off") else "enable") + (f" {thing}" if thing else "")
+    thing, before = match.group("off_thing") or match.group("on_thing"), match.group("before")
+    return (f"{before} " if before else "") + ("disable" if match.group("off") else "enable") + (f" {thing}" if thing else "")
 
 
-_THING = r"(?!(?:on|off)\b)[a-z][\w.-]*(?:\s+(?!(?:on|off)\b)[a-z][\w.-]*){0,2}?"  # up to three words, not on/off
-# "switched off", "turn it off", "switch PathLedger off"; "turning on", "turn TSS on", "switched on"
-_SWITCHED = re.compile(rf"\b(?:(?:switch(?:ed|es|ing)?|turn(?:ed|s|ing)?)\s+(?:(?P<off_thing>{_THING})\s+)??(?P<off>off)|"
-                       rf"turn(?:ed|s|ing)?\s+(?:(?P<on_thing>{_THING})\s+)??on|switch(?:ed|ing)\s+on)\b(?!-)")  # not off-by-one
+# what lies between a verb of switching and its "off" / "on": up to three words, none of them on / off, a helper
+# verb ("is turned") or another switch or turn
+_NOT_A_THING = r"(?:on|off|is|are|was|were|be|been|being|get|gets|got|switch\w*|turn\w*)\b"
+_THING = rf"(?!{_NOT_A_THING})[a-z][\w.-]*(?:\s+(?!{_NOT_A_THING})[a-z][\w.-]*){{0,2}}?"
+# a switch or a turn after one of these is a thing: "the switch on leaf 3", "how many turns on the spool"
+_NOT_A_VERB = "".join(rf"(?<!\b{word} )" for word in ("the", "a", "an", "each", "every", "that", "this", "which", "per",
+                                                      "one", "many", "same", "any", "its", "our", "your"))
+# "on" that ends what is switched on ("turn TSS on?", "switch ECN on for storage"), not "on leaf 3"
+_ON_ENDS = r"on(?=\s*(?:$|[?.,;:!)）？。，]|(?:for|in|at|during|when|while|by|after|before|and|or|so|to|again|now|too|first|permanently|everywhere)\b))"
+_SWITCHED = re.compile(
+    rf"{_NOT_A_VERB}(?<![\w-])(?:"
+    rf"(?:switch(?:ed|es|ing)?|turn(?:ed|s|ing)?)\s+(?:(?P<off_thing>{_THING})\s+)??(?P<off>off)\b(?!-)"  # switched off,
+    rf"|turn(?:ed|s|ing)?\s+on\b(?!-)|switch(?:ed|ing)\s+on\b(?!-)"  # turn it off; turn on X, switched on;
+    rf"|(?:switch(?:ed|es|ing)?|turn(?:ed|s|ing)?)\s+(?P<on_thing>{_THING})\s+{_ON_ENDS}"  # turn TSS on;
+    rf"|(?P<before>to|i|we|you|they|please|can|could|should|must|will|then|do|did|not|never)\s+switch\s+on\b(?!-))")  # to switch on X
