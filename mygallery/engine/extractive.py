@@ -254,7 +254,7 @@ class ExtractiveAnswerer:
         if asked.kind == "procedure":  # "which step comes before …": any sentence about steps has the word
             own -= STEP_WORDS
         related = set(prepared_query.expansion) if prepared_query else set(expand_query(question)) - own
-        if index is not None and not index.chinese.any():  # no passage in Chinese: the Chinese forms of the question's
+        if index is not None and not index.has_chinese:  # no passage in Chinese: the Chinese forms of the question's
             related = {term for term in related if not has_cjk(term)}  # terms would only thin out the English ones' share
         weight = question_weights(index, own | related)
         # What a passage in the other script can match: in a Chinese passage, the Chinese forms of an English

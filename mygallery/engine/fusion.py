@@ -114,13 +114,13 @@ def hybrid(dense: Ranking, lexical: Ranking, crossing: Ranking, language: str, k
            margin_weight: float = LEXICAL_MARGIN_WEIGHT, chinese: np.ndarray | None = None) -> tuple[list[int], list[float]]:
     """The k best of `size` positions by the dense, BM25 and cross-language rankings fused with the question
     language's weights and the lexical margin — and, on an English question, with the BM25 rank standing in for
-    the dense rank of each passage `chinese` marks (`dense_stand_in`): the model cannot read them either, and
+    the dense rank of each passage `chinese` marks (`dense_stand_in`; None: the index has none): the model cannot read them either, and
     their noisy dense ranks kept the one Chinese note that answers an English question out of the top five.
     Measured on data/qa, the tune halves of data/eval and the probe sets' answerable questions (bench/README.md,
     "Answers, seventeenth round"); on a Chinese question the stand-in for English passages lost as much as it won."""
     dense_weight = DENSE_WEIGHT.get(language, 1.0)
     positions, bonus = dense[0], lexical_margin(lexical, margin_weight)
-    if language == "en" and len(positions) and chinese is not None and chinese.any():  # (no dense ranking: none)
+    if language == "en" and len(positions) and chinese is not None:  # (no dense ranking: nothing to stand in for)
         positions, bonus = dense_stand_in(positions, lexical, chinese, dense_weight, bonus)
     return fuse([positions, lexical[0], crossing[0]], [dense_weight, 1.0, CROSSING_WEIGHT.get(language, 0.5)], k, size,
                 bonus=bonus)
@@ -128,21 +128,18 @@ def hybrid(dense: Ranking, lexical: Ranking, crossing: Ranking, language: str, k
 
 def dense_stand_in(dense: np.ndarray, lexical: Ranking, unreadable: np.ndarray, weight: float,
                    bonus: Ranking = NO_RANKING) -> tuple[np.ndarray, Ranking]:
-    """The dense ranking without the positions `unreadable` marks, and `bonus` plus, for each of those the BM25
+    """The dense ranking without the positions `unreadable` marks, and `bonus` (none, or one value for each
+    position of the BM25 ranking, in its order: the lexical margin) plus, for each marked position the BM25
     ranking has, the dense term of its BM25 rank: weight / (RRF_K + rank). The dense rank of a passage the
     embedding model cannot read is noise; its place in the lexical ranking is the best evidence there is."""
     kept = dense[~unreadable[dense]] if len(dense) else dense
     positions = lexical[0]
-    marked = unreadable[positions] if len(positions) else np.zeros(0, dtype=bool)
-    if not marked.any():
+    if not len(positions):
         return kept, bonus
-    terms = np.zeros(len(positions))
-    terms[marked] = rrf_terms(weight, len(positions))[marked]
-    if len(bonus[0]):  # the lexical margin covers the same BM25 positions, in the same order
-        if len(bonus[0]) != len(positions) or not np.array_equal(bonus[0], positions):
-            raise ValueError("the bonus must cover the BM25 ranking's positions in its order")
-        terms += bonus[1]
-    return kept, (positions, terms)
+    if len(bonus[0]) and bonus[0] is not positions and not np.array_equal(bonus[0], positions):
+        raise ValueError("the bonus must cover the BM25 ranking's positions in its order")
+    terms = np.where(unreadable[positions], rrf_terms(weight, len(positions)), 0.0)
+    return kept, (positions, terms + bonus[1] if len(bonus[0]) else terms)
 
 
 def written_in_chinese(texts: Iterable[str]) -> np.ndarray:

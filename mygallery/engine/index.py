@@ -168,6 +168,7 @@ class HybridIndex:
             for token in set(tokens):
                 self.doc_frequency[token] = self.doc_frequency.get(token, 0) + 1
         self.chinese = written_in_chinese(c.text for c in chunks)  # which the embedding model cannot read
+        self.has_chinese = bool(self.chinese.any())
         self.abbreviations = Abbreviations([pair for c in chunks for pair in find_abbreviations(c.text)])
         # An answer prepares its question twice (retrieval, then the extractive composer); Query is never
         # changed after it is made, so threads may share one.
@@ -341,7 +342,7 @@ class HybridIndex:
         # question otherwise matches the Chinese notes on every common word and buries the English files.
         crossing = self._bm25_top_arrays(self.bm25_scores(query.crossing), n) if query.crossing else NO_RANKING
         best, fused = hybrid(dense, lexical, crossing, query.language, k, len(self.chunks),
-                             margin_weight=self.lexical_margin_weight, chinese=self.chinese)
+                             margin_weight=self.lexical_margin_weight, chinese=self.chinese if self.has_chinese else None)
         dense_scores = dict(zip(dense[0].tolist(), dense[1].tolist(), strict=True))
         bm25_scores = dict(zip(lexical[0].tolist(), lexical[1].tolist(), strict=True))
         return [Hit(self.chunks[p], s, dense_scores.get(p), bm25_scores.get(p), p) for p, s in zip(best, fused, strict=True)]

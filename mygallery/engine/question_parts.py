@@ -44,10 +44,14 @@ def reported(question: str) -> tuple[str, str]:
     none), and the rest of it. A value there is a claim the question checks, not a condition it asks at. Not a
     noun or a verb of another sense: "the write latency at 4 KiB", "the link state at 3 ms", "which documents
     give …", "配置说明中"."""
+    lowered = question.lower()
+    if not any(word in lowered for word in _REPORTING):  # most questions report nothing: one look says so
+        return "", question
     said = " ".join(m.group(0) for m in _REPORTED.finditer(question))
     return said, _REPORTED.sub(" ", question) if said else question
 
 
+_REPORTING = ("said", "says", "claim", "state", "according", "quote", "mention", "写", "提到", "记得", "说")
 # a reporting verb and the rest of its clause
 _REPORTED = re.compile(r"\b(?:says|said|claims|claimed|states\s+that|stated|according\s+to|quotes|quoted|mentions|"
                        r"mentioned)\b[^.?!;。？！；]*|(?:写的是|写着|提到|记得|里说|中说|上说|说是)[^。？！；?]*", re.IGNORECASE)
