@@ -13,6 +13,7 @@ from mygallery.engine.index_lookups import named_anywhere
 from mygallery.engine.name_forms import Members
 from mygallery.engine.named_quotes import each_named
 from mygallery.engine.question_shape import shape
+from mygallery.engine.release_checks import Releases
 from tests.answer_helpers import first_line, gallery
 
 HANDOUT = """# 白鹭网络培训讲义
@@ -234,3 +235,15 @@ def test_a_family_of_identifiers_is_told_apart_by_number() -> None:
     sized = Members("heron", "b", ("70",), True)
     assert sized.search("Heron-70B") and not sized.search("heron-70bx") and not sized.search("heron-13b")
     assert Members("heron", "b", ("70",), False).search("heron-13b")
+
+
+def test_a_release_and_its_siblings_are_told_apart_by_one_pattern() -> None:
+    """A three-part release ("3.6.0", "v3.6.0"; not 3.6.0.1, 13.6.0 or 3.6.01) and the other releases of its
+    major number, found by one pattern of all releases with the version compared — not two patterns compiled for
+    each release a question names."""
+    own, sibling = Releases("3.6.0", True), Releases("3.6.0", False)
+    found = {text: (bool(own.search(text)), bool(sibling.search(text)))
+             for text in ("fixed in v3.6.0.", "3.5.1 and 3.6.0", "3.6.0.1", "13.6.0", "3.6.01", "4.0.0", "3.5.1")}
+    assert found == {"fixed in v3.6.0.": (True, False), "3.5.1 and 3.6.0": (True, True), "3.6.0.1": (False, False),
+                     "13.6.0": (False, False), "3.6.01": (False, True), "4.0.0": (False, False),
+                     "3.5.1": (False, True)}

@@ -25,7 +25,7 @@ from .lexicon import EN_STOP_WORDS, has_cjk, translations
 from .name_forms import Finder, Members, compared_with, in_a_range, stands_otherwise
 from .question_parts import MAX_NAMES, asking_part, reported
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, numbers_in
-from .release_checks import naming, unchanged, undated
+from .release_checks import Releases, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, MAX_UNKNOWN_WORDS, max_unknown_share, unknown_share
 from .word_forms import WORD_FORMS
@@ -171,12 +171,7 @@ def names_asked(text: str, siblings: Siblings) -> bool:
 def _version_siblings(versions: tuple[str, ...]) -> Siblings:
     """For each three-part version of a question ("firmware 3.6.0"): (a pattern of it, a pattern of another
     version of the same major number — 3.4.2, 3.5.1 — which a passage about another release names)."""
-    found = []
-    for version in versions:
-        own, major = re.escape(version), re.escape(version.split(".")[0])
-        found.append((naming(version),
-                      re.compile(rf"(?<![\w.])v?(?!{own}(?![\w]|\.\d)){major}\.\d+\.\d+(?![\w]|\.\d)", re.IGNORECASE), ""))
-    return tuple(found)
+    return tuple((Releases(version, True), Releases(version, False), "") for version in versions)
 
 
 def sibling_patterns(asked: QuestionShape, question: str = "") -> Siblings:
