@@ -10,10 +10,10 @@ from pathlib import Path
 from mygallery.engine.answerability import compared
 from mygallery.engine.extractive import Candidate
 from mygallery.engine.index_lookups import named_anywhere
-from mygallery.engine.name_forms import Members
+from mygallery.engine.name_forms import members
 from mygallery.engine.named_quotes import each_named
 from mygallery.engine.question_shape import shape
-from mygallery.engine.release_checks import Releases
+from mygallery.engine.release_checks import releases
 from tests.answer_helpers import first_line, gallery
 
 HANDOUT = """# 白鹭网络培训讲义
@@ -225,23 +225,23 @@ def test_a_value_the_question_reports_a_document_to_give_is_a_claim_not_a_condit
 def test_a_family_of_identifiers_is_told_apart_by_number() -> None:
     """The asked member of a family ("osp-lf07") and its siblings, found by one pattern of the family's letters
     and the number compared — not a pattern compiled for each number a question gives."""
-    own, sibling = Members("osp-lf", "", ("07",), True), Members("osp-lf", "", ("07", "12"), False)
+    own, sibling = members("osp-lf", "", ("07",), True), members("osp-lf", "", ("07", "12"), False)
     found = {text: (bool(own.search(text)), bool(sibling.search(text)))
              for text in ("osp-lf07 dropped", "OSP-LF 12 and osp-lf07", "osp-lf070", "xosp-lf07", "osp-lf-13 too",
                           "osp-lf7")}
     assert found == {"osp-lf07 dropped": (True, False), "OSP-LF 12 and osp-lf07": (True, False),
                      "osp-lf070": (False, True), "xosp-lf07": (False, False), "osp-lf-13 too": (False, True),
                      "osp-lf7": (False, True)}
-    sized = Members("heron", "b", ("70",), True)
+    sized = members("heron", "b", ("70",), True)
     assert sized.search("Heron-70B") and not sized.search("heron-70bx") and not sized.search("heron-13b")
-    assert Members("heron", "b", ("70",), False).search("heron-13b")
+    assert members("heron", "b", ("70",), False).search("heron-13b")
 
 
 def test_a_release_and_its_siblings_are_told_apart_by_one_pattern() -> None:
     """A three-part release ("3.6.0", "v3.6.0"; not 3.6.0.1, 13.6.0 or 3.6.01) and the other releases of its
     major number, found by one pattern of all releases with the version compared — not two patterns compiled for
     each release a question names."""
-    own, sibling = Releases("3.6.0", True), Releases("3.6.0", False)
+    own, sibling = releases("3.6.0", True), releases("3.6.0", False)
     found = {text: (bool(own.search(text)), bool(sibling.search(text)))
              for text in ("fixed in v3.6.0.", "3.5.1 and 3.6.0", "3.6.0.1", "13.6.0", "3.6.01", "4.0.0", "3.5.1")}
     assert found == {"fixed in v3.6.0.": (True, False), "3.5.1 and 3.6.0": (True, True), "3.6.0.1": (False, False),

@@ -22,10 +22,10 @@ from .cues import OUTCOME_ASKED, only_on, plans_only, switched_off
 from .index import HybridIndex, term_tokens
 from .index_lookups import held, in_documents, named_anywhere, numbered_parts
 from .lexicon import EN_STOP_WORDS, has_cjk, translations
-from .name_forms import Finder, Members, compared_with, in_a_range, stands_otherwise
+from .name_forms import Finder, compared_with, in_a_range, members, stands_otherwise
 from .question_parts import MAX_NAMES, asking_part, reported
 from .question_shape import GENERIC_ATTRIBUTES, PATH, QuestionShape, numbers_in
-from .release_checks import Releases, unchanged, undated
+from .release_checks import releases, unchanged, undated
 from .required_attributes import MONTH_DAY
 from .unknown_words import ASKING_WORDS, MAX_UNKNOWN_WORDS, max_unknown_share, unknown_share
 from .word_forms import WORD_FORMS
@@ -141,7 +141,7 @@ def _lettered_siblings(anchors: tuple[str, ...]) -> Siblings:
     for letters, number, size, anchor in parts:
         # the question's other identifiers of the same letters are asked too ("osp-sp1 和 osp-sp7"): no siblings
         asked = tuple(n for other, n, s, _ in parts if other == letters and s == size)
-        found.append((Members(letters, size, (number,), True), Members(letters, size, asked, False),
+        found.append((members(letters, size, (number,), True), members(letters, size, asked, False),
                       "" if size else anchor))
     return tuple(found)
 
@@ -171,7 +171,7 @@ def names_asked(text: str, siblings: Siblings) -> bool:
 def _version_siblings(versions: tuple[str, ...]) -> Siblings:
     """For each three-part version of a question ("firmware 3.6.0"): (a pattern of it, a pattern of another
     version of the same major number — 3.4.2, 3.5.1 — which a passage about another release names)."""
-    return tuple((Releases(version, True), Releases(version, False), "") for version in versions)
+    return tuple((releases(version, True), releases(version, False), "") for version in versions)
 
 
 def sibling_patterns(asked: QuestionShape, question: str = "") -> Siblings:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .lexicon import cjk_ratio
+from .lexicon import detect_language
 
 # The embedding model is English-centred: on a Chinese question its ranking is mostly noise, so it gets a
 # smaller say in the fusion there (measured with `eval`; see README "Retrieval"). The cross-language ranking
@@ -145,4 +145,4 @@ def dense_stand_in(dense: np.ndarray, lexical: Ranking, unreadable: np.ndarray, 
 def written_in_chinese(texts: Iterable[str]) -> np.ndarray:
     """Whether each text is written in Chinese, as lexicon.detect_language tells (not through its cache: these are
     whole passages, read once); a text of ASCII only is not, which is most of them and cheapest to tell."""
-    return np.array([not text.isascii() and cjk_ratio(text) >= 0.2 for text in texts], dtype=bool)
+    return np.array([not text.isascii() and detect_language.__wrapped__(text) == "zh" for text in texts], dtype=bool)

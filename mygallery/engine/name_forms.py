@@ -4,7 +4,7 @@ by its last key ("weights.trim_nack" / a `weights:` block's "trim_nack: 4"), an 
 documents give ("osp-n050" / "nodes = osp-n049..osp-n056") — and a name the question only compares with
 ("like RoCE", "像 RoCE 那样"), which the documents need not mention at all. answerability.py does not count
 such names among those no document mentions. And the members of a family of identifiers a text names, by
-number (`Members`: "osp-lf07", or a sibling "osp-lf12" beside it). Non-goals: names held as written
+number (`members`: "osp-lf07", or a sibling "osp-lf12" beside it). Non-goals: names held as written
 (index_lookups.held).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from .lexicon import EN_STOP_WORDS
@@ -74,25 +75,31 @@ def _compares(question: str) -> bool:
 
 
 class Finder(Protocol):
-    """What finds a name in a text: a compiled pattern, or `Members`."""
+    """What finds a name in a text: a compiled pattern, or `Named`."""
 
     def search(self, text: str) -> object | None: ...
 
 
-class Members:
-    """The members of one family of identifiers — the same letters (and size letter: "Heron-70B") with a number
-    — that a text names and whose number is (`own`) or is not among `numbers`: "osp-lf07" of a question about
-    osp-lf07, or a sibling "osp-lf12" beside it; not "osp-lf070". `search` answers as a compiled pattern's does
-    (the match, or None). The family's pattern is made once; a pattern for each number a question gives cost
-    ~0.4 ms to compile, question after question."""
+class Named:
+    """The names a text gives by one `pattern` whose first group is what tells them apart (an identifier's
+    number, a release), kept when `keep` says so: "osp-lf07" of a question about osp-lf07, or a sibling
+    "osp-lf12" beside it. `search` answers as a compiled pattern's does (the match, or None). One pattern serves
+    every name of its kind; a pattern made for each name a question gives cost ~0.4 ms to compile, question
+    after question."""
 
-    __slots__ = ("family", "numbers", "own")
+    __slots__ = ("pattern", "keep")
 
-    def __init__(self, letters: str, size: str, numbers: tuple[str, ...], own: bool) -> None:
-        self.family, self.numbers, self.own = _family(letters, size), numbers, own
+    def __init__(self, pattern: re.Pattern[str], keep: Callable[[str], bool]) -> None:
+        self.pattern, self.keep = pattern, keep
 
     def search(self, text: str) -> re.Match[str] | None:
-        return next((m for m in self.family.finditer(text) if (m.group(1) in self.numbers) == self.own), None)
+        return next((m for m in self.pattern.finditer(text) if self.keep(m.group(1))), None)
+
+
+def members(letters: str, size: str, numbers: tuple[str, ...], own: bool) -> Named:
+    """The members of one family of identifiers — the same letters (and size letter: "Heron-70B") with a number
+    — whose number is (`own`) or is not among `numbers`; not "osp-lf070" for osp-lf07."""
+    return Named(_family(letters, size), lambda number: (number in numbers) == own)
 
 
 @functools.lru_cache(maxsize=1024)

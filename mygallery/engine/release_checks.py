@@ -12,14 +12,18 @@ from collections.abc import Callable
 
 from .answer_types import Source
 from .answer_units import PreparedUnits, in_place
+from .name_forms import Finder, Named
 from .question_parts import asking_part
 from .question_shape import QuestionShape
 from .required_attributes import REFERENCE
 
 
 @functools.lru_cache(maxsize=1024)
-def naming(release: str) -> re.Pattern[str]:
-    """How a text names a release ("3.6.0", "v3.6.0"), not a longer one (3.6.0.1) nor a part of another."""
+def naming(release: str) -> Finder:
+    """How a text names a release ("3.6.0", "v3.6.0"), not a longer one (3.6.0.1) nor a part of another: for a
+    three-part release the one pattern of all of them (`releases`), else a pattern of its own."""
+    if _BARE_THREE_PART.fullmatch(release):
+        return releases(release, True)
     return re.compile(rf"(?<![\w.])v?{re.escape(release)}(?![\w]|\.\d)", re.IGNORECASE)
 
 
@@ -57,23 +61,13 @@ _PRODUCT = re.compile(r"[a-z]{2,}-?\d{2,}[a-z]?", re.IGNORECASE)
 _ASKS_CHANGES = re.compile(r"\bwhat(?:'s|\s+is|\s+was|\s+has)?\s+(?:changed|new|fixed|different)\b|\bwhat\s+did\s+.{1,40}?\s+"
                            r"(?:change|fix)\b|\b(?:changes|fixes)\s+(?:in|of)\b|修了|改了|(?:什么|哪些|啥)(?:变化|改动|修复|更新)"
                            r"|(?:变化|改动|修复|更新)了?(?:什么|哪些|啥)", re.IGNORECASE)
-class Releases:
+def releases(version: str, own: bool) -> Named:
     """The three-part releases a text names ("3.6.0", "v3.6.0"; not 3.6.0.1 nor a part of another) that are
-    `version` itself (`own`) or another of its major number (3.4.2, 3.5.1 beside 3.6.0). `search` answers as a
-    compiled pattern's does (the match, or None): one pattern for all releases, not two compiled for each
-    release a question names."""
-
-    __slots__ = ("version", "major", "own")
-
-    def __init__(self, version: str, own: bool) -> None:
-        self.version, self.major, self.own = version, version.split(".", 1)[0], own
-
-    def search(self, text: str) -> re.Match[str] | None:
-        for match in _THREE_PART.finditer(text):
-            named = match.group(1)
-            if (named == self.version) if self.own else (named != self.version and named.split(".", 1)[0] == self.major):
-                return match
-        return None
+    `version` itself (`own`) or another of its major number (3.4.2, 3.5.1 beside 3.6.0)."""
+    major = version.split(".", 1)[0]
+    if own:
+        return Named(_THREE_PART, lambda named: named == version)
+    return Named(_THREE_PART, lambda named: named != version and named.split(".", 1)[0] == major)
 
 
 _BARE_THREE_PART = re.compile(r"\d+\.\d+\.\d+")
@@ -99,8 +93,7 @@ def _unsaid(release: str | None, sources: list[Source], prepared: list[PreparedU
     """(the question's release,) when no retrieved unit both names it — in its text, its table header, its
     passage's title or section — and `says` it (per unit of a passage); () when one does or no release is
     named (`_asked_release`)."""
-    if release is None or _said(Releases(release, True) if _BARE_THREE_PART.fullmatch(release) else naming(release),
-                                sources, prepared, says):
+    if release is None or _said(naming(release), sources, prepared, says):
         return ()
     return (release,)
 
@@ -120,7 +113,7 @@ def _asked_release(question: str, *, referred: bool) -> str | None:
     return release.group(1) if release else None
 
 
-def _said(named: re.Pattern[str] | Releases, sources: list[Source], prepared: list[PreparedUnits],
+def _said(named: Finder, sources: list[Source], prepared: list[PreparedUnits],
           says: Callable[[Source, PreparedUnits], list[bool]]) -> bool:
     """Whether a retrieved unit both names the thing (`named`, searched in its text, table header, passage's
     title and section, and the sentence its line opens with) and `says` it."""
